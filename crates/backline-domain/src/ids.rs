@@ -1,0 +1,56 @@
+//! One id newtype per entity, so ids of different entities cannot be swapped.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new random id (UUID v4, lowercase hyphenated).
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::new_v4().to_string())
+            }
+
+            /// Wraps an id read from storage or from a request path.
+            pub fn from_string(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An organisation (Spectra's `organizationId`).
+    OrgId
+);
+id_type!(
+    /// An access key of an organisation (not the key itself, which is never stored).
+    AccessKeyId
+);
+id_type!(
+    /// An API token issued to a client program (Spectra backend or stats token).
+    ApiTokenId
+);
+id_type!(
+    /// A player-cam session of an organisation.
+    PlayercamSessionId
+);

@@ -1,0 +1,14 @@
+//! Pure types and rules of Backline.
+//!
+//! Nothing in this crate does I/O: it holds the identifiers, secrets, timestamps and the
+//! rules every surface shares (which snapshot of a match is newer, how statistics are computed,
+//! when an access key is valid), so they can be unit- and property-tested in isolation.
+
+pub mod ids;
+pub mod org;
+pub mod secret;
+pub mod spectra;
+pub mod timestamp;
+pub mod tokens;
+
+pub use timestamp::Timestamp;

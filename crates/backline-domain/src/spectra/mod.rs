@@ -1,0 +1,9 @@
+//! Spectra: match snapshots and their lifecycle, the Riot player registry, match statistics,
+//! player-cam sessions.
+
+pub mod lifecycle;
+pub mod playercam;
+pub mod player;
+pub mod record;
+pub mod snapshot;
+pub mod stats;

@@ -1,0 +1,254 @@
+//! A Spectra `match` body, parsed leniently and stripped of the secrets it carries.
+//!
+//! Upstream: Spectra Server sends its whole match object (13–20 KB) on register, update and
+//! complete, minus a few internal fields. Unknown fields are normal and kept; the fields
+//! Backline relies on must have the right type when present.
+
+use super::lifecycle::Progress;
+use super::player::ObservedPlayer;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Why a `{"match": …}` body was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SnapshotError {
+    #[error("the body is not valid JSON: {0}")]
+    Syntax(String),
+    #[error("{0}")]
+    Shape(String),
+    #[error("the matchId in the path (`{path}`) differs from match.matchId (`{body}`)")]
+    MatchIdMismatch { path: String, body: String },
+    #[error("the matchId in the path must not be empty")]
+    EmptyMatchId,
+}
+
+/// The parts of a match body Backline reads, with the whole (sanitised) document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchSnapshot {
+    pub match_id: String,
+    pub group_code: String,
+    /// `None` when Spectra accepted the match without a key (`organizationId: ""`).
+    pub organization_id: Option<String>,
+    pub round_number: i64,
+    pub round_phase: String,
+    pub map: Option<String>,
+    pub match_type: Option<String>,
+    pub players: Vec<ObservedPlayer>,
+    /// The match object without `groupSecret` and `tools.playercamsInfo.secret`.
+    pub document: Value,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "match")]
+    match_: Value,
+}
+
+/// The typed view used to check field types; absent fields take their defaults.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MatchView {
+    match_id: Option<String>,
+    group_code: String,
+    #[serde(default)]
+    organization_id: Option<String>,
+    #[serde(default)]
+    round_number: i64,
+    #[serde(default)]
+    round_phase: String,
+    #[serde(default)]
+    map: Option<String>,
+    #[serde(default)]
+    match_type: Option<String>,
+    #[serde(default)]
+    teams: Vec<TeamView>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TeamView {
+    #[serde(default)]
+    players: Vec<PlayerView>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlayerView {
+    #[serde(default)]
+    riot_id: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+    #[serde(default, rename = "currentMMRTier")]
+    current_mmr_tier: Option<i64>,
+    #[serde(default, rename = "peakMMRTier")]
+    peak_mmr_tier: Option<i64>,
+}
+
+impl MatchSnapshot {
+    /// Parses a register/update/complete body for the match named in the path.
+    pub fn parse(path_match_id: &str, body: &[u8]) -> Result<Self, SnapshotError> {
+        if path_match_id.is_empty() {
+            return Err(SnapshotError::EmptyMatchId);
+        }
+        let envelope: Envelope = {
+            let de = &mut serde_json::Deserializer::from_slice(body);
+            serde_path_to_error::deserialize(de).map_err(|e| classify(e, ""))?
+        };
+        let mut document = envelope.match_;
+        if !document.is_object() {
+            return Err(SnapshotError::Shape("`match` must be an object".into()));
+        }
+        let view: MatchView =
+            serde_path_to_error::deserialize(&document).map_err(|e| classify(e, "match."))?;
+        if let Some(body_id) = view.match_id.as_deref() {
+            if body_id != path_match_id {
+                return Err(SnapshotError::MatchIdMismatch {
+                    path: path_match_id.to_owned(),
+                    body: body_id.to_owned(),
+                });
+            }
+        }
+        strip_secrets(&mut document);
+        let players = view
+            .teams
+            .into_iter()
+            .flat_map(|t| t.players)
+            .filter_map(|p| {
+                let puuid = p.riot_id.filter(|id| !id.is_empty())?;
+                Some(ObservedPlayer {
+                    puuid,
+                    full_name: p.full_name.filter(|n| !n.is_empty()),
+                    current_tier: p.current_mmr_tier,
+                    peak_tier: p.peak_mmr_tier,
+                })
+            })
+            .collect();
+        Ok(Self {
+            match_id: path_match_id.to_owned(),
+            group_code: view.group_code,
+            organization_id: view.organization_id.filter(|o| !o.is_empty()),
+            round_number: view.round_number,
+            round_phase: view.round_phase,
+            map: view.map.filter(|m| !m.is_empty()),
+            match_type: view.match_type,
+            players,
+            document,
+        })
+    }
+
+    pub fn progress(&self, is_final: bool) -> Progress {
+        Progress { is_final, round_number: self.round_number }
+    }
+}
+
+fn classify(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> SnapshotError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return SnapshotError::Syntax(inner.to_string());
+    }
+    let at = if path == "." { String::new() } else { format!("{prefix}{path}: ") };
+    SnapshotError::Shape(format!("{at}{inner}"))
+}
+
+/// Removes the observer's reconnect secret and the player-cam secret from a match object.
+pub fn strip_secrets(document: &mut Value) {
+    if let Some(object) = document.as_object_mut() {
+        object.remove("groupSecret");
+        if let Some(info) = object
+            .get_mut("tools")
+            .and_then(|t| t.get_mut("playercamsInfo"))
+            .and_then(Value::as_object_mut)
+        {
+            info.remove("secret");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(m: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({ "match": m })).unwrap()
+    }
+
+    #[test]
+    fn secrets_are_stripped_and_everything_else_kept() {
+        let raw = body(json!({
+            "matchId": "m1", "groupCode": "GC", "groupSecret": "S3CRET", "roundNumber": 4,
+            "roundPhase": "shopping", "organizationId": "",
+            "tools": {"playercamsInfo": {"identifier": "id", "secret": "PCS", "enable": true}, "x": 1},
+            "teams": [{"players": [{"riotId": "p1", "fullName": "A#EU", "currentMMRTier": 12, "peakMMRTier": null}]}]
+        }));
+        let snap = MatchSnapshot::parse("m1", &raw).unwrap();
+        let text = snap.document.to_string();
+        assert!(!text.contains("S3CRET") && !text.contains("PCS"));
+        assert_eq!(snap.document["tools"]["playercamsInfo"]["identifier"], "id");
+        assert_eq!(snap.document["tools"]["x"], 1);
+        assert_eq!(snap.organization_id, None);
+        assert_eq!(snap.round_number, 4);
+        assert_eq!(
+            snap.players,
+            vec![ObservedPlayer {
+                puuid: "p1".into(),
+                full_name: Some("A#EU".into()),
+                current_tier: Some(12),
+                peak_tier: None
+            }]
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let raw = body(json!({"matchId": "m1", "groupCode": "GC", "roundNumber": "three"}));
+        match MatchSnapshot::parse("m1", &raw).unwrap_err() {
+            SnapshotError::Shape(msg) => assert!(msg.contains("match.roundNumber"), "{msg}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_syntax_error() {
+        assert!(matches!(
+            MatchSnapshot::parse("m1", b"{\"match\": {"),
+            Err(SnapshotError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn missing_group_code_and_non_object_match_are_refused() {
+        assert!(matches!(
+            MatchSnapshot::parse("m1", &body(json!({"matchId": "m1"}))),
+            Err(SnapshotError::Shape(_))
+        ));
+        assert!(matches!(MatchSnapshot::parse("m1", &body(json!([1]))), Err(SnapshotError::Shape(_))));
+        assert!(matches!(MatchSnapshot::parse("m1", b"{}"), Err(SnapshotError::Shape(_))));
+    }
+
+    #[test]
+    fn path_and_body_ids_must_agree_and_path_must_not_be_empty() {
+        let raw = body(json!({"matchId": "m2", "groupCode": "GC"}));
+        assert!(matches!(
+            MatchSnapshot::parse("m1", &raw),
+            Err(SnapshotError::MatchIdMismatch { .. })
+        ));
+        assert_eq!(MatchSnapshot::parse("", &raw).unwrap_err(), SnapshotError::EmptyMatchId);
+    }
+
+    #[test]
+    fn the_recorded_bodies_parse() {
+        for name in ["register", "update", "complete"] {
+            let path = format!(
+                "{}/../backline-server/tests/data/spectra/{name}_body.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let raw = std::fs::read(&path).unwrap();
+            let snap = MatchSnapshot::parse("0b8e6a1c-1111-4222-8333-944445555666", &raw).unwrap();
+            assert_eq!(snap.group_code, "TESTGC");
+            assert_eq!(snap.players.len(), 10);
+            assert!(snap.document.get("groupSecret").is_none());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Matches and their statistics (JSON and CSV export).
+
+use super::extract::Admin;
+use super::AdminError;
+use crate::core::stats::stats_csv;
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use backline_domain::spectra::lifecycle::MatchState;
+use backline_domain::spectra::record::MatchRecord;
+use backline_store::MatchFilter;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+    org: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn list_matches(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<MatchRecord>>, AdminError> {
+    let match_state = q
+        .state
+        .as_deref()
+        .map(|s| {
+            MatchState::parse(s).ok_or_else(|| {
+                AdminError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("state: unknown state `{s}`; use registered, live, completed or abandoned"),
+                )
+            })
+        })
+        .transpose()?;
+    let filter = MatchFilter { state: match_state, org_id: q.org, limit: q.limit.unwrap_or(100) };
+    Ok(Json(state.core.list_matches(&filter).await?))
+}
+
+#[derive(Serialize)]
+pub struct MatchResponse {
+    match_id: String,
+    /// One record per observer (group code), most advanced first.
+    observers: Vec<MatchRecord>,
+    region: Option<String>,
+}
+
+pub async fn get_match(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(match_id): Path<String>,
+) -> Result<Json<MatchResponse>, AdminError> {
+    let observers = state.core.get_match(&match_id).await?;
+    let region = state.core.get_stats(&match_id).await.ok().and_then(|s| s.region);
+    Ok(Json(MatchResponse { match_id, observers, region }))
+}
+
+pub async fn get_match_stats(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(match_id): Path<String>,
+) -> Result<impl IntoResponse, AdminError> {
+    Ok(Json(state.core.match_stats(&match_id).await?))
+}
+
+pub async fn get_match_stats_csv(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(match_id): Path<String>,
+) -> Result<impl IntoResponse, AdminError> {
+    let stats = state.core.match_stats(&match_id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], stats_csv(&stats)))
+}

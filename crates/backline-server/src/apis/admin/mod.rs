@@ -1,0 +1,60 @@
+//! The operator surface's admin API, under `/admin/v1`, authenticated with the admin token
+//! (`Authorization: Bearer …`). It mirrors the admin CLI: both call the same core use cases.
+
+mod error;
+mod extract;
+mod matches;
+mod orgs;
+mod playercams;
+mod players;
+mod tokens;
+
+pub use error::AdminError;
+
+use crate::http::{panic, AppState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, put};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
+        .route("/orgs/{org_id}", get(orgs::get_org))
+        .route("/orgs/{org_id}/supporter", put(orgs::set_supporter))
+        .route("/orgs/{org_id}/keys", get(orgs::list_keys).post(orgs::issue_key))
+        .route("/keys/{key_id}", delete(orgs::revoke_key))
+        .route("/tokens", get(tokens::list_tokens).post(tokens::issue_token))
+        .route("/tokens/{token_id}", delete(tokens::revoke_token))
+        .route("/players", get(players::list_players))
+        .route("/players/{puuid}", put(players::edit_player))
+        .route("/matches", get(matches::list_matches))
+        .route("/matches/{match_id}", get(matches::get_match))
+        .route("/matches/{match_id}/stats", get(matches::get_match_stats))
+        .route("/matches/{match_id}/stats.csv", get(matches::get_match_stats_csv))
+        .route(
+            "/orgs/{org_id}/playercam-sessions",
+            get(playercams::list_sessions).post(playercams::create_session),
+        )
+        .route("/playercam-sessions/{identifier}/players", get(playercams::list_players))
+        .route(
+            "/playercam-sessions/{identifier}/players/{full_name}",
+            put(playercams::change_player),
+        )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(panic::layer(render_status))
+}
+
+fn render_status(status: StatusCode) -> Response {
+    AdminError::new(status, "internal error").into_response()
+}
+
+/// Unknown routes of the operator surface, and of the root (no surface claimed them).
+pub async fn unknown_route() -> AdminError {
+    AdminError::new(StatusCode::NOT_FOUND, "no such endpoint")
+}
+
+pub async fn wrong_method() -> AdminError {
+    AdminError::new(StatusCode::METHOD_NOT_ALLOWED, "this endpoint does not accept that method")
+}

@@ -1,0 +1,47 @@
+//! The Riot player registry.
+
+use super::extract::{Admin, AdminJson};
+use super::AdminError;
+use crate::core::players::PlayerEdit;
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use backline_domain::spectra::player::RiotPlayer;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    limit: Option<i64>,
+}
+
+pub async fn list_players(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<RiotPlayer>>, AdminError> {
+    Ok(Json(state.core.list_players(q.limit.unwrap_or(100)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditPlayerRequest {
+    full_name: Option<String>,
+    region: Option<String>,
+    current_tier: Option<i64>,
+    peak_tier: Option<i64>,
+}
+
+pub async fn edit_player(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(puuid): Path<String>,
+    AdminJson(req): AdminJson<EditPlayerRequest>,
+) -> Result<Json<RiotPlayer>, AdminError> {
+    let edit = PlayerEdit {
+        full_name: req.full_name,
+        region: req.region,
+        current_tier: req.current_tier,
+        peak_tier: req.peak_tier,
+    };
+    Ok(Json(state.core.edit_player(&puuid, &edit).await?))
+}

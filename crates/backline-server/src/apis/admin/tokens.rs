@@ -1,0 +1,45 @@
+//! API tokens of client programs.
+
+use super::extract::{Admin, AdminJson};
+use super::AdminError;
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use backline_domain::ids::ApiTokenId;
+use backline_domain::tokens::{ApiToken, ApiTokenKind};
+use serde::Deserialize;
+
+pub async fn list_tokens(_: Admin, State(state): State<AppState>) -> Result<Json<Vec<ApiToken>>, AdminError> {
+    Ok(Json(state.core.list_api_tokens().await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueTokenRequest {
+    kind: String,
+    name: Option<String>,
+}
+
+pub async fn issue_token(
+    _: Admin,
+    State(state): State<AppState>,
+    AdminJson(req): AdminJson<IssueTokenRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
+    let kind = ApiTokenKind::parse(&req.kind).ok_or_else(|| {
+        AdminError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("kind: unknown token kind `{}`; use spectra-backend or spectra-stats", req.kind),
+        )
+    })?;
+    let issued = state.core.issue_api_token(kind, req.name.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(issued.to_json())))
+}
+
+pub async fn revoke_token(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(token_id): Path<String>,
+) -> Result<Json<ApiToken>, AdminError> {
+    Ok(Json(state.core.revoke_api_token(&ApiTokenId::from_string(token_id)).await?))
+}

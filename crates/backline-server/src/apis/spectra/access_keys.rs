@@ -1,0 +1,50 @@
+//! `validateAccessKey` and the supporter check.
+
+use super::extract::BackendToken;
+use super::SpectraError;
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use backline_domain::ids::OrgId;
+use backline_domain::org::KeyValidity;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct ValidateAccessKeyResponse {
+    id: String,
+    name: String,
+}
+
+/// `GET /spectra/system/validateAccessKey/{key}`: 200 `{id, name}`, 401 unknown or revoked,
+/// 403 expired. Upstream: `databaseConnector.ts` `verifyAccessKey`.
+pub async fn validate_access_key(
+    State(state): State<AppState>,
+    _token: BackendToken,
+    Path(key): Path<String>,
+) -> Result<Json<ValidateAccessKeyResponse>, SpectraError> {
+    match state.core.validate_key(&key).await? {
+        KeyValidity::Valid(org) => Ok(Json(ValidateAccessKeyResponse {
+            id: org.id.into_string(),
+            name: org.name,
+        })),
+        KeyValidity::Invalid => Err(SpectraError::new(StatusCode::UNAUTHORIZED, "unknown or revoked access key")),
+        KeyValidity::Expired => Err(SpectraError::new(StatusCode::FORBIDDEN, "the access key has expired")),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupporterResponse {
+    is_supporter: bool,
+}
+
+/// `GET /spectra/supporter/{orgId}` (no auth): `{"isSupporter": bool}`; unknown org 404.
+/// Upstream: `checkIsSupporter` treats anything but 200 as "not a supporter".
+pub async fn get_supporter(
+    State(state): State<AppState>,
+    Path(org_id): Path<String>,
+) -> Result<Json<SupporterResponse>, SpectraError> {
+    let is_supporter = state.core.is_supporter(&OrgId::from_string(org_id)).await?;
+    Ok(Json(SupporterResponse { is_supporter }))
+}

@@ -1,0 +1,58 @@
+//! The Spectra backend surface, under `/spectra`.
+//!
+//! Contract: `shared/docs/api/SPECTRA.md`. Spectra Server is configured with
+//! `BACKEND_URL=…/spectra`, `SUPPORTER_CHECK_URL=…/spectra/supporter`,
+//! `STATS_BACKEND_URL=…/spectra/stats` and `PLAYERCAM_URL=…/spectra/playercam`.
+//! Every answer, errors included, is JSON: the real client parses every body.
+
+mod access_keys;
+mod error;
+mod extract;
+mod matches;
+mod playercam;
+mod stats;
+
+pub use error::SpectraError;
+
+use crate::http::{panic, AppState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/system/validateAccessKey/{key}", get(access_keys::validate_access_key))
+        .route("/supporter/{org_id}", get(access_keys::get_supporter))
+        .route("/system/match/{match_id}/register", post(matches::register_match))
+        .route("/system/match/{match_id}/update", put(matches::update_match))
+        .route("/system/match/{match_id}/complete", put(matches::complete_match))
+        // Upstream: an empty matchId yields `/system/match//register`.
+        .route("/system/match//register", post(matches::reject_empty_match_id))
+        .route("/system/match//update", put(matches::reject_empty_match_id))
+        .route("/system/match//complete", put(matches::reject_empty_match_id))
+        .route("/stats/addMatch", post(stats::add_match))
+        .route("/stats/updateMatchRegion", post(stats::update_match_region))
+        .route("/stats/fetchPlayerMMR", post(stats::fetch_player_mmr))
+        .route("/stats/fetchMatchStats", post(stats::fetch_match_stats))
+        .route("/playercam/api/createSession", post(playercam::create_session))
+        .route(
+            "/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}",
+            get(playercam::get_name_overrides_and_playercams),
+        )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(panic::layer(render_status))
+}
+
+fn render_status(status: StatusCode) -> Response {
+    SpectraError::new(status, "internal error").into_response()
+}
+
+async fn unknown_route() -> SpectraError {
+    SpectraError::new(StatusCode::NOT_FOUND, "no such Spectra endpoint")
+}
+
+async fn wrong_method() -> SpectraError {
+    SpectraError::new(StatusCode::METHOD_NOT_ALLOWED, "this endpoint does not accept that method")
+}

@@ -1,0 +1,58 @@
+//! Player cams: `createSession` and `getNameOverridesAndPlayercams`.
+//!
+//! Upstream: `getNameOverridesAndPlayercams` in `databaseConnector.ts` throws unless both
+//! `nameOverrides` and `enabledPlayers` are truthy, so empty values are `"[]"` and `[]`.
+
+use super::extract::RawBody;
+use super::SpectraError;
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use backline_domain::spectra::playercam::{enabled_players, name_overrides_json};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSessionResponse {
+    session_identifier: String,
+    session_secret: String,
+}
+
+/// `POST /spectra/playercam/api/createSession` with `X-Organization-Key`, body `{}`.
+pub async fn create_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Result<Json<CreateSessionResponse>, SpectraError> {
+    let trimmed = body.0.trim_ascii();
+    if !trimmed.is_empty() && !serde_json::from_slice::<serde_json::Value>(trimmed).is_ok_and(|v| v.is_object()) {
+        return Err(SpectraError::new(StatusCode::BAD_REQUEST, "the body must be a JSON object such as {}"));
+    }
+    let key = headers.get("x-organization-key").and_then(|v| v.to_str().ok());
+    let issued = state.core.create_playercam_session_with_key(key).await?;
+    Ok(Json(CreateSessionResponse {
+        session_identifier: issued.session.identifier,
+        session_secret: issued.secret.expose().to_owned(),
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NameOverridesAndPlayercamsResponse {
+    /// A JSON array of `[fullName, displayName]` pairs, as a string.
+    name_overrides: String,
+    enabled_players: Vec<String>,
+}
+
+/// `GET /spectra/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}`.
+pub async fn get_name_overrides_and_playercams(
+    State(state): State<AppState>,
+    Path((identifier, secret)): Path<(String, String)>,
+) -> Result<Json<NameOverridesAndPlayercamsResponse>, SpectraError> {
+    let players = state.core.playercam_players_by_secret(&identifier, &secret).await?;
+    Ok(Json(NameOverridesAndPlayercamsResponse {
+        name_overrides: name_overrides_json(&players),
+        enabled_players: enabled_players(&players),
+    }))
+}

@@ -1,0 +1,253 @@
+//! The `backline` command line: `serve`, `migrate`, and admin commands that work directly on
+//! the database (also while a server runs on it).
+
+mod admin;
+mod output;
+mod serve;
+
+use crate::config::{Config, Overrides};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "backline", version, about = "Self-hosted backend for game servers and esports tooling")]
+pub struct Cli {
+    /// TOML configuration file (defaults, then this file, then BACKLINE_* variables, then flags).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB (overrides the configuration).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (all surfaces on one listener).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:7350).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply or list database migrations.
+    Migrate {
+        #[arg(value_enum)]
+        action: MigrateAction,
+    },
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Organisations' access keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// API tokens of client programs (Spectra backend and stats tokens).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The Riot player registry.
+    #[command(subcommand)]
+    Player(PlayerCommand),
+    /// Spectra matches and their statistics.
+    #[command(subcommand)]
+    Match(MatchCommand),
+    /// Player-cam sessions, cameras and name overrides.
+    #[command(subcommand)]
+    Playercam(PlayercamCommand),
+    /// The admin API token.
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum MigrateAction {
+    Up,
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organisation; prints it with its id.
+    Create {
+        name: String,
+        /// Make it a supporter until this instant (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        supporter_until: Option<String>,
+    },
+    /// List organisations.
+    List,
+    /// Set the supporter status.
+    Supporter {
+        org_id: String,
+        #[command(flatten)]
+        status: SupporterStatus,
+    },
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct SupporterStatus {
+    /// Supporter until this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<String>,
+    /// Supporter with no end date.
+    #[arg(long)]
+    pub forever: bool,
+    /// Not a supporter.
+    #[arg(long)]
+    pub off: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Issue an access key; prints the key once.
+    Issue {
+        org_id: String,
+        #[arg(long, value_name = "RFC3339")]
+        expires_at: Option<String>,
+    },
+    /// List access keys (never the keys themselves).
+    List {
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+    },
+    /// Revoke a key, named by its id or by the key itself.
+    Revoke { key_or_id: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum TokenKindArg {
+    SpectraBackend,
+    SpectraStats,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Issue a token; prints it once.
+    Issue {
+        #[arg(value_enum)]
+        kind: TokenKindArg,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by id.
+    Revoke { token_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlayerCommand {
+    /// List known players, most recently seen first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Set a player's region, name or MMR tiers (creates the player if unknown).
+    Set {
+        puuid: String,
+        /// eu, na, ap, kr, latam or br.
+        #[arg(long)]
+        region: Option<String>,
+        /// Riot id, Name#TAG.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        current_tier: Option<i64>,
+        #[arg(long)]
+        peak_tier: Option<i64>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MatchCommand {
+    /// List matches, most recently updated first.
+    List {
+        /// registered, live, completed or abandoned.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Show a match: every observer's record with its latest snapshot.
+    Show { match_id: String },
+    /// Export a match's statistics (computed now if they never were).
+    Stats {
+        match_id: String,
+        #[arg(long, value_enum, default_value_t = StatsFormat::Json)]
+        format: StatsFormat,
+        /// Compute them again from the latest snapshot.
+        #[arg(long)]
+        recompute: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlayercamCommand {
+    /// Create a session for an organisation; prints identifier and secret once.
+    Create { org_id: String },
+    /// List sessions.
+    List {
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+    },
+    /// Show a session's players.
+    Show { identifier: String },
+    /// Turn cameras on for players (Name#TAG).
+    Enable {
+        identifier: String,
+        #[arg(required = true)]
+        players: Vec<String>,
+    },
+    /// Turn cameras off for players (Name#TAG).
+    Disable {
+        identifier: String,
+        #[arg(required = true)]
+        players: Vec<String>,
+    },
+    /// Set or clear the name shown for a player.
+    Override {
+        identifier: String,
+        player: String,
+        #[arg(required_unless_present = "clear")]
+        display_name: Option<String>,
+        #[arg(long, conflicts_with = "display_name")]
+        clear: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminTokenCommand {
+    /// Replace the admin token; prints the new one once.
+    Rotate,
+}
+
+/// Runs the parsed command line; the process exit code follows the result.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        listen: match &cli.command {
+            Command::Serve { listen } => *listen,
+            _ => None,
+        },
+        database_url: cli.database.clone(),
+    };
+    let config = Config::load(cli.config.as_deref(), std::env::vars(), &overrides)?;
+    match cli.command {
+        Command::Serve { .. } => serve::run(config).await,
+        command => {
+            serve::init_logging(&config, true);
+            admin::run(config, command, cli.json).await
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Typed configuration: built-in defaults, then an optional TOML file, then `BACKLINE_*`
+//! environment variables (`__` separates nested keys), then command-line flags.
+//!
+//! Validated at start-up with messages that say what to change. Secrets never appear in
+//! `Debug` output or logs.
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// A configuration value that must not be printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything Backline can be configured with.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP listener binds (all surfaces share it).
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
+    pub database_url: String,
+    /// PostgreSQL connections, or SQLite reader connections (SQLite has one writer).
+    pub database_max_connections: u32,
+    /// Largest request body accepted, in bytes; larger ones get a 413 in the surface's shape.
+    pub body_limit_bytes: usize,
+    /// `tracing` filter, e.g. `info` or `backline_server=debug,info`; `RUST_LOG` wins.
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// Operator token for the admin API. When unset, one is generated on first start,
+    /// printed once and stored hashed in the database.
+    pub admin_token: Option<Secret>,
+    /// Seconds a graceful shutdown waits for requests in flight.
+    pub shutdown_grace_seconds: u64,
+    pub spectra: SpectraConfig,
+}
+
+/// Settings of the Spectra surface.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpectraConfig {
+    /// Lifetime of a player-cam session. The Spectra client keeps a session for 6 hours and
+    /// a match may start near the end of that, so the default leaves two hours of margin.
+    pub playercam_session_ttl_seconds: i64,
+}
+
+impl Default for SpectraConfig {
+    fn default() -> Self {
+        Self { playercam_session_ttl_seconds: 8 * 3600 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7350)),
+            database_url: "sqlite://backline.db".into(),
+            database_max_connections: 8,
+            body_limit_bytes: 1024 * 1024,
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+            admin_token: None,
+            shutdown_grace_seconds: 10,
+            spectra: SpectraConfig::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("log_level", &self.log_level)
+            .field("log_format", &self.log_format)
+            .field("admin_token", &self.admin_token)
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("spectra", &self.spectra)
+            .finish()
+    }
+}
+
+/// A database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("<redacted>"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file `{0}` does not exist")]
+    MissingFile(String),
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid configuration: {field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+}
+
+impl Config {
+    /// Defaults, then `file`, then the environment (`env` pairs, usually `std::env::vars()`),
+    /// then `overrides`; validated.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::MissingFile(path.display().to_string()));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        // Environment variables are applied from the pairs given, not read from the process,
+        // so a test can run several servers with different configurations.
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("BACKLINE_") else { continue };
+            let path = key.to_ascii_lowercase().replace("__", ".");
+            let value: figment::value::Value =
+                value.parse().unwrap_or_else(|never: std::convert::Infallible| match never {});
+            figment = figment.merge(Serialized::default(&path, value));
+        }
+        let mut config: Config = figment.extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        if let Some(listen) = overrides.listen {
+            config.listen = listen;
+        }
+        if let Some(url) = &overrides.database_url {
+            config.database_url = url.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if backline_store::Backend::of_url(&self.database_url).is_none() {
+            return Err(ConfigError::Invalid {
+                field: "database_url",
+                problem: format!(
+                    "`{}` is neither sqlite://FILE nor postgres://…",
+                    redact_url(&self.database_url)
+                ),
+            });
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                field: "database_max_connections",
+                problem: "must be at least 1".into(),
+            });
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                field: "body_limit_bytes",
+                problem: format!("{} is too small; Spectra match bodies are about 20 KB, use at least 1024 (default 1048576)", self.body_limit_bytes),
+            });
+        }
+        if self.spectra.playercam_session_ttl_seconds < 60 {
+            return Err(ConfigError::Invalid {
+                field: "spectra.playercam_session_ttl_seconds",
+                problem: "must be at least 60".into(),
+            });
+        }
+        if let Some(token) = &self.admin_token {
+            if token.expose().len() < 16 {
+                return Err(ConfigError::Invalid {
+                    field: "admin_token",
+                    problem: "must be at least 16 characters; leave it unset to have one generated".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,36 @@
+//! Decisions the core can refuse, independent of any surface's error shape.
+
+use backline_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// A named thing does not exist (what, which).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Input that could not be read at all (not JSON, not a form).
+    #[error("{0}")]
+    Malformed(String),
+    /// Input that parsed but breaks a rule; the field and what to change.
+    #[error("{field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+    /// A missing, unknown or revoked credential.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// A credential that was valid but expired.
+    #[error("credential expired")]
+    Expired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CoreError {
+    pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+        Self::Invalid { field, problem: problem.into() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;

@@ -1,0 +1,77 @@
+//! Spectra match register, update and complete.
+
+use super::{Core, CoreError, CoreResult};
+use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
+use backline_domain::spectra::record::MatchRecord;
+use backline_domain::spectra::snapshot::{MatchSnapshot, SnapshotError};
+use backline_domain::Timestamp;
+use backline_store::{MatchFilter, MatchStore, PlayerStore, SnapshotWrite};
+
+/// What was recorded, for the answer to Spectra.
+#[derive(Debug)]
+pub struct RecordedSnapshot {
+    pub match_id: String,
+    pub group_code: String,
+    pub state: MatchState,
+}
+
+impl From<SnapshotError> for CoreError {
+    fn from(e: SnapshotError) -> Self {
+        match e {
+            SnapshotError::Syntax(msg) => CoreError::Malformed(format!("the body is not valid JSON: {msg}")),
+            SnapshotError::EmptyMatchId => CoreError::invalid("matchId", "must not be empty"),
+            SnapshotError::Shape(msg) => CoreError::invalid("match", msg),
+            mismatch @ SnapshotError::MatchIdMismatch { .. } => CoreError::invalid("match.matchId", mismatch.to_string()),
+        }
+    }
+}
+
+impl Core {
+    /// Records a register/update/complete body. Older snapshots never replace newer ones and
+    /// a second complete changes nothing (the store decides atomically); a match never
+    /// registered is created. Register and complete also teach the player registry.
+    pub async fn record_match_snapshot(
+        &self,
+        call: SnapshotCall,
+        path_match_id: &str,
+        body: &[u8],
+    ) -> CoreResult<RecordedSnapshot> {
+        let snapshot = MatchSnapshot::parse(path_match_id, body)?;
+        let state = MatchState::after(call, &snapshot.round_phase);
+        let now = Timestamp::now();
+        let json = snapshot.document.to_string();
+        self.store
+            .record_snapshot(&SnapshotWrite {
+                match_id: &snapshot.match_id,
+                group_code: &snapshot.group_code,
+                org_id: snapshot.organization_id.as_deref(),
+                state,
+                round_number: snapshot.round_number,
+                round_phase: &snapshot.round_phase,
+                map: snapshot.map.as_deref(),
+                match_type: snapshot.match_type.as_deref(),
+                snapshot_json: &json,
+                now,
+            })
+            .await?;
+        if call != SnapshotCall::Update {
+            self.store.observe_players(&snapshot.players, now).await?;
+        }
+        Ok(RecordedSnapshot { match_id: snapshot.match_id, group_code: snapshot.group_code, state })
+    }
+
+    pub async fn list_matches(&self, filter: &MatchFilter) -> CoreResult<Vec<MatchRecord>> {
+        let mut filter = filter.clone();
+        filter.limit = filter.limit.clamp(1, 1000);
+        Ok(self.store.list_matches(&filter).await?)
+    }
+
+    /// Every observer's record of a match, most advanced first; `NotFound` when none.
+    pub async fn get_match(&self, match_id: &str) -> CoreResult<Vec<MatchRecord>> {
+        let records = self.store.get_match(match_id).await?;
+        if records.is_empty() {
+            return Err(CoreError::not_found(format!("match {match_id}")));
+        }
+        Ok(records)
+    }
+}

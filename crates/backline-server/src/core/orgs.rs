@@ -1,0 +1,112 @@
+//! Organisations, their access keys and supporter status.
+
+use super::{Core, CoreError, CoreResult};
+use backline_domain::ids::{AccessKeyId, OrgId};
+use backline_domain::org::{AccessKey, KeyValidity, Organisation};
+use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
+use backline_domain::Timestamp;
+use backline_store::{AccessKeyRef, AccessKeyStore, OrgStore, StoreError};
+
+/// Length of generated access keys (alphanumeric, about 190 bits).
+const ACCESS_KEY_LEN: usize = 32;
+
+/// A key as issued: the stored record and the key itself, shown once.
+#[derive(Debug)]
+pub struct IssuedKey {
+    pub key: AccessKey,
+    pub secret: IssuedSecret,
+}
+
+impl IssuedKey {
+    /// The key's record with the key itself under `access_key`.
+    pub fn to_json(&self) -> serde_json::Value {
+        super::issued::with_secret(&self.key, "access_key", self.secret.expose())
+    }
+}
+
+impl Core {
+    pub async fn create_org(&self, name: &str, supporter_until: Option<Timestamp>) -> CoreResult<Organisation> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 128 {
+            return Err(CoreError::invalid("name", "must be 1 to 128 characters"));
+        }
+        let org = Organisation {
+            id: OrgId::generate(),
+            name: name.to_owned(),
+            supporter: supporter_until.is_some(),
+            supporter_until,
+            created_at: Timestamp::now(),
+        };
+        self.store.insert_org(&org).await?;
+        Ok(org)
+    }
+
+    pub async fn get_org(&self, id: &OrgId) -> CoreResult<Organisation> {
+        self.store.get_org(id).await?.ok_or_else(|| CoreError::not_found(format!("organisation {id}")))
+    }
+
+    pub async fn list_orgs(&self) -> CoreResult<Vec<Organisation>> {
+        Ok(self.store.list_orgs().await?)
+    }
+
+    /// Makes the organisation a supporter until `until` (forever with `None`), or not at all.
+    pub async fn set_supporter(&self, id: &OrgId, supporter: bool, until: Option<Timestamp>) -> CoreResult<Organisation> {
+        let until = if supporter { until } else { None };
+        self.store.set_supporter(id, supporter, until).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::not_found(format!("organisation {id}")),
+            other => other.into(),
+        })
+    }
+
+    /// Whether the organisation is a supporter now; an unknown one is `NotFound`.
+    pub async fn is_supporter(&self, id: &OrgId) -> CoreResult<bool> {
+        Ok(self.get_org(id).await?.is_supporter_at(Timestamp::now()))
+    }
+
+    pub async fn issue_key(&self, org_id: &OrgId, expires_at: Option<Timestamp>) -> CoreResult<IssuedKey> {
+        self.get_org(org_id).await?;
+        let now = Timestamp::now();
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(CoreError::invalid("expires_at", "must be in the future"));
+        }
+        let secret = IssuedSecret::generate(ACCESS_KEY_LEN);
+        let key = AccessKey {
+            id: AccessKeyId::generate(),
+            org_id: org_id.clone(),
+            prefix: display_prefix(secret.expose()),
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+        };
+        self.store.insert_access_key(&key, &secret.hash()).await?;
+        Ok(IssuedKey { key, secret })
+    }
+
+    pub async fn list_keys(&self, org_id: Option<&OrgId>) -> CoreResult<Vec<AccessKey>> {
+        Ok(self.store.list_access_keys(org_id).await?)
+    }
+
+    /// Revokes a key named by its id or by the key itself.
+    pub async fn revoke_key(&self, key_or_id: &str) -> CoreResult<AccessKey> {
+        let now = Timestamp::now();
+        let by_id = AccessKeyRef::Id(AccessKeyId::from_string(key_or_id));
+        match self.store.revoke_access_key(&by_id, now).await {
+            Err(StoreError::NotFound) => {}
+            other => return Ok(other?),
+        }
+        let by_key = AccessKeyRef::Hash(SecretHash::of(key_or_id));
+        self.store.revoke_access_key(&by_key, now).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::not_found("access key"),
+            other => other.into(),
+        })
+    }
+
+    /// What a presented access key is worth right now.
+    pub async fn validate_key(&self, presented: &str) -> CoreResult<KeyValidity> {
+        let found = self.store.find_access_key(&SecretHash::of(presented)).await?;
+        Ok(match found {
+            None => KeyValidity::Invalid,
+            Some((key, org)) => key.validity_at(org, Timestamp::now()),
+        })
+    }
+}

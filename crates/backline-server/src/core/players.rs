@@ -1,0 +1,46 @@
+//! The Riot player registry as operators edit it.
+
+use super::{Core, CoreError, CoreResult};
+use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
+use backline_domain::Timestamp;
+use backline_store::{PlayerChange, PlayerStore};
+
+impl From<PlayerInputError> for CoreError {
+    fn from(e: PlayerInputError) -> Self {
+        match e {
+            PlayerInputError::UnknownRegion(_) => CoreError::invalid("region", e.to_string()),
+            PlayerInputError::TierOutOfRange(_) => CoreError::invalid("tier", e.to_string()),
+        }
+    }
+}
+
+/// An operator's edit of a player, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct PlayerEdit {
+    pub full_name: Option<String>,
+    pub region: Option<String>,
+    pub current_tier: Option<i64>,
+    pub peak_tier: Option<i64>,
+}
+
+impl Core {
+    pub async fn list_players(&self, limit: i64) -> CoreResult<Vec<RiotPlayer>> {
+        Ok(self.store.list_players(limit.clamp(1, 10_000)).await?)
+    }
+
+    /// Sets a player's region, name or tiers (creating the player); tiers set here are no
+    /// longer overwritten by what matches report.
+    pub async fn edit_player(&self, puuid: &str, edit: &PlayerEdit) -> CoreResult<RiotPlayer> {
+        let puuid = puuid.trim();
+        if puuid.is_empty() || puuid.len() > 128 {
+            return Err(CoreError::invalid("puuid", "must be 1 to 128 characters"));
+        }
+        let change = PlayerChange {
+            full_name: edit.full_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+            region: edit.region.as_deref().map(parse_region).transpose()?,
+            current_tier: edit.current_tier.map(check_tier).transpose()?,
+            peak_tier: edit.peak_tier.map(check_tier).transpose()?,
+        };
+        Ok(self.store.change_player(puuid, &change, Timestamp::now()).await?)
+    }
+}

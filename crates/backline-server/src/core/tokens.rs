@@ -1,0 +1,70 @@
+//! API tokens of client programs (Spectra's backend and stats tokens).
+
+use super::{Core, CoreError, CoreResult};
+use backline_domain::ids::ApiTokenId;
+use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
+use backline_domain::tokens::{ApiToken, ApiTokenKind};
+use backline_domain::Timestamp;
+use backline_store::{ApiTokenStore, StoreError};
+
+const API_TOKEN_LEN: usize = 40;
+
+/// Values client programs send when they were not configured with a token.
+/// Upstream: Spectra Server sends the literal `undefined` for an unset variable.
+const PLACEHOLDER_TOKENS: &[&str] = &["", "undefined", "null"];
+
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub token: ApiToken,
+    pub secret: IssuedSecret,
+}
+
+impl IssuedToken {
+    /// The token's record with the token itself under `token`.
+    pub fn to_json(&self) -> serde_json::Value {
+        super::issued::with_secret(&self.token, "token", self.secret.expose())
+    }
+}
+
+impl Core {
+    pub async fn issue_api_token(&self, kind: ApiTokenKind, name: Option<&str>) -> CoreResult<IssuedToken> {
+        let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(kind.as_str());
+        if name.chars().count() > 128 {
+            return Err(CoreError::invalid("name", "must be at most 128 characters"));
+        }
+        let secret = IssuedSecret::generate(API_TOKEN_LEN);
+        let token = ApiToken {
+            id: ApiTokenId::generate(),
+            kind,
+            name: name.to_owned(),
+            prefix: display_prefix(secret.expose()),
+            created_at: Timestamp::now(),
+            revoked_at: None,
+        };
+        self.store.insert_api_token(&token, &secret.hash()).await?;
+        Ok(IssuedToken { token, secret })
+    }
+
+    pub async fn list_api_tokens(&self) -> CoreResult<Vec<ApiToken>> {
+        Ok(self.store.list_api_tokens().await?)
+    }
+
+    pub async fn revoke_api_token(&self, id: &ApiTokenId) -> CoreResult<ApiToken> {
+        self.store.revoke_api_token(id, Timestamp::now()).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::not_found(format!("API token {id}")),
+            other => other.into(),
+        })
+    }
+
+    /// Checks a presented token of `kind`; `Unauthorized` when missing, wrong or revoked.
+    pub async fn authenticate_api_token(&self, kind: ApiTokenKind, presented: Option<&str>) -> CoreResult<ApiToken> {
+        let presented = presented.map(str::trim).unwrap_or_default();
+        if PLACEHOLDER_TOKENS.contains(&presented) {
+            return Err(CoreError::Unauthorized);
+        }
+        self.store
+            .find_active_api_token(kind, &SecretHash::of(presented))
+            .await?
+            .ok_or(CoreError::Unauthorized)
+    }
+}

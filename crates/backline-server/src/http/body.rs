@@ -1,0 +1,58 @@
+//! Reading request bodies within the configured limit, and parsing JSON with messages that
+//! name the offending field.
+
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// Why a body could not be used: the status to answer and a sentence.
+pub type BodyFailure = (StatusCode, String);
+
+/// Maps axum's body rejection (over the limit, or a broken stream) to a status and message.
+pub fn read_failure(rejection: BytesRejection, limit: usize) -> BodyFailure {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
+    } else {
+        (StatusCode::BAD_REQUEST, format!("the body could not be read: {rejection}"))
+    }
+}
+
+/// Parses a JSON body: 400 when it is not JSON, 422 naming the field when a value has the
+/// wrong type or is missing.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyFailure> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            (StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {inner}"))
+        } else if path == "." {
+            (StatusCode::UNPROCESSABLE_ENTITY, inner.to_string())
+        } else {
+            (StatusCode::UNPROCESSABLE_ENTITY, format!("{path}: {inner}"))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Probe {
+        a: u32,
+        b: Vec<String>,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_type_errors_422_with_the_path() {
+        assert_eq!(parse_json::<Probe>(b"{\"a\":").unwrap_err().0, StatusCode::BAD_REQUEST);
+        let (status, msg) = parse_json::<Probe>(br#"{"a": 1, "b": [1]}"#).unwrap_err();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(msg.starts_with("b[0]"), "{msg}");
+        let (status, msg) = parse_json::<Probe>(br#"{"b": []}"#).unwrap_err();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(msg.contains("missing field `a`"), "{msg}");
+    }
+}

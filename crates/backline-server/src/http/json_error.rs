@@ -1,0 +1,63 @@
+//! The error body of Backline's own surfaces (Spectra backend, operator surface):
+//! `{"error": "<code>", "message": "<text>"}` with a matching status.
+//!
+//! Spectra Server only reads the status of errors, but parses every body as JSON; operators'
+//! tools get a stable machine-readable `error` code and a sentence in `message`.
+
+use crate::core::CoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct JsonError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl JsonError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self.status {
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            s if s.is_server_error() => "internal",
+            _ => "error",
+        }
+    }
+}
+
+impl From<CoreError> for JsonError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("{what} not found")),
+            CoreError::Malformed(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
+            invalid @ CoreError::Invalid { .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string()),
+            CoreError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "missing, unknown or revoked credential"),
+            CoreError::Expired => Self::new(StatusCode::FORBIDDEN, "the credential has expired"),
+            CoreError::Store(e) => {
+                // Logged whole here, answered opaquely.
+                tracing::error!(error = ?e, "store error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.code(), "message": self.message });
+        (self.status, Json(body)).into_response()
+    }
+}

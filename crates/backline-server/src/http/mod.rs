@@ -1,0 +1,53 @@
+//! What every HTTP surface shares: the application state, the request span, body limits,
+//! panic recovery, and the assembly of all surfaces on one router.
+
+pub mod body;
+pub mod json_error;
+pub mod panic;
+pub mod trace;
+
+use crate::apis;
+use crate::config::Config;
+use crate::core::Core;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+/// State every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub core: Core,
+    pub config: Arc<Config>,
+}
+
+/// All surfaces on one router, each under its prefix with its own error shape.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit_bytes;
+    Router::new()
+        .nest("/spectra", apis::spectra::router())
+        .nest("/admin/v1", apis::admin::router())
+        .route("/healthz", get(healthz))
+        .fallback(apis::admin::unknown_route)
+        .method_not_allowed_fallback(apis::admin::wrong_method)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(trace::layer())
+        .with_state(state)
+}
+
+/// Liveness and database reachability.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    use backline_store::SettingStore;
+    match state.core.store.get_setting("admin_token_sha256").await {
+        Ok(_) => (axum::http::StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check could not reach the database");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable", "message": "database unreachable"})),
+            )
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The SQL implementation of the store, for SQLite and PostgreSQL.
+//!
+//! SQLite gets a pool of readers and a single writer connection (WAL lets readers run beside
+//! the writer; one writer means no `SQLITE_BUSY` inside this process, and `busy_timeout`
+//! covers other processes such as the admin CLI). PostgreSQL uses one pool for both.
+
+mod keys;
+mod matches;
+mod orgs;
+mod playercams;
+mod players;
+mod settings;
+mod stats;
+mod tokens;
+
+use crate::{StoreError, StoreResult};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `database_url` names by its scheme.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Pool sizing.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    /// Connections to PostgreSQL, or SQLite reader connections.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// One applied or pending migration.
+#[derive(Clone, Debug)]
+pub struct MigrationState {
+    pub version: i64,
+    pub description: String,
+    pub applied: bool,
+}
+
+/// The store over a SQLite file or a PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// Adds `mode=rwc` so a missing SQLite file is created.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+impl SqlStore {
+    /// Connects to the database named by `url` (`sqlite:…` or `postgres://…`). Does not
+    /// migrate: call [`SqlStore::migrate`].
+    pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "unsupported database URL scheme in `{}`: use sqlite://FILE or postgres://…",
+                url.split(':').next().unwrap_or_default()
+            ))
+        })?;
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(options.acquire_timeout)
+        };
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url);
+                let with_pragmas = |p: AnyPoolOptions| {
+                    p.after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            Ok(())
+                        })
+                    })
+                };
+                let write = with_pragmas(pool(1)).connect(&url).await?;
+                let read = with_pragmas(pool(options.max_connections)).connect(&url).await?;
+                Ok(Self { read, write, backend })
+            }
+            Backend::Postgres => {
+                let shared = pool(options.max_connections).connect(url).await?;
+                Ok(Self { read: shared.clone(), write: shared, backend })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL the migrator holds an advisory lock, so
+    /// several nodes starting at once apply each migration once.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.migrator().run(&self.write).await?;
+        Ok(())
+    }
+
+    /// Every known migration and whether it is applied.
+    pub async fn migration_status(&self) -> StoreResult<Vec<MigrationState>> {
+        let mut conn = self.write.acquire().await?;
+        conn.ensure_migrations_table().await?;
+        let applied = conn.list_applied_migrations().await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| MigrationState {
+                version: m.version,
+                description: m.description.to_string(),
+                applied: applied.iter().any(|a| a.version == m.version),
+            })
+            .collect())
+    }
+
+    /// Closes the pools, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
+    /// so a transaction that reads before it writes cannot fail to upgrade its lock.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        })
+    }
+}
+
+/// Reads an optional unix-millisecond column as a timestamp.
+fn opt_ts(row: &AnyRow, column: &str) -> StoreResult<Option<backline_domain::Timestamp>> {
+    use sqlx::Row;
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(backline_domain::Timestamp::from_millis))
+}
+
+fn ts(row: &AnyRow, column: &str) -> StoreResult<backline_domain::Timestamp> {
+    use sqlx::Row;
+    Ok(backline_domain::Timestamp::from_millis(row.try_get::<i64, _>(column)?))
+}
+
+/// SQL placeholders `$from, $from+1, …` for `count` values.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,81 @@
+//! API tokens of client programs.
+
+use super::{opt_ts, ts, SqlStore};
+use crate::traits::ApiTokenStore;
+use crate::{StoreError, StoreResult};
+use backline_domain::ids::ApiTokenId;
+use backline_domain::secret::SecretHash;
+use backline_domain::tokens::{ApiToken, ApiTokenKind};
+use backline_domain::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const TOKEN_COLUMNS: &str = "id, kind, name, prefix, created_at, revoked_at";
+
+fn token_from_row(row: &AnyRow) -> StoreResult<ApiToken> {
+    let kind: String = row.try_get("kind")?;
+    Ok(ApiToken {
+        id: ApiTokenId::from_string(row.try_get::<String, _>("id")?),
+        kind: ApiTokenKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown API token kind `{kind}`")))?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        created_at: ts(row, "created_at")?,
+        revoked_at: opt_ts(row, "revoked_at")?,
+    })
+}
+
+impl ApiTokenStore for SqlStore {
+    async fn insert_api_token(&self, token: &ApiToken, hash: &SecretHash) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, kind, name, token_hash, prefix, created_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token.id.as_str())
+        .bind(token.kind.as_str())
+        .bind(&token.name)
+        .bind(hash.as_str())
+        .bind(&token.prefix)
+        .bind(token.created_at.millis())
+        .bind(token.revoked_at.map(Timestamp::millis))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn find_active_api_token(
+        &self,
+        kind: ApiTokenKind,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<ApiToken>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens \
+             WHERE token_hash = $1 AND kind = $2 AND revoked_at IS NULL"
+        );
+        let row = sqlx::query(&sql)
+            .bind(hash.as_str())
+            .bind(kind.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_api_token(&self, id: &ApiTokenId, now: Timestamp) -> StoreResult<ApiToken> {
+        let sql = format!(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 \
+             RETURNING {TOKEN_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .bind(now.millis())
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+}
