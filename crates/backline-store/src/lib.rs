@@ -10,6 +10,8 @@
 
 pub mod error;
 pub mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod traits;
 
 pub use error::{StoreError, StoreResult};
