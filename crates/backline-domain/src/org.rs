@@ -100,8 +100,14 @@ mod tests {
     #[test]
     fn revoked_beats_expired_and_expiry_is_inclusive() {
         let now = Timestamp::from_millis(1000);
-        assert_eq!(key(Some(10), Some(5)).validity_at(org(false, None), now), KeyValidity::Invalid);
-        assert_eq!(key(Some(1000), None).validity_at(org(false, None), now), KeyValidity::Expired);
+        assert_eq!(
+            key(Some(10), Some(5)).validity_at(org(false, None), now),
+            KeyValidity::Invalid
+        );
+        assert_eq!(
+            key(Some(1000), None).validity_at(org(false, None), now),
+            KeyValidity::Expired
+        );
         assert!(matches!(
             key(Some(1001), None).validity_at(org(false, None), now),
             KeyValidity::Valid(_)

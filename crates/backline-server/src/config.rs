@@ -76,7 +76,9 @@ pub struct SpectraConfig {
 
 impl Default for SpectraConfig {
     fn default() -> Self {
-        Self { playercam_session_ttl_seconds: 8 * 3600 }
+        Self {
+            playercam_session_ttl_seconds: 8 * 3600,
+        }
     }
 }
 
@@ -138,7 +140,10 @@ pub enum ConfigError {
     #[error("invalid configuration: {0}")]
     Parse(String),
     #[error("invalid configuration: {field}: {problem}")]
-    Invalid { field: &'static str, problem: String },
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
 }
 
 impl Config {
@@ -159,13 +164,18 @@ impl Config {
         // Environment variables are applied from the pairs given, not read from the process,
         // so a test can run several servers with different configurations.
         for (name, value) in env {
-            let Some(key) = name.strip_prefix("BACKLINE_") else { continue };
+            let Some(key) = name.strip_prefix("BACKLINE_") else {
+                continue;
+            };
             let path = key.to_ascii_lowercase().replace("__", ".");
-            let value: figment::value::Value =
-                value.parse().unwrap_or_else(|never: std::convert::Infallible| match never {});
+            let value: figment::value::Value = value
+                .parse()
+                .unwrap_or_else(|never: std::convert::Infallible| match never {});
             figment = figment.merge(Serialized::default(&path, value));
         }
-        let mut config: Config = figment.extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let mut config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
         if let Some(listen) = overrides.listen {
             config.listen = listen;
         }
@@ -208,7 +218,8 @@ impl Config {
             if token.expose().len() < 16 {
                 return Err(ConfigError::Invalid {
                     field: "admin_token",
-                    problem: "must be at least 16 characters; leave it unset to have one generated".into(),
+                    problem: "must be at least 16 characters; leave it unset to have one generated"
+                        .into(),
                 });
             }
         }

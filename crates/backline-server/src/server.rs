@@ -18,10 +18,18 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Core> {
         max_connections: config.database_max_connections,
         ..PoolOptions::default()
     };
-    let store = SqlStore::connect(&config.database_url, &options).await.map_err(|e| {
-        anyhow::anyhow!("cannot open database {}: {e}", redact_url(&config.database_url))
-    })?;
-    store.migrate().await.map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    let store = SqlStore::connect(&config.database_url, &options)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open database {}: {e}",
+                redact_url(&config.database_url)
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     let settings = CoreSettings {
         playercam_session_ttl_seconds: config.spectra.playercam_session_ttl_seconds,
     };
@@ -47,14 +55,25 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
         core.ensure_admin_token().await?
     };
     let addr = listener.local_addr()?;
-    let state = AppState { core, config: Arc::new(config) };
-    Ok(Prepared { addr, generated_admin_token, listener, state })
+    let state = AppState {
+        core,
+        config: Arc::new(config),
+    };
+    Ok(Prepared {
+        addr,
+        generated_admin_token,
+        listener,
+        state,
+    })
 }
 
 impl Prepared {
     /// Serves until `shutdown` resolves, then lets requests in flight finish (up to the
     /// configured grace period) and closes the store.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_seconds);
         let store = self.state.core.store.clone();
         let app = http::router(self.state);

@@ -37,7 +37,11 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let url = format!("sqlite://{}", dir.path().join("backline.db").display());
-                Some(Self { url, backend, cleanup: Cleanup::Sqlite(dir) })
+                Some(Self {
+                    url,
+                    backend,
+                    cleanup: Cleanup::Sqlite(dir),
+                })
             }
             Backend::Postgres => {
                 let admin_url = admin_url();
@@ -54,16 +58,25 @@ impl TestDatabase {
                     .await
                     .expect("CREATE DATABASE");
                 let _ = conn.close().await;
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
                 let url = format!("{base}/{name}");
-                Some(Self { url, backend, cleanup: Cleanup::Postgres { admin_url, name } })
+                Some(Self {
+                    url,
+                    backend,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                })
             }
         }
     }
 
     /// A migrated store over this database.
     pub async fn store(&self) -> SqlStore {
-        let store = SqlStore::connect(&self.url, &PoolOptions::default()).await.expect("connect");
+        let store = SqlStore::connect(&self.url, &PoolOptions::default())
+            .await
+            .expect("connect");
         store.migrate().await.expect("migrate");
         store
     }
@@ -72,7 +85,9 @@ impl TestDatabase {
     pub async fn drop_database(self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
             if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
-                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                let _ = conn
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
                 let _ = conn.close().await;
             }
         }

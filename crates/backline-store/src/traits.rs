@@ -30,7 +30,8 @@ pub trait SettingStore {
 
 pub trait OrgStore {
     fn insert_org(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
-    fn get_org(&self, id: &OrgId) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+    fn get_org(&self, id: &OrgId)
+        -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
     fn list_orgs(&self) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// Sets the supporter flag and its end; `NotFound` for an unknown organisation.
     fn set_supporter(
@@ -113,7 +114,8 @@ pub trait PlayerStore {
         &self,
         puuids: &[String],
     ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-    fn list_players(&self, limit: i64) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+    fn list_players(&self, limit: i64)
+        -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
     /// Applies an operator's change, creating the player if needed.
     fn change_player(
         &self,
@@ -150,14 +152,19 @@ pub trait MatchStore {
     /// Records a snapshot unless the stored one is further along (see
     /// `backline_domain::spectra::lifecycle::Progress`); creates the match when unknown.
     /// A register also stamps `registered_at`. Atomic under concurrent calls.
-    fn record_snapshot(&self, write: &SnapshotWrite<'_>)
-        -> impl Future<Output = StoreResult<()>> + Send;
+    fn record_snapshot(
+        &self,
+        write: &SnapshotWrite<'_>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn list_matches(
         &self,
         filter: &MatchFilter,
     ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
     /// Every observer's record of the match, with snapshots, most advanced first.
-    fn get_match(&self, match_id: &str) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+    fn get_match(
+        &self,
+        match_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
 }
 
 pub trait StatsStore {
@@ -180,8 +187,10 @@ pub trait StatsStore {
         stats_json: &str,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn get_stats(&self, match_id: &str)
-        -> impl Future<Output = StoreResult<Option<StatsRecord>>> + Send;
+    fn get_stats(
+        &self,
+        match_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<StatsRecord>>> + Send;
 }
 
 /// A change to one player of a player-cam session; `None` leaves a field as it is,

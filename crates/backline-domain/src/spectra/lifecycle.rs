@@ -81,16 +81,34 @@ mod tests {
 
     #[test]
     fn complete_from_game_end_is_completed_and_from_elsewhere_abandoned() {
-        assert_eq!(MatchState::after(SnapshotCall::Complete, "game_end"), MatchState::Completed);
-        assert_eq!(MatchState::after(SnapshotCall::Complete, "combat"), MatchState::Abandoned);
-        assert_eq!(MatchState::after(SnapshotCall::Update, "shopping"), MatchState::Live);
-        assert_eq!(MatchState::after(SnapshotCall::Register, "LOBBY"), MatchState::Registered);
+        assert_eq!(
+            MatchState::after(SnapshotCall::Complete, "game_end"),
+            MatchState::Completed
+        );
+        assert_eq!(
+            MatchState::after(SnapshotCall::Complete, "combat"),
+            MatchState::Abandoned
+        );
+        assert_eq!(
+            MatchState::after(SnapshotCall::Update, "shopping"),
+            MatchState::Live
+        );
+        assert_eq!(
+            MatchState::after(SnapshotCall::Register, "LOBBY"),
+            MatchState::Registered
+        );
     }
 
     #[test]
     fn older_rounds_never_replace_newer_and_final_always_wins_once() {
-        let live = |r| Progress { is_final: false, round_number: r };
-        let done = |r| Progress { is_final: true, round_number: r };
+        let live = |r| Progress {
+            is_final: false,
+            round_number: r,
+        };
+        let done = |r| Progress {
+            is_final: true,
+            round_number: r,
+        };
         assert!(live(5).supersedes(live(4)));
         assert!(live(4).supersedes(live(4)));
         assert!(!live(3).supersedes(live(4)));
@@ -101,7 +119,12 @@ mod tests {
 
     #[test]
     fn state_names_round_trip() {
-        for s in [MatchState::Registered, MatchState::Live, MatchState::Completed, MatchState::Abandoned] {
+        for s in [
+            MatchState::Registered,
+            MatchState::Live,
+            MatchState::Completed,
+            MatchState::Abandoned,
+        ] {
             assert_eq!(MatchState::parse(s.as_str()), Some(s));
         }
     }

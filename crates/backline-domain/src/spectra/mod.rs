@@ -2,8 +2,8 @@
 //! player-cam sessions.
 
 pub mod lifecycle;
-pub mod playercam;
 pub mod player;
+pub mod playercam;
 pub mod record;
 pub mod snapshot;
 pub mod stats;

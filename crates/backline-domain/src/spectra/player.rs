@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn regions_are_normalised_and_checked() {
         assert_eq!(parse_region(" EU ").unwrap(), "eu");
-        assert_eq!(parse_region("mars"), Err(PlayerInputError::UnknownRegion("mars".into())));
+        assert_eq!(
+            parse_region("mars"),
+            Err(PlayerInputError::UnknownRegion("mars".into()))
+        );
     }
 
     #[test]

@@ -53,7 +53,11 @@ pub fn name_overrides_json(players: &[PlayercamPlayer]) -> String {
 
 /// The `enabledPlayers` list: every player with a camera on.
 pub fn enabled_players(players: &[PlayercamPlayer]) -> Vec<String> {
-    players.iter().filter(|p| p.camera_enabled).map(|p| p.full_name.clone()).collect()
+    players
+        .iter()
+        .filter(|p| p.camera_enabled)
+        .map(|p| p.full_name.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -71,8 +75,14 @@ mod tests {
     #[test]
     fn overrides_are_a_json_string_of_pairs_and_empty_is_brackets() {
         assert_eq!(name_overrides_json(&[]), "[]");
-        let players = [player("Player#EUW", true, Some("Shown \"Name\"")), player("B#1", false, None)];
-        assert_eq!(name_overrides_json(&players), r#"[["Player#EUW","Shown \"Name\""]]"#);
+        let players = [
+            player("Player#EUW", true, Some("Shown \"Name\"")),
+            player("B#1", false, None),
+        ];
+        assert_eq!(
+            name_overrides_json(&players),
+            r#"[["Player#EUW","Shown \"Name\""]]"#
+        );
         assert_eq!(enabled_players(&players), vec!["Player#EUW".to_owned()]);
     }
 

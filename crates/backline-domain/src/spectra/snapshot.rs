@@ -137,7 +137,10 @@ impl MatchSnapshot {
     }
 
     pub fn progress(&self, is_final: bool) -> Progress {
-        Progress { is_final, round_number: self.round_number }
+        Progress {
+            is_final,
+            round_number: self.round_number,
+        }
     }
 }
 
@@ -147,7 +150,11 @@ fn classify(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> S
     if inner.is_syntax() || inner.is_eof() {
         return SnapshotError::Syntax(inner.to_string());
     }
-    let at = if path == "." { String::new() } else { format!("{prefix}{path}: ") };
+    let at = if path == "." {
+        String::new()
+    } else {
+        format!("{prefix}{path}: ")
+    };
     SnapshotError::Shape(format!("{at}{inner}"))
 }
 
@@ -223,8 +230,14 @@ mod tests {
             MatchSnapshot::parse("m1", &body(json!({"matchId": "m1"}))),
             Err(SnapshotError::Shape(_))
         ));
-        assert!(matches!(MatchSnapshot::parse("m1", &body(json!([1]))), Err(SnapshotError::Shape(_))));
-        assert!(matches!(MatchSnapshot::parse("m1", b"{}"), Err(SnapshotError::Shape(_))));
+        assert!(matches!(
+            MatchSnapshot::parse("m1", &body(json!([1]))),
+            Err(SnapshotError::Shape(_))
+        ));
+        assert!(matches!(
+            MatchSnapshot::parse("m1", b"{}"),
+            Err(SnapshotError::Shape(_))
+        ));
     }
 
     #[test]
@@ -234,7 +247,10 @@ mod tests {
             MatchSnapshot::parse("m1", &raw),
             Err(SnapshotError::MatchIdMismatch { .. })
         ));
-        assert_eq!(MatchSnapshot::parse("", &raw).unwrap_err(), SnapshotError::EmptyMatchId);
+        assert_eq!(
+            MatchSnapshot::parse("", &raw).unwrap_err(),
+            SnapshotError::EmptyMatchId
+        );
     }
 
     #[test]

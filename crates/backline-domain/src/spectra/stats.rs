@@ -58,7 +58,10 @@ fn int(v: &Value, key: &str) -> i64 {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn ratio(num: i64, den: i64) -> Option<f64> {
@@ -68,17 +71,28 @@ fn ratio(num: i64, den: i64) -> Option<f64> {
 /// Computes the statistics of `document`, a (sanitised) Spectra match object.
 pub fn compute(match_id: &str, document: &Value) -> MatchStats {
     let empty = Vec::new();
-    let teams_json = document.get("teams").and_then(Value::as_array).unwrap_or(&empty);
+    let teams_json = document
+        .get("teams")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
     let mut teams = Vec::new();
     let mut players = Vec::new();
     for (index, team) in teams_json.iter().enumerate() {
         let (mut attack, mut defense) = (0, 0);
-        for round in team.get("roundRecord").and_then(Value::as_array).unwrap_or(&empty) {
+        for round in team
+            .get("roundRecord")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty)
+        {
             let kind = round.get("type").and_then(Value::as_str).unwrap_or("");
             if NOT_WON.contains(&kind) {
                 continue;
             }
-            if round.get("wasAttack").and_then(Value::as_bool).unwrap_or(false) {
+            if round
+                .get("wasAttack")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
                 attack += 1;
             } else {
                 defense += 1;
@@ -91,7 +105,11 @@ pub fn compute(match_id: &str, document: &Value) -> MatchStats {
             attack_round_wins: attack,
             defense_round_wins: defense,
         });
-        for p in team.get("players").and_then(Value::as_array).unwrap_or(&empty) {
+        for p in team
+            .get("players")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty)
+        {
             let (kills, deaths) = (int(p, "kills"), int(p, "deaths"));
             let headshot_kills = int(p, "headshotKills");
             players.push(PlayerStats {
@@ -119,10 +137,19 @@ pub fn compute(match_id: &str, document: &Value) -> MatchStats {
     };
     MatchStats {
         match_id: match_id.to_owned(),
-        map: document.get("map").and_then(Value::as_str).map(str::to_owned),
-        match_type: document.get("matchType").and_then(Value::as_str).map(str::to_owned),
+        map: document
+            .get("map")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        match_type: document
+            .get("matchType")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         rounds_played: teams.iter().map(|t| t.rounds_won).sum(),
-        overtime: document.get("hasEnteredOvertime").and_then(Value::as_bool).unwrap_or(false),
+        overtime: document
+            .get("hasEnteredOvertime")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         winner,
         teams,
         players,
@@ -154,10 +181,25 @@ mod tests {
         assert_eq!(stats.rounds_played, 3);
         assert_eq!(stats.winner, Some(0));
         assert!(stats.overtime);
-        assert_eq!((stats.teams[0].attack_round_wins, stats.teams[0].defense_round_wins), (1, 1));
-        assert_eq!((stats.teams[1].attack_round_wins, stats.teams[1].defense_round_wins), (1, 0));
+        assert_eq!(
+            (
+                stats.teams[0].attack_round_wins,
+                stats.teams[0].defense_round_wins
+            ),
+            (1, 1)
+        );
+        assert_eq!(
+            (
+                stats.teams[1].attack_round_wins,
+                stats.teams[1].defense_round_wins
+            ),
+            (1, 0)
+        );
         let p1 = &stats.players[0];
-        assert_eq!((p1.kills, p1.deaths, p1.assists, p1.money_spent), (4, 2, 1, 3900));
+        assert_eq!(
+            (p1.kills, p1.deaths, p1.assists, p1.money_spent),
+            (4, 2, 1, 3900)
+        );
         assert_eq!(p1.headshot_ratio, Some(0.25));
         assert_eq!(p1.kd_ratio, Some(2.0));
         assert_eq!(p1.current_mmr_tier, Some(20));

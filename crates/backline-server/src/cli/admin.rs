@@ -56,22 +56,36 @@ async fn migrate(core: &Core, action: MigrateAction, json: bool) -> anyhow::Resu
         .iter()
         .map(|m| json!({"version": m.version, "description": m.description, "applied": m.applied}))
         .collect();
-    emit(json, &json!({ "backend": core.store.backend().name(), "migrations": rows }), || {
-        let mut text = format!("{label} ({}):", core.store.backend().name());
-        for m in &states {
-            let mark = if m.applied { "applied" } else { "pending" };
-            text.push_str(&format!("\n  {:>4}  {mark:<8} {}", m.version, m.description));
-        }
-        text
-    });
+    emit(
+        json,
+        &json!({ "backend": core.store.backend().name(), "migrations": rows }),
+        || {
+            let mut text = format!("{label} ({}):", core.store.backend().name());
+            for m in &states {
+                let mark = if m.applied { "applied" } else { "pending" };
+                text.push_str(&format!(
+                    "\n  {:>4}  {mark:<8} {}",
+                    m.version, m.description
+                ));
+            }
+            text
+        },
+    );
     Ok(())
 }
 
 async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow::Result<()> {
     match command {
-        OrgCommand::Create { name, supporter_until } => {
-            let org = core.create_org(&name, parse_time(supporter_until.as_deref())?).await?;
-            emit(json, &org, || format!("organisation {} created: {}", org.id, org.name));
+        OrgCommand::Create {
+            name,
+            supporter_until,
+        } => {
+            let org = core
+                .create_org(&name, parse_time(supporter_until.as_deref())?)
+                .await?;
+            emit(json, &org, || {
+                format!("organisation {} created: {}", org.id, org.name)
+            });
         }
         OrgCommand::List => {
             let orgs = core.list_orgs().await?;
@@ -86,7 +100,9 @@ async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow::Result<()>
         OrgCommand::Supporter { org_id, status } => {
             let until = parse_time(status.until.as_deref())?;
             let supporter = !status.off;
-            let org = core.set_supporter(&OrgId::from_string(org_id), supporter, until).await?;
+            let org = core
+                .set_supporter(&OrgId::from_string(org_id), supporter, until)
+                .await?;
             emit(json, &org, || {
                 format!(
                     "{}: supporter={} until={}",
@@ -103,7 +119,12 @@ async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow::Result<()>
 async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow::Result<()> {
     match command {
         KeyCommand::Issue { org_id, expires_at } => {
-            let issued = core.issue_key(&OrgId::from_string(org_id), parse_time(expires_at.as_deref())?).await?;
+            let issued = core
+                .issue_key(
+                    &OrgId::from_string(org_id),
+                    parse_time(expires_at.as_deref())?,
+                )
+                .await?;
             emit(json, &issued.to_json(), || {
                 format!(
                     "access key {} issued (shown once): {}\nexpires: {}",
@@ -177,7 +198,9 @@ async fn token(core: &Core, command: TokenCommand, json: bool) -> anyhow::Result
             });
         }
         TokenCommand::Revoke { token_id } => {
-            let token = core.revoke_api_token(&ApiTokenId::from_string(token_id)).await?;
+            let token = core
+                .revoke_api_token(&ApiTokenId::from_string(token_id))
+                .await?;
             emit(json, &token, || format!("token {} revoked", token.id));
         }
     }
@@ -205,8 +228,19 @@ async fn player(core: &Core, command: PlayerCommand, json: bool) -> anyhow::Resu
                     .join("\n")
             });
         }
-        PlayerCommand::Set { puuid, region, name, current_tier, peak_tier } => {
-            let edit = PlayerEdit { full_name: name, region, current_tier, peak_tier };
+        PlayerCommand::Set {
+            puuid,
+            region,
+            name,
+            current_tier,
+            peak_tier,
+        } => {
+            let edit = PlayerEdit {
+                full_name: name,
+                region,
+                current_tier,
+                peak_tier,
+            };
             let p = core.edit_player(&puuid, &edit).await?;
             emit(json, &p, || {
                 format!(
@@ -228,11 +262,19 @@ async fn matches(core: &Core, command: MatchCommand, json: bool) -> anyhow::Resu
             let state = state
                 .map(|s| {
                     MatchState::parse(&s).ok_or_else(|| {
-                        anyhow::anyhow!("unknown state `{s}`; use registered, live, completed or abandoned")
+                        anyhow::anyhow!(
+                            "unknown state `{s}`; use registered, live, completed or abandoned"
+                        )
                     })
                 })
                 .transpose()?;
-            let records = core.list_matches(&MatchFilter { state, org_id: org, limit }).await?;
+            let records = core
+                .list_matches(&MatchFilter {
+                    state,
+                    org_id: org,
+                    limit,
+                })
+                .await?;
             emit(json, &list("matches", &records), || {
                 records
                     .iter()
@@ -255,9 +297,15 @@ async fn matches(core: &Core, command: MatchCommand, json: bool) -> anyhow::Resu
             let observers = core.get_match(&match_id).await?;
             let region = core.get_stats(&match_id).await.ok().and_then(|s| s.region);
             let value = json!({ "match_id": match_id, "region": region, "observers": observers });
-            emit(json, &value, || serde_json::to_string_pretty(&value).expect("json"));
+            emit(json, &value, || {
+                serde_json::to_string_pretty(&value).expect("json")
+            });
         }
-        MatchCommand::Stats { match_id, format, recompute } => {
+        MatchCommand::Stats {
+            match_id,
+            format,
+            recompute,
+        } => {
             let stats = if recompute {
                 core.compute_match_stats(&match_id).await?
             } else {
@@ -266,7 +314,10 @@ async fn matches(core: &Core, command: MatchCommand, json: bool) -> anyhow::Resu
             match format {
                 StatsFormat::Csv => print!("{}", stats_csv(&stats)),
                 StatsFormat::Json => {
-                    println!("{}", serde_json::to_string_pretty(&stats).expect("stats serialise"))
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&stats).expect("stats serialise")
+                    )
                 }
             }
         }
@@ -277,7 +328,9 @@ async fn matches(core: &Core, command: MatchCommand, json: bool) -> anyhow::Resu
 async fn playercam(core: &Core, command: PlayercamCommand, json: bool) -> anyhow::Result<()> {
     match command {
         PlayercamCommand::Create { org_id } => {
-            let issued = core.create_playercam_session(&OrgId::from_string(org_id)).await?;
+            let issued = core
+                .create_playercam_session(&OrgId::from_string(org_id))
+                .await?;
             emit(json, &issued.to_json(), || {
                 format!(
                     "session created: identifier {} secret (shown once) {}\nexpires: {}",
@@ -293,46 +346,87 @@ async fn playercam(core: &Core, command: PlayercamCommand, json: bool) -> anyhow
             emit(json, &list("sessions", &sessions), || {
                 sessions
                     .iter()
-                    .map(|s| format!("{}  org={}  expires={}", s.identifier, s.org_id, s.expires_at))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-        }
-        PlayercamCommand::Show { identifier } => {
-            let (session, players) = core.playercam_players(&identifier).await?;
-            emit(json, &json!({ "session": session, "players": players }), || {
-                players
-                    .iter()
-                    .map(|p| {
+                    .map(|s| {
                         format!(
-                            "{}  camera={}  shown as {}",
-                            p.full_name,
-                            p.camera_enabled,
-                            or_dash(p.display_name.as_deref())
+                            "{}  org={}  expires={}",
+                            s.identifier, s.org_id, s.expires_at
                         )
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
             });
         }
-        PlayercamCommand::Enable { identifier, players } => set_cameras(core, &identifier, &players, true, json).await?,
-        PlayercamCommand::Disable { identifier, players } => set_cameras(core, &identifier, &players, false, json).await?,
-        PlayercamCommand::Override { identifier, player, display_name, clear } => {
+        PlayercamCommand::Show { identifier } => {
+            let (session, players) = core.playercam_players(&identifier).await?;
+            emit(
+                json,
+                &json!({ "session": session, "players": players }),
+                || {
+                    players
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{}  camera={}  shown as {}",
+                                p.full_name,
+                                p.camera_enabled,
+                                or_dash(p.display_name.as_deref())
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            );
+        }
+        PlayercamCommand::Enable {
+            identifier,
+            players,
+        } => set_cameras(core, &identifier, &players, true, json).await?,
+        PlayercamCommand::Disable {
+            identifier,
+            players,
+        } => set_cameras(core, &identifier, &players, false, json).await?,
+        PlayercamCommand::Override {
+            identifier,
+            player,
+            display_name,
+            clear,
+        } => {
             let name = if clear { None } else { display_name };
-            let p = core.change_playercam_player(&identifier, &player, None, Some(name)).await?;
-            emit(json, &p, || format!("{} shown as {}", p.full_name, or_dash(p.display_name.as_deref())));
+            let p = core
+                .change_playercam_player(&identifier, &player, None, Some(name))
+                .await?;
+            emit(json, &p, || {
+                format!(
+                    "{} shown as {}",
+                    p.full_name,
+                    or_dash(p.display_name.as_deref())
+                )
+            });
         }
     }
     Ok(())
 }
 
-async fn set_cameras(core: &Core, identifier: &str, players: &[String], on: bool, json: bool) -> anyhow::Result<()> {
+async fn set_cameras(
+    core: &Core,
+    identifier: &str,
+    players: &[String],
+    on: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let mut changed = Vec::new();
     for player in players {
-        changed.push(core.change_playercam_player(identifier, player, Some(on), None).await?);
+        changed.push(
+            core.change_playercam_player(identifier, player, Some(on), None)
+                .await?,
+        );
     }
     emit(json, &list("players", &changed), || {
-        changed.iter().map(|p| format!("{} camera={}", p.full_name, p.camera_enabled)).collect::<Vec<_>>().join("\n")
+        changed
+            .iter()
+            .map(|p| format!("{} camera={}", p.full_name, p.camera_enabled))
+            .collect::<Vec<_>>()
+            .join("\n")
     });
     Ok(())
 }

@@ -11,7 +11,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "backline", version, about = "Self-hosted backend for game servers and esports tooling")]
+#[command(
+    name = "backline",
+    version,
+    about = "Self-hosted backend for game servers and esports tooling"
+)]
 pub struct Cli {
     /// TOML configuration file (defaults, then this file, then BACKLINE_* variables, then flags).
     #[arg(long, global = true, value_name = "FILE")]

@@ -6,7 +6,10 @@ use serde_json::Value;
 /// Prints `value` as one JSON object (`--json`) or as `text()` otherwise.
 pub fn emit(json: bool, value: &impl Serialize, text: impl FnOnce() -> String) {
     if json {
-        println!("{}", serde_json::to_string(value).expect("results serialise"));
+        println!(
+            "{}",
+            serde_json::to_string(value).expect("results serialise")
+        );
     } else {
         println!("{}", text());
     }
@@ -15,7 +18,10 @@ pub fn emit(json: bool, value: &impl Serialize, text: impl FnOnce() -> String) {
 /// A list under a named field, so `--json` still prints one object.
 pub fn list<T: Serialize>(field: &str, items: &[T]) -> Value {
     let mut object = serde_json::Map::new();
-    object.insert(field.to_owned(), serde_json::to_value(items).expect("results serialise"));
+    object.insert(
+        field.to_owned(),
+        serde_json::to_value(items).expect("results serialise"),
+    );
     Value::Object(object)
 }
 

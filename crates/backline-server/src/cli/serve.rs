@@ -7,9 +7,15 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber; admin commands only show warnings.
 pub fn init_logging(config: &Config, quiet: bool) {
-    let default = if quiet { "warn" } else { config.log_level.as_str() };
+    let default = if quiet {
+        "warn"
+    } else {
+        config.log_level.as_str()
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

@@ -12,7 +12,10 @@ pub enum CoreError {
     Malformed(String),
     /// Input that parsed but breaks a rule; the field and what to change.
     #[error("{field}: {problem}")]
-    Invalid { field: &'static str, problem: String },
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
     /// A missing, unknown or revoked credential.
     #[error("unauthorized")]
     Unauthorized,
@@ -25,7 +28,10 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
-        Self::Invalid { field, problem: problem.into() }
+        Self::Invalid {
+            field,
+            problem: problem.into(),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

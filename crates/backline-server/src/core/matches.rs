@@ -18,10 +18,14 @@ pub struct RecordedSnapshot {
 impl From<SnapshotError> for CoreError {
     fn from(e: SnapshotError) -> Self {
         match e {
-            SnapshotError::Syntax(msg) => CoreError::Malformed(format!("the body is not valid JSON: {msg}")),
+            SnapshotError::Syntax(msg) => {
+                CoreError::Malformed(format!("the body is not valid JSON: {msg}"))
+            }
             SnapshotError::EmptyMatchId => CoreError::invalid("matchId", "must not be empty"),
             SnapshotError::Shape(msg) => CoreError::invalid("match", msg),
-            mismatch @ SnapshotError::MatchIdMismatch { .. } => CoreError::invalid("match.matchId", mismatch.to_string()),
+            mismatch @ SnapshotError::MatchIdMismatch { .. } => {
+                CoreError::invalid("match.matchId", mismatch.to_string())
+            }
         }
     }
 }
@@ -57,7 +61,11 @@ impl Core {
         if call != SnapshotCall::Update {
             self.store.observe_players(&snapshot.players, now).await?;
         }
-        Ok(RecordedSnapshot { match_id: snapshot.match_id, group_code: snapshot.group_code, state })
+        Ok(RecordedSnapshot {
+            match_id: snapshot.match_id,
+            group_code: snapshot.group_code,
+            state,
+        })
     }
 
     pub async fn list_matches(&self, filter: &MatchFilter) -> CoreResult<Vec<MatchRecord>> {

@@ -25,7 +25,11 @@ impl IssuedKey {
 }
 
 impl Core {
-    pub async fn create_org(&self, name: &str, supporter_until: Option<Timestamp>) -> CoreResult<Organisation> {
+    pub async fn create_org(
+        &self,
+        name: &str,
+        supporter_until: Option<Timestamp>,
+    ) -> CoreResult<Organisation> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 128 {
             return Err(CoreError::invalid("name", "must be 1 to 128 characters"));
@@ -42,7 +46,10 @@ impl Core {
     }
 
     pub async fn get_org(&self, id: &OrgId) -> CoreResult<Organisation> {
-        self.store.get_org(id).await?.ok_or_else(|| CoreError::not_found(format!("organisation {id}")))
+        self.store
+            .get_org(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("organisation {id}")))
     }
 
     pub async fn list_orgs(&self) -> CoreResult<Vec<Organisation>> {
@@ -50,12 +57,20 @@ impl Core {
     }
 
     /// Makes the organisation a supporter until `until` (forever with `None`), or not at all.
-    pub async fn set_supporter(&self, id: &OrgId, supporter: bool, until: Option<Timestamp>) -> CoreResult<Organisation> {
+    pub async fn set_supporter(
+        &self,
+        id: &OrgId,
+        supporter: bool,
+        until: Option<Timestamp>,
+    ) -> CoreResult<Organisation> {
         let until = if supporter { until } else { None };
-        self.store.set_supporter(id, supporter, until).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::not_found(format!("organisation {id}")),
-            other => other.into(),
-        })
+        self.store
+            .set_supporter(id, supporter, until)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::not_found(format!("organisation {id}")),
+                other => other.into(),
+            })
     }
 
     /// Whether the organisation is a supporter now; an unknown one is `NotFound`.
@@ -63,7 +78,11 @@ impl Core {
         Ok(self.get_org(id).await?.is_supporter_at(Timestamp::now()))
     }
 
-    pub async fn issue_key(&self, org_id: &OrgId, expires_at: Option<Timestamp>) -> CoreResult<IssuedKey> {
+    pub async fn issue_key(
+        &self,
+        org_id: &OrgId,
+        expires_at: Option<Timestamp>,
+    ) -> CoreResult<IssuedKey> {
         self.get_org(org_id).await?;
         let now = Timestamp::now();
         if expires_at.is_some_and(|at| at <= now) {
@@ -95,15 +114,21 @@ impl Core {
             other => return Ok(other?),
         }
         let by_key = AccessKeyRef::Hash(SecretHash::of(key_or_id));
-        self.store.revoke_access_key(&by_key, now).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::not_found("access key"),
-            other => other.into(),
-        })
+        self.store
+            .revoke_access_key(&by_key, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::not_found("access key"),
+                other => other.into(),
+            })
     }
 
     /// What a presented access key is worth right now.
     pub async fn validate_key(&self, presented: &str) -> CoreResult<KeyValidity> {
-        let found = self.store.find_access_key(&SecretHash::of(presented)).await?;
+        let found = self
+            .store
+            .find_access_key(&SecretHash::of(presented))
+            .await?;
         Ok(match found {
             None => KeyValidity::Invalid,
             Some((key, org)) => key.validity_at(org, Timestamp::now()),

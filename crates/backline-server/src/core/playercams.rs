@@ -26,8 +26,14 @@ impl IssuedSession {
 
 impl Core {
     /// Creates a session for the organisation that owns the presented access key.
-    pub async fn create_playercam_session_with_key(&self, presented_key: Option<&str>) -> CoreResult<IssuedSession> {
-        let key = presented_key.map(str::trim).filter(|k| !k.is_empty()).ok_or(CoreError::Unauthorized)?;
+    pub async fn create_playercam_session_with_key(
+        &self,
+        presented_key: Option<&str>,
+    ) -> CoreResult<IssuedSession> {
+        let key = presented_key
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or(CoreError::Unauthorized)?;
         match self.validate_key(key).await? {
             KeyValidity::Valid(org) => self.create_playercam_session(&org.id).await,
             KeyValidity::Invalid => Err(CoreError::Unauthorized),
@@ -46,14 +52,20 @@ impl Core {
             created_at: now,
             expires_at: now.plus_seconds(self.settings.playercam_session_ttl_seconds),
         };
-        self.store.insert_playercam_session(&session, &secret.hash()).await?;
+        self.store
+            .insert_playercam_session(&session, &secret.hash())
+            .await?;
         Ok(IssuedSession { session, secret })
     }
 
     /// The session with this identifier, when it exists and has not expired.
     async fn live_session(&self, identifier: &str) -> CoreResult<(PlayercamSession, SecretHash)> {
         let not_found = || CoreError::not_found("player-cam session");
-        let (session, hash) = self.store.find_playercam_session(identifier).await?.ok_or_else(not_found)?;
+        let (session, hash) = self
+            .store
+            .find_playercam_session(identifier)
+            .await?
+            .ok_or_else(not_found)?;
         if session.expires_at <= Timestamp::now() {
             return Err(not_found());
         }
@@ -61,7 +73,11 @@ impl Core {
     }
 
     /// The session's players, for Spectra Server; a wrong secret looks like an unknown session.
-    pub async fn playercam_players_by_secret(&self, identifier: &str, secret: &str) -> CoreResult<Vec<PlayercamPlayer>> {
+    pub async fn playercam_players_by_secret(
+        &self,
+        identifier: &str,
+        secret: &str,
+    ) -> CoreResult<Vec<PlayercamPlayer>> {
         let (session, hash) = self.live_session(identifier).await?;
         if SecretHash::of(secret) != hash {
             return Err(CoreError::not_found("player-cam session"));
@@ -69,12 +85,18 @@ impl Core {
         Ok(self.store.playercam_players(&session).await?)
     }
 
-    pub async fn list_playercam_sessions(&self, org_id: Option<&OrgId>) -> CoreResult<Vec<PlayercamSession>> {
+    pub async fn list_playercam_sessions(
+        &self,
+        org_id: Option<&OrgId>,
+    ) -> CoreResult<Vec<PlayercamSession>> {
         Ok(self.store.list_playercam_sessions(org_id).await?)
     }
 
     /// The players of a session, by identifier (operators).
-    pub async fn playercam_players(&self, identifier: &str) -> CoreResult<(PlayercamSession, Vec<PlayercamPlayer>)> {
+    pub async fn playercam_players(
+        &self,
+        identifier: &str,
+    ) -> CoreResult<(PlayercamSession, Vec<PlayercamPlayer>)> {
         let (session, _) = self.live_session(identifier).await?;
         let players = self.store.playercam_players(&session).await?;
         Ok((session, players))
@@ -88,16 +110,26 @@ impl Core {
         camera_enabled: Option<bool>,
         display_name: Option<Option<String>>,
     ) -> CoreResult<PlayercamPlayer> {
-        let full_name = parse_full_name(full_name).map_err(|e| CoreError::invalid("full_name", e.to_string()))?;
+        let full_name = parse_full_name(full_name)
+            .map_err(|e| CoreError::invalid("full_name", e.to_string()))?;
         let display_name = match display_name {
             Some(Some(name)) if name.trim().is_empty() => Some(None),
             Some(Some(name)) if name.chars().count() > 64 => {
-                return Err(CoreError::invalid("display_name", "must be at most 64 characters"))
+                return Err(CoreError::invalid(
+                    "display_name",
+                    "must be at most 64 characters",
+                ))
             }
             other => other.map(|o| o.map(|n| n.trim().to_owned())),
         };
         let (session, _) = self.live_session(identifier).await?;
-        let change = PlayercamChange { camera_enabled, display_name };
-        Ok(self.store.change_playercam_player(&session, &full_name, &change).await?)
+        let change = PlayercamChange {
+            camera_enabled,
+            display_name,
+        };
+        Ok(self
+            .store
+            .change_playercam_player(&session, &full_name, &change)
+            .await?)
     }
 }

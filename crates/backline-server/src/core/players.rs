@@ -36,11 +36,19 @@ impl Core {
             return Err(CoreError::invalid("puuid", "must be 1 to 128 characters"));
         }
         let change = PlayerChange {
-            full_name: edit.full_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+            full_name: edit
+                .full_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
             region: edit.region.as_deref().map(parse_region).transpose()?,
             current_tier: edit.current_tier.map(check_tier).transpose()?,
             peak_tier: edit.peak_tier.map(check_tier).transpose()?,
         };
-        Ok(self.store.change_player(puuid, &change, Timestamp::now()).await?)
+        Ok(self
+            .store
+            .change_player(puuid, &change, Timestamp::now())
+            .await?)
     }
 }

@@ -17,7 +17,10 @@ pub struct PlayerTiers {
 fn require_match_uuid(match_uuid: &str) -> CoreResult<&str> {
     let trimmed = match_uuid.trim();
     if trimmed.is_empty() || trimmed.len() > 128 {
-        return Err(CoreError::invalid("matchUuid", "must be 1 to 128 characters"));
+        return Err(CoreError::invalid(
+            "matchUuid",
+            "must be 1 to 128 characters",
+        ));
     }
     Ok(trimmed)
 }
@@ -29,12 +32,19 @@ impl Core {
         if group_code.trim().is_empty() {
             return Err(CoreError::invalid("code", "must not be empty"));
         }
-        Ok(self.store.link_stats_group(match_uuid, group_code.trim(), Timestamp::now()).await?)
+        Ok(self
+            .store
+            .link_stats_group(match_uuid, group_code.trim(), Timestamp::now())
+            .await?)
     }
 
     /// Resolves the match's region from the registry's knowledge of `account_puuid`;
     /// the region stays unknown (or as it was) when the account is unknown.
-    pub async fn update_match_region(&self, match_uuid: &str, account_puuid: &str) -> CoreResult<Option<String>> {
+    pub async fn update_match_region(
+        &self,
+        match_uuid: &str,
+        account_puuid: &str,
+    ) -> CoreResult<Option<String>> {
         let match_uuid = require_match_uuid(match_uuid)?;
         let region = if account_puuid.is_empty() {
             None
@@ -42,14 +52,19 @@ impl Core {
             let found = self.store.get_players(&[account_puuid.to_owned()]).await?;
             found.into_iter().next().and_then(|p| p.region)
         };
-        self.store.set_stats_region(match_uuid, region.as_deref(), Timestamp::now()).await?;
+        self.store
+            .set_stats_region(match_uuid, region.as_deref(), Timestamp::now())
+            .await?;
         Ok(region)
     }
 
     /// Tiers of the requested players, one row per requested id in order, `None` when unknown.
     pub async fn fetch_player_tiers(&self, puuids: &[String]) -> CoreResult<Vec<PlayerTiers>> {
         if puuids.len() > 100 {
-            return Err(CoreError::invalid("accountPuuids", "at most 100 accounts per call"));
+            return Err(CoreError::invalid(
+                "accountPuuids",
+                "at most 100 accounts per call",
+            ));
         }
         let known = self.store.get_players(puuids).await?;
         Ok(puuids
@@ -75,7 +90,9 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(format!("match {match_uuid}")))?;
         let computed = stats::compute(match_uuid, &snapshot);
         let json = serde_json::to_string(&computed).expect("stats serialise");
-        self.store.save_match_stats(match_uuid, &json, Timestamp::now()).await?;
+        self.store
+            .save_match_stats(match_uuid, &json, Timestamp::now())
+            .await?;
         Ok(computed)
     }
 
@@ -90,8 +107,9 @@ impl Core {
     pub async fn match_stats(&self, match_uuid: &str) -> CoreResult<MatchStats> {
         if let Some(record) = self.store.get_stats(match_uuid).await? {
             if let Some(value) = record.stats {
-                return serde_json::from_value(value)
-                    .map_err(|e| CoreError::Store(backline_store::StoreError::Corrupt(e.to_string())));
+                return serde_json::from_value(value).map_err(|e| {
+                    CoreError::Store(backline_store::StoreError::Corrupt(e.to_string()))
+                });
             }
         }
         self.compute_match_stats(match_uuid).await
@@ -102,9 +120,24 @@ impl Core {
 pub fn stats_csv(stats: &MatchStats) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
-        "match_id", "map", "team", "team_name", "team_won", "puuid", "full_name", "agent", "kills",
-        "deaths", "assists", "headshot_kills", "headshot_ratio", "kd_ratio", "team_kills",
-        "money_spent", "current_mmr_tier", "peak_mmr_tier",
+        "match_id",
+        "map",
+        "team",
+        "team_name",
+        "team_won",
+        "puuid",
+        "full_name",
+        "agent",
+        "kills",
+        "deaths",
+        "assists",
+        "headshot_kills",
+        "headshot_ratio",
+        "kd_ratio",
+        "team_kills",
+        "money_spent",
+        "current_mmr_tier",
+        "peak_mmr_tier",
     ];
     out.write_record(header).expect("writing to memory");
     let opt = |v: Option<String>| v.unwrap_or_default();

@@ -27,8 +27,15 @@ impl IssuedToken {
 }
 
 impl Core {
-    pub async fn issue_api_token(&self, kind: ApiTokenKind, name: Option<&str>) -> CoreResult<IssuedToken> {
-        let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(kind.as_str());
+    pub async fn issue_api_token(
+        &self,
+        kind: ApiTokenKind,
+        name: Option<&str>,
+    ) -> CoreResult<IssuedToken> {
+        let name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(kind.as_str());
         if name.chars().count() > 128 {
             return Err(CoreError::invalid("name", "must be at most 128 characters"));
         }
@@ -50,14 +57,21 @@ impl Core {
     }
 
     pub async fn revoke_api_token(&self, id: &ApiTokenId) -> CoreResult<ApiToken> {
-        self.store.revoke_api_token(id, Timestamp::now()).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::not_found(format!("API token {id}")),
-            other => other.into(),
-        })
+        self.store
+            .revoke_api_token(id, Timestamp::now())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::not_found(format!("API token {id}")),
+                other => other.into(),
+            })
     }
 
     /// Checks a presented token of `kind`; `Unauthorized` when missing, wrong or revoked.
-    pub async fn authenticate_api_token(&self, kind: ApiTokenKind, presented: Option<&str>) -> CoreResult<ApiToken> {
+    pub async fn authenticate_api_token(
+        &self,
+        kind: ApiTokenKind,
+        presented: Option<&str>,
+    ) -> CoreResult<ApiToken> {
         let presented = presented.map(str::trim).unwrap_or_default();
         if PLACEHOLDER_TOKENS.contains(&presented) {
             return Err(CoreError::Unauthorized);

@@ -11,9 +11,15 @@ pub type BodyFailure = (StatusCode, String);
 /// Maps axum's body rejection (over the limit, or a broken stream) to a status and message.
 pub fn read_failure(rejection: BytesRejection, limit: usize) -> BodyFailure {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        (StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        )
     } else {
-        (StatusCode::BAD_REQUEST, format!("the body could not be read: {rejection}"))
+        (
+            StatusCode::BAD_REQUEST,
+            format!("the body could not be read: {rejection}"),
+        )
     }
 }
 
@@ -25,7 +31,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyFailure> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            (StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {inner}"))
+            (
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {inner}"),
+            )
         } else if path == "." {
             (StatusCode::UNPROCESSABLE_ENTITY, inner.to_string())
         } else {
@@ -47,7 +56,10 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_400_and_type_errors_422_with_the_path() {
-        assert_eq!(parse_json::<Probe>(b"{\"a\":").unwrap_err().0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            parse_json::<Probe>(b"{\"a\":").unwrap_err().0,
+            StatusCode::BAD_REQUEST
+        );
         let (status, msg) = parse_json::<Probe>(br#"{"a": 1, "b": [1]}"#).unwrap_err();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(msg.starts_with("b[0]"), "{msg}");

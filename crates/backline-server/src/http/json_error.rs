@@ -18,7 +18,10 @@ pub struct JsonError {
 
 impl JsonError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -41,10 +44,17 @@ impl JsonError {
 impl From<CoreError> for JsonError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("{what} not found")),
+            CoreError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+            }
             CoreError::Malformed(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            invalid @ CoreError::Invalid { .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string()),
-            CoreError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "missing, unknown or revoked credential"),
+            invalid @ CoreError::Invalid { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string())
+            }
+            CoreError::Unauthorized => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "missing, unknown or revoked credential",
+            ),
             CoreError::Expired => Self::new(StatusCode::FORBIDDEN, "the credential has expired"),
             CoreError::Store(e) => {
                 // Logged whole here, answered opaquely.

@@ -41,12 +41,17 @@ async fn healthz(
 ) -> (axum::http::StatusCode, Json<serde_json::Value>) {
     use backline_store::SettingStore;
     match state.core.store.get_setting("admin_token_sha256").await {
-        Ok(_) => (axum::http::StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Ok(_) => (
+            axum::http::StatusCode::OK,
+            Json(serde_json::json!({"status": "ok"})),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check could not reach the database");
             (
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable", "message": "database unreachable"})),
+                Json(
+                    serde_json::json!({"status": "unavailable", "message": "database unreachable"}),
+                ),
             )
         }
     }

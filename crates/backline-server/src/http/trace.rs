@@ -11,7 +11,8 @@ use tracing::Level;
 
 type MakeSpan = fn(&Request<axum::body::Body>) -> tracing::Span;
 
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
+pub fn layer(
+) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
     TraceLayer::new_for_http()
         .make_span_with(make_span as MakeSpan)
         .on_response(DefaultOnResponse::new().level(Level::INFO))

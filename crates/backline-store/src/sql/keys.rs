@@ -41,7 +41,10 @@ impl AccessKeyStore for SqlStore {
         Ok(())
     }
 
-    async fn find_access_key(&self, hash: &SecretHash) -> StoreResult<Option<(AccessKey, Organisation)>> {
+    async fn find_access_key(
+        &self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(AccessKey, Organisation)>> {
         let row = sqlx::query(
             "SELECT k.id, k.org_id, k.prefix, k.created_at, k.expires_at, k.revoked_at, \
                     o.name, o.supporter, o.supporter_until, o.created_at AS org_created_at \
@@ -74,7 +77,11 @@ impl AccessKeyStore for SqlStore {
         rows.iter().map(key_from_row).collect()
     }
 
-    async fn revoke_access_key(&self, key: &AccessKeyRef, now: Timestamp) -> StoreResult<AccessKey> {
+    async fn revoke_access_key(
+        &self,
+        key: &AccessKeyRef,
+        now: Timestamp,
+    ) -> StoreResult<AccessKey> {
         let (column, value) = match key {
             AccessKeyRef::Id(id) => ("id", id.as_str()),
             AccessKeyRef::Hash(hash) => ("key_hash", hash.as_str()),
@@ -88,6 +95,9 @@ impl AccessKeyStore for SqlStore {
             .bind(now.millis())
             .fetch_optional(&self.write)
             .await?;
-        row.as_ref().map(key_from_row).transpose()?.ok_or(StoreError::NotFound)
+        row.as_ref()
+            .map(key_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 }

@@ -122,7 +122,10 @@ impl MatchStore for SqlStore {
             "SELECT {RECORD_COLUMNS}, snapshot FROM spectra_matches WHERE match_id = $1 \
              ORDER BY {MOST_ADVANCED_FIRST}"
         );
-        let rows = sqlx::query(&sql).bind(match_id).fetch_all(&self.read).await?;
+        let rows = sqlx::query(&sql)
+            .bind(match_id)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(|r| record_from_row(r, true)).collect()
     }
 }

@@ -60,7 +60,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -122,12 +125,22 @@ impl SqlStore {
                     })
                 };
                 let write = with_pragmas(pool(1)).connect(&url).await?;
-                let read = with_pragmas(pool(options.max_connections)).connect(&url).await?;
-                Ok(Self { read, write, backend })
+                let read = with_pragmas(pool(options.max_connections))
+                    .connect(&url)
+                    .await?;
+                Ok(Self {
+                    read,
+                    write,
+                    backend,
+                })
             }
             Backend::Postgres => {
                 let shared = pool(options.max_connections).connect(url).await?;
-                Ok(Self { read: shared.clone(), write: shared, backend })
+                Ok(Self {
+                    read: shared.clone(),
+                    write: shared,
+                    backend,
+                })
             }
         }
     }
@@ -185,15 +198,22 @@ impl SqlStore {
 /// Reads an optional unix-millisecond column as a timestamp.
 fn opt_ts(row: &AnyRow, column: &str) -> StoreResult<Option<backline_domain::Timestamp>> {
     use sqlx::Row;
-    Ok(row.try_get::<Option<i64>, _>(column)?.map(backline_domain::Timestamp::from_millis))
+    Ok(row
+        .try_get::<Option<i64>, _>(column)?
+        .map(backline_domain::Timestamp::from_millis))
 }
 
 fn ts(row: &AnyRow, column: &str) -> StoreResult<backline_domain::Timestamp> {
     use sqlx::Row;
-    Ok(backline_domain::Timestamp::from_millis(row.try_get::<i64, _>(column)?))
+    Ok(backline_domain::Timestamp::from_millis(
+        row.try_get::<i64, _>(column)?,
+    ))
 }
 
 /// SQL placeholders `$from, $from+1, …` for `count` values.
 fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

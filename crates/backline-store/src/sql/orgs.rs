@@ -39,7 +39,10 @@ impl OrgStore for SqlStore {
 
     async fn get_org(&self, id: &OrgId) -> StoreResult<Option<Organisation>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
@@ -65,6 +68,9 @@ impl OrgStore for SqlStore {
             .bind(until.map(Timestamp::millis))
             .fetch_optional(&self.write)
             .await?;
-        row.as_ref().map(org_from_row).transpose()?.ok_or(StoreError::NotFound)
+        row.as_ref()
+            .map(org_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 }

@@ -30,7 +30,11 @@ fn player_from_row(row: &AnyRow) -> StoreResult<PlayercamPlayer> {
 }
 
 impl PlayercamStore for SqlStore {
-    async fn insert_playercam_session(&self, s: &PlayercamSession, secret: &SecretHash) -> StoreResult<()> {
+    async fn insert_playercam_session(
+        &self,
+        s: &PlayercamSession,
+        secret: &SecretHash,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO playercam_sessions (id, org_id, identifier, secret_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -51,22 +55,34 @@ impl PlayercamStore for SqlStore {
         identifier: &str,
     ) -> StoreResult<Option<(PlayercamSession, SecretHash)>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM playercam_sessions WHERE identifier = $1");
-        let row = sqlx::query(&sql).bind(identifier).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(identifier)
+            .fetch_optional(&self.read)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let hash = SecretHash::from_stored(row.try_get("secret_hash")?);
         Ok(Some((session_from_row(&row)?, hash)))
     }
 
-    async fn list_playercam_sessions(&self, org: Option<&OrgId>) -> StoreResult<Vec<PlayercamSession>> {
+    async fn list_playercam_sessions(
+        &self,
+        org: Option<&OrgId>,
+    ) -> StoreResult<Vec<PlayercamSession>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM playercam_sessions WHERE ($1 IS NULL OR org_id = $1) \
              ORDER BY created_at, id"
         );
-        let rows = sqlx::query(&sql).bind(org.map(OrgId::as_str)).fetch_all(&self.read).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org.map(OrgId::as_str))
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(session_from_row).collect()
     }
 
-    async fn playercam_players(&self, session: &PlayercamSession) -> StoreResult<Vec<PlayercamPlayer>> {
+    async fn playercam_players(
+        &self,
+        session: &PlayercamSession,
+    ) -> StoreResult<Vec<PlayercamPlayer>> {
         let rows = sqlx::query(
             "SELECT full_name, camera_enabled, display_name FROM playercam_players \
              WHERE session_id = $1 ORDER BY full_name",

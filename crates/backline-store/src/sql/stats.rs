@@ -27,7 +27,12 @@ impl SqlStore {
 }
 
 impl StatsStore for SqlStore {
-    async fn link_stats_group(&self, match_id: &str, group_code: &str, now: Timestamp) -> StoreResult<bool> {
+    async fn link_stats_group(
+        &self,
+        match_id: &str,
+        group_code: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         Self::ensure_stats_row(&mut tx, match_id, now).await?;
         let done = sqlx::query(
@@ -43,7 +48,12 @@ impl StatsStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn set_stats_region(&self, match_id: &str, region: Option<&str>, now: Timestamp) -> StoreResult<()> {
+    async fn set_stats_region(
+        &self,
+        match_id: &str,
+        region: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::ensure_stats_row(&mut tx, match_id, now).await?;
         sqlx::query("UPDATE stats_matches SET region = COALESCE($2, region) WHERE match_id = $1")
@@ -55,7 +65,12 @@ impl StatsStore for SqlStore {
         Ok(())
     }
 
-    async fn save_match_stats(&self, match_id: &str, stats_json: &str, now: Timestamp) -> StoreResult<()> {
+    async fn save_match_stats(
+        &self,
+        match_id: &str,
+        stats_json: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::ensure_stats_row(&mut tx, match_id, now).await?;
         sqlx::query("UPDATE stats_matches SET stats = $2, computed_at = $3 WHERE match_id = $1")
@@ -69,10 +84,11 @@ impl StatsStore for SqlStore {
     }
 
     async fn get_stats(&self, match_id: &str) -> StoreResult<Option<StatsRecord>> {
-        let row = sqlx::query("SELECT region, stats, computed_at FROM stats_matches WHERE match_id = $1")
-            .bind(match_id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT region, stats, computed_at FROM stats_matches WHERE match_id = $1")
+                .bind(match_id)
+                .fetch_optional(&self.read)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let groups = sqlx::query(
             "SELECT group_code FROM stats_match_groups WHERE match_id = $1 ORDER BY added_at, group_code",
@@ -87,7 +103,10 @@ impl StatsStore for SqlStore {
         Ok(Some(StatsRecord {
             match_id: match_id.to_owned(),
             region: row.try_get("region")?,
-            group_codes: groups.iter().map(|g| g.try_get("group_code")).collect::<Result<_, _>>()?,
+            group_codes: groups
+                .iter()
+                .map(|g| g.try_get("group_code"))
+                .collect::<Result<_, _>>()?,
             stats,
             computed_at: opt_ts(&row, "computed_at")?,
         }))

@@ -76,6 +76,9 @@ impl ApiTokenStore for SqlStore {
             .bind(now.millis())
             .fetch_optional(&self.write)
             .await?;
-        row.as_ref().map(token_from_row).transpose()?.ok_or(StoreError::NotFound)
+        row.as_ref()
+            .map(token_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 }

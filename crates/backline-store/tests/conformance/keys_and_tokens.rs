@@ -34,9 +34,14 @@ async fn organisations_are_stored_listed_and_made_supporters(store: SqlStore) {
     assert!(updated.supporter);
     assert_eq!(updated.supporter_until, Some(until));
     assert_eq!(store.get_org(&b.id).await.unwrap().unwrap(), updated);
-    let missing = store.set_supporter(&OrgId::from_string("nope"), true, None).await;
+    let missing = store
+        .set_supporter(&OrgId::from_string("nope"), true, None)
+        .await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
-    assert_eq!(store.get_org(&OrgId::from_string("nope")).await.unwrap(), None);
+    assert_eq!(
+        store.get_org(&OrgId::from_string("nope")).await.unwrap(),
+        None
+    );
 }
 
 async fn access_keys_are_found_by_hash_and_revoked_by_id_or_hash(store: SqlStore) {
@@ -51,30 +56,67 @@ async fn access_keys_are_found_by_hash_and_revoked_by_id_or_hash(store: SqlStore
         revoked_at: None,
     };
     let (k1, k2) = (key("k1"), key("k2"));
-    store.insert_access_key(&k1, &SecretHash::of("secret-1")).await.unwrap();
-    store.insert_access_key(&k2, &SecretHash::of("secret-2")).await.unwrap();
-    let (found, found_org) = store.find_access_key(&SecretHash::of("secret-1")).await.unwrap().unwrap();
+    store
+        .insert_access_key(&k1, &SecretHash::of("secret-1"))
+        .await
+        .unwrap();
+    store
+        .insert_access_key(&k2, &SecretHash::of("secret-2"))
+        .await
+        .unwrap();
+    let (found, found_org) = store
+        .find_access_key(&SecretHash::of("secret-1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((found, found_org), (k1.clone(), o.clone()));
-    assert!(store.find_access_key(&SecretHash::of("other")).await.unwrap().is_none());
+    assert!(store
+        .find_access_key(&SecretHash::of("other"))
+        .await
+        .unwrap()
+        .is_none());
 
-    let revoked = store.revoke_access_key(&AccessKeyRef::Id(k1.id.clone()), Timestamp::from_millis(50)).await.unwrap();
+    let revoked = store
+        .revoke_access_key(&AccessKeyRef::Id(k1.id.clone()), Timestamp::from_millis(50))
+        .await
+        .unwrap();
     assert_eq!(revoked.revoked_at, Some(Timestamp::from_millis(50)));
     // A second revocation keeps the first time.
-    let again = store.revoke_access_key(&AccessKeyRef::Id(k1.id.clone()), Timestamp::from_millis(60)).await.unwrap();
+    let again = store
+        .revoke_access_key(&AccessKeyRef::Id(k1.id.clone()), Timestamp::from_millis(60))
+        .await
+        .unwrap();
     assert_eq!(again.revoked_at, Some(Timestamp::from_millis(50)));
     let by_hash = store
-        .revoke_access_key(&AccessKeyRef::Hash(SecretHash::of("secret-2")), Timestamp::from_millis(70))
+        .revoke_access_key(
+            &AccessKeyRef::Hash(SecretHash::of("secret-2")),
+            Timestamp::from_millis(70),
+        )
         .await
         .unwrap();
     assert_eq!(by_hash.id, k2.id);
-    let unknown = store.revoke_access_key(&AccessKeyRef::Id(AccessKeyId::from_string("zz")), Timestamp::from_millis(1)).await;
+    let unknown = store
+        .revoke_access_key(
+            &AccessKeyRef::Id(AccessKeyId::from_string("zz")),
+            Timestamp::from_millis(1),
+        )
+        .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)));
     assert_eq!(store.list_access_keys(Some(&o.id)).await.unwrap().len(), 2);
-    assert_eq!(store.list_access_keys(Some(&OrgId::from_string("none"))).await.unwrap().len(), 0);
+    assert_eq!(
+        store
+            .list_access_keys(Some(&OrgId::from_string("none")))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     assert_eq!(store.list_access_keys(None).await.unwrap().len(), 2);
 
     // The same hash twice is refused by the database.
-    let dup = store.insert_access_key(&key("k3"), &SecretHash::of("secret-1")).await;
+    let dup = store
+        .insert_access_key(&key("k3"), &SecretHash::of("secret-1"))
+        .await;
     assert!(dup.is_err());
 }
 
@@ -89,15 +131,38 @@ async fn api_tokens_are_found_only_by_kind_and_while_unrevoked(store: SqlStore) 
     };
     let hash = SecretHash::of("tok");
     store.insert_api_token(&token, &hash).await.unwrap();
-    assert_eq!(store.find_active_api_token(ApiTokenKind::SpectraBackend, &hash).await.unwrap(), Some(token.clone()));
-    assert_eq!(store.find_active_api_token(ApiTokenKind::SpectraStats, &hash).await.unwrap(), None);
-    store.revoke_api_token(&token.id, Timestamp::from_millis(2)).await.unwrap();
-    assert_eq!(store.find_active_api_token(ApiTokenKind::SpectraBackend, &hash).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_active_api_token(ApiTokenKind::SpectraBackend, &hash)
+            .await
+            .unwrap(),
+        Some(token.clone())
+    );
+    assert_eq!(
+        store
+            .find_active_api_token(ApiTokenKind::SpectraStats, &hash)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .revoke_api_token(&token.id, Timestamp::from_millis(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_active_api_token(ApiTokenKind::SpectraBackend, &hash)
+            .await
+            .unwrap(),
+        None
+    );
     let listed = store.list_api_tokens().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].revoked_at, Some(Timestamp::from_millis(2)));
     assert!(matches!(
-        store.revoke_api_token(&ApiTokenId::from_string("nope"), Timestamp::from_millis(3)).await,
+        store
+            .revoke_api_token(&ApiTokenId::from_string("nope"), Timestamp::from_millis(3))
+            .await,
         Err(StoreError::NotFound)
     ));
 }

@@ -2,8 +2,8 @@
 
 mod keys_and_tokens;
 mod matches;
-mod players_and_stats;
 mod playercams_and_settings;
+mod players_and_stats;
 
 use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};
@@ -15,7 +15,9 @@ where
     F: FnOnce(SqlStore) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(db) = TestDatabase::create(backend).await else { return };
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
     let store = db.store().await;
     story(store.clone()).await;
     store.close().await;

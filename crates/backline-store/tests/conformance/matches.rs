@@ -20,8 +20,13 @@ pub struct Write {
 }
 
 pub async fn write(store: &SqlStore, match_id: &str, w: Write) {
-    let doc = json!({"roundNumber": w.round, "state": w.state.as_str(), "group": w.group}).to_string();
-    let phase = if w.state == MatchState::Completed { "game_end" } else { "shopping" };
+    let doc =
+        json!({"roundNumber": w.round, "state": w.state.as_str(), "group": w.group}).to_string();
+    let phase = if w.state == MatchState::Completed {
+        "game_end"
+    } else {
+        "shopping"
+    };
     store
         .record_snapshot(&SnapshotWrite {
             match_id,
@@ -46,20 +51,70 @@ async fn only(store: &SqlStore, match_id: &str) -> backline_domain::spectra::rec
 }
 
 async fn an_older_snapshot_never_replaces_a_newer_one(store: SqlStore) {
-    write(&store, "m", Write { state: MatchState::Live, round: 5, group: "G", at: 10 }).await;
-    write(&store, "m", Write { state: MatchState::Live, round: 4, group: "G", at: 20 }).await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 5,
+            group: "G",
+            at: 10,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 4,
+            group: "G",
+            at: 20,
+        },
+    )
+    .await;
     let r = only(&store, "m").await;
     assert_eq!((r.round_number, r.state), (5, MatchState::Live));
     assert_eq!(r.snapshot.unwrap()["roundNumber"], 5);
     assert_eq!(r.updated_at, Timestamp::from_millis(10));
     assert_eq!(r.registered_at, None);
-    write(&store, "m", Write { state: MatchState::Live, round: 6, group: "G", at: 30 }).await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 6,
+            group: "G",
+            at: 30,
+        },
+    )
+    .await;
     assert_eq!(only(&store, "m").await.round_number, 6);
 }
 
 async fn a_late_register_only_stamps_the_registration(store: SqlStore) {
-    write(&store, "m", Write { state: MatchState::Live, round: 3, group: "G", at: 10 }).await;
-    write(&store, "m", Write { state: MatchState::Registered, round: 0, group: "G", at: 20 }).await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 3,
+            group: "G",
+            at: 10,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Registered,
+            round: 0,
+            group: "G",
+            at: 20,
+        },
+    )
+    .await;
     let r = only(&store, "m").await;
     assert_eq!((r.round_number, r.state), (3, MatchState::Live));
     assert_eq!(r.registered_at, Some(Timestamp::from_millis(20)));
@@ -67,10 +122,50 @@ async fn a_late_register_only_stamps_the_registration(store: SqlStore) {
 }
 
 async fn a_completed_match_ignores_later_updates_and_completes(store: SqlStore) {
-    write(&store, "m", Write { state: MatchState::Registered, round: 0, group: "G", at: 1 }).await;
-    write(&store, "m", Write { state: MatchState::Completed, round: 13, group: "G", at: 2 }).await;
-    write(&store, "m", Write { state: MatchState::Live, round: 14, group: "G", at: 3 }).await;
-    write(&store, "m", Write { state: MatchState::Abandoned, round: 15, group: "G", at: 4 }).await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Registered,
+            round: 0,
+            group: "G",
+            at: 1,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Completed,
+            round: 13,
+            group: "G",
+            at: 2,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 14,
+            group: "G",
+            at: 3,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Abandoned,
+            round: 15,
+            group: "G",
+            at: 4,
+        },
+    )
+    .await;
     let r = only(&store, "m").await;
     assert_eq!((r.round_number, r.state), (13, MatchState::Completed));
     assert_eq!(r.completed_at, Some(Timestamp::from_millis(2)));
@@ -78,10 +173,33 @@ async fn a_completed_match_ignores_later_updates_and_completes(store: SqlStore) 
 }
 
 async fn observers_of_one_match_are_kept_apart(store: SqlStore) {
-    write(&store, "m", Write { state: MatchState::Live, round: 7, group: "A", at: 1 }).await;
-    write(&store, "m", Write { state: MatchState::Live, round: 2, group: "B", at: 2 }).await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 7,
+            group: "A",
+            at: 1,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m",
+        Write {
+            state: MatchState::Live,
+            round: 2,
+            group: "B",
+            at: 2,
+        },
+    )
+    .await;
     let records = store.get_match("m").await.unwrap();
-    let rounds: Vec<_> = records.iter().map(|r| (r.group_code.as_str(), r.round_number)).collect();
+    let rounds: Vec<_> = records
+        .iter()
+        .map(|r| (r.group_code.as_str(), r.round_number))
+        .collect();
     assert_eq!(rounds, vec![("A", 7), ("B", 2)]);
     assert!(store.get_match("other").await.unwrap().is_empty());
 }
@@ -91,13 +209,37 @@ async fn concurrent_snapshots_leave_the_newest(store: SqlStore) {
     for round in 0..=24 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let state = if round == 0 { MatchState::Registered } else { MatchState::Live };
-            write(&store, "race", Write { state, round, group: "G", at: 100 + round }).await;
+            let state = if round == 0 {
+                MatchState::Registered
+            } else {
+                MatchState::Live
+            };
+            write(
+                &store,
+                "race",
+                Write {
+                    state,
+                    round,
+                    group: "G",
+                    at: 100 + round,
+                },
+            )
+            .await;
         }));
     }
     let finisher = store.clone();
     tasks.push(tokio::spawn(async move {
-        write(&finisher, "race", Write { state: MatchState::Completed, round: 20, group: "G", at: 500 }).await;
+        write(
+            &finisher,
+            "race",
+            Write {
+                state: MatchState::Completed,
+                round: 20,
+                group: "G",
+                at: 500,
+            },
+        )
+        .await;
     }));
     for t in tasks {
         t.await.unwrap();
@@ -110,7 +252,17 @@ async fn concurrent_snapshots_leave_the_newest(store: SqlStore) {
     for round in (1..=30).rev() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            write(&store, "updates", Write { state: MatchState::Live, round, group: "G", at: round }).await;
+            write(
+                &store,
+                "updates",
+                Write {
+                    state: MatchState::Live,
+                    round,
+                    group: "G",
+                    at: round,
+                },
+            )
+            .await;
         }));
     }
     for t in tasks {
@@ -120,21 +272,64 @@ async fn concurrent_snapshots_leave_the_newest(store: SqlStore) {
 }
 
 async fn matches_are_listed_by_state_and_organisation(store: SqlStore) {
-    write(&store, "m1", Write { state: MatchState::Live, round: 2, group: "G", at: 1 }).await;
-    write(&store, "m2", Write { state: MatchState::Completed, round: 13, group: "G", at: 2 }).await;
-    let all = store.list_matches(&MatchFilter { limit: 10, ..Default::default() }).await.unwrap();
-    assert_eq!(all.iter().map(|m| m.match_id.as_str()).collect::<Vec<_>>(), vec!["m2", "m1"]);
+    write(
+        &store,
+        "m1",
+        Write {
+            state: MatchState::Live,
+            round: 2,
+            group: "G",
+            at: 1,
+        },
+    )
+    .await;
+    write(
+        &store,
+        "m2",
+        Write {
+            state: MatchState::Completed,
+            round: 13,
+            group: "G",
+            at: 2,
+        },
+    )
+    .await;
+    let all = store
+        .list_matches(&MatchFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|m| m.match_id.as_str()).collect::<Vec<_>>(),
+        vec!["m2", "m1"]
+    );
     assert!(all.iter().all(|m| m.snapshot.is_none()));
     let completed = store
-        .list_matches(&MatchFilter { state: Some(MatchState::Completed), limit: 10, ..Default::default() })
+        .list_matches(&MatchFilter {
+            state: Some(MatchState::Completed),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(completed.len(), 1);
     let other_org = store
-        .list_matches(&MatchFilter { org_id: Some("org-2".into()), limit: 10, ..Default::default() })
+        .list_matches(&MatchFilter {
+            org_id: Some("org-2".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(other_org.is_empty());
-    let limited = store.list_matches(&MatchFilter { limit: 1, ..Default::default() }).await.unwrap();
+    let limited = store
+        .list_matches(&MatchFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(limited.len(), 1);
 }

@@ -15,7 +15,10 @@ pub struct Admin;
 impl FromRequestParts<AppState> for Admin {
     type Rejection = AdminError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let presented = parts
             .headers
             .get("authorization")
@@ -27,7 +30,12 @@ impl FromRequestParts<AppState> for Admin {
             .core
             .authenticate_admin(configured, presented)
             .await
-            .map_err(|_| AdminError::new(StatusCode::UNAUTHORIZED, "a valid admin token is required (Authorization: Bearer …)"))?;
+            .map_err(|_| {
+                AdminError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "a valid admin token is required (Authorization: Bearer …)",
+                )
+            })?;
         Ok(Admin)
     }
 }
@@ -40,8 +48,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AdminJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.config.body_limit_bytes;
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| read_failure(e, limit))?;
-        let bytes = if bytes.trim_ascii().is_empty() { Bytes::from_static(b"{}") } else { bytes };
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| read_failure(e, limit))?;
+        let bytes = if bytes.trim_ascii().is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            bytes
+        };
         Ok(Self(parse_json(&bytes)?))
     }
 }

@@ -32,12 +32,18 @@ pub async fn list_matches(
             MatchState::parse(s).ok_or_else(|| {
                 AdminError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("state: unknown state `{s}`; use registered, live, completed or abandoned"),
+                    format!(
+                        "state: unknown state `{s}`; use registered, live, completed or abandoned"
+                    ),
                 )
             })
         })
         .transpose()?;
-    let filter = MatchFilter { state: match_state, org_id: q.org, limit: q.limit.unwrap_or(100) };
+    let filter = MatchFilter {
+        state: match_state,
+        org_id: q.org,
+        limit: q.limit.unwrap_or(100),
+    };
     Ok(Json(state.core.list_matches(&filter).await?))
 }
 
@@ -55,8 +61,17 @@ pub async fn get_match(
     Path(match_id): Path<String>,
 ) -> Result<Json<MatchResponse>, AdminError> {
     let observers = state.core.get_match(&match_id).await?;
-    let region = state.core.get_stats(&match_id).await.ok().and_then(|s| s.region);
-    Ok(Json(MatchResponse { match_id, observers, region }))
+    let region = state
+        .core
+        .get_stats(&match_id)
+        .await
+        .ok()
+        .and_then(|s| s.region);
+    Ok(Json(MatchResponse {
+        match_id,
+        observers,
+        region,
+    }))
 }
 
 pub async fn get_match_stats(
@@ -73,5 +88,8 @@ pub async fn get_match_stats_csv(
     Path(match_id): Path<String>,
 ) -> Result<impl IntoResponse, AdminError> {
     let stats = state.core.match_stats(&match_id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], stats_csv(&stats)))
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        stats_csv(&stats),
+    ))
 }

@@ -22,21 +22,33 @@ pub fn router() -> Router<AppState> {
         .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
         .route("/orgs/{org_id}", get(orgs::get_org))
         .route("/orgs/{org_id}/supporter", put(orgs::set_supporter))
-        .route("/orgs/{org_id}/keys", get(orgs::list_keys).post(orgs::issue_key))
+        .route(
+            "/orgs/{org_id}/keys",
+            get(orgs::list_keys).post(orgs::issue_key),
+        )
         .route("/keys/{key_id}", delete(orgs::revoke_key))
-        .route("/tokens", get(tokens::list_tokens).post(tokens::issue_token))
+        .route(
+            "/tokens",
+            get(tokens::list_tokens).post(tokens::issue_token),
+        )
         .route("/tokens/{token_id}", delete(tokens::revoke_token))
         .route("/players", get(players::list_players))
         .route("/players/{puuid}", put(players::edit_player))
         .route("/matches", get(matches::list_matches))
         .route("/matches/{match_id}", get(matches::get_match))
         .route("/matches/{match_id}/stats", get(matches::get_match_stats))
-        .route("/matches/{match_id}/stats.csv", get(matches::get_match_stats_csv))
+        .route(
+            "/matches/{match_id}/stats.csv",
+            get(matches::get_match_stats_csv),
+        )
         .route(
             "/orgs/{org_id}/playercam-sessions",
             get(playercams::list_sessions).post(playercams::create_session),
         )
-        .route("/playercam-sessions/{identifier}/players", get(playercams::list_players))
+        .route(
+            "/playercam-sessions/{identifier}/players",
+            get(playercams::list_players),
+        )
         .route(
             "/playercam-sessions/{identifier}/players/{full_name}",
             put(playercams::change_player),
@@ -56,5 +68,8 @@ pub async fn unknown_route() -> AdminError {
 }
 
 pub async fn wrong_method() -> AdminError {
-    AdminError::new(StatusCode::METHOD_NOT_ALLOWED, "this endpoint does not accept that method")
+    AdminError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint does not accept that method",
+    )
 }

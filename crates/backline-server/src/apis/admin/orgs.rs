@@ -17,7 +17,10 @@ fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<Timestam
         .map_err(|e| AdminError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {e}")))
 }
 
-pub async fn list_orgs(_: Admin, State(state): State<AppState>) -> Result<Json<Vec<Organisation>>, AdminError> {
+pub async fn list_orgs(
+    _: Admin,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Organisation>>, AdminError> {
     Ok(Json(state.core.list_orgs().await?))
 }
 
@@ -34,7 +37,10 @@ pub async fn create_org(
     AdminJson(req): AdminJson<CreateOrgRequest>,
 ) -> Result<(StatusCode, Json<Organisation>), AdminError> {
     let until = parse_time("supporter_until", req.supporter_until.as_deref())?;
-    Ok((StatusCode::CREATED, Json(state.core.create_org(&req.name, until).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.core.create_org(&req.name, until).await?),
+    ))
 }
 
 pub async fn get_org(
@@ -59,7 +65,12 @@ pub async fn set_supporter(
     AdminJson(req): AdminJson<SupporterRequest>,
 ) -> Result<Json<Organisation>, AdminError> {
     let until = parse_time("until", req.until.as_deref())?;
-    Ok(Json(state.core.set_supporter(&OrgId::from_string(org_id), req.supporter, until).await?))
+    Ok(Json(
+        state
+            .core
+            .set_supporter(&OrgId::from_string(org_id), req.supporter, until)
+            .await?,
+    ))
 }
 
 pub async fn list_keys(
@@ -85,7 +96,10 @@ pub async fn issue_key(
     AdminJson(req): AdminJson<IssueKeyRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
     let expires_at = parse_time("expires_at", req.expires_at.as_deref())?;
-    let issued = state.core.issue_key(&OrgId::from_string(org_id), expires_at).await?;
+    let issued = state
+        .core
+        .issue_key(&OrgId::from_string(org_id), expires_at)
+        .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 

@@ -17,7 +17,9 @@ pub async fn list_sessions(
 ) -> Result<Json<Vec<PlayercamSession>>, AdminError> {
     let org_id = OrgId::from_string(org_id);
     state.core.get_org(&org_id).await?;
-    Ok(Json(state.core.list_playercam_sessions(Some(&org_id)).await?))
+    Ok(Json(
+        state.core.list_playercam_sessions(Some(&org_id)).await?,
+    ))
 }
 
 pub async fn create_session(
@@ -25,7 +27,10 @@ pub async fn create_session(
     State(state): State<AppState>,
     Path(org_id): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
-    let issued = state.core.create_playercam_session(&OrgId::from_string(org_id)).await?;
+    let issued = state
+        .core
+        .create_playercam_session(&OrgId::from_string(org_id))
+        .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
@@ -53,7 +58,9 @@ pub struct ChangePlayerRequest {
     display_name: Option<Option<String>>,
 }
 
-fn present_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+fn present_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }
 
@@ -65,7 +72,12 @@ pub async fn change_player(
 ) -> Result<Json<PlayercamPlayer>, AdminError> {
     let player = state
         .core
-        .change_playercam_player(&identifier, &full_name, req.camera_enabled, req.display_name)
+        .change_playercam_player(
+            &identifier,
+            &full_name,
+            req.camera_enabled,
+            req.display_name,
+        )
         .await?;
     Ok(Json(player))
 }

@@ -10,7 +10,10 @@ use backline_domain::ids::ApiTokenId;
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use serde::Deserialize;
 
-pub async fn list_tokens(_: Admin, State(state): State<AppState>) -> Result<Json<Vec<ApiToken>>, AdminError> {
+pub async fn list_tokens(
+    _: Admin,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ApiToken>>, AdminError> {
     Ok(Json(state.core.list_api_tokens().await?))
 }
 
@@ -29,10 +32,16 @@ pub async fn issue_token(
     let kind = ApiTokenKind::parse(&req.kind).ok_or_else(|| {
         AdminError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("kind: unknown token kind `{}`; use spectra-backend or spectra-stats", req.kind),
+            format!(
+                "kind: unknown token kind `{}`; use spectra-backend or spectra-stats",
+                req.kind
+            ),
         )
     })?;
-    let issued = state.core.issue_api_token(kind, req.name.as_deref()).await?;
+    let issued = state
+        .core
+        .issue_api_token(kind, req.name.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
@@ -41,5 +50,10 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Path(token_id): Path<String>,
 ) -> Result<Json<ApiToken>, AdminError> {
-    Ok(Json(state.core.revoke_api_token(&ApiTokenId::from_string(token_id)).await?))
+    Ok(Json(
+        state
+            .core
+            .revoke_api_token(&ApiTokenId::from_string(token_id))
+            .await?,
+    ))
 }

@@ -28,8 +28,14 @@ pub async fn validate_access_key(
             id: org.id.into_string(),
             name: org.name,
         })),
-        KeyValidity::Invalid => Err(SpectraError::new(StatusCode::UNAUTHORIZED, "unknown or revoked access key")),
-        KeyValidity::Expired => Err(SpectraError::new(StatusCode::FORBIDDEN, "the access key has expired")),
+        KeyValidity::Invalid => Err(SpectraError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown or revoked access key",
+        )),
+        KeyValidity::Expired => Err(SpectraError::new(
+            StatusCode::FORBIDDEN,
+            "the access key has expired",
+        )),
     }
 }
 

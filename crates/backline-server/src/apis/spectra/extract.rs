@@ -20,9 +20,17 @@ pub struct BackendToken(#[allow(dead_code)] pub ApiToken);
 impl FromRequestParts<AppState> for BackendToken {
     type Rejection = SpectraError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let presented = header(parts, "x-user-token");
-        Ok(Self(state.core.authenticate_api_token(ApiTokenKind::SpectraBackend, presented).await?))
+        Ok(Self(
+            state
+                .core
+                .authenticate_api_token(ApiTokenKind::SpectraBackend, presented)
+                .await?,
+        ))
     }
 }
 
@@ -33,9 +41,17 @@ pub struct StatsToken(#[allow(dead_code)] pub ApiToken);
 impl FromRequestParts<AppState> for StatsToken {
     type Rejection = SpectraError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let presented = header(parts, "authentication");
-        Ok(Self(state.core.authenticate_api_token(ApiTokenKind::SpectraStats, presented).await?))
+        Ok(Self(
+            state
+                .core
+                .authenticate_api_token(ApiTokenKind::SpectraStats, presented)
+                .await?,
+        ))
     }
 }
 
@@ -47,7 +63,9 @@ impl FromRequest<AppState> for RawBody {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.config.body_limit_bytes;
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| read_failure(e, limit))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| read_failure(e, limit))?;
         Ok(Self(bytes))
     }
 }

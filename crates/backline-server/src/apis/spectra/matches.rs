@@ -24,7 +24,11 @@ pub struct MatchCallResponse {
 
 impl From<RecordedSnapshot> for MatchCallResponse {
     fn from(r: RecordedSnapshot) -> Self {
-        Self { match_id: r.match_id, group_code: r.group_code, received: r.state }
+        Self {
+            match_id: r.match_id,
+            group_code: r.group_code,
+            received: r.state,
+        }
     }
 }
 
@@ -34,7 +38,10 @@ async fn record(
     match_id: String,
     body: RawBody,
 ) -> Result<Json<MatchCallResponse>, SpectraError> {
-    let recorded = state.core.record_match_snapshot(call, &match_id, &body.0).await?;
+    let recorded = state
+        .core
+        .record_match_snapshot(call, &match_id, &body.0)
+        .await?;
     Ok(Json(recorded.into()))
 }
 

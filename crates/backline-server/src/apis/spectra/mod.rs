@@ -22,20 +22,41 @@ use axum::Router;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/system/validateAccessKey/{key}", get(access_keys::validate_access_key))
+        .route(
+            "/system/validateAccessKey/{key}",
+            get(access_keys::validate_access_key),
+        )
         .route("/supporter/{org_id}", get(access_keys::get_supporter))
-        .route("/system/match/{match_id}/register", post(matches::register_match))
-        .route("/system/match/{match_id}/update", put(matches::update_match))
-        .route("/system/match/{match_id}/complete", put(matches::complete_match))
+        .route(
+            "/system/match/{match_id}/register",
+            post(matches::register_match),
+        )
+        .route(
+            "/system/match/{match_id}/update",
+            put(matches::update_match),
+        )
+        .route(
+            "/system/match/{match_id}/complete",
+            put(matches::complete_match),
+        )
         // Upstream: an empty matchId yields `/system/match//register`.
-        .route("/system/match//register", post(matches::reject_empty_match_id))
+        .route(
+            "/system/match//register",
+            post(matches::reject_empty_match_id),
+        )
         .route("/system/match//update", put(matches::reject_empty_match_id))
-        .route("/system/match//complete", put(matches::reject_empty_match_id))
+        .route(
+            "/system/match//complete",
+            put(matches::reject_empty_match_id),
+        )
         .route("/stats/addMatch", post(stats::add_match))
         .route("/stats/updateMatchRegion", post(stats::update_match_region))
         .route("/stats/fetchPlayerMMR", post(stats::fetch_player_mmr))
         .route("/stats/fetchMatchStats", post(stats::fetch_match_stats))
-        .route("/playercam/api/createSession", post(playercam::create_session))
+        .route(
+            "/playercam/api/createSession",
+            post(playercam::create_session),
+        )
         .route(
             "/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}",
             get(playercam::get_name_overrides_and_playercams),
@@ -54,5 +75,8 @@ async fn unknown_route() -> SpectraError {
 }
 
 async fn wrong_method() -> SpectraError {
-    SpectraError::new(StatusCode::METHOD_NOT_ALLOWED, "this endpoint does not accept that method")
+    SpectraError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint does not accept that method",
+    )
 }

@@ -26,10 +26,17 @@ pub async fn create_session(
     body: RawBody,
 ) -> Result<Json<CreateSessionResponse>, SpectraError> {
     let trimmed = body.0.trim_ascii();
-    if !trimmed.is_empty() && !serde_json::from_slice::<serde_json::Value>(trimmed).is_ok_and(|v| v.is_object()) {
-        return Err(SpectraError::new(StatusCode::BAD_REQUEST, "the body must be a JSON object such as {}"));
+    if !trimmed.is_empty()
+        && !serde_json::from_slice::<serde_json::Value>(trimmed).is_ok_and(|v| v.is_object())
+    {
+        return Err(SpectraError::new(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object such as {}",
+        ));
     }
-    let key = headers.get("x-organization-key").and_then(|v| v.to_str().ok());
+    let key = headers
+        .get("x-organization-key")
+        .and_then(|v| v.to_str().ok());
     let issued = state.core.create_playercam_session_with_key(key).await?;
     Ok(Json(CreateSessionResponse {
         session_identifier: issued.session.identifier,
@@ -50,7 +57,10 @@ pub async fn get_name_overrides_and_playercams(
     State(state): State<AppState>,
     Path((identifier, secret)): Path<(String, String)>,
 ) -> Result<Json<NameOverridesAndPlayercamsResponse>, SpectraError> {
-    let players = state.core.playercam_players_by_secret(&identifier, &secret).await?;
+    let players = state
+        .core
+        .playercam_players_by_secret(&identifier, &secret)
+        .await?;
     Ok(Json(NameOverridesAndPlayercamsResponse {
         name_overrides: name_overrides_json(&players),
         enabled_players: enabled_players(&players),

@@ -33,8 +33,15 @@ pub async fn add_match(
     _token: StatsToken,
     SpectraJson(req): SpectraJson<AddMatchRequest>,
 ) -> Result<Json<AddMatchResponse>, SpectraError> {
-    let newly_linked = state.core.add_stats_match(&req.code, &req.match_uuid).await?;
-    Ok(Json(AddMatchResponse { match_uuid: req.match_uuid, code: req.code, newly_linked }))
+    let newly_linked = state
+        .core
+        .add_stats_match(&req.code, &req.match_uuid)
+        .await?;
+    Ok(Json(AddMatchResponse {
+        match_uuid: req.match_uuid,
+        code: req.code,
+        newly_linked,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -58,8 +65,14 @@ pub async fn update_match_region(
     _token: StatsToken,
     SpectraJson(req): SpectraJson<UpdateMatchRegionRequest>,
 ) -> Result<Json<UpdateMatchRegionResponse>, SpectraError> {
-    let region = state.core.update_match_region(&req.match_uuid, &req.account_puuid).await?;
-    Ok(Json(UpdateMatchRegionResponse { match_uuid: req.match_uuid, region }))
+    let region = state
+        .core
+        .update_match_region(&req.match_uuid, &req.account_puuid)
+        .await?;
+    Ok(Json(UpdateMatchRegionResponse {
+        match_uuid: req.match_uuid,
+        region,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -93,7 +106,11 @@ pub async fn fetch_player_mmr(
     let tiers = state.core.fetch_player_tiers(&req.account_puuids).await?;
     let results = tiers
         .into_iter()
-        .map(|t| PlayerMmr { puuid: t.puuid, current_mmr_tier: t.current, peak_mmr_tier: t.peak })
+        .map(|t| PlayerMmr {
+            puuid: t.puuid,
+            current_mmr_tier: t.current,
+            peak_mmr_tier: t.peak,
+        })
         .collect();
     Ok(Json(FetchPlayerMmrResponse { results }))
 }
@@ -117,5 +134,8 @@ pub async fn fetch_match_stats(
     SpectraJson(req): SpectraJson<FetchMatchStatsRequest>,
 ) -> Result<Json<FetchMatchStatsResponse>, SpectraError> {
     let stats = state.core.compute_match_stats(&req.match_uuid).await?;
-    Ok(Json(FetchMatchStatsResponse { match_uuid: req.match_uuid, stats }))
+    Ok(Json(FetchMatchStatsResponse {
+        match_uuid: req.match_uuid,
+        stats,
+    }))
 }

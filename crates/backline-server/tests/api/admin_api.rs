@@ -1,0 +1,58 @@
+//! The admin API beyond what the Spectra stories use.
+
+use crate::helpers::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::api_stories!(
+    keys_are_listed_without_the_key_and_revoked_by_id,
+    players_are_listed_and_edited
+);
+
+async fn keys_are_listed_without_the_key_and_revoked_by_id(app: &TestApp) {
+    let org = app.create_org("Org", None).await;
+    let key = app.issue_key(&org, Some("2099-01-01T00:00:00Z")).await;
+    let listed = app
+        .admin(Method::GET, &format!("/orgs/{org}/keys"), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.text.contains(&key));
+    let entry = &listed.body[0];
+    assert_eq!(entry["prefix"], json!(&key[..6]));
+    assert_eq!(entry["expires_at"], "2099-01-01T00:00:00Z");
+    let id = entry["id"].as_str().unwrap();
+    let revoked = app
+        .admin(Method::DELETE, &format!("/keys/{id}"), None)
+        .await;
+    assert_eq!(
+        (revoked.status, revoked.body["id"].as_str()),
+        (StatusCode::OK, Some(id))
+    );
+    let token = app.issue_token("spectra-backend").await;
+    app.get(
+        &format!("/spectra/system/validateAccessKey/{key}"),
+        &[("x-user-token", &token)],
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED);
+}
+
+async fn players_are_listed_and_edited(app: &TestApp) {
+    let r = app
+        .admin(Method::PUT, "/players/p1", Some(json!({"full_name": "Someone#EUW", "region": "eu", "current_tier": 12, "peak_tier": 18})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(
+        (
+            r.body["full_name"].as_str(),
+            r.body["tiers_set_by_operator"].as_bool()
+        ),
+        (Some("Someone#EUW"), Some(true))
+    );
+    let listed = app.admin(Method::GET, "/players?limit=10", None).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body[0]["peak_tier"], 18);
+    app.admin(Method::PUT, "/players/p1", Some(json!({"peak_tier": -1})))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY);
+}

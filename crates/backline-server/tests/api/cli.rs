@@ -1,0 +1,244 @@
+//! The admin command line, run as a separate process on the database of a running server.
+
+use crate::helpers::{fixture_body, TestApp, MATCH_ID};
+use crate::spectra_matches::Spectra;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::process::Output;
+
+crate::api_stories!(
+    cli_issues_organisations_keys_and_tokens_a_running_server_accepts,
+    cli_manages_players_matches_and_playercam_sessions,
+    cli_refuses_bad_input_with_a_message_and_a_failure_code,
+);
+
+async fn backline(app: &TestApp, args: &[&str]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"));
+    command
+        .arg("--database")
+        .arg(&app.db.url)
+        .args(args)
+        .env_remove("RUST_LOG");
+    command.output().await.expect("the binary runs")
+}
+
+async fn json_of(app: &TestApp, args: &[&str]) -> Value {
+    let out = backline(app, args).await;
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim().lines().count(),
+        1,
+        "--json prints one object: {text}"
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn cli_issues_organisations_keys_and_tokens_a_running_server_accepts(app: &TestApp) {
+    let org = json_of(
+        app,
+        &[
+            "org",
+            "create",
+            "CLI Org",
+            "--supporter-until",
+            "2099-05-01T00:00:00Z",
+            "--json",
+        ],
+    )
+    .await;
+    let org_id = org["id"].as_str().unwrap();
+    assert_eq!(
+        (org["name"].as_str(), org["supporter"].as_bool()),
+        (Some("CLI Org"), Some(true))
+    );
+    let key = json_of(app, &["key", "issue", org_id, "--json"]).await;
+    let access_key = key["access_key"].as_str().unwrap();
+    let token = json_of(
+        app,
+        &[
+            "token",
+            "issue",
+            "spectra-backend",
+            "--name",
+            "main",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (token["kind"].as_str(), token["name"].as_str()),
+        (Some("spectra-backend"), Some("main"))
+    );
+    let token = token["token"].as_str().unwrap();
+
+    let path = format!("/spectra/system/validateAccessKey/{access_key}");
+    let r = app.get(&path, &[("x-user-token", token)]).await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (StatusCode::OK, json!({"id": org_id, "name": "CLI Org"}))
+    );
+    assert_eq!(
+        app.get(&format!("/spectra/supporter/{org_id}"), &[])
+            .await
+            .body,
+        json!({"isSupporter": true})
+    );
+
+    let off = json_of(app, &["org", "supporter", org_id, "--off", "--json"]).await;
+    assert_eq!(off["supporter"], false);
+    assert_eq!(
+        app.get(&format!("/spectra/supporter/{org_id}"), &[])
+            .await
+            .body,
+        json!({"isSupporter": false})
+    );
+
+    let listed = json_of(app, &["key", "list", "--org", org_id, "--json"]).await;
+    assert_eq!(listed["keys"].as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(access_key));
+    let revoked = json_of(app, &["key", "revoke", access_key, "--json"]).await;
+    assert!(revoked["revoked_at"].is_string());
+    app.get(&path, &[("x-user-token", token)])
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED);
+
+    let tokens = json_of(app, &["token", "list", "--json"]).await;
+    let id = tokens["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "main")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(app, &["token", "revoke", &id, "--json"]).await;
+    app.get(&path, &[("x-user-token", token)])
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED);
+
+    let status = json_of(app, &["migrate", "status", "--json"]).await;
+    assert!(status["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["applied"] == true));
+    let orgs = json_of(app, &["org", "list", "--json"]).await;
+    assert_eq!(orgs["orgs"][0]["id"], json!(org_id));
+}
+
+async fn cli_manages_players_matches_and_playercam_sessions(app: &TestApp) {
+    let player = json_of(
+        app,
+        &[
+            "player",
+            "set",
+            "puuid-L1",
+            "--region",
+            "na",
+            "--current-tier",
+            "14",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (player["region"].as_str(), player["current_tier"].as_i64()),
+        (Some("na"), Some(14))
+    );
+    let spectra = Spectra::new(app).await;
+    spectra
+        .call(app, "register", MATCH_ID, &fixture_body("register"))
+        .await;
+    spectra
+        .call(app, "complete", MATCH_ID, &fixture_body("complete"))
+        .await;
+    let listed = json_of(app, &["match", "list", "--state", "completed", "--json"]).await;
+    assert_eq!(listed["matches"][0]["match_id"], MATCH_ID);
+    let shown = json_of(app, &["match", "show", MATCH_ID, "--json"]).await;
+    assert_eq!(shown["observers"][0]["round_number"], 3);
+    let csv = backline(app, &["match", "stats", MATCH_ID, "--format", "csv"]).await;
+    assert!(csv.status.success());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 11);
+    assert!(csv.contains("puuid-L1,LTM Left1#EUW,Raze"));
+    // The operator's tier (14) is what the stats show? No: stats are the match's own snapshot.
+    assert!(csv.lines().nth(1).unwrap().ends_with(",20,24"));
+
+    let org = json_of(app, &["org", "create", "Cams", "--json"]).await;
+    let session = json_of(
+        app,
+        &["playercam", "create", org["id"].as_str().unwrap(), "--json"],
+    )
+    .await;
+    let (identifier, secret) = (
+        session["identifier"].as_str().unwrap(),
+        session["secret"].as_str().unwrap(),
+    );
+    json_of(
+        app,
+        &["playercam", "enable", identifier, "A#1", "B#2", "--json"],
+    )
+    .await;
+    json_of(app, &["playercam", "disable", identifier, "B#2", "--json"]).await;
+    json_of(
+        app,
+        &["playercam", "override", identifier, "B#2", "Bee", "--json"],
+    )
+    .await;
+    let r = app
+        .get(
+            &format!("/spectra/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"nameOverrides": "[[\"B#2\",\"Bee\"]]", "enabledPlayers": ["A#1"]})
+    );
+    json_of(
+        app,
+        &[
+            "playercam",
+            "override",
+            identifier,
+            "B#2",
+            "--clear",
+            "--json",
+        ],
+    )
+    .await;
+    let shown = json_of(app, &["playercam", "show", identifier, "--json"]).await;
+    assert_eq!(
+        shown["players"][1],
+        json!({"full_name": "B#2", "camera_enabled": false, "display_name": null})
+    );
+}
+
+async fn cli_refuses_bad_input_with_a_message_and_a_failure_code(app: &TestApp) {
+    for (args, expected) in [
+        (vec!["key", "issue", "no-such-org"], "not found"),
+        (
+            vec!["org", "create", "X", "--supporter-until", "tomorrow"],
+            "RFC 3339",
+        ),
+        (
+            vec!["player", "set", "p", "--region", "mars"],
+            "unknown region",
+        ),
+        (vec!["playercam", "enable", "NOPE", "A#1"], "not found"),
+        (vec!["match", "show", "nope"], "not found"),
+    ] {
+        let out = backline(app, &args).await;
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    let orgs = json_of(app, &["org", "list", "--json"]).await;
+    assert_eq!(orgs, json!({"orgs": []}));
+}

@@ -1,0 +1,13 @@
+//! API tests: the real server on `127.0.0.1:0` with a fresh database, spoken to over HTTP.
+//! Every story runs against SQLite and PostgreSQL.
+
+mod helpers;
+
+mod admin_api;
+mod bad_input;
+mod cli;
+mod spectra_keys;
+mod spectra_matches;
+mod spectra_playercam;
+mod spectra_replay;
+mod spectra_stats;

@@ -1,0 +1,199 @@
+//! Player-cam sessions and name overrides.
+
+use crate::helpers::TestApp;
+use backline_domain::ids::{OrgId, PlayercamSessionId};
+use backline_domain::secret::SecretHash;
+use backline_domain::spectra::playercam::PlayercamSession;
+use backline_domain::Timestamp;
+use backline_store::PlayercamStore;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+crate::api_stories!(
+    an_organisation_key_creates_a_session_that_spectra_reads,
+    overrides_and_cameras_set_by_operators_reach_spectra_exactly,
+    create_session_refuses_unknown_expired_and_missing_keys,
+    unknown_expired_and_wrong_secret_sessions_are_404,
+);
+
+async fn create_session(app: &TestApp, key: Option<&str>, body: &str) -> crate::helpers::Reply {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(key) = key {
+        headers.push(("x-organization-key", key));
+    }
+    app.send(
+        Method::POST,
+        "/spectra/playercam/api/createSession",
+        &headers,
+        Some(body.as_bytes().to_vec()),
+    )
+    .await
+}
+
+async fn read(app: &TestApp, identifier: &str, secret: &str) -> crate::helpers::Reply {
+    app.get(
+        &format!("/spectra/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}"),
+        &[],
+    )
+    .await
+}
+
+async fn an_organisation_key_creates_a_session_that_spectra_reads(app: &TestApp) {
+    let org = app.create_org("Cams", None).await;
+    let key = app.issue_key(&org, None).await;
+    let r = create_session(app, Some(&key), "{}").await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let identifier = r.body["sessionIdentifier"].as_str().unwrap();
+    let secret = r.body["sessionSecret"].as_str().unwrap();
+    assert!(identifier.len() >= 12 && secret.len() >= 32);
+    let got = read(app, identifier, secret).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(
+        got.body,
+        json!({"nameOverrides": "[]", "enabledPlayers": []})
+    );
+    let sessions = app
+        .admin(
+            Method::GET,
+            &format!("/orgs/{org}/playercam-sessions"),
+            None,
+        )
+        .await;
+    assert_eq!(sessions.body[0]["identifier"], identifier);
+    assert!(
+        !sessions.text.contains(secret),
+        "the secret is shown only once"
+    );
+}
+
+async fn overrides_and_cameras_set_by_operators_reach_spectra_exactly(app: &TestApp) {
+    let org = app.create_org("Cams", None).await;
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("/orgs/{org}/playercam-sessions"),
+            None,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let identifier = created.body["identifier"].as_str().unwrap().to_owned();
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let player = |name: &str, body: Value| {
+        let path = format!(
+            "/playercam-sessions/{identifier}/players/{}",
+            name.replace('#', "%23").replace(' ', "%20")
+        );
+        async move { app.admin(Method::PUT, &path, Some(body)).await }
+    };
+    let r = player(
+        "Player#EUW",
+        json!({"camera_enabled": true, "display_name": "Shown \"Name\""}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    player("Other One#NA1", json!({"camera_enabled": true})).await;
+    player("Quiet#KR", json!({"display_name": "Q"})).await;
+    let got = read(app, &identifier, &secret).await;
+    assert_eq!(
+        got.body,
+        json!({
+            "nameOverrides": "[[\"Player#EUW\",\"Shown \\\"Name\\\"\"],[\"Quiet#KR\",\"Q\"]]",
+            "enabledPlayers": ["Other One#NA1", "Player#EUW"],
+        })
+    );
+    // The string parses into the pairs Spectra expects.
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(got.body["nameOverrides"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pairs[0],
+        ("Player#EUW".to_owned(), "Shown \"Name\"".to_owned())
+    );
+
+    player(
+        "Player#EUW",
+        json!({"camera_enabled": false, "display_name": null}),
+    )
+    .await;
+    let got = read(app, &identifier, &secret).await;
+    assert_eq!(
+        got.body,
+        json!({"nameOverrides": "[[\"Quiet#KR\",\"Q\"]]", "enabledPlayers": ["Other One#NA1"]})
+    );
+
+    player("NoTag", json!({"camera_enabled": true}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY);
+    player("A#B", json!({"camera_enabled": "yes"}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY);
+    let listed = app
+        .admin(
+            Method::GET,
+            &format!("/playercam-sessions/{identifier}/players"),
+            None,
+        )
+        .await;
+    assert_eq!(listed.body["players"].as_array().unwrap().len(), 3);
+}
+
+async fn create_session_refuses_unknown_expired_and_missing_keys(app: &TestApp) {
+    let org = app.create_org("Cams", None).await;
+    create_session(app, Some("not-a-key"), "{}")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED);
+    create_session(app, None, "{}")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED);
+    let soon = Timestamp::now().plus_seconds(1).to_rfc3339();
+    let key = app.issue_key(&org, Some(&soon)).await;
+    create_session(app, Some(&key), "not json")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    create_session(app, Some(&key), "{}")
+        .await
+        .assert_error(StatusCode::FORBIDDEN);
+    let sessions = app
+        .admin(
+            Method::GET,
+            &format!("/orgs/{org}/playercam-sessions"),
+            None,
+        )
+        .await;
+    assert_eq!(sessions.body, json!([]));
+}
+
+async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {
+    let org = app.create_org("Cams", None).await;
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("/orgs/{org}/playercam-sessions"),
+            None,
+        )
+        .await;
+    let identifier = created.body["identifier"].as_str().unwrap();
+    read(app, identifier, "wrong-secret")
+        .await
+        .assert_error(StatusCode::NOT_FOUND);
+    read(app, "PCID123", "PCSECRET456")
+        .await
+        .assert_error(StatusCode::NOT_FOUND);
+
+    let store = app.store().await;
+    let expired = PlayercamSession {
+        id: PlayercamSessionId::generate(),
+        org_id: OrgId::from_string(org),
+        identifier: "EXPIRED1".into(),
+        created_at: Timestamp::now().plus_seconds(-7200),
+        expires_at: Timestamp::now().plus_seconds(-60),
+    };
+    store
+        .insert_playercam_session(&expired, &SecretHash::of("old-secret"))
+        .await
+        .unwrap();
+    store.close().await;
+    read(app, "EXPIRED1", "old-secret")
+        .await
+        .assert_error(StatusCode::NOT_FOUND);
+}
