@@ -99,4 +99,12 @@ mod tests {
         let err = Timestamp::parse_rfc3339("tomorrow").unwrap_err();
         assert!(err.to_string().contains("tomorrow"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_instant_round_trips_through_rfc3339(millis in 0i64..4_102_444_800_000) {
+            let t = Timestamp::from_millis(millis);
+            proptest::prop_assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()).unwrap(), t);
+        }
+    }
 }

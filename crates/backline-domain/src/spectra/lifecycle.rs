@@ -128,4 +128,28 @@ mod tests {
             assert_eq!(MatchState::parse(s.as_str()), Some(s));
         }
     }
+
+    proptest::proptest! {
+        /// Whatever order live snapshots arrive in, the highest round is kept; once a final
+        /// one arrives, it is kept whatever comes after.
+        #[test]
+        fn arrival_order_never_matters(rounds in proptest::collection::vec(0i64..40, 1..30), final_at in proptest::option::of(0usize..30)) {
+            let mut stored: Option<Progress> = None;
+            let mut first_final = None;
+            for (i, round) in rounds.iter().enumerate() {
+                let incoming = Progress { is_final: final_at == Some(i), round_number: *round };
+                if incoming.is_final && first_final.is_none() && stored.is_none_or(|s| !s.is_final) {
+                    first_final = Some(incoming);
+                }
+                if stored.is_none_or(|s| incoming.supersedes(s)) {
+                    stored = Some(incoming);
+                }
+            }
+            let stored = stored.unwrap();
+            match first_final {
+                Some(f) => proptest::prop_assert_eq!(stored, f),
+                None => proptest::prop_assert_eq!(stored.round_number, *rounds.iter().max().unwrap()),
+            }
+        }
+    }
 }

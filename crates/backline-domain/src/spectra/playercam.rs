@@ -93,4 +93,13 @@ mod tests {
             assert!(parse_full_name(bad).is_err(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn overrides_string_parses_back_to_the_pairs(names in proptest::collection::vec(("[^#]{1,12}#[A-Z0-9]{2,5}", ".{0,20}"), 0..8)) {
+            let players: Vec<_> = names.iter().map(|(n, d)| player(n, false, Some(d))).collect();
+            let parsed: Vec<(String, String)> = serde_json::from_str(&name_overrides_json(&players)).unwrap();
+            proptest::prop_assert_eq!(parsed, names);
+        }
+    }
 }

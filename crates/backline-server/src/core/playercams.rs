@@ -72,17 +72,31 @@ impl Core {
         Ok((session, hash))
     }
 
-    /// The session's players, for Spectra Server; a wrong secret looks like an unknown session.
-    pub async fn playercam_players_by_secret(
+    /// The live session with this identifier and secret; a wrong secret looks like an unknown
+    /// session, so identifiers cannot be probed.
+    pub async fn playercam_session_with_secret(
         &self,
         identifier: &str,
         secret: &str,
-    ) -> CoreResult<Vec<PlayercamPlayer>> {
+    ) -> CoreResult<PlayercamSession> {
         let (session, hash) = self.live_session(identifier).await?;
         if SecretHash::of(secret) != hash {
             return Err(CoreError::not_found("player-cam session"));
         }
-        Ok(self.store.playercam_players(&session).await?)
+        Ok(session)
+    }
+
+    /// The session's players, for Spectra Server and the session page.
+    pub async fn playercam_players_by_secret(
+        &self,
+        identifier: &str,
+        secret: &str,
+    ) -> CoreResult<(PlayercamSession, Vec<PlayercamPlayer>)> {
+        let session = self
+            .playercam_session_with_secret(identifier, secret)
+            .await?;
+        let players = self.store.playercam_players(&session).await?;
+        Ok((session, players))
     }
 
     pub async fn list_playercam_sessions(

@@ -4,6 +4,7 @@
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// Why a body could not be used: the status to answer and a sentence.
 pub type BodyFailure = (StatusCode, String);
@@ -41,6 +42,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyFailure> {
             (StatusCode::UNPROCESSABLE_ENTITY, format!("{path}: {inner}"))
         }
     })
+}
+
+/// For `Option<Option<T>>` fields: absent stays `None` (with `#[serde(default)]`), `null`
+/// becomes `Some(None)`, a value `Some(Some(v))`, so a patch can clear a field.
+pub fn present_or_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Ok(Some(Option::deserialize(d)?))
 }
 
 #[cfg(test)]

@@ -197,3 +197,86 @@ async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {
         .await
         .assert_error(StatusCode::NOT_FOUND);
 }
+
+mod session_page {
+    use super::*;
+
+    crate::api_stories!(the_session_page_edits_players_with_the_session_secret);
+
+    async fn the_session_page_edits_players_with_the_session_secret(app: &TestApp) {
+        let org = app.create_org("Cams", None).await;
+        let key = app.issue_key(&org, None).await;
+        let created = create_session(app, Some(&key), "{}").await;
+        let identifier = created.body["sessionIdentifier"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let secret = created.body["sessionSecret"].as_str().unwrap().to_owned();
+
+        let page = app
+            .get(&format!("/spectra/playercam/session/{identifier}"), &[])
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.content_type.starts_with("text/html"));
+        assert!(page.text.contains("X-Session-Secret") && !page.text.contains(&secret));
+
+        let api = format!("/spectra/playercam/api/session/{identifier}/players");
+        let auth = [
+            ("x-session-secret", secret.as_str()),
+            ("content-type", "application/json"),
+        ];
+        let put = |name: &str, body: Value| {
+            let path = format!("{api}/{}", name.replace('#', "%23"));
+            async move {
+                app.send(
+                    Method::PUT,
+                    &path,
+                    &auth,
+                    Some(serde_json::to_vec(&body).unwrap()),
+                )
+                .await
+            }
+        };
+        let r = put(
+            "Star#EUW",
+            json!({"camera_enabled": true, "display_name": "STAR"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        assert_eq!(
+            r.body,
+            json!({"full_name": "Star#EUW", "camera_enabled": true, "display_name": "STAR"})
+        );
+        let listed = app.get(&api, &auth).await;
+        assert_eq!(listed.body["players"].as_array().unwrap().len(), 1);
+        assert_eq!(listed.body["session"]["identifier"], json!(identifier));
+        let spectra = read(app, &identifier, &secret).await;
+        assert_eq!(
+            spectra.body,
+            json!({"nameOverrides": "[[\"Star#EUW\",\"STAR\"]]", "enabledPlayers": ["Star#EUW"]})
+        );
+
+        // Wrong or missing secrets see nothing and change nothing.
+        app.get(&api, &[("x-session-secret", "nope")])
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+        app.get(&api, &[]).await.assert_error(StatusCode::NOT_FOUND);
+        let forged = app
+            .send(
+                Method::PUT,
+                &format!("{api}/Star%23EUW"),
+                &[("x-session-secret", "nope")],
+                Some(b"{\"camera_enabled\": false}".to_vec()),
+            )
+            .await;
+        forged.assert_error(StatusCode::NOT_FOUND);
+        put("Star#EUW", json!({"camera_enabled": "off"}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY);
+        put("Star#EUW", json!({"display_name": null})).await;
+        assert_eq!(
+            read(app, &identifier, &secret).await.body,
+            json!({"nameOverrides": "[]", "enabledPlayers": ["Star#EUW"]})
+        );
+    }
+}

@@ -54,14 +54,8 @@ pub async fn list_players(
 #[serde(deny_unknown_fields)]
 pub struct ChangePlayerRequest {
     camera_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(default, deserialize_with = "crate::http::body::present_or_null")]
     display_name: Option<Option<String>>,
-}
-
-fn present_or_null<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Ok(Some(Option::deserialize(d)?))
 }
 
 pub async fn change_player(

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod matches;
 mod playercam;
+mod session_page;
 mod stats;
 
 pub use error::SpectraError;
@@ -60,6 +61,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}",
             get(playercam::get_name_overrides_and_playercams),
+        )
+        .route(
+            "/playercam/session/{identifier}",
+            get(session_page::session_page),
+        )
+        .route(
+            "/playercam/api/session/{identifier}/players",
+            get(session_page::list_session_players),
+        )
+        .route(
+            "/playercam/api/session/{identifier}/players/{full_name}",
+            put(session_page::change_session_player),
         )
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

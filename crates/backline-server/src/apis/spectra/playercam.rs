@@ -57,7 +57,7 @@ pub async fn get_name_overrides_and_playercams(
     State(state): State<AppState>,
     Path((identifier, secret)): Path<(String, String)>,
 ) -> Result<Json<NameOverridesAndPlayercamsResponse>, SpectraError> {
-    let players = state
+    let (_, players) = state
         .core
         .playercam_players_by_secret(&identifier, &secret)
         .await?;
