@@ -14,6 +14,16 @@ use tokio::net::TcpListener;
 
 /// Opens the configured database and applies pending migrations.
 pub async fn open_core(config: &Config) -> anyhow::Result<Core> {
+    let core = open_core_unmigrated(config).await?;
+    core.store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    Ok(core)
+}
+
+/// Opens the configured database as it is (for `backline migrate`).
+pub async fn open_core_unmigrated(config: &Config) -> anyhow::Result<Core> {
     let options = PoolOptions {
         max_connections: config.database_max_connections,
         ..PoolOptions::default()
@@ -26,10 +36,6 @@ pub async fn open_core(config: &Config) -> anyhow::Result<Core> {
                 redact_url(&config.database_url)
             )
         })?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     let settings = CoreSettings {
         playercam_session_ttl_seconds: config.spectra.playercam_session_ttl_seconds,
     };

@@ -6,7 +6,7 @@ use super::*;
 use crate::core::players::PlayerEdit;
 use crate::core::stats::stats_csv;
 use crate::core::Core;
-use crate::server::open_core;
+use crate::server::{open_core, open_core_unmigrated};
 use backline_domain::ids::{ApiTokenId, OrgId};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::tokens::ApiTokenKind;
@@ -19,7 +19,11 @@ fn parse_time(text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
 }
 
 pub async fn run(config: Config, command: Command, json: bool) -> anyhow::Result<()> {
-    let core = open_core(&config).await?;
+    // `migrate` looks at the database as it is; every other command migrates first.
+    let core = match command {
+        Command::Migrate { .. } => open_core_unmigrated(&config).await?,
+        _ => open_core(&config).await?,
+    };
     let result = dispatch(&core, command, json).await;
     core.store.close().await;
     result
@@ -46,7 +50,9 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
 }
 
 async fn migrate(core: &Core, action: MigrateAction, json: bool) -> anyhow::Result<()> {
-    // Opening the store already applied pending migrations; `up` reports the result.
+    if let MigrateAction::Up = action {
+        core.store.migrate().await?;
+    }
     let states = core.store.migration_status().await?;
     let label = match action {
         MigrateAction::Up => "applied",

@@ -13,6 +13,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// State every handler can reach.
 #[derive(Clone, Debug)]
@@ -31,7 +32,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(panic::layer(apis::admin::render_status))
         .layer(trace::layer())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

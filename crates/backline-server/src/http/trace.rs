@@ -1,7 +1,8 @@
 //! The request span: method, route template and status, never the raw path or query.
 //!
 //! Paths and queries carry secrets (access keys in `validateAccessKey/{key}`, player-cam
-//! secrets, http keys), so only the matched route template is recorded.
+//! secrets, http keys), so only the matched route template is recorded. Each request gets an
+//! `x-request-id` (kept when the client sent one), recorded in the span and echoed back.
 
 use axum::extract::MatchedPath;
 use axum::http::Request;
@@ -25,5 +26,10 @@ fn make_span(request: &Request<axum::body::Body>) -> tracing::Span {
         .get::<MatchedPath>()
         .map(MatchedPath::as_str)
         .unwrap_or("<unmatched>");
-    tracing::info_span!("request", method = %request.method(), route = %route)
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), route = %route, request_id = %request_id)
 }

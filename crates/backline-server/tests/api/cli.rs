@@ -242,3 +242,158 @@ async fn cli_refuses_bad_input_with_a_message_and_a_failure_code(app: &TestApp) 
     let orgs = json_of(app, &["org", "list", "--json"]).await;
     assert_eq!(orgs, json!({"orgs": []}));
 }
+
+mod migrate {
+    use backline_store::testing::TestDatabase;
+    use backline_store::Backend;
+    use serde_json::Value;
+
+    async fn run(url: &str, action: &str) -> Value {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
+            .args(["--database", url, "migrate", action, "--json"])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    async fn status_shows_pending_migrations_until_up_applies_them(backend: Backend) {
+        let Some(db) = TestDatabase::create(backend).await else {
+            return;
+        };
+        let before = run(&db.url, "status").await;
+        assert_eq!(before["backend"], backend.name());
+        assert!(
+            before["migrations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["applied"] == false),
+            "{before}"
+        );
+        let after = run(&db.url, "up").await;
+        assert!(
+            after["migrations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["applied"] == true),
+            "{after}"
+        );
+        assert_eq!(run(&db.url, "up").await, after, "up is idempotent");
+        db.drop_database().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_status_shows_pending_migrations_until_up_applies_them() {
+        status_shows_pending_migrations_until_up_applies_them(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres_status_shows_pending_migrations_until_up_applies_them() {
+        status_shows_pending_migrations_until_up_applies_them(Backend::Postgres).await
+    }
+}
+
+mod serve {
+    use backline_store::testing::TestDatabase;
+    use backline_store::Backend;
+    use std::process::Stdio;
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    /// Starts `backline serve` on port 0; the address line, the admin-token line and the child.
+    async fn start(url: &str) -> (String, String, tokio::process::Child) {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = Vec::new();
+        while let Some(line) = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            let done = line.contains("admin token");
+            printed.push(line);
+            if done {
+                break;
+            }
+        }
+        let listening = printed
+            .iter()
+            .find(|l| l.starts_with("Backline listening on "))
+            .expect("address printed")
+            .clone();
+        let token = printed.last().unwrap().clone();
+        (
+            listening
+                .trim_start_matches("Backline listening on ")
+                .to_owned(),
+            token,
+            child,
+        )
+    }
+
+    async fn stop(child: &mut tokio::process::Child) {
+        let pid = child.id().unwrap().to_string();
+        let killed = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+            .await
+            .expect("stops on SIGTERM")
+            .unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+
+    #[tokio::test]
+    async fn serve_prints_its_address_and_the_admin_token_once_and_stops_on_sigterm() {
+        let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+        let (address, token_line, mut child) = start(&db.url).await;
+        assert!(token_line.contains("shown once"), "{token_line}");
+        let token = token_line.rsplit(' ').next().unwrap().to_owned();
+        let client = reqwest::Client::new();
+        let health = client
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+        let orgs = client
+            .get(format!("{address}/admin/v1/orgs"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(orgs.status(), 200);
+        stop(&mut child).await;
+
+        // A restart on the same database keeps the token and does not print it again.
+        let (address, token_line, mut child) = start(&db.url).await;
+        assert!(
+            !token_line.contains(&token) && token_line.contains("rotate"),
+            "{token_line}"
+        );
+        let orgs = client
+            .get(format!("{address}/admin/v1/orgs"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(orgs.status(), 200);
+        stop(&mut child).await;
+    }
+}

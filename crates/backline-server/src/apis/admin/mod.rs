@@ -58,7 +58,8 @@ pub fn router() -> Router<AppState> {
         .layer(panic::layer(render_status))
 }
 
-fn render_status(status: StatusCode) -> Response {
+/// The operator surface's answer for a status with no more to say (panics).
+pub fn render_status(status: StatusCode) -> Response {
     AdminError::new(status, "internal error").into_response()
 }
 
