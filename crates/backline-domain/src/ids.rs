@@ -54,3 +54,11 @@ id_type!(
     /// A player-cam session of an organisation.
     PlayercamSessionId
 );
+id_type!(
+    /// A user account (UUID), shared by every surface.
+    UserId
+);
+id_type!(
+    /// A registered EVR game server (broadcaster) session.
+    BroadcasterId
+);

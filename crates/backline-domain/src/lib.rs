@@ -4,6 +4,8 @@
 //! rules every surface shares (which snapshot of a match is newer, how statistics are computed,
 //! when an access key is valid), so they can be unit- and property-tested in isolation.
 
+pub mod accounts;
+pub mod evr;
 pub mod ids;
 pub mod org;
 pub mod secret;

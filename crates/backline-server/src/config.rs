@@ -63,6 +63,40 @@ pub struct Config {
     /// Seconds a graceful shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
     pub spectra: SpectraConfig,
+    pub nakama: NakamaConfig,
+}
+
+/// Settings of the Nakama-compatible surface. Keys left unset are generated on first start,
+/// stored in the database (so every node agrees) and printed once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NakamaConfig {
+    /// Basic-auth key of `/v2/account/authenticate/*` and session refresh.
+    pub server_key: Option<Secret>,
+    /// Key of server-to-server RPC calls (`?http_key=`).
+    pub http_key: Option<Secret>,
+    /// HMAC key of session tokens.
+    pub session_encryption_key: Option<Secret>,
+    /// HMAC key of refresh tokens.
+    pub refresh_encryption_key: Option<Secret>,
+    pub session_token_expiry_seconds: i64,
+    pub refresh_token_expiry_seconds: i64,
+    /// Node name, the suffix of match ids (`<uuid>.<node>`).
+    pub node: String,
+}
+
+impl Default for NakamaConfig {
+    fn default() -> Self {
+        Self {
+            server_key: None,
+            http_key: None,
+            session_encryption_key: None,
+            refresh_encryption_key: None,
+            session_token_expiry_seconds: 7200,
+            refresh_token_expiry_seconds: 86400,
+            node: "backline".into(),
+        }
+    }
 }
 
 /// Settings of the Spectra surface.
@@ -94,6 +128,7 @@ impl Default for Config {
             admin_token: None,
             shutdown_grace_seconds: 10,
             spectra: SpectraConfig::default(),
+            nakama: NakamaConfig::default(),
         }
     }
 }
@@ -110,6 +145,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &self.admin_token)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("spectra", &self.spectra)
+            .field("nakama", &self.nakama)
             .finish()
     }
 }
@@ -213,6 +249,40 @@ impl Config {
                 field: "spectra.playercam_session_ttl_seconds",
                 problem: "must be at least 60".into(),
             });
+        }
+        let n = &self.nakama;
+        if n.session_token_expiry_seconds < 60
+            || n.refresh_token_expiry_seconds < n.session_token_expiry_seconds
+        {
+            return Err(ConfigError::Invalid {
+                field: "nakama.session_token_expiry_seconds",
+                problem: "must be at least 60, and refresh_token_expiry_seconds at least as long"
+                    .into(),
+            });
+        }
+        if n.node.is_empty()
+            || !n
+                .node
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::Invalid {
+                field: "nakama.node",
+                problem: format!("`{}` must be letters, digits, - or _", n.node),
+            });
+        }
+        for (field, key) in [
+            ("nakama.server_key", &n.server_key),
+            ("nakama.http_key", &n.http_key),
+            ("nakama.session_encryption_key", &n.session_encryption_key),
+            ("nakama.refresh_encryption_key", &n.refresh_encryption_key),
+        ] {
+            if key.as_ref().is_some_and(|k| k.expose().is_empty()) {
+                return Err(ConfigError::Invalid {
+                    field,
+                    problem: "must not be empty; leave it unset to have one generated".into(),
+                });
+            }
         }
         if let Some(token) = &self.admin_token {
             if token.expose().len() < 16 {

@@ -2,4 +2,5 @@
 //! router.
 
 pub mod admin;
+pub mod nakama;
 pub mod spectra;

@@ -3,15 +3,18 @@
 
 use super::output::{emit, list, or_dash};
 use super::*;
+use crate::core::accounts::NewUser;
 use crate::core::players::PlayerEdit;
 use crate::core::stats::stats_csv;
 use crate::core::Core;
-use crate::server::{open_core, open_core_unmigrated};
+use crate::server::{open_core, open_store};
+use backline_domain::accounts::ExternalAccount;
 use backline_domain::ids::{ApiTokenId, OrgId};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::tokens::ApiTokenKind;
 use backline_domain::Timestamp;
 use backline_store::MatchFilter;
+use backline_store::SqlStore;
 use serde_json::json;
 
 fn parse_time(text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
@@ -20,10 +23,18 @@ fn parse_time(text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
 
 pub async fn run(config: Config, command: Command, json: bool) -> anyhow::Result<()> {
     // `migrate` looks at the database as it is; every other command migrates first.
-    let core = match command {
-        Command::Migrate { .. } => open_core_unmigrated(&config).await?,
-        _ => open_core(&config).await?,
-    };
+    if let Command::Migrate { action } = command {
+        let store = open_store(&config).await?;
+        let result = migrate(&store, action, json).await;
+        store.close().await;
+        return result;
+    }
+    let (core, generated) = open_core(&config).await?;
+    if generated.any() {
+        eprintln!(
+            "note: this command generated the Nakama keys; `backline nakama keys` shows them"
+        );
+    }
     let result = dispatch(&core, command, json).await;
     core.store.close().await;
     result
@@ -32,13 +43,25 @@ pub async fn run(config: Config, command: Command, json: bool) -> anyhow::Result
 async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => unreachable!("serve is handled by cli::run"),
-        Command::Migrate { action } => migrate(core, action, json).await,
+        Command::Migrate { .. } => unreachable!("migrate is handled by run"),
         Command::Org(c) => org(core, c, json).await,
         Command::Key(c) => key(core, c, json).await,
         Command::Token(c) => token(core, c, json).await,
         Command::Player(c) => player(core, c, json).await,
         Command::Match(c) => matches(core, c, json).await,
         Command::Playercam(c) => playercam(core, c, json).await,
+        Command::User(c) => user(core, c, json).await,
+        Command::Nakama(NakamaCommand::Keys) => {
+            let keys =
+                json!({ "server_key": core.keys.server_key, "http_key": core.keys.http_key });
+            emit(json, &keys, || {
+                format!(
+                    "server key: {}\nhttp key:   {}",
+                    core.keys.server_key, core.keys.http_key
+                )
+            });
+            Ok(())
+        }
         Command::AdminToken(AdminTokenCommand::Rotate) => {
             let secret = core.rotate_admin_token().await?;
             emit(json, &json!({ "admin_token": secret.expose() }), || {
@@ -49,11 +72,11 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
     }
 }
 
-async fn migrate(core: &Core, action: MigrateAction, json: bool) -> anyhow::Result<()> {
+async fn migrate(store: &SqlStore, action: MigrateAction, json: bool) -> anyhow::Result<()> {
     if let MigrateAction::Up = action {
-        core.store.migrate().await?;
+        store.migrate().await?;
     }
-    let states = core.store.migration_status().await?;
+    let states = store.migration_status().await?;
     let label = match action {
         MigrateAction::Up => "applied",
         MigrateAction::Status => "status",
@@ -64,9 +87,9 @@ async fn migrate(core: &Core, action: MigrateAction, json: bool) -> anyhow::Resu
         .collect();
     emit(
         json,
-        &json!({ "backend": core.store.backend().name(), "migrations": rows }),
+        &json!({ "backend": store.backend().name(), "migrations": rows }),
         || {
-            let mut text = format!("{label} ({}):", core.store.backend().name());
+            let mut text = format!("{label} ({}):", store.backend().name());
             for m in &states {
                 let mark = if m.applied { "applied" } else { "pending" };
                 text.push_str(&format!(
@@ -433,6 +456,80 @@ async fn set_cameras(
             .map(|p| format!("{} camera={}", p.full_name, p.camera_enabled))
             .collect::<Vec<_>>()
             .join("\n")
+    });
+    Ok(())
+}
+
+async fn user(core: &Core, command: UserCommand, json: bool) -> anyhow::Result<()> {
+    let view = match command {
+        UserCommand::Create {
+            username,
+            password,
+            email,
+            discord_id,
+            display_name,
+        } => {
+            let external = discord_id
+                .map(|id| ExternalAccount::new("discord", id))
+                .into_iter()
+                .collect();
+            let new = NewUser {
+                username: Some(username),
+                display_name,
+                email,
+                password,
+                external,
+            };
+            let user = core.create_user(new).await?;
+            core.account_view(user).await?
+        }
+        UserCommand::Show { user } => core.account_view(core.find_user(&user).await?).await?,
+        UserCommand::Password { user, password } => {
+            let user = core.set_password(&user, password).await?;
+            core.account_view(user).await?
+        }
+        UserCommand::Link {
+            user,
+            source,
+            account_id,
+        } => core.link_account(&user, &source, &account_id).await?,
+        UserCommand::Unlink {
+            user,
+            source,
+            account_id,
+        } => core.unlink_account(&user, &source, &account_id).await?,
+        UserCommand::Group(UserGroupCommand::Add { user, group }) => {
+            core.set_group(&user, &group, true).await?
+        }
+        UserCommand::Group(UserGroupCommand::Remove { user, group }) => {
+            core.set_group(&user, &group, false).await?
+        }
+        UserCommand::Disable { user } => core.set_disabled(&user, true).await?,
+        UserCommand::Enable { user } => core.set_disabled(&user, false).await?,
+    };
+    emit(json, &view, || {
+        let groups: Vec<_> = view.groups.iter().map(|g| g.name()).collect();
+        let accounts: Vec<_> = view
+            .external_accounts
+            .iter()
+            .map(|a| format!("{}:{}", a.source, a.account_id))
+            .collect();
+        format!(
+            "user {}  {}  disabled={}\n  groups: {}\n  accounts: {}",
+            view.user.id,
+            view.user.username,
+            view.user.disabled,
+            if groups.is_empty() {
+                "-".into()
+            } else {
+                groups.join(", ")
+            },
+            if accounts.is_empty() {
+                "-".into()
+            } else {
+                accounts.join(", ")
+            },
+        )
     });
     Ok(())
 }

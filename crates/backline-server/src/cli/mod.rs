@@ -64,6 +64,63 @@ pub enum Command {
     /// The admin API token.
     #[command(subcommand)]
     AdminToken(AdminTokenCommand),
+    /// User accounts (shared by every surface).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The Nakama-compatible surface.
+    #[command(subcommand)]
+    Nakama(NakamaCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; prints it with its id.
+    Create {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_name = "ID")]
+        discord_id: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Show a user (by id or username).
+    Show { user: String },
+    /// Set a user's password.
+    Password { user: String, password: String },
+    /// Link an external account (`discord`, `evr`, `steam`, …) to a user.
+    Link {
+        user: String,
+        source: String,
+        account_id: String,
+    },
+    /// Unlink an external account from a user.
+    Unlink {
+        user: String,
+        source: String,
+        account_id: String,
+    },
+    /// System groups: Global Bots, Global Developers, Global Operators, Global Private Data Access.
+    #[command(subcommand)]
+    Group(UserGroupCommand),
+    /// Disable a user: their sessions stop working at once.
+    Disable { user: String },
+    /// Enable a disabled user again.
+    Enable { user: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserGroupCommand {
+    Add { user: String, group: String },
+    Remove { user: String, group: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NakamaCommand {
+    /// Print the server key and the http key.
+    Keys,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -33,6 +33,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     println!("Backline listening on http://{}", prepared.addr);
     println!("  database:  {database}");
     println!("  Spectra:   BACKEND_URL=http://{}/spectra", prepared.addr);
+    let keys = &prepared.generated_keys;
+    if let Some(key) = &keys.server_key {
+        println!("  Nakama server key (generated, shown once; `backline nakama keys` shows it again): {key}");
+    }
+    if let Some(key) = &keys.http_key {
+        println!("  Nakama http key (generated, shown once): {key}");
+    }
     match &prepared.generated_admin_token {
         Some(token) => println!(
             "  admin token (shown once, stored hashed): {}",

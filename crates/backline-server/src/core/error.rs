@@ -22,6 +22,18 @@ pub enum CoreError {
     /// A credential that was valid but expired.
     #[error("credential expired")]
     Expired,
+    /// The caller may not do this (what, in the message).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Something with that name or id exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is well-formed but the state does not allow it now.
+    #[error("{0}")]
+    Precondition(String),
+    /// A failure that is not the caller's fault; logged, answered opaquely.
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -3,24 +3,35 @@
 //! HTTP handlers and CLI commands both call these; they parse input into domain types first
 //! and render the results in their own shape afterwards.
 
+pub mod accounts;
 pub mod admin_token;
+pub mod authentication;
 pub mod error;
 pub mod issued;
 pub mod matches;
+pub mod nakama_keys;
 pub mod orgs;
+pub mod passwords;
 pub mod playercams;
 pub mod players;
+pub mod sessions;
 pub mod stats;
 pub mod tokens;
 
 pub use error::{CoreError, CoreResult};
 
 use backline_store::SqlStore;
+use nakama_keys::NakamaKeys;
+use std::sync::Arc;
 
 /// Settings the use cases need from the configuration.
 #[derive(Clone, Debug)]
 pub struct CoreSettings {
     pub playercam_session_ttl_seconds: i64,
+    pub session_ttl_seconds: i64,
+    pub refresh_ttl_seconds: i64,
+    /// Suffix of match ids (`<uuid>.<node>`).
+    pub node: String,
 }
 
 /// The use cases over one store.
@@ -28,10 +39,15 @@ pub struct CoreSettings {
 pub struct Core {
     pub store: SqlStore,
     pub settings: CoreSettings,
+    pub keys: Arc<NakamaKeys>,
 }
 
 impl Core {
-    pub fn new(store: SqlStore, settings: CoreSettings) -> Self {
-        Self { store, settings }
+    pub fn new(store: SqlStore, settings: CoreSettings, keys: NakamaKeys) -> Self {
+        Self {
+            store,
+            settings,
+            keys: Arc::new(keys),
+        }
     }
 }

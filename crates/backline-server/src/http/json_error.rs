@@ -31,6 +31,7 @@ impl JsonError {
             StatusCode::FORBIDDEN => "forbidden",
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::CONFLICT => "conflict",
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
@@ -56,6 +57,13 @@ impl From<CoreError> for JsonError {
                 "missing, unknown or revoked credential",
             ),
             CoreError::Expired => Self::new(StatusCode::FORBIDDEN, "the credential has expired"),
+            CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
+            CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            CoreError::Precondition(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
+            CoreError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
             CoreError::Store(e) => {
                 // Logged whole here, answered opaquely.
                 tracing::error!(error = ?e, "store error");

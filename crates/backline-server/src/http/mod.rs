@@ -28,6 +28,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router())
+        .nest("/v2", apis::nakama::router())
+        .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)

@@ -12,6 +12,7 @@ mod players;
 mod settings;
 mod stats;
 mod tokens;
+mod users;
 
 use crate::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -208,6 +209,14 @@ fn ts(row: &AnyRow, column: &str) -> StoreResult<backline_domain::Timestamp> {
     Ok(backline_domain::Timestamp::from_millis(
         row.try_get::<i64, _>(column)?,
     ))
+}
+
+/// Turns a unique-constraint violation into `Conflict(what)`.
+fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what()),
+        _ => StoreError::Database(e),
+    }
 }
 
 /// SQL placeholders `$from, $from+1, …` for `count` values.

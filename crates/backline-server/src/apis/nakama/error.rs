@@ -1,0 +1,105 @@
+//! Nakama's error envelope: `{"error": "<text>", "message": "<text>", "code": <gRPC code>}`
+//! with the HTTP status grpc-gateway maps that code to.
+
+use crate::core::CoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// gRPC status codes Backline answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    InvalidArgument = 3,
+    NotFound = 5,
+    AlreadyExists = 6,
+    PermissionDenied = 7,
+    FailedPrecondition = 9,
+    Internal = 13,
+    Unauthenticated = 16,
+}
+
+impl Code {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidArgument | Self::FailedPrecondition => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::AlreadyExists => StatusCode::CONFLICT,
+            Self::PermissionDenied => StatusCode::FORBIDDEN,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct NakamaError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl NakamaError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidArgument, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(Code::Unauthenticated, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+}
+
+impl From<CoreError> for NakamaError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound(what) => Self::not_found(format!("{what} not found.")),
+            CoreError::Malformed(msg) => Self::invalid(msg),
+            CoreError::Invalid { problem, .. } => Self::invalid(problem),
+            CoreError::Unauthorized | CoreError::Expired => {
+                Self::unauthenticated("Invalid credentials.")
+            }
+            CoreError::Forbidden(msg) => Self::new(Code::PermissionDenied, msg),
+            CoreError::Conflict(msg) => Self::new(Code::AlreadyExists, msg),
+            CoreError::Precondition(msg) => Self::new(Code::FailedPrecondition, msg),
+            CoreError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                Self::new(Code::Internal, "Internal server error.")
+            }
+            CoreError::Store(e) => {
+                tracing::error!(error = ?e, "store error");
+                Self::new(Code::Internal, "Internal server error.")
+            }
+        }
+    }
+}
+
+impl IntoResponse for NakamaError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({ "error": self.message, "message": self.message, "code": self.code as i32 });
+        (self.code.status(), Json(body)).into_response()
+    }
+}
+
+/// The answer for a bare status (panics, unknown routes).
+pub fn render_status(status: StatusCode) -> Response {
+    match status {
+        StatusCode::NOT_FOUND => NakamaError::not_found("Not Found").into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let body =
+                json!({"error": "Method Not Allowed", "message": "Method Not Allowed", "code": 12});
+            (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+        }
+        _ => NakamaError::new(Code::Internal, "Internal server error.").into_response(),
+    }
+}

@@ -1,0 +1,152 @@
+//! Extractors of the Nakama surface: server-key Basic auth, Bearer sessions, query flags and
+//! JSON bodies, each failing with Nakama's envelope.
+
+use super::error::NakamaError;
+use crate::core::sessions::Claims;
+use crate::http::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+
+/// The key of `Authorization: Basic base64("<key>:<anything>")`, if that is the header.
+pub fn basic_key(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    Some(
+        text.split_once(':')
+            .map_or(text.clone(), |(k, _)| k.to_owned()),
+    )
+}
+
+/// The token of `Authorization: Bearer <token>`, if that is the header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// A request authenticated with the server key (`/v2/account/authenticate/*`, refresh).
+pub struct ServerKey;
+
+impl FromRequestParts<AppState> for ServerKey {
+    type Rejection = NakamaError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match basic_key(&parts.headers) {
+            None => Err(NakamaError::unauthenticated("Server key required")),
+            Some(key) if key == state.core.keys.server_key => Ok(ServerKey),
+            Some(_) => Err(NakamaError::unauthenticated("Server key invalid")),
+        }
+    }
+}
+
+/// A request with a valid session token.
+pub struct Session(pub Claims);
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = NakamaError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| NakamaError::unauthenticated("Auth token required"))?;
+        let claims = state
+            .core
+            .verify_session(token)
+            .await
+            .map_err(|_| NakamaError::unauthenticated("Auth token invalid"))?;
+        Ok(Session(claims))
+    }
+}
+
+/// Query parameters, decoded; nakama-js sends trailing `&` and empty values.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl QueryPairs {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// `?create=true` (Nakama's default for authenticate is true when absent).
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, NakamaError> {
+        match self.get(name) {
+            None | Some("") => Ok(default),
+            Some("true" | "1" | "True" | "TRUE") => Ok(true),
+            Some("false" | "0" | "False" | "FALSE") => Ok(false),
+            Some(other) => Err(NakamaError::invalid(format!(
+                "Invalid value for {name}: `{other}`."
+            ))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = NakamaError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Ok(QueryPairs(pairs))
+    }
+}
+
+/// The raw body within the limit; over it is a 400 code 3, as in Nakama.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = NakamaError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.config.body_limit_bytes;
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| NakamaError::invalid(crate::http::body::read_failure(e, limit).1))
+    }
+}
+
+/// A JSON body of type `T` (an empty body reads as `{}`).
+pub struct NakamaJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for NakamaJson<T> {
+    type Rejection = NakamaError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        let bytes = if bytes.trim_ascii().is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            bytes
+        };
+        crate::http::body::parse_json(&bytes)
+            .map(NakamaJson)
+            .map_err(|(_, message)| NakamaError::invalid(message))
+    }
+}

@@ -1,0 +1,156 @@
+//! `/v2/rpc/{id}`: Nakama's HTTP RPC transport and the RPC table.
+//!
+//! Upstream: Nakama `api_rpc.go`. Authentication, first match wins: `?http_key=`, Basic with
+//! the http key, Bearer session, else 401. With `?unwrap` (any value) the body is the payload
+//! and the result is the body; without it the body is a JSON string holding the payload and
+//! the answer is `{"id", "payload": "<result as JSON text>"}`.
+
+mod accounts;
+
+use super::error::NakamaError;
+use super::extract::{basic_key, bearer, QueryPairs, RawBody};
+use crate::core::sessions::Claims;
+use crate::http::AppState;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::net::{IpAddr, SocketAddr};
+
+/// Who is calling an RPC.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// Server-to-server with the http key: no user.
+    HttpKey,
+    User(Claims),
+}
+
+/// Everything an RPC gets.
+pub struct RpcCall {
+    pub state: AppState,
+    pub caller: Caller,
+    /// The payload text (`""` for GET or an empty body).
+    pub payload: String,
+    pub query: QueryPairs,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl RpcCall {
+    /// The payload as `T`; an empty payload reads as `{}`, and for GET-style calls the query
+    /// parameters stand in for an empty payload.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, NakamaError> {
+        let text = if self.payload.trim().is_empty() {
+            let params: serde_json::Map<String, Value> = self
+                .query
+                .0
+                .iter()
+                .filter(|(k, _)| k != "http_key" && k != "unwrap")
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            Value::Object(params).to_string()
+        } else {
+            self.payload.clone()
+        };
+        crate::http::body::parse_json(text.as_bytes())
+            .map_err(|(_, message)| NakamaError::invalid(message))
+    }
+
+    /// The signed-in user, or 401 for http-key calls of RPCs that need one.
+    pub fn user(&self) -> Result<&Claims, NakamaError> {
+        match &self.caller {
+            Caller::User(claims) => Ok(claims),
+            Caller::HttpKey => Err(NakamaError::unauthenticated("Auth token required")),
+        }
+    }
+}
+
+type RpcResult = Result<Value, NakamaError>;
+
+/// The RPC table: ids are matched case-insensitively.
+async fn dispatch(id: &str, call: RpcCall) -> RpcResult {
+    match id.to_ascii_lowercase().as_str() {
+        "account/authenticate/password" => accounts::authenticate_password(call).await,
+        "account/lookup" => accounts::lookup(call).await,
+        _ => Err(NakamaError::not_found("RPC function not found")),
+    }
+}
+
+fn authenticate(
+    state: &AppState,
+    query: &QueryPairs,
+    headers: &HeaderMap,
+) -> Result<Option<Caller>, NakamaError> {
+    let http_key = &state.core.keys.http_key;
+    if let Some(given) = query.get("http_key") {
+        return if given == http_key {
+            Ok(Some(Caller::HttpKey))
+        } else {
+            Err(NakamaError::unauthenticated("HTTP key invalid"))
+        };
+    }
+    if let Some(given) = basic_key(headers) {
+        return if &given == http_key {
+            Ok(Some(Caller::HttpKey))
+        } else {
+            Err(NakamaError::unauthenticated("HTTP key invalid"))
+        };
+    }
+    Ok(None)
+}
+
+/// `GET|POST /v2/rpc/{id}`.
+pub async fn call_rpc(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    query: QueryPairs,
+    connect: Option<axum::extract::Extension<ConnectInfo<SocketAddr>>>,
+    body: RawBody,
+) -> Result<Response, NakamaError> {
+    let caller = match authenticate(&state, &query, &headers)? {
+        Some(caller) => caller,
+        None => match bearer(&headers) {
+            Some(token) => Caller::User(
+                state
+                    .core
+                    .verify_session(token)
+                    .await
+                    .map_err(|_| NakamaError::unauthenticated("Auth token invalid"))?,
+            ),
+            None => {
+                return Err(NakamaError::unauthenticated(
+                    "Auth token or HTTP key required",
+                ))
+            }
+        },
+    };
+    let unwrap = query.has("unwrap");
+    let raw = String::from_utf8(body.0.to_vec())
+        .map_err(|_| NakamaError::invalid("Body is not UTF-8."))?;
+    let payload = if method == Method::GET || raw.trim().is_empty() {
+        String::new()
+    } else if unwrap {
+        raw
+    } else {
+        serde_json::from_str::<String>(&raw).map_err(|_| {
+            NakamaError::invalid("Unable to unmarshal payload: the body must be a JSON string")
+        })?
+    };
+    let client_ip = connect.map(|c| c.0 .0.ip());
+    let call = RpcCall {
+        state,
+        caller,
+        payload,
+        query,
+        client_ip,
+    };
+    let result = dispatch(&id, call).await?;
+    Ok(if unwrap {
+        (StatusCode::OK, Json(result)).into_response()
+    } else {
+        Json(json!({ "id": id, "payload": result.to_string() })).into_response()
+    })
+}

@@ -1,0 +1,242 @@
+//! Users as operators manage them, and as the Nakama surface looks them up.
+
+use super::passwords::{check_password, hash_password};
+use super::{Core, CoreError, CoreResult};
+use backline_domain::accounts::{
+    check_account_id, check_email, check_source, check_username, AccountInputError,
+    ExternalAccount, SystemGroup, User,
+};
+use backline_domain::ids::UserId;
+use backline_domain::Timestamp;
+use backline_store::{StoreError, UserStore};
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use serde::Serialize;
+
+impl From<AccountInputError> for CoreError {
+    fn from(e: AccountInputError) -> Self {
+        let field = match e {
+            AccountInputError::Username => "username",
+            AccountInputError::Source(_) => "source",
+            AccountInputError::AccountId => "account_id",
+            AccountInputError::Email(_) => "email",
+        };
+        CoreError::invalid(field, e.to_string())
+    }
+}
+
+/// What creating a user needs.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    /// Generated when absent (Nakama's rule: 10 random letters).
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub external: Vec<ExternalAccount>,
+}
+
+/// A user with everything operators and `GET /v2/account` show.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub user: User,
+    pub groups: Vec<SystemGroup>,
+    pub external_accounts: Vec<ExternalAccount>,
+}
+
+fn random_username() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .filter(u8::is_ascii_alphabetic)
+        .take(10)
+        .map(char::from)
+        .collect()
+}
+
+fn store_conflict(e: StoreError) -> CoreError {
+    match e {
+        StoreError::Conflict(what) => CoreError::Conflict(what),
+        StoreError::NotFound => CoreError::not_found("user"),
+        other => other.into(),
+    }
+}
+
+impl Core {
+    /// Creates a user; `Conflict` when the username, email or an external account is taken.
+    pub async fn create_user(&self, new: NewUser) -> CoreResult<User> {
+        let username = match new.username {
+            Some(name) => check_username(&name)?,
+            None => random_username(),
+        };
+        let email = new.email.as_deref().map(check_email).transpose()?;
+        for account in &new.external {
+            check_source(&account.source)?;
+            check_account_id(&account.account_id)?;
+        }
+        let password_hash = match new.password {
+            Some(password) => {
+                check_password(&password)?;
+                Some(hash_password(password).await?)
+            }
+            None => None,
+        };
+        let now = Timestamp::now();
+        let user = User {
+            id: UserId::generate(),
+            display_name: new.display_name.unwrap_or_else(|| username.clone()),
+            username,
+            avatar_url: String::new(),
+            email,
+            disabled: false,
+            sessions_revoked_before: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .insert_user(&user, password_hash.as_deref(), &new.external)
+            .await
+            .map_err(store_conflict)?;
+        Ok(user)
+    }
+
+    /// A user named by id or username.
+    pub async fn find_user(&self, id_or_name: &str) -> CoreResult<User> {
+        if let Some(user) = self
+            .store
+            .get_user(&UserId::from_string(id_or_name))
+            .await?
+        {
+            return Ok(user);
+        }
+        self.store
+            .find_user_by_username(id_or_name)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("user {id_or_name}")))
+    }
+
+    pub async fn account_view(&self, user: User) -> CoreResult<AccountView> {
+        let groups = self.store.groups(&user.id).await?;
+        let external_accounts = self.store.external_accounts(&user.id).await?;
+        Ok(AccountView {
+            user,
+            groups,
+            external_accounts,
+        })
+    }
+
+    pub async fn set_password(&self, id_or_name: &str, password: String) -> CoreResult<User> {
+        check_password(&password)?;
+        let user = self.find_user(id_or_name).await?;
+        let hash = hash_password(password).await?;
+        self.store
+            .set_password_hash(&user.id, &hash, Timestamp::now())
+            .await
+            .map_err(store_conflict)?;
+        Ok(user)
+    }
+
+    pub async fn link_account(
+        &self,
+        id_or_name: &str,
+        source: &str,
+        account_id: &str,
+    ) -> CoreResult<AccountView> {
+        let user = self.find_user(id_or_name).await?;
+        let account = ExternalAccount::new(check_source(source)?, check_account_id(account_id)?);
+        self.store
+            .link_external(&user.id, &account, Timestamp::now())
+            .await
+            .map_err(store_conflict)?;
+        self.account_view(user).await
+    }
+
+    pub async fn unlink_account(
+        &self,
+        id_or_name: &str,
+        source: &str,
+        account_id: &str,
+    ) -> CoreResult<AccountView> {
+        let user = self.find_user(id_or_name).await?;
+        let account = ExternalAccount::new(source, account_id);
+        self.store
+            .unlink_external(&user.id, &account)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    CoreError::not_found(format!("{source} account {account_id} of this user"))
+                }
+                other => other.into(),
+            })?;
+        self.account_view(user).await
+    }
+
+    pub async fn set_group(
+        &self,
+        id_or_name: &str,
+        group: &str,
+        member: bool,
+    ) -> CoreResult<AccountView> {
+        let group = SystemGroup::parse(group).ok_or_else(|| {
+            CoreError::invalid(
+                "group",
+                format!("unknown group `{group}`; use Global Bots, Global Developers, Global Operators or Global Private Data Access"),
+            )
+        })?;
+        let user = self.find_user(id_or_name).await?;
+        if member {
+            self.store.add_group(&user.id, group).await?;
+        } else {
+            self.store.remove_group(&user.id, group).await?;
+        }
+        self.account_view(user).await
+    }
+
+    /// Disables (or re-enables) a user; a disabled user's sessions stop working at once.
+    pub async fn set_disabled(&self, id_or_name: &str, disabled: bool) -> CoreResult<AccountView> {
+        let user = self.find_user(id_or_name).await?;
+        self.store
+            .set_disabled(&user.id, disabled, Timestamp::now())
+            .await
+            .map_err(store_conflict)?;
+        let user = self.find_user(user.id.as_str()).await?;
+        self.account_view(user).await
+    }
+
+    /// Exact lookup by user id, username or Discord id.
+    pub async fn lookup_user(
+        &self,
+        user_id: Option<&str>,
+        username: Option<&str>,
+        discord_id: Option<&str>,
+    ) -> CoreResult<User> {
+        let found = if let Some(id) = user_id.filter(|s| !s.is_empty()) {
+            self.store.get_user(&UserId::from_string(id)).await?
+        } else if let Some(name) = username.filter(|s| !s.is_empty()) {
+            self.store.find_user_by_username(name).await?
+        } else if let Some(discord) = discord_id.filter(|s| !s.is_empty()) {
+            self.store
+                .find_user_by_external(&ExternalAccount::new("discord", discord))
+                .await?
+        } else {
+            return Err(CoreError::invalid(
+                "user_id",
+                "one of user_id, username or discord_id is required",
+            ));
+        };
+        found.ok_or_else(|| CoreError::not_found("user"))
+    }
+
+    /// The user's first account id of `source`, if any.
+    pub async fn external_id(&self, user: &UserId, source: &str) -> CoreResult<Option<String>> {
+        let accounts = self.store.external_accounts(user).await?;
+        Ok(accounts
+            .into_iter()
+            .find(|a| a.source == source)
+            .map(|a| a.account_id))
+    }
+
+    pub async fn user_groups(&self, user: &UserId) -> CoreResult<Vec<SystemGroup>> {
+        Ok(self.store.groups(user).await?)
+    }
+}

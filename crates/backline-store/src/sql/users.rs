@@ -1,0 +1,315 @@
+//! Users, groups, external accounts and revoked sessions.
+
+use super::{conflict, ts, SqlStore};
+use crate::traits::{SessionStatus, UserStore};
+use crate::{StoreError, StoreResult};
+use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
+use backline_domain::ids::UserId;
+use backline_domain::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const USER_COLUMNS: &str =
+    "id, username, display_name, avatar_url, email, disabled, sessions_revoked_before, created_at, updated_at";
+
+fn user_from_row(row: &AnyRow) -> StoreResult<User> {
+    Ok(User {
+        id: UserId::from_string(row.try_get::<String, _>("id")?),
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        avatar_url: row.try_get("avatar_url")?,
+        email: row.try_get("email")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        sessions_revoked_before: super::opt_ts(row, "sessions_revoked_before")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+impl SqlStore {
+    async fn one_user(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1");
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Runs an `UPDATE users … WHERE id = $1` with `$2` bound to `value`; `NotFound` when no
+    /// user has that id.
+    async fn update_user(
+        &self,
+        sql: &str,
+        id: &UserId,
+        value: i64,
+        text: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut query = sqlx::query(sql).bind(id.as_str()).bind(value);
+        if let Some(text) = text {
+            query = query.bind(text);
+        }
+        if query.execute(&self.write).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+impl UserStore for SqlStore {
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+        external: &[ExternalAccount],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, avatar_url, email, password_hash, disabled, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(user.id.as_str())
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.avatar_url)
+        .bind(user.email.as_deref())
+        .bind(password_hash)
+        .bind(user.disabled as i64)
+        .bind(user.created_at.millis())
+        .bind(user.updated_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict(e, || "username or email already taken".into()))?;
+        for account in external {
+            sqlx::query("INSERT INTO external_accounts (source, account_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&account.source)
+                .bind(&account.account_id)
+                .bind(user.id.as_str())
+                .bind(user.created_at.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, || format!("{} account {} already linked", account.source, account.account_id)))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        self.one_user("id", id.as_str()).await
+    }
+
+    async fn find_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.one_user("username", username).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.one_user("email", email).await
+    }
+
+    async fn find_user_by_external(&self, account: &ExternalAccount) -> StoreResult<Option<User>> {
+        let sql = format!(
+            "SELECT {} FROM users u JOIN external_accounts e ON e.user_id = u.id \
+             WHERE e.source = $1 AND e.account_id = $2",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row = sqlx::query(&sql)
+            .bind(&account.source)
+            .bind(&account.account_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn password_hash(&self, id: &UserId) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("password_hash"))
+            .transpose()?
+            .flatten())
+    }
+
+    async fn set_password_hash(&self, id: &UserId, hash: &str, now: Timestamp) -> StoreResult<()> {
+        self.update_user(
+            "UPDATE users SET updated_at = $2, password_hash = $3 WHERE id = $1",
+            id,
+            now.millis(),
+            Some(hash),
+        )
+        .await
+    }
+
+    async fn link_external(
+        &self,
+        id: &UserId,
+        account: &ExternalAccount,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "INSERT INTO external_accounts (source, account_id, user_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (source, account_id) DO NOTHING",
+        )
+        .bind(&account.source)
+        .bind(&account.account_id)
+        .bind(id.as_str())
+        .bind(now.millis())
+        .execute(&self.write)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+            _ => StoreError::Database(e),
+        })?;
+        if done.rows_affected() == 0 {
+            let owner = self.find_user_by_external(account).await?;
+            if owner.is_none_or(|u| &u.id != id) {
+                return Err(StoreError::Conflict(format!(
+                    "{} account {} is linked to another user",
+                    account.source, account.account_id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn unlink_external(&self, id: &UserId, account: &ExternalAccount) -> StoreResult<()> {
+        let done = sqlx::query(
+            "DELETE FROM external_accounts WHERE user_id = $1 AND source = $2 AND account_id = $3",
+        )
+        .bind(id.as_str())
+        .bind(&account.source)
+        .bind(&account.account_id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn external_accounts(&self, id: &UserId) -> StoreResult<Vec<ExternalAccount>> {
+        let rows = sqlx::query("SELECT source, account_id FROM external_accounts WHERE user_id = $1 ORDER BY source, account_id")
+            .bind(id.as_str())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExternalAccount {
+                    source: r.try_get("source")?,
+                    account_id: r.try_get("account_id")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
+        sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2) ON CONFLICT (user_id, group_name) DO NOTHING")
+            .bind(id.as_str())
+            .bind(group.name())
+            .execute(&self.write)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                _ => StoreError::Database(e),
+            })?;
+        Ok(())
+    }
+
+    async fn remove_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
+        sqlx::query("DELETE FROM user_groups WHERE user_id = $1 AND group_name = $2")
+            .bind(id.as_str())
+            .bind(group.name())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn groups(&self, id: &UserId) -> StoreResult<Vec<SystemGroup>> {
+        let rows = sqlx::query(
+            "SELECT group_name FROM user_groups WHERE user_id = $1 ORDER BY group_name",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let name: String = r.try_get("group_name")?;
+                SystemGroup::parse(&name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown group `{name}`")))
+            })
+            .collect()
+    }
+
+    async fn set_disabled(&self, id: &UserId, disabled: bool, now: Timestamp) -> StoreResult<()> {
+        let sql = if disabled {
+            "UPDATE users SET disabled = 1, updated_at = $2 WHERE id = $1"
+        } else {
+            "UPDATE users SET disabled = 0, updated_at = $2 WHERE id = $1"
+        };
+        self.update_user(sql, id, now.millis(), None).await
+    }
+
+    async fn session_status(
+        &self,
+        id: &UserId,
+        token_id: &str,
+    ) -> StoreResult<Option<SessionStatus>> {
+        let row = sqlx::query(
+            "SELECT u.disabled, u.sessions_revoked_before, \
+             (SELECT COUNT(*) FROM revoked_sessions r WHERE r.token_id = $2) AS revoked \
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(id.as_str())
+        .bind(token_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionStatus {
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
+            revoked_before: row
+                .try_get::<Option<i64>, _>("sessions_revoked_before")?
+                .map(Timestamp::from_millis),
+            token_revoked: row.try_get::<i64, _>("revoked")? > 0,
+        }))
+    }
+
+    async fn revoke_tokens(
+        &self,
+        id: &UserId,
+        token_ids: &[(String, Timestamp)],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (token_id, expires_at) in token_ids {
+            sqlx::query(
+                "INSERT INTO revoked_sessions (token_id, user_id, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_id) DO NOTHING",
+            )
+            .bind(token_id)
+            .bind(id.as_str())
+            .bind(expires_at.millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM revoked_sessions WHERE expires_at < $1")
+            .bind(Timestamp::now().millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke_all_tokens(&self, id: &UserId, before: Timestamp) -> StoreResult<()> {
+        self.update_user(
+            "UPDATE users SET sessions_revoked_before = $2 WHERE id = $1",
+            id,
+            before.millis(),
+            None,
+        )
+        .await
+    }
+}
