@@ -83,6 +83,14 @@ pub struct NakamaConfig {
     pub refresh_token_expiry_seconds: i64,
     /// Node name, the suffix of match ids (`<uuid>.<node>`).
     pub node: String,
+    /// A broadcaster silent this long is removed (EVR: 90 s).
+    pub broadcaster_timeout_seconds: i64,
+    /// A prepared match nobody joined starts this long after preparation (EVR: 15 min).
+    pub prepared_match_start_seconds: i64,
+    /// A started match empty this long ends (EVR: 60 s).
+    pub empty_match_end_seconds: i64,
+    /// How often the match timers run, in milliseconds.
+    pub timer_interval_millis: u64,
 }
 
 impl Default for NakamaConfig {
@@ -95,6 +103,10 @@ impl Default for NakamaConfig {
             session_token_expiry_seconds: 7200,
             refresh_token_expiry_seconds: 86400,
             node: "backline".into(),
+            broadcaster_timeout_seconds: 90,
+            prepared_match_start_seconds: 900,
+            empty_match_end_seconds: 60,
+            timer_interval_millis: 1000,
         }
     }
 }
@@ -270,6 +282,30 @@ impl Config {
                 field: "nakama.node",
                 problem: format!("`{}` must be letters, digits, - or _", n.node),
             });
+        }
+        if n.timer_interval_millis < 10 || n.timer_interval_millis > 60_000 {
+            return Err(ConfigError::Invalid {
+                field: "nakama.timer_interval_millis",
+                problem: "must be 10 to 60000".into(),
+            });
+        }
+        for (field, value) in [
+            (
+                "nakama.broadcaster_timeout_seconds",
+                n.broadcaster_timeout_seconds,
+            ),
+            (
+                "nakama.prepared_match_start_seconds",
+                n.prepared_match_start_seconds,
+            ),
+            ("nakama.empty_match_end_seconds", n.empty_match_end_seconds),
+        ] {
+            if value < 0 {
+                return Err(ConfigError::Invalid {
+                    field,
+                    problem: "must not be negative".into(),
+                });
+            }
         }
         for (field, key) in [
             ("nakama.server_key", &n.server_key),

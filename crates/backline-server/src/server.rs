@@ -2,6 +2,7 @@
 //! every surface on one listener until told to stop.
 
 use crate::config::{redact_url, Config};
+use crate::core::evr::timers::TimerSettings;
 use crate::core::nakama_keys::{self, GeneratedKeys};
 use crate::core::{Core, CoreSettings};
 use crate::http::{self, AppState};
@@ -90,6 +91,13 @@ impl Prepared {
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_seconds);
         let store = self.state.core.store.clone();
+        let (timers_stop, timers_stopped) = tokio::sync::oneshot::channel::<()>();
+        let timers = tokio::spawn(self.state.core.clone().match_timers(
+            timer_settings(&self.state.config),
+            async move {
+                let _ = timers_stopped.await;
+            },
+        ));
         let app = http::router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -109,8 +117,20 @@ impl Prepared {
                 served.abort();
             }
         }
+        let _ = timers_stop.send(());
+        let _ = timers.await;
         store.close().await;
         Ok(())
+    }
+}
+
+fn timer_settings(config: &Config) -> TimerSettings {
+    let n = &config.nakama;
+    TimerSettings {
+        broadcaster_timeout_seconds: n.broadcaster_timeout_seconds,
+        prepared_match_start_seconds: n.prepared_match_start_seconds,
+        empty_match_end_seconds: n.empty_match_end_seconds,
+        interval: Duration::from_millis(n.timer_interval_millis),
     }
 }
 

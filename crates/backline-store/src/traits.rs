@@ -4,7 +4,9 @@
 //! awaits on a multi-threaded runtime.
 
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
-use backline_domain::ids::{AccessKeyId, ApiTokenId, OrgId, UserId};
+use backline_domain::evr::lobby::JoinFailure;
+use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
+use backline_domain::ids::{AccessKeyId, ApiTokenId, BroadcasterId, OrgId, UserId};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
 use backline_domain::spectra::lifecycle::MatchState;
@@ -324,6 +326,89 @@ pub trait UserStore {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// A join decided inside the store's transaction: the player to add, or why not.
+pub type JoinDecision = Result<MatchPlayer, JoinFailure>;
+
+pub trait EvrStore {
+    /// Registers a broadcaster with its first idle match, in one transaction.
+    fn insert_broadcaster(
+        &self,
+        broadcaster: &Broadcaster,
+        idle_match_id: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_broadcaster(
+        &self,
+        sid: &BroadcasterId,
+    ) -> impl Future<Output = StoreResult<Option<Broadcaster>>> + Send;
+    fn list_broadcasters(&self) -> impl Future<Output = StoreResult<Vec<Broadcaster>>> + Send;
+    /// Records a heartbeat; false when the broadcaster is unknown (or not this operator's).
+    fn touch_broadcaster(
+        &self,
+        sid: &BroadcasterId,
+        operator: &UserId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Removes a broadcaster of `operator` (any operator with `None`): its idle match goes,
+    /// its unstarted prepared matches end. False when there was none.
+    fn remove_broadcaster(
+        &self,
+        sid: &BroadcasterId,
+        operator: Option<&UserId>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Removes every broadcaster silent since before `cutoff` (as `remove_broadcaster`).
+    fn expire_broadcasters(
+        &self,
+        cutoff: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<BroadcasterId>>> + Send;
+    /// Matches that have not ended (only `ids` when given), with their players.
+    fn list_evr_matches(
+        &self,
+        ids: Option<&[String]>,
+    ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
+    fn get_evr_match(&self, id: &str)
+        -> impl Future<Output = StoreResult<Option<EvrMatch>>> + Send;
+    /// Prepares an idle match; `NotFound` when unknown, `Conflict` when not idle any more.
+    fn prepare_evr_match(
+        &self,
+        id: &str,
+        preparation: &Preparation,
+        start_time: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<EvrMatch>> + Send;
+    /// Adds a player as `decide` says, atomically with the read it decided on. A prepared
+    /// match starts. With `exclusive`, the player's EVR id leaves every other match.
+    fn join_evr_match(
+        &self,
+        id: &str,
+        exclusive: bool,
+        now: Timestamp,
+        decide: impl FnOnce(&EvrMatch) -> JoinDecision + Send,
+    ) -> impl Future<Output = StoreResult<Option<Result<EvrMatch, JoinFailure>>>> + Send;
+    /// Removes a session from a match; false when it was not there.
+    fn leave_evr_match(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Starts prepared matches prepared at or before `cutoff`; how many.
+    fn start_due_matches(
+        &self,
+        cutoff: Timestamp,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Ends started matches empty since at or before `cutoff` and gives their broadcasters
+    /// (when still registered) a new idle match; the ended ids.
+    fn end_empty_matches(
+        &self,
+        cutoff: Timestamp,
+        now: Timestamp,
+        node: &str,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+}
+
 /// Everything the server needs from a store.
 pub trait Store:
     SettingStore
@@ -335,6 +420,7 @@ pub trait Store:
     + StatsStore
     + PlayercamStore
     + UserStore
+    + EvrStore
     + Send
     + Sync
     + 'static
@@ -351,6 +437,7 @@ impl<T> Store for T where
         + StatsStore
         + PlayercamStore
         + UserStore
+        + EvrStore
         + Send
         + Sync
         + 'static

@@ -2,7 +2,9 @@
 
 pub mod features;
 pub mod label;
+pub mod lobby;
 pub mod modes;
 pub mod query;
+pub mod records;
 pub mod symbol;
 pub mod team;

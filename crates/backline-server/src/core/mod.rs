@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin_token;
 pub mod authentication;
 pub mod error;
+pub mod evr;
 pub mod issued;
 pub mod matches;
 pub mod nakama_keys;

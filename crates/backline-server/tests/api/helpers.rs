@@ -1,6 +1,6 @@
 //! Spawning a server per test and talking to it.
 
-use backline_server::config::Config;
+use backline_server::config::{Config, Secret};
 use backline_server::server;
 use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};
@@ -10,10 +10,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub const MATCH_ID: &str = "0b8e6a1c-1111-4222-8333-944445555666";
+pub const SERVER_KEY: &str = "test-server-key";
+pub const HTTP_KEY: &str = "test-http-key";
 
 /// A running server with its own database.
 pub struct TestApp {
     pub base: String,
+    pub config: Config,
     pub client: reqwest::Client,
     pub admin_token: String,
     pub db: TestDatabase,
@@ -40,9 +43,11 @@ impl TestApp {
             database_max_connections: 4,
             ..Config::default()
         };
+        config.nakama.server_key = Some(Secret::new(SERVER_KEY));
+        config.nakama.http_key = Some(Secret::new(HTTP_KEY));
         adjust(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let prepared = server::prepare(config, listener)
+        let prepared = server::prepare(config.clone(), listener)
             .await
             .expect("server starts");
         let admin_token = prepared
@@ -57,6 +62,7 @@ impl TestApp {
         }));
         Some(Self {
             base,
+            config,
             client: reqwest::Client::new(),
             admin_token,
             db,
@@ -80,6 +86,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The use cases over this server's database, for set-up and for driving timers.
+    pub async fn core(&self) -> backline_server::core::Core {
+        server::open_core(&self.config).await.expect("core opens").0
     }
 
     /// A second connection to the same database, to check what was stored.

@@ -2,10 +2,17 @@
 //! Every story runs against SQLite and PostgreSQL.
 
 mod helpers;
+mod nakama_helpers;
 
 mod admin_api;
 mod bad_input;
 mod cli;
+mod evr_broadcasters;
+mod evr_lobby;
+mod evr_matches;
+mod nakama_js;
+mod nakama_rpc;
+mod nakama_sessions;
 mod spectra_keys;
 mod spectra_matches;
 mod spectra_playercam;

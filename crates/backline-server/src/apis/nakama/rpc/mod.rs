@@ -6,9 +6,11 @@
 //! the answer is `{"id", "payload": "<result as JSON text>"}`.
 
 mod accounts;
+mod evr;
 
 use super::error::NakamaError;
 use super::extract::{basic_key, bearer, QueryPairs, RawBody};
+use crate::core::evr::Actor;
 use crate::core::sessions::Claims;
 use crate::http::AppState;
 use axum::extract::{ConnectInfo, Path, State};
@@ -57,6 +59,14 @@ impl RpcCall {
             .map_err(|(_, message)| NakamaError::invalid(message))
     }
 
+    /// The caller as the core sees it (with the user's groups).
+    pub async fn actor(&self) -> Result<Actor, NakamaError> {
+        Ok(match &self.caller {
+            Caller::HttpKey => Actor::HttpKey,
+            Caller::User(claims) => self.state.core.actor(claims.clone()).await?,
+        })
+    }
+
     /// The signed-in user, or 401 for http-key calls of RPCs that need one.
     pub fn user(&self) -> Result<&Claims, NakamaError> {
         match &self.caller {
@@ -73,6 +83,14 @@ async fn dispatch(id: &str, call: RpcCall) -> RpcResult {
     match id.to_ascii_lowercase().as_str() {
         "account/authenticate/password" => accounts::authenticate_password(call).await,
         "account/lookup" => accounts::lookup(call).await,
+        "match" => evr::list_matches(call).await,
+        "match/prepare" => evr::prepare_match(call).await,
+        "match/allocate" => evr::allocate_match(call).await,
+        "match/join" => evr::join_match(call).await,
+        "match/leave" => evr::leave_match(call).await,
+        "broadcaster/register" => evr::register_broadcaster(call).await,
+        "broadcaster/heartbeat" => evr::heartbeat_broadcaster(call).await,
+        "broadcaster/unregister" => evr::unregister_broadcaster(call).await,
         _ => Err(NakamaError::not_found("RPC function not found")),
     }
 }
@@ -83,7 +101,8 @@ fn authenticate(
     headers: &HeaderMap,
 ) -> Result<Option<Caller>, NakamaError> {
     let http_key = &state.core.keys.http_key;
-    if let Some(given) = query.get("http_key") {
+    // Upstream: Nakama treats an empty `http_key=` as absent.
+    if let Some(given) = query.get("http_key").filter(|k| !k.is_empty()) {
         return if given == http_key {
             Ok(Some(Caller::HttpKey))
         } else {
