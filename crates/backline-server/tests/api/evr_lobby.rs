@@ -325,3 +325,97 @@ async fn concurrent_joins_never_overfill_a_match(app: &TestApp) {
         (json!(4), json!(4))
     );
 }
+
+mod background {
+    use crate::helpers::TestApp;
+    use crate::nakama_helpers::{raw_matches, register_broadcaster, signed_in};
+    use backline_domain::accounts::SystemGroup::{GlobalBots, GlobalPrivateDataAccess};
+    use backline_store::Backend;
+    use serde_json::json;
+
+    /// The server's own timer task removes a silent broadcaster, with no test driving it.
+    async fn the_timer_task_removes_silent_broadcasters(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, |c| {
+            c.nakama.broadcaster_timeout_seconds = 1;
+            c.nakama.timer_interval_millis = 100;
+        })
+        .await
+        else {
+            return;
+        };
+        let (_, bot) = signed_in(&app, "bot-user-1", &[GlobalBots, GlobalPrivateDataAccess]).await;
+        register_broadcaster(&app, &bot, json!({})).await;
+        assert_eq!(raw_matches(&app, &bot).await.len(), 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !raw_matches(&app, &bot).await.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the broadcaster was never removed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        app.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_the_timer_task_removes_silent_broadcasters() {
+        the_timer_task_removes_silent_broadcasters(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_the_timer_task_removes_silent_broadcasters() {
+        the_timer_task_removes_silent_broadcasters(Backend::Postgres).await
+    }
+
+    /// Two nodes running the timers at the same moment end a match once and give its
+    /// broadcaster exactly one new idle match.
+    async fn two_nodes_running_timers_at_once_act_once(backend: Backend) {
+        let Some(app) = TestApp::spawn(backend).await else {
+            return;
+        };
+        let (_, bot) = signed_in(&app, "bot-user-1", &[GlobalBots, GlobalPrivateDataAccess]).await;
+        let mut sids = Vec::new();
+        for port in 1..=5 {
+            let (sid, idle) = register_broadcaster(&app, &bot, json!({"port": port})).await;
+            crate::nakama_helpers::rpc(
+                &app,
+                "match/prepare",
+                &bot,
+                json!({"id": idle, "mode": "echo_arena"}),
+            )
+            .await;
+            sids.push(sid);
+        }
+        // Started (15 min passed) and then empty for 60 s: every match ends once.
+        let passes = futures::future::join_all(
+            (0..4).map(|_| crate::nakama_helpers::run_timers(&app, 15 * 60 + 61, true)),
+        )
+        .await;
+        let started: u64 = passes.iter().map(|p| p.matches_started).sum();
+        assert_eq!(started, 5, "{passes:?}");
+        let passes = futures::future::join_all(
+            (0..4).map(|_| crate::nakama_helpers::run_timers(&app, 15 * 60 + 200, true)),
+        )
+        .await;
+        let ended: usize = passes.iter().map(|p| p.matches_ended).sum();
+        assert_eq!(ended, 5, "{passes:?}");
+        let matches = raw_matches(&app, &bot).await;
+        assert_eq!(
+            matches.len(),
+            5,
+            "one new idle match per broadcaster: {matches:?}"
+        );
+        assert!(matches.iter().all(|m| m["lobby_type"] == "unassigned"));
+        app.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_two_nodes_running_timers_at_once_act_once() {
+        two_nodes_running_timers_at_once_act_once(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_two_nodes_running_timers_at_once_act_once() {
+        two_nodes_running_timers_at_once_act_once(Backend::Postgres).await
+    }
+}

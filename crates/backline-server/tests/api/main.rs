@@ -10,6 +10,7 @@ mod cli;
 mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;
+mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
 mod nakama_sessions;
