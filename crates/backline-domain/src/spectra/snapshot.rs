@@ -7,6 +7,7 @@
 use super::lifecycle::Progress;
 use super::player::ObservedPlayer;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Why a `{"match": …}` body was refused.
@@ -34,17 +35,19 @@ pub struct MatchSnapshot {
     pub map: Option<String>,
     pub match_type: Option<String>,
     pub players: Vec<ObservedPlayer>,
-    /// The match object without `groupSecret` and `tools.playercamsInfo.secret`.
-    pub document: Value,
+    /// The match object as JSON text, in the client's key order, without `groupSecret` and
+    /// `tools.playercamsInfo.secret`.
+    pub document: String,
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "match")]
-    match_: Value,
+struct Envelope<'a> {
+    #[serde(borrow, rename = "match")]
+    match_: &'a RawValue,
 }
 
-/// The typed view used to check field types; absent fields take their defaults.
+/// The typed view used to check field types; absent fields take their defaults. Fields not
+/// named here are skipped without being built.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MatchView {
@@ -84,22 +87,87 @@ struct PlayerView {
     peak_mmr_tier: Option<i64>,
 }
 
+/// The top-level members of an object, raw and in order.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push((key, value));
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// The match object as JSON text without its secrets: members are copied raw, except
+/// `groupSecret` (dropped) and `tools` (re-written without `playercamsInfo.secret`).
+fn sanitised(members: &Members<'_>) -> Result<String, SnapshotError> {
+    let mut out = String::with_capacity(
+        members
+            .0
+            .iter()
+            .map(|(k, v)| k.len() + v.get().len() + 4)
+            .sum(),
+    );
+    out.push('{');
+    for (key, value) in &members.0 {
+        if key == "groupSecret" {
+            continue;
+        }
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(key).expect("strings serialise"));
+        out.push(':');
+        if key == "tools" {
+            let mut tools: Value = serde_json::from_str(value.get())
+                .map_err(|e| SnapshotError::Shape(format!("match.tools: {e}")))?;
+            if let Some(info) = tools
+                .get_mut("playercamsInfo")
+                .and_then(Value::as_object_mut)
+            {
+                info.remove("secret");
+            }
+            out.push_str(&tools.to_string());
+        } else {
+            out.push_str(value.get());
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
 impl MatchSnapshot {
     /// Parses a register/update/complete body for the match named in the path.
     pub fn parse(path_match_id: &str, body: &[u8]) -> Result<Self, SnapshotError> {
         if path_match_id.is_empty() {
             return Err(SnapshotError::EmptyMatchId);
         }
-        let envelope: Envelope = {
+        let envelope: Envelope<'_> = {
             let de = &mut serde_json::Deserializer::from_slice(body);
             serde_path_to_error::deserialize(de).map_err(|e| classify(e, ""))?
         };
-        let mut document = envelope.match_;
-        if !document.is_object() {
-            return Err(SnapshotError::Shape("`match` must be an object".into()));
-        }
-        let view: MatchView =
-            serde_path_to_error::deserialize(&document).map_err(|e| classify(e, "match."))?;
+        let raw = envelope.match_.get();
+        let members: Members<'_> = serde_json::from_str(raw)
+            .map_err(|_| SnapshotError::Shape("`match` must be an object".into()))?;
+        let view: MatchView = {
+            let de = &mut serde_json::Deserializer::from_str(raw);
+            serde_path_to_error::deserialize(de).map_err(|e| classify(e, "match."))?
+        };
         if let Some(body_id) = view.match_id.as_deref() {
             if body_id != path_match_id {
                 return Err(SnapshotError::MatchIdMismatch {
@@ -108,7 +176,7 @@ impl MatchSnapshot {
                 });
             }
         }
-        strip_secrets(&mut document);
+        let document = sanitised(&members)?;
         let players = view
             .teams
             .into_iter()
@@ -158,20 +226,6 @@ fn classify(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> S
     SnapshotError::Shape(format!("{at}{inner}"))
 }
 
-/// Removes the observer's reconnect secret and the player-cam secret from a match object.
-pub fn strip_secrets(document: &mut Value) {
-    if let Some(object) = document.as_object_mut() {
-        object.remove("groupSecret");
-        if let Some(info) = object
-            .get_mut("tools")
-            .and_then(|t| t.get_mut("playercamsInfo"))
-            .and_then(Value::as_object_mut)
-        {
-            info.remove("secret");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,10 +244,12 @@ mod tests {
             "teams": [{"players": [{"riotId": "p1", "fullName": "A#EU", "currentMMRTier": 12, "peakMMRTier": null}]}]
         }));
         let snap = MatchSnapshot::parse("m1", &raw).unwrap();
-        let text = snap.document.to_string();
+        let text = &snap.document;
         assert!(!text.contains("S3CRET") && !text.contains("PCS"));
-        assert_eq!(snap.document["tools"]["playercamsInfo"]["identifier"], "id");
-        assert_eq!(snap.document["tools"]["x"], 1);
+        let document: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(document["tools"]["playercamsInfo"]["identifier"], "id");
+        assert_eq!(document["tools"]["x"], 1);
+
         assert_eq!(snap.organization_id, None);
         assert_eq!(snap.round_number, 4);
         assert_eq!(
@@ -204,6 +260,16 @@ mod tests {
                 current_tier: Some(12),
                 peak_tier: None
             }]
+        );
+    }
+
+    #[test]
+    fn members_keep_the_clients_order_and_text() {
+        let raw = br#"{"match": {"zeta": 1, "matchId": "m1", "groupSecret": "S", "groupCode": "GC", "alpha": [1, 2.50]}}"#;
+        let snap = MatchSnapshot::parse("m1", raw).unwrap();
+        assert_eq!(
+            snap.document,
+            r#"{"zeta":1,"matchId":"m1","groupCode":"GC","alpha":[1, 2.50]}"#
         );
     }
 
@@ -264,7 +330,11 @@ mod tests {
             let snap = MatchSnapshot::parse("0b8e6a1c-1111-4222-8333-944445555666", &raw).unwrap();
             assert_eq!(snap.group_code, "TESTGC");
             assert_eq!(snap.players.len(), 10);
-            assert!(snap.document.get("groupSecret").is_none());
+            assert!(
+                !snap.document.contains("groupSecret") && !snap.document.contains("D9ES7V4GWFDE")
+            );
+            let reparsed: Value = serde_json::from_str(&snap.document).unwrap();
+            assert_eq!(reparsed["teams"].as_array().unwrap().len(), 2);
         }
     }
 }

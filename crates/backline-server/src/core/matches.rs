@@ -43,7 +43,7 @@ impl Core {
         let snapshot = MatchSnapshot::parse(path_match_id, body)?;
         let state = MatchState::after(call, &snapshot.round_phase);
         let now = Timestamp::now();
-        let json = snapshot.document.to_string();
+        let json = snapshot.document;
         self.store
             .record_snapshot(&SnapshotWrite {
                 match_id: &snapshot.match_id,

@@ -12,6 +12,7 @@ crate::api_stories!(
     unregistering_removes_the_idle_match_and_closes_unstarted_ones,
     allocation_picks_an_idle_broadcaster_by_group_region_and_features,
     registration_input_is_checked,
+    allocation_prefers_hosts_with_fewer_active_matches,
 );
 
 async fn a_registered_broadcaster_gets_an_idle_match_with_its_label(app: &TestApp) {
@@ -200,4 +201,34 @@ async fn registration_input_is_checked(app: &TestApp) {
     )
     .await
     .assert_nakama_error(StatusCode::UNAUTHORIZED, 16);
+}
+
+async fn allocation_prefers_hosts_with_fewer_active_matches(app: &TestApp) {
+    let (_, bot) = signed_in(app, "bot-user-1", &[GlobalBots, GlobalPrivateDataAccess]).await;
+    // Host A runs a prepared match and has a second, idle broadcaster; host B is idle.
+    let (_, busy) =
+        register_broadcaster(app, &bot, json!({"external_ip": "10.0.0.1", "port": 1})).await;
+    rpc(
+        app,
+        "match/prepare",
+        &bot,
+        json!({"id": busy, "mode": "echo_arena"}),
+    )
+    .await;
+    let (_, idle_on_busy_host) =
+        register_broadcaster(app, &bot, json!({"external_ip": "10.0.0.1", "port": 2})).await;
+    let (_, idle_on_quiet_host) =
+        register_broadcaster(app, &bot, json!({"external_ip": "10.0.0.2", "port": 1})).await;
+    let first = rpc(app, "match/allocate", &bot, json!({"mode": "echo_arena"})).await;
+    assert_eq!(
+        first.body["id"].as_str(),
+        Some(idle_on_quiet_host.as_str()),
+        "{first:?}"
+    );
+    // Both hosts now run one match each; the remaining idle broadcaster is picked next.
+    let second = rpc(app, "match/allocate", &bot, json!({"mode": "echo_arena"})).await;
+    assert_eq!(second.body["id"].as_str(), Some(idle_on_busy_host.as_str()));
+    rpc(app, "match/allocate", &bot, json!({"mode": "echo_arena"}))
+        .await
+        .assert_nakama_error(StatusCode::NOT_FOUND, 5);
 }

@@ -9,6 +9,7 @@ use backline_domain::evr::query::Query;
 use backline_domain::evr::records::{EvrMatch, Phase, Preparation, NIL_GROUP};
 use backline_domain::evr::symbol::Symbol;
 use backline_domain::evr::team::Team;
+use backline_domain::ids::BroadcasterId;
 use backline_domain::Timestamp;
 use backline_store::{EvrStore, StoreError};
 use rand::Rng;
@@ -158,11 +159,15 @@ impl Core {
         let wanted_regions: Vec<Symbol> = req.regions.iter().map(|r| Symbol::parse(r)).collect();
         let all = self.store.list_evr_matches(None).await?;
         let broadcasters = self.store.list_broadcasters().await?;
+        let host_of = |sid: &BroadcasterId| {
+            broadcasters
+                .iter()
+                .find(|b| &b.sid == sid)
+                .map(|b| b.external_ip.as_str())
+        };
         let active_on = |host: &str| {
             all.iter()
-                .filter(|m| {
-                    m.phase != Phase::Idle && m.broadcaster.endpoint.split(':').nth(1) == Some(host)
-                })
+                .filter(|m| m.phase != Phase::Idle && host_of(&m.broadcaster_id) == Some(host))
                 .count()
         };
         let mut candidates: Vec<_> = all
