@@ -62,3 +62,26 @@ id_type!(
     /// A registered EVR game server (broadcaster) session.
     BroadcasterId
 );
+id_type!(
+    /// A game server of the integration API.
+    ServerId
+);
+id_type!(
+    /// A ban.
+    BanId
+);
+id_type!(
+    /// A role.
+    RoleId
+);
+
+/// An execution (an integer: plugins send it back in `finish`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExecutionId(pub i64);
+
+impl fmt::Display for ExecutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -64,8 +64,42 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     pub spectra: SpectraConfig,
     pub nakama: NakamaConfig,
+    pub ember: EmberConfig,
 }
 
+/// Settings of the game integration surface.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmberConfig {
+    /// How long a delivered execution waits for `finish` before it is delivered again.
+    pub lease_seconds: i64,
+    /// Lifetime of link tokens.
+    pub link_token_ttl_seconds: i64,
+    /// Public base URL of this Backline (for link-token URLs); default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Most executions one poll receives.
+    pub poll_batch: i64,
+    /// Requests per minute one server may make before it gets 429s.
+    pub rate_limit_per_minute: u32,
+    /// Send `X-RateLimit-Reset` as a UNIX timestamp instead of seconds to wait.
+    pub rate_limit_reset_as_timestamp: bool,
+    /// Games added to (or replacing) the built-in ones, by key.
+    pub games: std::collections::BTreeMap<String, backline_domain::ember::games::Game>,
+}
+
+impl Default for EmberConfig {
+    fn default() -> Self {
+        Self {
+            lease_seconds: 120,
+            link_token_ttl_seconds: 900,
+            public_url: None,
+            poll_batch: 100,
+            rate_limit_per_minute: 600,
+            rate_limit_reset_as_timestamp: false,
+            games: Default::default(),
+        }
+    }
+}
 /// Settings of the Nakama-compatible surface. Keys left unset are generated on first start,
 /// stored in the database (so every node agrees) and printed once.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -141,6 +175,7 @@ impl Default for Config {
             shutdown_grace_seconds: 10,
             spectra: SpectraConfig::default(),
             nakama: NakamaConfig::default(),
+            ember: EmberConfig::default(),
         }
     }
 }
@@ -158,6 +193,7 @@ impl fmt::Debug for Config {
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("spectra", &self.spectra)
             .field("nakama", &self.nakama)
+            .field("ember", &self.ember)
             .finish()
     }
 }
@@ -261,6 +297,25 @@ impl Config {
                 field: "spectra.playercam_session_ttl_seconds",
                 problem: "must be at least 60".into(),
             });
+        }
+        let e = &self.ember;
+        if e.lease_seconds < 1
+            || e.link_token_ttl_seconds < 60
+            || !(1..=1000).contains(&e.poll_batch)
+            || e.rate_limit_per_minute == 0
+        {
+            return Err(ConfigError::Invalid {
+                field: "ember",
+                problem: "lease_seconds ≥ 1, link_token_ttl_seconds ≥ 60, poll_batch 1 to 1000, rate_limit_per_minute ≥ 1".into(),
+            });
+        }
+        for (key, game) in &e.games {
+            if !game.commands.contains_key("kick") {
+                return Err(ConfigError::Invalid {
+                    field: "ember.games",
+                    problem: format!("game `{key}` needs a `kick` command"),
+                });
+            }
         }
         let n = &self.nakama;
         if n.session_token_expiry_seconds < 60

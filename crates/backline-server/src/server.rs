@@ -2,10 +2,12 @@
 //! every surface on one listener until told to stop.
 
 use crate::config::{redact_url, Config};
+use crate::core::ember::EmberSettings;
 use crate::core::evr::timers::TimerSettings;
 use crate::core::nakama_keys::{self, GeneratedKeys};
 use crate::core::{Core, CoreSettings};
 use crate::http::{self, AppState};
+use backline_domain::ember::games::builtin_games;
 use backline_domain::secret::IssuedSecret;
 use backline_store::{PoolOptions, SqlStore};
 use std::future::Future;
@@ -44,6 +46,7 @@ pub async fn open_core(config: &Config) -> anyhow::Result<(Core, GeneratedKeys)>
         session_ttl_seconds: config.nakama.session_token_expiry_seconds,
         refresh_ttl_seconds: config.nakama.refresh_token_expiry_seconds,
         node: config.nakama.node.clone(),
+        ember: ember_settings(config),
     };
     Ok((Core::new(store, settings, keys), generated))
 }
@@ -72,6 +75,7 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
     let state = AppState {
         core,
         config: Arc::new(config),
+        rate_limiter: Arc::new(crate::http::rate_limit::LocalRateLimiter::default()),
     };
     Ok(Prepared {
         addr,
@@ -155,4 +159,20 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+fn ember_settings(config: &Config) -> EmberSettings {
+    let e = &config.ember;
+    let mut games = builtin_games();
+    games.extend(e.games.clone());
+    EmberSettings {
+        lease_seconds: e.lease_seconds,
+        link_token_ttl_seconds: e.link_token_ttl_seconds,
+        public_url: e
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
+        games,
+        poll_batch: e.poll_batch,
+    }
 }

@@ -4,9 +4,15 @@
 //! awaits on a multi-threaded runtime.
 
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
+use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
+use backline_domain::ember::bans::Ban;
+use backline_domain::ember::roles::Role;
+use backline_domain::ember::servers::GameServer;
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
-use backline_domain::ids::{AccessKeyId, ApiTokenId, BroadcasterId, OrgId, UserId};
+use backline_domain::ids::{
+    AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, OrgId, RoleId, ServerId, UserId,
+};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
 use backline_domain::spectra::lifecycle::MatchState;
@@ -409,6 +415,186 @@ pub trait EvrStore {
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 }
 
+/// Whether a player is joining or in game, as a poll reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresenceState {
+    Connecting,
+    Connected,
+}
+
+impl PresenceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+        }
+    }
+}
+
+/// What a poll's transaction hands back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PollLease {
+    /// The server has not received its current settings yet (now marked as delivered).
+    pub settings_due: bool,
+    /// Executions leased to this poll, oldest first.
+    pub executions: Vec<Execution>,
+}
+
+/// A new execution to queue.
+#[derive(Clone, Debug)]
+pub struct NewExecution<'a> {
+    pub kind: ActionKind,
+    pub payload: &'a serde_json::Value,
+    pub player: Option<&'a PlayerRef>,
+    pub require_online: bool,
+    pub rerun_of: Option<ExecutionId>,
+}
+
+pub trait GameServerStore {
+    fn insert_server(
+        &self,
+        server: &GameServer,
+        token: &SecretHash,
+        token_prefix: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn server_by_token(
+        &self,
+        token: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<GameServer>>> + Send;
+    fn get_server(
+        &self,
+        id: &ServerId,
+    ) -> impl Future<Output = StoreResult<Option<GameServer>>> + Send;
+    fn list_servers(&self) -> impl Future<Output = StoreResult<Vec<GameServer>>> + Send;
+    /// Saves a server's settings and bumps its settings version.
+    fn update_server(
+        &self,
+        server: &GameServer,
+    ) -> impl Future<Output = StoreResult<GameServer>> + Send;
+    fn set_server_token(
+        &self,
+        id: &ServerId,
+        token: &SecretHash,
+        token_prefix: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One poll, in one transaction: records presence, checks settings, and leases up to
+    /// `limit` due executions (queued, or leased with the lease over; player-bound ones that
+    /// require the player online only when the player is present) until `lease_until`.
+    fn poll(
+        &self,
+        server: &ServerId,
+        players: &[(PresenceState, PlayerRef)],
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<PollLease>> + Send;
+    /// Servers whose last poll reported the player (connecting or connected).
+    fn servers_with_player(
+        &self,
+        player: &PlayerRef,
+    ) -> impl Future<Output = StoreResult<Vec<ServerId>>> + Send;
+}
+
+pub trait ExecutionStore {
+    /// Queues one execution per server.
+    fn queue_executions(
+        &self,
+        servers: &[ServerId],
+        new: &NewExecution<'_>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+    /// Finishes (or, with an error, fails) an execution of `server`. Finishing a finished
+    /// execution changes nothing; `NotFound` when the server has no such execution.
+    fn finish_execution(
+        &self,
+        server: &ServerId,
+        id: ExecutionId,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_execution(
+        &self,
+        id: ExecutionId,
+    ) -> impl Future<Output = StoreResult<Option<Execution>>> + Send;
+    fn list_executions(
+        &self,
+        server: Option<&ServerId>,
+        status: Option<ExecutionStatus>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+}
+
+pub trait BanStore {
+    fn insert_ban(&self, ban: &Ban) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every ban of these users, newest first.
+    fn bans_of(&self, users: &[UserId]) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
+    fn lift_bans(
+        &self,
+        ids: &[BanId],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// A user's roles: held now, and held before and lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserRoles {
+    pub held: Vec<Role>,
+    pub revoked: Vec<Role>,
+}
+
+pub trait RoleStore {
+    /// `Conflict` when the name or in-game equivalent is taken.
+    fn insert_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_roles(&self) -> impl Future<Output = StoreResult<Vec<Role>>> + Send;
+    /// Grants a role; false when the user held it already.
+    fn grant_role(
+        &self,
+        user: &UserId,
+        role: &RoleId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Revokes a role; false when the user did not hold it.
+    fn revoke_role(
+        &self,
+        user: &UserId,
+        role: &RoleId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The roles of these users.
+    fn roles_of(
+        &self,
+        users: &[UserId],
+    ) -> impl Future<Output = StoreResult<Vec<(UserId, UserRoles)>>> + Send;
+}
+
+/// Why a link token cannot be redeemed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkRedeemError {
+    Unknown,
+    Expired,
+    AlreadyRedeemed,
+}
+
+pub trait LinkTokenStore {
+    fn insert_link_token(
+        &self,
+        token: &SecretHash,
+        server: &ServerId,
+        player: &PlayerRef,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Redeems a token for `user` in one transaction: the game account moves to `user`; when
+    /// it belonged to a user with no other account (one created when the player was first
+    /// seen), that user's bans and roles move along.
+    fn redeem_link_token(
+        &self,
+        token: &SecretHash,
+        user: &UserId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Result<PlayerRef, LinkRedeemError>>> + Send;
+}
+
 /// Everything the server needs from a store.
 pub trait Store:
     SettingStore
@@ -421,6 +607,11 @@ pub trait Store:
     + PlayercamStore
     + UserStore
     + EvrStore
+    + GameServerStore
+    + ExecutionStore
+    + BanStore
+    + RoleStore
+    + LinkTokenStore
     + Send
     + Sync
     + 'static
@@ -438,6 +629,11 @@ impl<T> Store for T where
         + PlayercamStore
         + UserStore
         + EvrStore
+        + GameServerStore
+        + ExecutionStore
+        + BanStore
+        + RoleStore
+        + LinkTokenStore
         + Send
         + Sync
         + 'static

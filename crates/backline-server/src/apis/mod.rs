@@ -2,5 +2,6 @@
 //! router.
 
 pub mod admin;
+pub mod ember;
 pub mod nakama;
 pub mod spectra;

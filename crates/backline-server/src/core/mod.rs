@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin_token;
 pub mod authentication;
+pub mod ember;
 pub mod error;
 pub mod evr;
 pub mod issued;
@@ -33,6 +34,7 @@ pub struct CoreSettings {
     pub refresh_ttl_seconds: i64,
     /// Suffix of match ids (`<uuid>.<node>`).
     pub node: String,
+    pub ember: ember::EmberSettings,
 }
 
 /// The use cases over one store.

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod json_error;
 pub mod panic;
+pub mod rate_limit;
 pub mod trace;
 
 use crate::apis;
@@ -20,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 pub struct AppState {
     pub core: Core,
     pub config: Arc<Config>,
+    pub rate_limiter: Arc<dyn rate_limit::RateLimiter>,
 }
 
 /// All surfaces on one router, each under its prefix with its own error shape.
@@ -29,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router())
         .nest("/v2", apis::nakama::router())
+        .nest_service("/api/game", apis::ember::service(state.clone()))
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
         .fallback(apis::admin::unknown_route)

@@ -87,3 +87,25 @@ pub async fn lookup(call: RpcCall) -> RpcResult {
         "avatar_url": user.avatar_url,
     }))
 }
+
+#[derive(Deserialize)]
+struct RedeemRequest {
+    #[serde(default)]
+    token: String,
+}
+
+/// `link/redeem` (Bearer): links the game account of a link token to the signed-in user.
+pub async fn redeem_link_token(call: RpcCall) -> RpcResult {
+    let req: RedeemRequest = call.parse()?;
+    let claims = call.user()?;
+    let player = call
+        .state
+        .core
+        .redeem_link_token(&claims.user_id(), &req.token)
+        .await
+        .map_err(|e| match e {
+            CoreError::NotFound(_) => NakamaError::not_found("Link token not found."),
+            other => other.into(),
+        })?;
+    Ok(json!({"source": player.source, "account_id": player.account_id}))
+}

@@ -83,6 +83,7 @@ async fn dispatch(id: &str, call: RpcCall) -> RpcResult {
     match id.to_ascii_lowercase().as_str() {
         "account/authenticate/password" => accounts::authenticate_password(call).await,
         "account/lookup" => accounts::lookup(call).await,
+        "link/redeem" => accounts::redeem_link_token(call).await,
         "match" => evr::list_matches(call).await,
         "match/prepare" => evr::prepare_match(call).await,
         "match/allocate" => evr::allocate_match(call).await,

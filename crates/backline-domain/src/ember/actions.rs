@@ -1,0 +1,119 @@
+//! Actions and their executions: what operators queue for servers and the plugin acknowledges.
+
+use crate::ids::{ExecutionId, ServerId};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What an action does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Command,
+    Code,
+    Roles,
+    Settings,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Command => "command",
+            Self::Code => "code",
+            Self::Roles => "roles",
+            Self::Settings => "settings",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Command, Self::Code, Self::Roles, Self::Settings]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// Where an execution stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionStatus {
+    /// Waiting to be delivered (or delivered and its lease ran out).
+    Queued,
+    /// Delivered to a poll; not delivered again until the lease ends.
+    Leased,
+    Finished,
+    Failed,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Leased => "leased",
+            Self::Finished => "finished",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Queued, Self::Leased, Self::Finished, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+
+    pub fn is_done(self) -> bool {
+        matches!(self, Self::Finished | Self::Failed)
+    }
+}
+
+/// The player an execution concerns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerRef {
+    pub source: String,
+    pub account_id: String,
+}
+
+impl PlayerRef {
+    /// `SOURCE:ACCOUNT_ID`, as the CLI takes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (source, account_id) = text.split_once(':')?;
+        (!source.is_empty() && !account_id.is_empty()).then(|| Self {
+            source: source.to_owned(),
+            account_id: account_id.to_owned(),
+        })
+    }
+}
+
+/// One delivery-tracked run of an action on one server.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Execution {
+    pub id: ExecutionId,
+    pub server_id: ServerId,
+    pub kind: ActionKind,
+    /// The action's payload, without `execution_id` (added when delivered).
+    pub payload: Value,
+    pub player: Option<PlayerRef>,
+    /// Delivered only while the player is connecting or connected.
+    pub require_online: bool,
+    pub status: ExecutionStatus,
+    pub attempts: i64,
+    #[serde(with = "crate::timestamp::rfc3339_option")]
+    pub lease_until: Option<Timestamp>,
+    pub error: Option<String>,
+    /// The execution this one re-runs, if any.
+    pub rerun_of: Option<ExecutionId>,
+    #[serde(with = "crate::timestamp::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(with = "crate::timestamp::rfc3339_option")]
+    pub finished_at: Option<Timestamp>,
+}
+
+impl Execution {
+    /// The action as a poll delivers it: `{"type", "payload": {…, "execution_id"}}`.
+    pub fn delivered(&self) -> Value {
+        let mut payload = self.payload.clone();
+        if let Some(object) = payload.as_object_mut() {
+            object.insert("execution_id".into(), Value::from(self.id.0));
+        }
+        serde_json::json!({"type": self.kind.as_str(), "payload": payload})
+    }
+}

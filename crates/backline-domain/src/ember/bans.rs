@@ -1,0 +1,157 @@
+//! Bans: who, where (scope), until when.
+
+use super::servers::GameServer;
+use crate::ids::{BanId, UserId};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Where a ban applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BanScope {
+    /// Every server and the website.
+    Global,
+    /// The server groups of the issuing server's ban group.
+    Server,
+    /// The website only.
+    Web,
+}
+
+impl BanScope {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "global" => Some(Self::Global),
+            "server" => Some(Self::Server),
+            "web" => Some(Self::Web),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Server => "server",
+            Self::Web => "web",
+        }
+    }
+}
+
+/// A ban of a user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ban {
+    pub id: BanId,
+    pub user_id: UserId,
+    /// The account the ban was issued against (`steam`, `7656…`).
+    pub source: String,
+    pub account_id: String,
+    pub scope: BanScope,
+    /// For `server` bans: the server group it applies to.
+    pub server_group: Option<String>,
+    pub admin_user_id: Option<UserId>,
+    pub reason: String,
+    #[serde(with = "crate::timestamp::rfc3339")]
+    pub created_at: Timestamp,
+    /// `None`: permanent.
+    #[serde(with = "crate::timestamp::rfc3339_option")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(with = "crate::timestamp::rfc3339_option")]
+    pub lifted_at: Option<Timestamp>,
+}
+
+impl Ban {
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.lifted_at.is_none() && self.expires_at.is_none_or(|at| at > now)
+    }
+
+    /// Whether this ban keeps the player off `server` (by scope, group, and what the server
+    /// enforces).
+    pub fn applies_to(&self, server: &GameServer) -> bool {
+        server.enforced_ban_scopes.contains(&self.scope)
+            && match self.scope {
+                BanScope::Global => true,
+                BanScope::Server => self
+                    .server_group
+                    .as_ref()
+                    .is_some_and(|g| server.groups.contains(g)),
+                BanScope::Web => false,
+            }
+    }
+
+    /// Whether `server` may lift this ban: global ones, and `server` ones of its groups.
+    pub fn liftable_by(&self, server: &GameServer) -> bool {
+        match self.scope {
+            BanScope::Global => true,
+            BanScope::Server => self
+                .server_group
+                .as_ref()
+                .is_some_and(|g| server.groups.contains(g)),
+            BanScope::Web => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ember::servers::RoleSync;
+    use crate::ids::ServerId;
+
+    fn server(groups: &[&str], enforced: &[BanScope]) -> GameServer {
+        GameServer {
+            id: ServerId::from_string("s"),
+            name: "S".into(),
+            game: "gmod".into(),
+            address: None,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            poll_interval_seconds: 10,
+            enforced_ban_scopes: enforced.to_vec(),
+            default_ban_group: None,
+            role_sync: RoleSync::default(),
+            ban_log: false,
+            settings_version: 1,
+            created_at: Timestamp::from_millis(0),
+            last_poll_at: None,
+        }
+    }
+
+    fn ban(scope: BanScope, group: Option<&str>, expires: Option<i64>) -> Ban {
+        Ban {
+            id: BanId::from_string("b"),
+            user_id: UserId::from_string("u"),
+            source: "steam".into(),
+            account_id: "1".into(),
+            scope,
+            server_group: group.map(str::to_owned),
+            admin_user_id: None,
+            reason: "r".into(),
+            created_at: Timestamp::from_millis(0),
+            expires_at: expires.map(Timestamp::from_millis),
+            lifted_at: None,
+        }
+    }
+
+    #[test]
+    fn scopes_groups_and_enforcement_decide_where_a_ban_applies() {
+        let both = server(&["eu"], &[BanScope::Global, BanScope::Server]);
+        assert!(ban(BanScope::Global, None, None).applies_to(&both));
+        assert!(ban(BanScope::Server, Some("eu"), None).applies_to(&both));
+        assert!(!ban(BanScope::Server, Some("us"), None).applies_to(&both));
+        assert!(!ban(BanScope::Web, None, None).applies_to(&both));
+        let global_only = server(&["eu"], &[BanScope::Global]);
+        assert!(!ban(BanScope::Server, Some("eu"), None).applies_to(&global_only));
+        assert!(ban(BanScope::Server, Some("eu"), None).liftable_by(&global_only));
+    }
+
+    #[test]
+    fn expiry_and_lifting_end_a_ban() {
+        let now = Timestamp::from_millis(100);
+        assert!(ban(BanScope::Global, None, None).is_active(now));
+        assert!(ban(BanScope::Global, None, Some(101)).is_active(now));
+        assert!(!ban(BanScope::Global, None, Some(100)).is_active(now));
+        let mut lifted = ban(BanScope::Global, None, None);
+        lifted.lifted_at = Some(now);
+        assert!(!lifted.is_active(now));
+        assert_eq!(BanScope::parse("GLOBAL"), Some(BanScope::Global));
+        assert_eq!(BanScope::parse("planet"), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! The surface's request middleware: reads the body once (within the limit), decodes query
+//! and body into [`Params`] (PHP-style forms, `text/plain` bodies that are forms, JSON), and
+//! applies the `_method` / `X-HTTP-Method-Override` override before routing.
+//!
+//! Upstream: Garry's Mod's HTTP sends form parameters only for GET/POST and defaults the body
+//! type to `text/plain`; Laravel reads `_method` from the request to route PATCH and DELETE.
+
+use super::error::EmberError;
+use super::extract::Params;
+use super::form;
+use crate::http::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| EmberError::new(StatusCode::BAD_REQUEST, "The body is not UTF-8."))?;
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    let form_error = |e: form::FormError| EmberError::invalid(e.field().to_owned(), e.to_string());
+    if content_type.starts_with("application/json")
+        || (!content_type.contains("form") && text.trim_start().starts_with('{'))
+    {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            EmberError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The body is not valid JSON: {e}"),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(EmberError::new(
+                StatusCode::BAD_REQUEST,
+                "The JSON body must be an object.",
+            ));
+        }
+        return Ok(value);
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") || form::looks_like_form(text)
+    {
+        return form::parse_form(text).map_err(form_error);
+    }
+    Err(EmberError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "Send parameters as a form or as JSON.",
+    ))
+}
+
+/// Decodes parameters and applies the method override.
+pub async fn decode_request(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let limit = state.config.body_limit_bytes;
+    let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return EmberError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The body is larger than {limit} bytes."),
+            )
+            .into_response()
+        }
+    };
+    let query = match form::parse_form(parts.uri.query().unwrap_or_default()) {
+        Ok(query) => query,
+        Err(e) => return EmberError::invalid(e.field().to_owned(), e.to_string()).into_response(),
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body_params = match decode_body(&content_type, &bytes) {
+        Ok(params) => params,
+        Err(e) => return e.into_response(),
+    };
+    let params = form::merge(query, body_params);
+    if parts.method == Method::POST {
+        let wanted = params
+            .get("_method")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                parts
+                    .headers
+                    .get("x-http-method-override")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            });
+        if let Some(wanted) = wanted {
+            match wanted.to_ascii_uppercase().as_str() {
+                "PATCH" => parts.method = Method::PATCH,
+                "DELETE" => parts.method = Method::DELETE,
+                "PUT" => parts.method = Method::PUT,
+                "POST" => {}
+                other => {
+                    return EmberError::invalid(
+                        "_method",
+                        format!("The _method `{other}` is not supported."),
+                    )
+                    .into_response()
+                }
+            }
+        }
+    }
+    parts.extensions.insert(Params(params));
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}

@@ -1,0 +1,104 @@
+//! Laravel-style errors: `{"message": "…", "errors"?: {"field": ["…"]}}`.
+//!
+//! Upstream: Laravel's JSON exception rendering (401 `Unauthenticated.`, 404, 422 validation
+//! errors naming the field, 429 `Too Many Attempts.` with `Retry-After`).
+
+use crate::core::CoreError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct EmberError {
+    pub status: StatusCode,
+    pub message: String,
+    pub field: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl EmberError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            field: None,
+            retry_after: None,
+        }
+    }
+
+    /// A 422 naming the field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+            field: Some(field.into()),
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not Found.")
+    }
+
+    pub fn too_many(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.")
+        }
+    }
+}
+
+impl From<CoreError> for EmberError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, format!("{what} not found."))
+            }
+            CoreError::Malformed(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
+            CoreError::Invalid { field, problem } => Self::invalid(field, problem),
+            CoreError::Unauthorized | CoreError::Expired => Self::unauthenticated(),
+            CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
+            CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            CoreError::Precondition(msg) => Self::invalid("token", msg),
+            CoreError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+            }
+            CoreError::Store(e) => {
+                tracing::error!(error = ?e, "store error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for EmberError {
+    fn into_response(self) -> Response {
+        let body = match &self.field {
+            Some(field) => json!({"message": self.message, "errors": {field: [self.message]}}),
+            None => json!({"message": self.message}),
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// The answer for a bare status (panics, unknown routes, wrong methods).
+pub fn render_status(status: StatusCode) -> Response {
+    let message = match status {
+        StatusCode::NOT_FOUND => "Not Found.",
+        StatusCode::METHOD_NOT_ALLOWED => "The method is not supported for this route.",
+        _ => "Server Error",
+    };
+    EmberError::new(status, message).into_response()
+}

@@ -1,0 +1,63 @@
+//! The game integration surface (Ember-compatible), under `/api/game`.
+//!
+//! Contract: `shared/docs/api/EMBER.md` and seed `002_…`. Parameters come from the query and
+//! the body merged, as PHP-style forms or JSON ([`decode`]); errors are Laravel's JSON.
+
+mod decode;
+mod error;
+mod extract;
+pub mod form;
+mod players;
+mod polling;
+
+pub use error::EmberError;
+
+use crate::http::{panic, AppState};
+use axum::middleware;
+use axum::routing::{delete, get, patch, post};
+use axum::Router;
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/meta", get(polling::get_meta))
+        .route("/poll", post(polling::poll))
+        .route(
+            "/actions/executions/{execution_id}/finish",
+            patch(polling::finish_execution),
+        )
+        .route(
+            "/players/{source}/{account_id}/bans",
+            post(players::create_ban).delete(players::lift_bans),
+        )
+        .route(
+            "/players/{source}/{account_id}/roles",
+            post(players::grant_role),
+        )
+        .route(
+            "/players/{source}/{account_id}/roles/{ingame}",
+            delete(players::revoke_role),
+        )
+        .route(
+            "/players/{source}/{account_id}/primaryrole",
+            get(players::get_primary_role).post(players::set_primary_role),
+        )
+        .route(
+            "/players/{source}/{account_id}/linktoken",
+            post(players::create_link_token),
+        )
+        .fallback(|| async { error::render_status(axum::http::StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(|| async {
+            error::render_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .layer(panic::layer(error::render_status))
+}
+
+/// The surface as a service: parameters are decoded and `_method` applied before routing.
+pub fn service(state: AppState) -> Router {
+    router()
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(
+            state,
+            decode::decode_request,
+        ))
+}

@@ -1,0 +1,43 @@
+//! Players of game servers: a game account seen for the first time gets a user, so bans and
+//! roles can attach before the person ever logs in.
+
+use super::super::accounts::NewUser;
+use super::super::{Core, CoreError, CoreResult};
+use backline_domain::accounts::{check_account_id, check_source, ExternalAccount, User};
+use backline_domain::ember::actions::PlayerRef;
+use backline_store::UserStore;
+
+impl Core {
+    /// Checks a `{source}/{account_id}` pair.
+    pub fn player(source: &str, account_id: &str) -> CoreResult<PlayerRef> {
+        let source =
+            check_source(source).map_err(|e| CoreError::invalid("source", e.to_string()))?;
+        let account_id = check_account_id(account_id)
+            .map_err(|e| CoreError::invalid("account_id", e.to_string()))?;
+        Ok(PlayerRef { source, account_id })
+    }
+
+    /// The user of a game account, created when the account is new.
+    pub async fn user_for_player(&self, player: &PlayerRef) -> CoreResult<User> {
+        let account = ExternalAccount::new(&player.source, &player.account_id);
+        if let Some(user) = self.store.find_user_by_external(&account).await? {
+            return Ok(user);
+        }
+        match self
+            .create_user(NewUser {
+                external: vec![account.clone()],
+                ..NewUser::default()
+            })
+            .await
+        {
+            Ok(user) => Ok(user),
+            // Created meanwhile by another request.
+            Err(CoreError::Conflict(_)) => self
+                .store
+                .find_user_by_external(&account)
+                .await?
+                .ok_or_else(|| CoreError::Internal("player account vanished".into())),
+            Err(other) => Err(other),
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Game servers: created and configured by operators, authenticated by their token.
+
+use super::super::{Core, CoreError, CoreResult};
+use backline_domain::ember::bans::BanScope;
+use backline_domain::ember::servers::{GameServer, RoleSync};
+use backline_domain::ids::ServerId;
+use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
+use backline_domain::Timestamp;
+use backline_store::{GameServerStore, StoreError};
+
+const SERVER_TOKEN_LEN: usize = 40;
+
+/// What creating a server needs.
+#[derive(Clone, Debug)]
+pub struct NewServer {
+    pub name: String,
+    pub game: String,
+    pub address: Option<String>,
+    pub groups: Vec<String>,
+    pub poll_interval_seconds: Option<i64>,
+}
+
+/// A change to a server's settings; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ServerChange {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub groups: Option<Vec<String>>,
+    pub poll_interval_seconds: Option<i64>,
+    pub enforced_ban_scopes: Option<Vec<BanScope>>,
+    pub default_ban_group: Option<Option<String>>,
+    pub role_sync_send: Option<bool>,
+    pub role_sync_receive: Option<bool>,
+    pub ban_log: Option<bool>,
+}
+
+/// A server with its token, shown once.
+#[derive(Debug)]
+pub struct IssuedServer {
+    pub server: GameServer,
+    pub token: IssuedSecret,
+}
+
+impl IssuedServer {
+    pub fn to_json(&self) -> serde_json::Value {
+        super::super::issued::with_secret(&self.server, "token", self.token.expose())
+    }
+}
+
+fn check_interval(seconds: i64) -> CoreResult<i64> {
+    if (1..=3600).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(CoreError::invalid(
+            "poll_interval",
+            "must be 1 to 3600 seconds",
+        ))
+    }
+}
+
+fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
+    let mut out: Vec<String> = groups
+        .into_iter()
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    if out.iter().any(|g| g.chars().count() > 64) {
+        return Err(CoreError::invalid(
+            "group",
+            "group names are at most 64 characters",
+        ));
+    }
+    Ok(out)
+}
+
+impl Core {
+    pub async fn create_server(&self, new: NewServer) -> CoreResult<IssuedServer> {
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 128 {
+            return Err(CoreError::invalid("name", "must be 1 to 128 characters"));
+        }
+        if !self.settings.ember.games.contains_key(&new.game) {
+            let known: Vec<_> = self.settings.ember.games.keys().cloned().collect();
+            return Err(CoreError::invalid(
+                "game",
+                format!("unknown game `{}`; known: {}", new.game, known.join(", ")),
+            ));
+        }
+        let token = IssuedSecret::generate(SERVER_TOKEN_LEN);
+        let server = GameServer {
+            id: ServerId::generate(),
+            name: name.to_owned(),
+            game: new.game,
+            address: new.address.filter(|a| !a.is_empty()),
+            groups: check_groups(new.groups)?,
+            poll_interval_seconds: check_interval(new.poll_interval_seconds.unwrap_or(10))?,
+            enforced_ban_scopes: vec![BanScope::Global, BanScope::Server],
+            default_ban_group: None,
+            role_sync: RoleSync {
+                send: true,
+                receive: true,
+            },
+            ban_log: true,
+            settings_version: 1,
+            created_at: Timestamp::now(),
+            last_poll_at: None,
+        };
+        self.store
+            .insert_server(&server, &token.hash(), &display_prefix(token.expose()))
+            .await?;
+        Ok(IssuedServer { server, token })
+    }
+
+    /// The server this token belongs to; `Unauthorized` otherwise.
+    pub async fn authenticate_server(&self, token: Option<&str>) -> CoreResult<GameServer> {
+        let token = token
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(CoreError::Unauthorized)?;
+        self.store
+            .server_by_token(&SecretHash::of(token))
+            .await?
+            .ok_or(CoreError::Unauthorized)
+    }
+
+    pub async fn get_server(&self, id: &str) -> CoreResult<GameServer> {
+        self.store
+            .get_server(&ServerId::from_string(id))
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("server {id}")))
+    }
+
+    pub async fn list_servers(&self) -> CoreResult<Vec<GameServer>> {
+        Ok(self.store.list_servers().await?)
+    }
+
+    /// A new token for the server; the old one stops working at once.
+    pub async fn rotate_server_token(&self, id: &str) -> CoreResult<IssuedServer> {
+        let server = self.get_server(id).await?;
+        let token = IssuedSecret::generate(SERVER_TOKEN_LEN);
+        self.store
+            .set_server_token(&server.id, &token.hash(), &display_prefix(token.expose()))
+            .await?;
+        Ok(IssuedServer { server, token })
+    }
+
+    /// Changes settings; the next poll delivers them.
+    pub async fn change_server(&self, id: &str, change: ServerChange) -> CoreResult<GameServer> {
+        let mut server = self.get_server(id).await?;
+        if let Some(name) = change.name {
+            server.name = name;
+        }
+        if let Some(address) = change.address {
+            server.address = Some(address).filter(|a| !a.is_empty());
+        }
+        if let Some(groups) = change.groups {
+            server.groups = check_groups(groups)?;
+        }
+        if let Some(interval) = change.poll_interval_seconds {
+            server.poll_interval_seconds = check_interval(interval)?;
+        }
+        if let Some(scopes) = change.enforced_ban_scopes {
+            server.enforced_ban_scopes = scopes;
+        }
+        if let Some(group) = change.default_ban_group {
+            server.default_ban_group = group.filter(|g| !g.is_empty());
+        }
+        if let Some(send) = change.role_sync_send {
+            server.role_sync.send = send;
+        }
+        if let Some(receive) = change.role_sync_receive {
+            server.role_sync.receive = receive;
+        }
+        if let Some(ban_log) = change.ban_log {
+            server.ban_log = ban_log;
+        }
+        self.store
+            .update_server(&server)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::not_found(format!("server {id}")),
+                other => other.into(),
+            })
+    }
+}

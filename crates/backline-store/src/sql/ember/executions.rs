@@ -1,0 +1,130 @@
+//! Executions: queued by operators and bans, leased by polls, finished by plugins.
+
+use super::super::{opt_ts, ts, SqlStore};
+use crate::traits::{ExecutionStore, NewExecution};
+use crate::{StoreError, StoreResult};
+use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
+use backline_domain::ids::{ExecutionId, ServerId};
+use backline_domain::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(super) const EXECUTION_COLUMNS: &str =
+    "id, server_id, kind, payload, player_source, player_account_id, \
+    require_online, status, attempts, lease_until, error, rerun_of, created_at, finished_at";
+
+pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let source: Option<String> = row.try_get("player_source")?;
+    let account: Option<String> = row.try_get("player_account_id")?;
+    Ok(Execution {
+        id: ExecutionId(row.try_get("id")?),
+        server_id: ServerId::from_string(row.try_get::<String, _>("server_id")?),
+        kind: ActionKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("action kind `{kind}`")))?,
+        payload: super::json(row, "payload")?,
+        player: source
+            .zip(account)
+            .map(|(source, account_id)| PlayerRef { source, account_id }),
+        require_online: row.try_get::<i64, _>("require_online")? != 0,
+        status: ExecutionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+        attempts: row.try_get("attempts")?,
+        lease_until: opt_ts(row, "lease_until")?,
+        error: row.try_get("error")?,
+        rerun_of: row.try_get::<Option<i64>, _>("rerun_of")?.map(ExecutionId),
+        created_at: ts(row, "created_at")?,
+        finished_at: opt_ts(row, "finished_at")?,
+    })
+}
+
+impl ExecutionStore for SqlStore {
+    async fn queue_executions(
+        &self,
+        servers: &[ServerId],
+        new: &NewExecution<'_>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Execution>> {
+        let mut tx = self.begin_write().await?;
+        let payload = super::to_json(new.payload);
+        let mut queued = Vec::with_capacity(servers.len());
+        for server in servers {
+            let row = sqlx::query(&format!(
+                "INSERT INTO ember_executions (server_id, kind, payload, player_source, player_account_id, \
+                 require_online, status, attempts, rerun_of, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8) RETURNING {EXECUTION_COLUMNS}"
+            ))
+            .bind(server.as_str())
+            .bind(new.kind.as_str())
+            .bind(&payload)
+            .bind(new.player.map(|p| p.source.as_str()))
+            .bind(new.player.map(|p| p.account_id.as_str()))
+            .bind(new.require_online as i64)
+            .bind(new.rerun_of.map(|id| id.0))
+            .bind(now.millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            queued.push(execution_from_row(&row)?);
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn finish_execution(
+        &self,
+        server: &ServerId,
+        id: ExecutionId,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE ember_executions SET status = CASE WHEN $3 IS NULL THEN 'finished' ELSE 'failed' END, \
+             error = $3, finished_at = $4, lease_until = NULL \
+             WHERE id = $1 AND server_id = $2 AND status NOT IN ('finished', 'failed')",
+        )
+        .bind(id.0)
+        .bind(server.as_str())
+        .bind(error)
+        .bind(now.millis())
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists = sqlx::query("SELECT 1 FROM ember_executions WHERE id = $1 AND server_id = $2")
+            .bind(id.0)
+            .bind(server.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        exists.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    async fn get_execution(&self, id: ExecutionId) -> StoreResult<Option<Execution>> {
+        let sql = format!("SELECT {EXECUTION_COLUMNS} FROM ember_executions WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(execution_from_row).transpose()
+    }
+
+    async fn list_executions(
+        &self,
+        server: Option<&ServerId>,
+        status: Option<ExecutionStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<Execution>> {
+        let sql = format!(
+            "SELECT {EXECUTION_COLUMNS} FROM ember_executions WHERE ($1 IS NULL OR server_id = $1) \
+             AND ($2 IS NULL OR status = $2) ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(server.map(ServerId::as_str))
+            .bind(status.map(ExecutionStatus::as_str))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(execution_from_row).collect()
+    }
+}

@@ -1,0 +1,124 @@
+//! Link tokens: a game account joins a signed-in user.
+
+use super::super::SqlStore;
+use crate::traits::{LinkRedeemError, LinkTokenStore};
+use crate::StoreResult;
+use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ids::{ServerId, UserId};
+use backline_domain::secret::SecretHash;
+use backline_domain::Timestamp;
+use sqlx::Row;
+
+impl LinkTokenStore for SqlStore {
+    async fn insert_link_token(
+        &self,
+        token: &SecretHash,
+        server: &ServerId,
+        player: &PlayerRef,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO ember_link_tokens (token_hash, server_id, source, account_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token.as_str())
+        .bind(server.as_str())
+        .bind(&player.source)
+        .bind(&player.account_id)
+        .bind(now.millis())
+        .bind(expires_at.millis())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn redeem_link_token(
+        &self,
+        token: &SecretHash,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Result<PlayerRef, LinkRedeemError>> {
+        let mut tx = self.begin_write().await?;
+        let Some(row) = sqlx::query("SELECT source, account_id, expires_at, redeemed_at FROM ember_link_tokens WHERE token_hash = $1")
+            .bind(token.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(Err(LinkRedeemError::Unknown));
+        };
+        if row.try_get::<Option<i64>, _>("redeemed_at")?.is_some() {
+            return Ok(Err(LinkRedeemError::AlreadyRedeemed));
+        }
+        if row.try_get::<i64, _>("expires_at")? <= now.millis() {
+            return Ok(Err(LinkRedeemError::Expired));
+        }
+        let player = PlayerRef {
+            source: row.try_get("source")?,
+            account_id: row.try_get("account_id")?,
+        };
+        let claimed = sqlx::query("UPDATE ember_link_tokens SET redeemed_at = $2, redeemed_by = $3 WHERE token_hash = $1 AND redeemed_at IS NULL")
+            .bind(token.as_str())
+            .bind(now.millis())
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if claimed.rows_affected() == 0 {
+            return Ok(Err(LinkRedeemError::AlreadyRedeemed));
+        }
+        let owner: Option<String> = sqlx::query(
+            "SELECT user_id FROM external_accounts WHERE source = $1 AND account_id = $2",
+        )
+        .bind(&player.source)
+        .bind(&player.account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("user_id"))
+        .transpose()?;
+        match owner {
+            Some(owner) if owner == user.as_str() => {}
+            Some(owner) => {
+                let others: i64 =
+                    sqlx::query("SELECT COUNT(*) AS n FROM external_accounts WHERE user_id = $1")
+                        .bind(&owner)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("n")?;
+                sqlx::query("UPDATE external_accounts SET user_id = $3 WHERE source = $1 AND account_id = $2")
+                    .bind(&player.source)
+                    .bind(&player.account_id)
+                    .bind(user.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if others == 1 {
+                    // The placeholder user made for this player: its bans and roles are the player's.
+                    sqlx::query("UPDATE ember_bans SET user_id = $2 WHERE user_id = $1")
+                        .bind(&owner)
+                        .bind(user.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO ember_user_roles (user_id, role_id, granted_at, revoked_at) \
+                         SELECT $2, role_id, granted_at, revoked_at FROM ember_user_roles WHERE user_id = $1 \
+                         ON CONFLICT (user_id, role_id) DO NOTHING",
+                    )
+                    .bind(&owner)
+                    .bind(user.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO external_accounts (source, account_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&player.source)
+                    .bind(&player.account_id)
+                    .bind(user.as_str())
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(player))
+    }
+}

@@ -1,0 +1,241 @@
+//! Game servers, their presence, and the poll transaction.
+
+use super::super::{opt_ts, placeholders, ts, Backend, SqlStore};
+use super::executions::{execution_from_row, EXECUTION_COLUMNS};
+use super::{json, to_json};
+use crate::traits::{GameServerStore, PollLease, PresenceState};
+use crate::{StoreError, StoreResult};
+use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ember::servers::{GameServer, RoleSync};
+use backline_domain::ids::ServerId;
+use backline_domain::secret::SecretHash;
+use backline_domain::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const SERVER_COLUMNS: &str = "id, name, game, address, server_groups, poll_interval_seconds, enforced_ban_scopes, \
+    default_ban_group, role_sync_send, role_sync_receive, ban_log, settings_version, created_at, last_poll_at";
+
+fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
+    Ok(GameServer {
+        id: ServerId::from_string(row.try_get::<String, _>("id")?),
+        name: row.try_get("name")?,
+        game: row.try_get("game")?,
+        address: row.try_get("address")?,
+        groups: json(row, "server_groups")?,
+        poll_interval_seconds: row.try_get("poll_interval_seconds")?,
+        enforced_ban_scopes: json(row, "enforced_ban_scopes")?,
+        default_ban_group: row.try_get("default_ban_group")?,
+        role_sync: RoleSync {
+            send: row.try_get::<i64, _>("role_sync_send")? != 0,
+            receive: row.try_get::<i64, _>("role_sync_receive")? != 0,
+        },
+        ban_log: row.try_get::<i64, _>("ban_log")? != 0,
+        settings_version: row.try_get("settings_version")?,
+        created_at: ts(row, "created_at")?,
+        last_poll_at: opt_ts(row, "last_poll_at")?,
+    })
+}
+
+impl GameServerStore for SqlStore {
+    async fn insert_server(
+        &self,
+        s: &GameServer,
+        token: &SecretHash,
+        token_prefix: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "INSERT INTO ember_servers ({SERVER_COLUMNS}, token_hash, token_prefix) VALUES ({})",
+            placeholders(1, 16)
+        ))
+        .bind(s.id.as_str())
+        .bind(&s.name)
+        .bind(&s.game)
+        .bind(s.address.as_deref())
+        .bind(to_json(&s.groups))
+        .bind(s.poll_interval_seconds)
+        .bind(to_json(&s.enforced_ban_scopes))
+        .bind(s.default_ban_group.as_deref())
+        .bind(s.role_sync.send as i64)
+        .bind(s.role_sync.receive as i64)
+        .bind(s.ban_log as i64)
+        .bind(s.settings_version)
+        .bind(s.created_at.millis())
+        .bind(s.last_poll_at.map(Timestamp::millis))
+        .bind(token.as_str())
+        .bind(token_prefix)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn server_by_token(&self, token: &SecretHash) -> StoreResult<Option<GameServer>> {
+        let sql = format!("SELECT {SERVER_COLUMNS} FROM ember_servers WHERE token_hash = $1");
+        let row = sqlx::query(&sql)
+            .bind(token.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(server_from_row).transpose()
+    }
+
+    async fn get_server(&self, id: &ServerId) -> StoreResult<Option<GameServer>> {
+        let sql = format!("SELECT {SERVER_COLUMNS} FROM ember_servers WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(server_from_row).transpose()
+    }
+
+    async fn list_servers(&self) -> StoreResult<Vec<GameServer>> {
+        let sql = format!("SELECT {SERVER_COLUMNS} FROM ember_servers ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        rows.iter().map(server_from_row).collect()
+    }
+
+    async fn update_server(&self, s: &GameServer) -> StoreResult<GameServer> {
+        let sql = format!(
+            "UPDATE ember_servers SET name = $2, game = $3, address = $4, server_groups = $5, \
+             poll_interval_seconds = $6, enforced_ban_scopes = $7, default_ban_group = $8, role_sync_send = $9, \
+             role_sync_receive = $10, ban_log = $11, settings_version = settings_version + 1 \
+             WHERE id = $1 RETURNING {SERVER_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(s.id.as_str())
+            .bind(&s.name)
+            .bind(&s.game)
+            .bind(s.address.as_deref())
+            .bind(to_json(&s.groups))
+            .bind(s.poll_interval_seconds)
+            .bind(to_json(&s.enforced_ban_scopes))
+            .bind(s.default_ban_group.as_deref())
+            .bind(s.role_sync.send as i64)
+            .bind(s.role_sync.receive as i64)
+            .bind(s.ban_log as i64)
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref()
+            .map(server_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn set_server_token(
+        &self,
+        id: &ServerId,
+        token: &SecretHash,
+        token_prefix: &str,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE ember_servers SET token_hash = $2, token_prefix = $3 WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .bind(token.as_str())
+        .bind(token_prefix)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn poll(
+        &self,
+        server: &ServerId,
+        players: &[(PresenceState, PlayerRef)],
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<PollLease> {
+        let mut tx = self.begin_write().await?;
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT settings_version, settings_delivered FROM ember_servers WHERE id = $1{lock}"
+        ))
+        .bind(server.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let version: i64 = row.try_get("settings_version")?;
+        let settings_due = version != row.try_get::<i64, _>("settings_delivered")?;
+        sqlx::query(
+            "UPDATE ember_servers SET last_poll_at = $2, settings_delivered = $3 WHERE id = $1",
+        )
+        .bind(server.as_str())
+        .bind(now.millis())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM ember_presence WHERE server_id = $1")
+            .bind(server.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for chunk in players.chunks(200) {
+            let seen = 2 + chunk.len() * 3;
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = 2 + i * 3;
+                    format!("($1, ${b}, ${}, ${}, ${seen})", b + 1, b + 2)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO ember_presence (server_id, source, account_id, state, seen_at) VALUES {} \
+                 ON CONFLICT (server_id, source, account_id) DO NOTHING",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(server.as_str());
+            for (state, player) in chunk {
+                query = query
+                    .bind(player.source.as_str())
+                    .bind(player.account_id.as_str())
+                    .bind(state.as_str());
+            }
+            query.bind(now.millis()).execute(&mut *tx).await?;
+        }
+        let skip_locked = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let due = "(status = 'queued' OR (status = 'leased' AND lease_until <= $2)) AND (require_online = 0 OR EXISTS \
+            (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
+             AND p.account_id = e.player_account_id))";
+        let sql = format!(
+            "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
+             WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} ORDER BY e.id LIMIT $4{skip_locked}) \
+             AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+             RETURNING {EXECUTION_COLUMNS}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(server.as_str())
+            .bind(now.millis())
+            .bind(lease_until.millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut executions = rows
+            .iter()
+            .map(execution_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        executions.sort_by_key(|e| e.id);
+        tx.commit().await?;
+        Ok(PollLease {
+            settings_due,
+            executions,
+        })
+    }
+
+    async fn servers_with_player(&self, player: &PlayerRef) -> StoreResult<Vec<ServerId>> {
+        let rows = sqlx::query("SELECT server_id FROM ember_presence WHERE source = $1 AND account_id = $2 ORDER BY server_id")
+            .bind(&player.source)
+            .bind(&player.account_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(ServerId::from_string(r.try_get::<String, _>("server_id")?)))
+            .collect()
+    }
+}
