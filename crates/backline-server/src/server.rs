@@ -1,6 +1,7 @@
 //! Start-up and shutdown: open the store, migrate, make sure the admin token exists, serve
 //! every surface on one listener until told to stop.
 
+use crate::apis;
 use crate::config::{redact_url, Config};
 use crate::core::ember::EmberSettings;
 use crate::core::evr::timers::TimerSettings;
@@ -102,11 +103,18 @@ impl Prepared {
                 let _ = timers_stopped.await;
             },
         ));
-        let app = http::router(self.state);
+        let app = http::router(self.state.clone());
+        // The game integration's decoder runs before routing, so `_method` can pick the route.
+        let app = tower::Layer::layer(
+            &axum::middleware::from_fn_with_state(self.state, apis::ember::decode_request),
+            app,
+        );
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;

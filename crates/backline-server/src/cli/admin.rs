@@ -51,6 +51,11 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
         Command::Match(c) => matches(core, c, json).await,
         Command::Playercam(c) => playercam(core, c, json).await,
         Command::User(c) => user(core, c, json).await,
+        Command::Server(c) => super::ember::server(core, c, json).await,
+        Command::Role(c) => super::ember::role(core, c, json).await,
+        Command::Action(c) => super::ember::action(core, c, json).await,
+        Command::Execution(c) => super::ember::execution(core, c, json).await,
+        Command::Ban(c) => super::ember::ban(core, c, json).await,
         Command::Nakama(NakamaCommand::Keys) => {
             let keys =
                 json!({ "server_key": core.keys.server_key, "http_key": core.keys.http_key });

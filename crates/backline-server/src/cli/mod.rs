@@ -2,6 +2,7 @@
 //! the database (also while a server runs on it).
 
 mod admin;
+mod ember;
 mod output;
 mod serve;
 
@@ -70,6 +71,156 @@ pub enum Command {
     /// The Nakama-compatible surface.
     #[command(subcommand)]
     Nakama(NakamaCommand),
+    /// Game servers of the game integration API.
+    #[command(subcommand)]
+    Server(ServerCommand),
+    /// Roles and who holds them.
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Actions queued for game servers.
+    #[command(subcommand)]
+    Action(ActionCommand),
+    /// Executions of actions.
+    #[command(subcommand)]
+    Execution(ExecutionCommand),
+    /// Bans.
+    #[command(subcommand)]
+    Ban(BanCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServerCommand {
+    /// Create a server; prints it with its id and token (shown once).
+    Create {
+        name: String,
+        /// Game key: gmod, rust, csgo, minecraft, or one from the configuration.
+        #[arg(long)]
+        game: String,
+        /// Server group (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        #[arg(long, value_name = "SECONDS")]
+        poll_interval: Option<i64>,
+        #[arg(long)]
+        address: Option<String>,
+    },
+    List,
+    Show {
+        server_id: String,
+    },
+    /// Issue a new token; the old one stops working.
+    RotateToken {
+        server_id: String,
+    },
+    /// Change settings (delivered with the next poll).
+    Set {
+        server_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Replaces the groups (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        #[arg(long, value_name = "SECONDS")]
+        poll_interval: Option<i64>,
+        /// Enforced ban scopes, comma-separated: global,server,web.
+        #[arg(long, value_name = "SCOPES")]
+        ban_scopes: Option<String>,
+        #[arg(long, value_name = "GROUP")]
+        default_ban_group: Option<String>,
+        #[arg(long, value_name = "BOOL")]
+        role_sync_send: Option<bool>,
+        #[arg(long, value_name = "BOOL")]
+        role_sync_receive: Option<bool>,
+        #[arg(long, value_name = "BOOL")]
+        ban_log: Option<bool>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RoleCommand {
+    /// Create a role; lower positions are more privileged.
+    Create {
+        name: String,
+        /// The exact in-game group name.
+        #[arg(long)]
+        ingame: String,
+        #[arg(long, default_value_t = 100)]
+        position: i64,
+        /// Limit the role to a server group (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    List,
+    /// Grant a role to a player's user (SOURCE:ACCOUNT_ID).
+    Grant {
+        player: String,
+        role: String,
+    },
+    /// Revoke a role from a player's user (SOURCE:ACCOUNT_ID).
+    Revoke {
+        player: String,
+        role: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ActionTypeArg {
+    Command,
+    Code,
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct ActionTarget {
+    /// One server.
+    #[arg(long, value_name = "SERVER_ID")]
+    pub server: Option<String>,
+    /// Every server in a group.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Every server.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActionCommand {
+    /// Queue a console command or code for servers, optionally about one player.
+    Queue {
+        #[command(flatten)]
+        target: ActionTarget,
+        #[arg(long = "type", value_enum)]
+        kind: ActionTypeArg,
+        #[arg(long)]
+        text: String,
+        /// The player it concerns (SOURCE:ACCOUNT_ID).
+        #[arg(long)]
+        player: Option<String>,
+        /// Deliver only while the player is connecting or connected.
+        #[arg(long)]
+        online: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExecutionCommand {
+    List {
+        #[arg(long, value_name = "SERVER_ID")]
+        server: Option<String>,
+        /// queued, leased, finished or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Run a finished or failed execution again (as a new execution).
+    Rerun { execution_id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BanCommand {
+    /// A player's bans (SOURCE:ACCOUNT_ID).
+    List { player: String },
 }
 
 #[derive(Subcommand, Debug)]

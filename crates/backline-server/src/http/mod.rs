@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router())
         .nest("/v2", apis::nakama::router())
-        .nest_service("/api/game", apis::ember::service(state.clone()))
+        .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
         .fallback(apis::admin::unknown_route)

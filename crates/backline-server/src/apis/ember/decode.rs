@@ -50,12 +50,18 @@ fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
     ))
 }
 
-/// Decodes parameters and applies the method override.
+/// Decodes parameters and applies the method override for requests under `/api/game`;
+/// other requests pass untouched. It wraps the whole application so the override happens
+/// before any routing.
 pub async fn decode_request(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/game/") && path != "/api/game" {
+        return next.run(request).await;
+    }
     let (mut parts, body) = request.into_parts();
     let limit = state.config.body_limit_bytes;
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {

@@ -1,7 +1,8 @@
 //! The game integration surface (Ember-compatible), under `/api/game`.
 //!
 //! Contract: `shared/docs/api/EMBER.md` and seed `002_…`. Parameters come from the query and
-//! the body merged, as PHP-style forms or JSON ([`decode`]); errors are Laravel's JSON.
+//! the body merged, as PHP-style forms or JSON (decoded by [`decode_request`], which wraps the
+//! whole application so `_method` can choose the route); errors are Laravel's JSON.
 
 mod decode;
 mod error;
@@ -13,11 +14,10 @@ mod polling;
 pub use error::EmberError;
 
 use crate::http::{panic, AppState};
-use axum::middleware;
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
-fn router() -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/meta", get(polling::get_meta))
         .route("/poll", post(polling::poll))
@@ -52,12 +52,4 @@ fn router() -> Router<AppState> {
         .layer(panic::layer(error::render_status))
 }
 
-/// The surface as a service: parameters are decoded and `_method` applied before routing.
-pub fn service(state: AppState) -> Router {
-    router()
-        .with_state(state.clone())
-        .layer(middleware::from_fn_with_state(
-            state,
-            decode::decode_request,
-        ))
-}
+pub use decode::decode_request;
