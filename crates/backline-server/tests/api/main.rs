@@ -1,12 +1,17 @@
 //! API tests: the real server on `127.0.0.1:0` with a fresh database, spoken to over HTTP.
 //! Every story runs against SQLite and PostgreSQL.
 
+mod ember_cli;
+mod ember_helpers;
 mod helpers;
 mod nakama_helpers;
 
 mod admin_api;
 mod bad_input;
 mod cli;
+mod ember_players;
+mod ember_polling;
+mod ember_reference;
 mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;

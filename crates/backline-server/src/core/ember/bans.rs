@@ -80,7 +80,7 @@ impl Core {
             };
             if let Some(command) = game.command("kick", &new.player.account_id, &ban.reason) {
                 self.queue_payload(
-                    &[target.id.clone()],
+                    std::slice::from_ref(&target.id),
                     ActionKind::Command,
                     &json!({"command": command}),
                     Some(&new.player),

@@ -138,7 +138,7 @@ impl Core {
         }
         let mut queued = self
             .queue_payload(
-                &[old.server_id.clone()],
+                std::slice::from_ref(&old.server_id),
                 old.kind,
                 &old.payload,
                 old.player.as_ref(),

@@ -120,7 +120,7 @@ impl Core {
                     account_id: account.account_id.clone(),
                 };
                 self.queue_payload(
-                    &[server.id.clone()],
+                    std::slice::from_ref(&server.id),
                     ActionKind::Roles,
                     &payload,
                     Some(&player),

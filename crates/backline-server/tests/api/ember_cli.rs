@@ -1,0 +1,227 @@
+//! The game integration's command line, against a running server's database.
+
+use crate::ember_helpers::{poll, without_settings, STEAM_ID};
+use crate::helpers::TestApp;
+use serde_json::{json, Value};
+
+crate::api_stories!(cli_servers_roles_and_actions_reach_the_game_server);
+
+async fn backline(app: &TestApp, args: &[&str]) -> (bool, Value, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
+        .arg("--database")
+        .arg(&app.db.url)
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.success(),
+        value,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn cli_servers_roles_and_actions_reach_the_game_server(app: &TestApp) {
+    let (ok, server, err) = backline(
+        app,
+        &[
+            "server",
+            "create",
+            "Rust EU",
+            "--game",
+            "rust",
+            "--group",
+            "eu",
+            "--poll-interval",
+            "15",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let (id, token) = (
+        server["id"].as_str().unwrap().to_owned(),
+        server["token"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(
+        (
+            server["game"].as_str(),
+            server["poll_interval_seconds"].as_i64()
+        ),
+        (Some("rust"), Some(15))
+    );
+    assert_eq!(server["groups"], json!(["eu"]));
+    let first = poll(app, &token, "").await;
+    assert_eq!(first[0]["payload"]["poll_interval"], 15);
+
+    let (ok, role, err) = backline(
+        app,
+        &[
+            "role",
+            "create",
+            "Admin",
+            "--ingame",
+            "admin",
+            "--position",
+            "1",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(role["ingame"], "admin");
+    let (ok, _, err) = backline(
+        app,
+        &["role", "grant", &format!("steam:{STEAM_ID}"), "Admin"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let (ok, queued, err) = backline(
+        app,
+        &[
+            "action",
+            "queue",
+            "--server",
+            &id,
+            "--type",
+            "command",
+            "--text",
+            "oxide.grant user x",
+            "--player",
+            &format!("steam:{STEAM_ID}"),
+            "--online",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let execution_id = queued["executions"][0]["id"].as_i64().unwrap();
+    let (ok, _, _) = backline(
+        app,
+        &[
+            "action", "queue", "--all", "--type", "code", "--text", "print(1)",
+        ],
+    )
+    .await;
+    assert!(ok);
+    let offline = without_settings(poll(app, &token, "").await);
+    let kinds: Vec<_> = offline
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["roles", "code"],
+        "the online-only command waits: {offline:?}"
+    );
+    let online = without_settings(
+        poll(
+            app,
+            &token,
+            &format!("players[steam][connected][ids]={STEAM_ID}"),
+        )
+        .await,
+    );
+    assert_eq!(online[0]["payload"]["execution_id"], execution_id);
+
+    let (ok, listed, _) = backline(
+        app,
+        &[
+            "execution",
+            "list",
+            "--server",
+            &id,
+            "--status",
+            "leased",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(listed["executions"].as_array().unwrap().len(), 3);
+    let (ok, _, err) = backline(app, &["execution", "rerun", &execution_id.to_string()]).await;
+    assert!(!ok && err.contains("still leased"), "{err}");
+
+    let (ok, changed, err) = backline(
+        app,
+        &[
+            "server",
+            "set",
+            &id,
+            "--role-sync-receive",
+            "false",
+            "--ban-scopes",
+            "global",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(changed["enforced_ban_scopes"], json!(["global"]));
+    let settings = poll(app, &token, "").await;
+    assert_eq!(
+        settings[0]["payload"]["role_sync"],
+        json!({"send": true, "receive": false}),
+        "changed settings go out with the next poll"
+    );
+    let (ok, rotated, _) = backline(app, &["server", "rotate-token", &id, "--json"]).await;
+    assert!(ok);
+    let old = app
+        .send(
+            reqwest::Method::POST,
+            "/api/game/poll",
+            &[("authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+    old.assert_laravel_error(401, None);
+    assert_eq!(
+        poll(app, rotated["token"].as_str().unwrap(), "")
+            .await
+            .len(),
+        0
+    );
+
+    for (args, expected) in [
+        (
+            vec!["server", "create", "X", "--game", "pong"],
+            "unknown game",
+        ),
+        (vec!["role", "grant", "steam:1", "Nobody"], "invalid"),
+        (
+            vec!["role", "grant", "not-a-player", "Admin"],
+            "SOURCE:ACCOUNT_ID",
+        ),
+        (
+            vec!["role", "create", "Admin", "--ingame", "other"],
+            "exists",
+        ),
+        (
+            vec![
+                "action", "queue", "--server", "nope", "--type", "command", "--text", "x",
+            ],
+            "not found",
+        ),
+        (
+            vec![
+                "action", "queue", "--all", "--type", "command", "--text", "x", "--online",
+            ],
+            "needs a player",
+        ),
+        (
+            vec!["server", "set", &id, "--ban-scopes", "planet"],
+            "unknown ban scope",
+        ),
+    ] {
+        let (ok, _, err) = backline(app, &args).await;
+        assert!(!ok && err.contains(expected), "{args:?}: {err}");
+    }
+    let (ok, bans, _) = backline(
+        app,
+        &["ban", "list", &format!("steam:{STEAM_ID}"), "--json"],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(bans, json!({"bans": []}));
+}
