@@ -463,6 +463,21 @@ mod tests {
     }
 
     #[test]
+    fn games_can_be_added_in_the_configuration_and_need_a_kick_command() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "[ember.games.tf2]\nname = \"Team Fortress 2\"\nsource = \"steam\"\ncommands = {{ kick = \"kickid {{steamid2}} {{reason}}\" }}").unwrap();
+        let config = Config::load(Some(file.path()), env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(
+            config.ember.games["tf2"].commands["kick"],
+            "kickid {steamid2} {reason}"
+        );
+        let mut bad = tempfile::NamedTempFile::new().unwrap();
+        writeln!(bad, "[ember.games.tf2]\nname = \"TF2\"\nsource = \"steam\"\ncommands = {{ say = \"say x\" }}").unwrap();
+        let err = Config::load(Some(bad.path()), env(&[]), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("kick"), "{err}");
+    }
+
+    #[test]
     fn secrets_never_appear_in_debug_output() {
         let vars = env(&[
             ("BACKLINE_ADMIN_TOKEN", "super-secret-admin-token"),

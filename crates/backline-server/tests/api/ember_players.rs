@@ -452,3 +452,70 @@ async fn link_tokens_join_a_game_account_to_a_signed_in_user(app: &TestApp) {
         .await
         .assert_nakama_error(StatusCode::UNAUTHORIZED, 16);
 }
+
+mod configured_games {
+    use crate::ember_helpers::{form, poll, without_settings};
+    use crate::helpers::TestApp;
+    use backline_domain::ember::games::Game;
+    use backline_server::core::ember::servers::NewServer;
+    use backline_store::Backend;
+    use reqwest::Method;
+    use std::collections::BTreeMap;
+
+    /// A game added in the configuration kicks with its own template.
+    async fn a_configured_game_kicks_with_its_template(backend: Backend) {
+        let Some(app) = TestApp::spawn_with(backend, |c| {
+            let commands = BTreeMap::from([(
+                "kick".to_owned(),
+                "sm_kick #{account_id} {reason}".to_owned(),
+            )]);
+            c.ember.games.insert(
+                "tf2".into(),
+                Game {
+                    name: "Team Fortress 2".into(),
+                    source: "steam".into(),
+                    commands,
+                },
+            );
+        })
+        .await
+        else {
+            return;
+        };
+        let core = app.core().await;
+        let issued = core
+            .create_server(NewServer {
+                name: "TF2".into(),
+                game: "tf2".into(),
+                address: None,
+                groups: vec![],
+                poll_interval_seconds: None,
+            })
+            .await
+            .unwrap();
+        core.store.close().await;
+        let token = issued.token.expose().to_owned();
+        form(
+            &app,
+            &token,
+            Method::POST,
+            "/players/steam/42/bans",
+            "scope=global&reason=spam",
+        )
+        .await;
+        let actions =
+            without_settings(poll(&app, &token, "players[steam][connecting][ids]=42").await);
+        assert_eq!(actions[0]["payload"]["command"], "sm_kick #42 spam");
+        app.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_a_configured_game_kicks_with_its_template() {
+        a_configured_game_kicks_with_its_template(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_a_configured_game_kicks_with_its_template() {
+        a_configured_game_kicks_with_its_template(Backend::Postgres).await
+    }
+}
