@@ -7,19 +7,7 @@ use serde_json::{json, Value};
 crate::api_stories!(cli_servers_roles_and_actions_reach_the_game_server);
 
 async fn backline(app: &TestApp, args: &[&str]) -> (bool, Value, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
-        .arg("--database")
-        .arg(&app.db.url)
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.success(),
-        value,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::helpers::cli(&app.db.url, args).await
 }
 
 async fn cli_servers_roles_and_actions_reach_the_game_server(app: &TestApp) {

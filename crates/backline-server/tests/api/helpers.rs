@@ -264,3 +264,22 @@ macro_rules! api_stories {
         }
     };
 }
+
+/// Runs the `backline` binary on a database; success, stdout as JSON (`Null` when it is not),
+/// and stderr.
+pub async fn cli(database_url: &str, args: &[&str]) -> (bool, Value, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
+        .arg("--database")
+        .arg(database_url)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("the binary runs");
+    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.success(),
+        value,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -11,19 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 crate::api_stories!(cli_users_log_in_and_join_groups_the_server_honours);
 
 async fn backline(url: &str, args: &[&str]) -> (bool, Value, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
-        .arg("--database")
-        .arg(url)
-        .args(args)
-        .output()
-        .await
-        .unwrap();
-    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.success(),
-        value,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::helpers::cli(url, args).await
 }
 
 async fn cli_users_log_in_and_join_groups_the_server_honours(app: &TestApp) {

@@ -76,7 +76,7 @@ pub async fn grant_role(
     let name = params.required("name")?;
     state
         .core
-        .server_grant_role(&server, &player(&source, &account_id)?, &name)
+        .server_set_role(&server, &player(&source, &account_id)?, &name, true)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -89,7 +89,7 @@ pub async fn revoke_role(
 ) -> Result<StatusCode, EmberError> {
     state
         .core
-        .server_revoke_role(&server, &player(&source, &account_id)?, &ingame)
+        .server_set_role(&server, &player(&source, &account_id)?, &ingame, false)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,16 +69,7 @@ impl Core {
     ) -> CoreResult<Role> {
         let role = self.role_where("role", |r| r.name == role_name).await?;
         let user = self.user_for_player(player).await?;
-        let now = Timestamp::now();
-        let changed = if granted {
-            self.store.grant_role(&user.id, &role.id, now).await?
-        } else {
-            self.store.revoke_role(&user.id, &role.id, now).await?
-        };
-        if changed {
-            self.queue_partial_roles(&user, &role, granted, None)
-                .await?;
-        }
+        self.apply_role(&user, &role, granted, None).await?;
         Ok(role)
     }
 
@@ -143,50 +134,43 @@ impl Core {
         }
     }
 
-    /// `POST …/roles` (multi-role games): the game granted the in-game group `ingame`.
-    pub async fn server_grant_role(
+    /// Grants or revokes `role`; when that changed something, tells the servers that receive
+    /// roles (all but `except`).
+    async fn apply_role(
         &self,
-        server: &GameServer,
-        player: &PlayerRef,
-        ingame: &str,
+        user: &User,
+        role: &Role,
+        granted: bool,
+        except: Option<&GameServer>,
     ) -> CoreResult<()> {
-        Self::require_send(server)?;
-        let role = self
-            .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
-            .await?;
-        let user = self.user_for_player(player).await?;
-        if self
-            .store
-            .grant_role(&user.id, &role.id, Timestamp::now())
-            .await?
-        {
-            self.queue_partial_roles(&user, &role, true, Some(server))
+        let now = Timestamp::now();
+        let changed = if granted {
+            self.store.grant_role(&user.id, &role.id, now).await?
+        } else {
+            self.store.revoke_role(&user.id, &role.id, now).await?
+        };
+        if changed {
+            self.queue_partial_roles(user, role, granted, except)
                 .await?;
         }
         Ok(())
     }
 
-    /// `DELETE …/roles/{ingame}` (multi-role games).
-    pub async fn server_revoke_role(
+    /// `POST …/roles` and `DELETE …/roles/{ingame}` (multi-role games): the game granted or
+    /// removed the in-game group `ingame`.
+    pub async fn server_set_role(
         &self,
         server: &GameServer,
         player: &PlayerRef,
         ingame: &str,
+        granted: bool,
     ) -> CoreResult<()> {
         Self::require_send(server)?;
         let role = self
             .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
             .await?;
         let user = self.user_for_player(player).await?;
-        if self
-            .store
-            .revoke_role(&user.id, &role.id, Timestamp::now())
-            .await?
-        {
-            self.queue_partial_roles(&user, &role, false, Some(server))
-                .await?;
-        }
-        Ok(())
+        self.apply_role(&user, &role, granted, Some(server)).await
     }
 
     /// `GET …/primaryrole`: the highest role the user holds that syncs to this server.
@@ -222,11 +206,7 @@ impl Core {
             .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
             .await?;
         let user = self.user_for_player(player).await?;
-        let now = Timestamp::now();
-        if self.store.grant_role(&user.id, &role.id, now).await? {
-            self.queue_partial_roles(&user, &role, true, Some(server))
-                .await?;
-        }
+        self.apply_role(&user, &role, true, Some(server)).await?;
         let roles = self.store.roles_of(std::slice::from_ref(&user.id)).await?;
         let held = roles
             .into_iter()
@@ -237,10 +217,7 @@ impl Core {
             .iter()
             .filter(|r| r.position > role.position && r.syncs_to(server))
         {
-            if self.store.revoke_role(&user.id, &lower.id, now).await? {
-                self.queue_partial_roles(&user, lower, false, Some(server))
-                    .await?;
-            }
+            self.apply_role(&user, lower, false, Some(server)).await?;
         }
         Ok(())
     }
