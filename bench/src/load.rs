@@ -13,6 +13,7 @@
 //! grace period after its schedule ended and counts those as errors.
 
 use crate::client::{Answer, Conn, RequestSpec};
+use crate::machine::{self, CpuShare};
 use hdrhistogram::Histogram;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -136,30 +137,8 @@ pub struct LoadResult {
     pub offered_rate: Option<f64>,
     /// Open loop: requests never sent because the schedule ran too far behind.
     pub not_sent: u64,
-    /// Share of the machine's CPU time the hypervisor gave to others during the loop
-    /// (`steal` in `/proc/stat`): a noisy neighbour shows here, not in the figures alone.
-    pub steal_percent: Option<f64>,
-}
-
-/// `(all, steal)` CPU ticks of the machine so far, from `/proc/stat`.
-pub fn cpu_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
-    // user nice system idle iowait irq softirq steal (guest time is already in user).
-    let fields: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .take(8)
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    (fields.len() == 8).then(|| (fields.iter().sum(), fields[7]))
-}
-
-/// Steal between two [`cpu_ticks`] readings, in percent of all CPU time.
-pub fn steal_percent(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
-    let ((all0, steal0), (all1, steal1)) = (before?, after?);
-    let all = all1.checked_sub(all0).filter(|&t| t > 0)?;
-    Some(100.0 * steal1.saturating_sub(steal0) as f64 / all as f64)
+    /// CPU time stolen or used by other processes during the loop.
+    pub cpu: Option<CpuShare>,
 }
 
 impl LoadResult {
@@ -194,7 +173,7 @@ pub struct ClosedLoop {
 /// Runs a closed loop against `addr`; throughput counts answers completed inside the
 /// measured window (after the warm-up), errors are counted throughout.
 pub async fn closed_loop(addr: SocketAddr, shape: ClosedLoop, generator: Generator) -> LoadResult {
-    let cpu_before = cpu_ticks();
+    let cpu_before = machine::snapshot();
     let start = Instant::now();
     let measure_from = start + shape.warmup;
     let end = measure_from + shape.duration;
@@ -243,7 +222,7 @@ pub async fn closed_loop(addr: SocketAddr, shape: ClosedLoop, generator: Generat
         measured: shape.duration,
         offered_rate: None,
         not_sent: 0,
-        steal_percent: steal_percent(cpu_before, cpu_ticks()),
+        cpu: machine::share(&cpu_before, &machine::snapshot()),
     }
 }
 
@@ -262,7 +241,7 @@ pub struct OpenLoop {
 /// Runs an open loop against `addr` (see the module comment).
 pub async fn open_loop(addr: SocketAddr, shape: OpenLoop, generator: Generator) -> LoadResult {
     assert!(shape.rate > 0.0, "an open loop needs a positive rate");
-    let cpu_before = cpu_ticks();
+    let cpu_before = machine::snapshot();
     let streams = shape.connections as u64;
     let start = Instant::now() + Duration::from_millis(20);
     let measure_from = start + shape.warmup;
@@ -346,7 +325,7 @@ pub async fn open_loop(addr: SocketAddr, shape: OpenLoop, generator: Generator) 
         measured: shape.duration,
         offered_rate: Some(shape.rate),
         not_sent,
-        steal_percent: steal_percent(cpu_before, cpu_ticks()),
+        cpu: machine::share(&cpu_before, &machine::snapshot()),
     }
 }
 
@@ -366,19 +345,6 @@ mod tests {
         let spec =
             RequestSpec::get("/spectra/system/validateAccessKey/KEY").header("x-user-token", "t");
         Arc::new(move |_, _| spec.clone())
-    }
-
-    #[test]
-    fn steal_is_a_share_of_all_cpu_time() {
-        assert_eq!(
-            steal_percent(Some((1000, 10)), Some((1200, 30))),
-            Some(10.0)
-        );
-        assert_eq!(steal_percent(Some((1000, 10)), Some((1000, 10))), None);
-        assert_eq!(steal_percent(None, Some((1000, 10))), None);
-        if std::path::Path::new("/proc/stat").exists() {
-            assert!(cpu_ticks().is_some());
-        }
     }
 
     #[tokio::test]

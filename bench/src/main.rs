@@ -9,6 +9,7 @@ mod body;
 mod ceiling;
 mod client;
 mod load;
+mod machine;
 mod report;
 mod scenarios;
 mod target;
@@ -221,6 +222,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let ceiling = ceiling::spawn().await.context("cannot start the ceiling")?;
+    machine::watch(ceiling.pid);
     eprintln!(
         "ceiling listening on {} (pid {})",
         ceiling.addr, ceiling.pid
@@ -243,7 +245,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let run_tag = (started_unix as u32)
             .wrapping_mul(31)
             .wrapping_add(i as u32);
-        let section = run_database(
+        let measured = run_database(
             &args,
             &bin,
             &database,
@@ -252,8 +254,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             &scenarios,
             settings,
             run_tag,
-        )
-        .await;
+        );
+        // Ctrl-C stops the run but still removes the database (Backline is killed when its
+        // process handle is dropped with the run).
+        let section = tokio::select! {
+            section = measured => section,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
         if let Err(e) = database.remove().await {
             eprintln!("warning: could not remove the bench database: {e:#}");
         }
@@ -301,6 +308,7 @@ async fn run_database(
     let mut startups = Vec::new();
     let mut process = loop {
         let process = BacklineProcess::start(bin, database.url()).await?;
+        machine::watch(process.pid);
         startups.push(process.started_in);
         eprintln!(
             "{label}: started in {:.1} ms (pid {})",
@@ -338,9 +346,9 @@ async fn run_database(
         match_update: None,
         match_flow: None,
         log_lines: 0,
-        steal_percent: None,
+        cpu: None,
     };
-    let cpu_before = load::cpu_ticks();
+    let cpu_before = machine::snapshot();
     for &scenario in scenarios {
         eprintln!("{label}: {} …", scenario.name());
         sampler.take_peak();
@@ -390,7 +398,7 @@ async fn run_database(
         process.check_alive()?;
     }
     drop(sampler);
-    section.steal_percent = load::steal_percent(cpu_before, load::cpu_ticks());
+    section.cpu = machine::share(&cpu_before, &machine::snapshot());
     section.peak_rss_kib = process.memory_kib()?.1;
     section.log_lines = process.log_lines();
     if section.log_lines > 0 {

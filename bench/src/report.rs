@@ -2,6 +2,7 @@
 //! and the target from `shared/docs/ARCHITECTURE.md` ("Performance targets").
 
 use crate::load::{LoadResult, Tally};
+use crate::machine::CpuShare;
 use crate::scenarios::{Comparison, Flow, FlowRun, Settings, FLOW_CALLS};
 use std::fmt::Write;
 use std::time::Duration;
@@ -21,8 +22,8 @@ pub struct Section {
     pub match_flow: Option<Flow>,
     /// Lines Backline wrote at `warn` or above.
     pub log_lines: u64,
-    /// CPU time stolen by the hypervisor during the scenarios, in percent.
-    pub steal_percent: Option<f64>,
+    /// CPU time stolen, or used by other processes, during the scenarios.
+    pub cpu: Option<CpuShare>,
 }
 
 /// What the run was.
@@ -75,6 +76,28 @@ fn verdict(met: bool) -> &'static str {
         "met"
     } else {
         "**missed**"
+    }
+}
+
+/// Share of the CPU time (stolen plus used by other processes) above which a loop's figure
+/// is marked as disturbed.
+const DISTURBED_PERCENT: f64 = 5.0;
+
+/// The verdict, marked when one of the loops behind the figure did not have the machine to
+/// itself.
+fn verdict_for(met: bool, loops: &[&LoadResult]) -> String {
+    let worst = loops
+        .iter()
+        .filter_map(|r| r.cpu)
+        .map(|c| c.steal + c.others)
+        .fold(0.0, f64::max);
+    if worst > DISTURBED_PERCENT {
+        format!(
+            "{} (disturbed: {worst:.0} % of the CPU stolen or used by others)",
+            verdict(met)
+        )
+    } else {
+        verdict(met).to_owned()
     }
 }
 
@@ -144,7 +167,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             thousands(c.backline.rate()),
             thousands(c.ceiling.rate()),
             percent(c.backline.rate(), c.ceiling.rate()),
-            verdict(share >= 0.5 && c.backline.tally.errors == 0)
+            verdict_for(share >= 0.5 && c.backline.tally.errors == 0, &[&c.backline, &c.ceiling])
         );
         let rate = c.backline_open.offered_rate.unwrap_or_default();
         let p99 = c.backline_open.ms(0.99);
@@ -154,7 +177,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             thousands(rate),
             ms(p99),
             ms(c.ceiling_open.ms(0.99)),
-            verdict(p99 < 5.0 && c.backline_open.tally.errors == 0)
+            verdict_for(p99 < 5.0 && c.backline_open.tally.errors == 0, &[&c.backline_open, &c.ceiling_open])
         );
     }
     if let Some(c) = &section.match_update {
@@ -168,7 +191,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             thousands(c.ceiling.rate()),
             percent(c.backline.rate(), c.ceiling.rate()),
             thousands(floor),
-            verdict(c.backline.rate() >= floor && c.backline.tally.errors == 0)
+            verdict_for(c.backline.rate() >= floor && c.backline.tally.errors == 0, &[&c.backline, &c.ceiling])
         );
         let rate = c.backline_open.offered_rate.unwrap_or_default();
         let p99 = c.backline_open.ms(0.99);
@@ -178,7 +201,10 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             thousands(rate),
             ms(p99),
             ms(c.ceiling_open.ms(0.99)),
-            verdict(p99 < 20.0 && c.backline_open.tally.errors == 0)
+            verdict_for(
+                p99 < 20.0 && c.backline_open.tally.errors == 0,
+                &[&c.backline_open, &c.ceiling_open]
+            )
         );
     }
     if let Some(f) = &section.match_flow {
@@ -225,7 +251,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
     let _ = writeln!(out, "\n### {} details\n", section.database);
     let _ = writeln!(
         out,
-        "| run | server | offered | answered/s | p50 | p90 | p99 | max | errors | CPU steal |"
+        "| run | server | offered | answered/s | p50 | p90 | p99 | max | errors | CPU stolen / other processes |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     let mut errors = Vec::new();
@@ -251,8 +277,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             } else {
                 r.tally.errors.to_string()
             },
-            r.steal_percent
-                .map_or("–".to_owned(), |p| format!("{p:.1} %"))
+            cpu_cell(r.cpu)
         );
         for e in &r.tally.first_errors {
             errors.push(format!("{name}, {server}: {e}"));
@@ -304,10 +329,11 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
         "Backline wrote {} log lines at `warn` or above.",
         section.log_lines
     );
-    if let Some(steal) = section.steal_percent {
+    if let Some(cpu) = section.cpu {
         let _ = writeln!(
             out,
-            "CPU time stolen by the hypervisor during the scenarios: {steal:.1} % (other tenants of the host; it moves the figures from run to run)."
+            "During the scenarios {:.1} % of the CPU time was stolen by the hypervisor and {:.1} % used by processes outside the bench, Backline, the ceiling and PostgreSQL; more than a few percent of either moves the figures.",
+            cpu.steal, cpu.others
         );
     }
     if !errors.is_empty() {
@@ -316,6 +342,12 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             let _ = writeln!(out, "- `{}`", e.replace('`', "'"));
         }
     }
+}
+
+fn cpu_cell(cpu: Option<CpuShare>) -> String {
+    cpu.map_or("–".to_owned(), |c| {
+        format!("{:.1} % / {:.1} %", c.steal, c.others)
+    })
 }
 
 fn flow_rows(out: &mut String, backline: &FlowRun, ceiling: &FlowRun) {
