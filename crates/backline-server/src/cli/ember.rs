@@ -78,6 +78,7 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
         ServerCommand::Set {
             server_id,
             name,
+            address,
             groups,
             poll_interval,
             ban_scopes,
@@ -103,7 +104,7 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
                 .transpose()?;
             let change = ServerChange {
                 name,
-                address: None,
+                address,
                 groups: (!groups.is_empty()).then_some(groups),
                 poll_interval_seconds: poll_interval,
                 enforced_ban_scopes: scopes,

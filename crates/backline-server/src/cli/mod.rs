@@ -117,6 +117,8 @@ pub enum ServerCommand {
         server_id: String,
         #[arg(long)]
         name: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
         /// Replaces the groups (repeatable).
         #[arg(long = "group")]
         groups: Vec<String>,
