@@ -141,12 +141,15 @@ async fn cli_servers_roles_and_actions_reach_the_game_server(app: &TestApp) {
             "false",
             "--ban-scopes",
             "global",
+            "--address",
+            "10.0.0.5:28015",
             "--json",
         ],
     )
     .await;
     assert!(ok, "{err}");
     assert_eq!(changed["enforced_ban_scopes"], json!(["global"]));
+    assert_eq!(changed["address"], "10.0.0.5:28015");
     let settings = poll(app, &token, "").await;
     assert_eq!(
         settings[0]["payload"]["role_sync"],
