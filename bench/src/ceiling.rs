@@ -1,4 +1,4 @@
-//! The ceiling: a trivial axum server answering the request shapes of the Spectra surface
+//! The ceiling: a trivial axum server answering the request shapes of the measured surfaces
 //! with no work behind them, run as a separate process (`backline-bench ceiling`) and
 //! measured the same way as Backline in the same run. What the ceiling reaches is what this
 //! machine, this load generator and axum/hyper allow; Backline's figures are reported as a
@@ -8,19 +8,28 @@
 //!   `X-User-Token`, like Backline).
 //! - `PUT /spectra/system/match/{matchId}/update` reads the whole body (within the same 1 MiB
 //!   limit Backline applies) and answers a small JSON, without parsing the body.
+//! - `POST /v2/rpc/account/lookup` reads its body and answers the account JSON Backline's
+//!   lookup answers (401 without `?http_key=` or `Authorization`).
+//! - `POST /v2/account/authenticate/custom` reads its body and answers `{"token",
+//!   "refresh_token"}` with two 300-byte strings, about the size of Backline's tokens (401
+//!   without `Authorization`).
+//! - `POST /api/game/poll` reads its body and answers `{"actions": []}` (401 without
+//!   `Authorization`).
 //! - Any other request reads its body and answers `{"ok": true}`, so the match flow can run
 //!   against the ceiling too.
 
 use axum::body::Bytes;
+use axum::extract::RawQuery;
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::sync::LazyLock;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
@@ -61,6 +70,73 @@ async fn update_match(Path(match_id): Path<String>, body: Bytes) -> Json<MatchCa
     })
 }
 
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({"error": "no credentials"})),
+    )
+        .into_response()
+}
+
+#[derive(Serialize)]
+struct AccountResponse {
+    id: &'static str,
+    discord_id: &'static str,
+    username: &'static str,
+    display_name: &'static str,
+    avatar_url: &'static str,
+}
+
+async fn account_lookup(RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    let http_key = query.is_some_and(|q| q.contains("http_key="));
+    if !http_key && headers.get("authorization").is_none() {
+        return unauthorized();
+    }
+    debug_assert!(!body.is_empty());
+    Json(AccountResponse {
+        id: "0190c0de-0000-7000-8000-000000000000",
+        discord_id: "",
+        username: "bench-user",
+        display_name: "bench-user",
+        avatar_url: "",
+    })
+    .into_response()
+}
+
+/// A stand-in for a session or refresh token: 300 bytes.
+static TOKEN: LazyLock<String> = LazyLock::new(|| {
+    let mut token = String::from("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.");
+    while token.len() < 300 {
+        token.push('x');
+    }
+    token
+});
+
+#[derive(Serialize)]
+struct SessionResponse {
+    token: &'static str,
+    refresh_token: &'static str,
+}
+
+async fn authenticate_custom(headers: HeaderMap, body: Bytes) -> Response {
+    if headers.get("authorization").is_none() {
+        return unauthorized();
+    }
+    debug_assert!(!body.is_empty());
+    Json(SessionResponse {
+        token: TOKEN.as_str(),
+        refresh_token: TOKEN.as_str(),
+    })
+    .into_response()
+}
+
+async fn game_poll(headers: HeaderMap, _body: Bytes) -> Response {
+    if headers.get("authorization").is_none() {
+        return unauthorized();
+    }
+    Json(serde_json::json!({"actions": []})).into_response()
+}
+
 async fn anything(_body: Bytes) -> Json<serde_json::Value> {
     Json(serde_json::json!({"ok": true}))
 }
@@ -72,6 +148,9 @@ pub fn router() -> Router {
             get(validate_access_key),
         )
         .route("/spectra/system/match/{match_id}/update", put(update_match))
+        .route("/v2/rpc/account/lookup", post(account_lookup))
+        .route("/v2/account/authenticate/custom", post(authenticate_custom))
+        .route("/api/game/poll", post(game_poll))
         .fallback(anything)
         .layer(DefaultBodyLimit::max(1024 * 1024))
 }

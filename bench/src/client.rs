@@ -20,7 +20,8 @@ use tokio::net::TcpStream;
 pub struct RequestSpec {
     pub method: Method,
     pub path: String,
-    /// Extra headers (tokens); `Host` and, with a body, `Content-Type` are added.
+    /// Extra headers (tokens); `Host` and, with a body, `Content-Type: application/json`
+    /// (unless given here) are added.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
 }
@@ -112,7 +113,7 @@ impl Conn {
             .method(spec.method.clone())
             .uri(spec.path.as_str())
             .header(HOST, self.host.clone());
-        if !spec.body.is_empty() {
+        if !spec.body.is_empty() && !spec.headers.iter().any(|(name, _)| name == CONTENT_TYPE) {
             builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         for (name, value) in &spec.headers {

@@ -1,7 +1,8 @@
 //! How much of the machine a loop really had: the CPU time the hypervisor stole, and the CPU
-//! time used by processes other than the bench, Backline, the ceiling and PostgreSQL (a
-//! build or a test suite running beside the bench). On a 2-core machine either one moves
-//! the figures far more than anything Backline does, so each loop reports both.
+//! time used by processes other than the bench, Backline, the ceiling, PostgreSQL and the
+//! kernel's threads (a build or a test suite running beside the bench). On a 2-core machine
+//! either one moves the figures far more than anything Backline does, so each loop reports
+//! both.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,18 +45,60 @@ pub fn snapshot() -> Option<Snapshot> {
     if f.len() != 8 {
         return None;
     }
-    let mut pids = WATCHED.lock().expect("watch list lock").clone();
-    pids.push(std::process::id());
-    pids.extend(postgres_pids());
-    let ours = pids
-        .into_iter()
-        .filter_map(|pid| Some((pid, process_ticks(pid)?)))
-        .collect();
+    let mut watched = WATCHED.lock().expect("watch list lock").clone();
+    watched.push(std::process::id());
+    let ours = measured_processes(&watched);
     Some(Snapshot {
         all: f.iter().sum(),
         steal: f[7],
         busy: f[0] + f[1] + f[2],
         ours,
+    })
+}
+
+/// CPU ticks of the processes that belong to the measured system: `watched`, PostgreSQL's
+/// processes, and kernel threads (the page cache writing the databases back, network
+/// soft interrupts), which work for whoever wrote or sent.
+fn measured_processes(watched: &[u32]) -> HashMap<u32, u64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return HashMap::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let process = parse_stat(&stat)?;
+            let measured = watched.contains(&pid)
+                || process.comm == "postgres"
+                || pid == KTHREADD
+                || process.ppid == KTHREADD;
+            measured.then_some((pid, process.ticks))
+        })
+        .collect()
+}
+
+/// The kernel's thread launcher: every kernel thread is its child.
+const KTHREADD: u32 = 2;
+
+struct ProcessStat<'a> {
+    comm: &'a str,
+    ppid: u32,
+    /// utime + stime, all threads.
+    ticks: u64,
+}
+
+/// Reads `/proc/PID/stat`.
+fn parse_stat(stat: &str) -> Option<ProcessStat<'_>> {
+    // The command name may hold spaces and parentheses: it ends at the last ')'.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+    Some(ProcessStat {
+        comm: &stat[open + 1..close],
+        ppid: fields.get(1)?.parse().ok()?,
+        ticks: fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?,
     })
 }
 
@@ -76,42 +119,17 @@ pub fn share(before: &Option<Snapshot>, after: &Option<Snapshot>) -> Option<CpuS
     })
 }
 
-/// utime + stime of a process (all its threads), from `/proc/PID/stat`.
-fn process_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_process_ticks(&stat)
-}
-
-fn parse_process_ticks(stat: &str) -> Option<u64> {
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Field 3 (state) is fields[0]; utime is field 14, stime field 15.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
-fn postgres_pids() -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim() == "postgres")
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn process_ticks_are_read_after_the_command_name() {
-        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0 1000";
-        assert_eq!(parse_process_ticks(stat), Some(325));
+    fn process_stat_fields_are_read_after_the_command_name() {
+        let stat = "42 (a (b) c) S 7 42 42 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0 1000";
+        let parsed = parse_stat(stat).unwrap();
+        assert_eq!(parsed.comm, "a (b) c");
+        assert_eq!(parsed.ppid, 7);
+        assert_eq!(parsed.ticks, 325);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! `backline-bench`: measures Backline's Spectra surface on loopback and reports every figure
-//! beside a ceiling (a trivial axum handler answering the same request shapes) measured the
+//! `backline-bench`: measures Backline's Spectra, Nakama and game-integration surfaces on
+//! loopback and reports every figure beside a ceiling (a trivial axum handler answering the same request shapes) measured the
 //! same way in the same run. See `bench/README.md`.
 //!
 //! Backline runs as its own process (`target/release/backline serve`) on a fresh database;
@@ -8,8 +8,10 @@
 mod body;
 mod ceiling;
 mod client;
+mod ember;
 mod load;
 mod machine;
+mod nakama;
 mod report;
 mod scenarios;
 mod target;
@@ -28,7 +30,7 @@ use target::{BacklineProcess, Database, RssSampler};
 #[derive(Parser, Debug)]
 #[command(
     name = "backline-bench",
-    about = "Measure Backline's Spectra surface against a same-run ceiling (loopback only)",
+    about = "Measure Backline's Spectra, Nakama and game-integration surfaces against a same-run ceiling (loopback only)",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -93,6 +95,18 @@ struct RunArgs {
     /// Rounds of each observed match (updates for rounds 2..=N).
     #[arg(long, default_value_t = 25)]
     rounds: u32,
+    /// Accounts nakama-custom-auth creates and then logs in to in turn.
+    #[arg(long, default_value_t = 1000)]
+    custom_accounts: usize,
+    /// Servers ember-poll creates and polls (random one per request).
+    #[arg(long, default_value_t = 2000)]
+    ember_servers: usize,
+    /// Executions queued for other servers in ember-poll's second run (the first has 1 %).
+    #[arg(long, default_value_t = 100_000)]
+    ember_queue: u64,
+    /// Rate of the ember-poll open loop, polls per second.
+    #[arg(long, default_value_t = 1000.0)]
+    poll_rate: f64,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     timeout: f64,
@@ -125,8 +139,17 @@ impl RunArgs {
         if !(1..=10_000).contains(&self.observers) || !(2..=200).contains(&self.rounds) {
             bail!("--observers must be 1..=10000 and --rounds 2..=200");
         }
-        if !(self.update_rate > 0.0 && self.update_rate <= 1_000_000.0) {
-            bail!("--update-rate must be positive");
+        let rate_ok = |r: f64| r > 0.0 && r <= 1_000_000.0;
+        if !rate_ok(self.update_rate) || !rate_ok(self.poll_rate) {
+            bail!("--update-rate and --poll-rate must be positive");
+        }
+        if !(1..=100_000).contains(&self.custom_accounts) {
+            bail!("--custom-accounts must be 1..=100000");
+        }
+        if !(1..=100_000).contains(&self.ember_servers)
+            || !(100..=10_000_000).contains(&self.ember_queue)
+        {
+            bail!("--ember-servers must be 1..=100000 and --ember-queue 100..=10000000");
         }
         Ok(Settings {
             connections: self.connections,
@@ -138,6 +161,10 @@ impl RunArgs {
             update_rate: self.update_rate,
             observers: self.observers,
             rounds: self.rounds,
+            custom_accounts: self.custom_accounts,
+            ember_servers: self.ember_servers,
+            ember_queue: self.ember_queue,
+            poll_rate: self.poll_rate,
         })
     }
 }
@@ -176,11 +203,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     let settings = args.settings()?;
     let scenarios = if args.scenario.is_empty() {
-        vec![
-            Scenario::ValidateKey,
-            Scenario::MatchFlow,
-            Scenario::MatchUpdate,
-        ]
+        Scenario::ALL.to_vec()
     } else {
         args.scenario.clone()
     };
@@ -288,6 +311,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn print_pair(p: &nakama::Pair) {
+    eprintln!(
+        "  Backline {:.0} req/s, ceiling {:.0} req/s ({:.0} %), {} errors",
+        p.backline.rate(),
+        p.ceiling.rate(),
+        100.0 * p.share(),
+        p.backline.tally.errors
+    );
+    for e in p.backline.tally.first_errors.iter().take(2) {
+        eprintln!("  error: {e}");
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_database(
     args: &RunArgs,
@@ -301,7 +337,10 @@ async fn run_database(
 ) -> anyhow::Result<Section> {
     let label = database.label();
     eprintln!("== {label}: set-up through the CLI");
-    let fixture = target::set_up(bin, database.url()).await?;
+    let mut fixture = target::set_up(bin, database.url()).await?;
+    if scenarios.iter().any(|s| s.needs_nakama()) {
+        fixture.nakama = Some(target::nakama_set_up(bin, database.url()).await?);
+    }
 
     // Start-up on the existing (set-up) database, measured several times; the last start
     // stays up for the scenarios.
@@ -335,6 +374,8 @@ async fn run_database(
         body,
         run_tag,
         settings,
+        database_url: database.url().to_owned(),
+        postgres: database.is_postgres(),
     };
     let mut section = Section {
         database: label,
@@ -345,6 +386,10 @@ async fn run_database(
         validate_key: None,
         match_update: None,
         match_flow: None,
+        nakama_http_key: None,
+        nakama_session: None,
+        nakama_custom_auth: None,
+        ember_poll: None,
         log_lines: 0,
         cpu: None,
     };
@@ -390,6 +435,48 @@ async fn run_database(
                     eprintln!("  error: {e}");
                 }
                 section.match_flow = Some(f);
+            }
+            Scenario::NakamaHttpKeyRpc => {
+                let p = nakama::http_key_rpc(&ctx).await?;
+                print_pair(&p);
+                section.nakama_http_key = Some(p);
+            }
+            Scenario::NakamaSessionRpc => {
+                let p = nakama::session_rpc(&ctx).await?;
+                print_pair(&p);
+                section.nakama_session = Some(p);
+            }
+            Scenario::NakamaCustomAuth => {
+                let c = nakama::custom_auth(&ctx).await?;
+                eprintln!(
+                    "  {} accounts created in {:.1} s",
+                    c.accounts,
+                    c.created_in.as_secs_f64()
+                );
+                print_pair(&c.pair);
+                section.nakama_custom_auth = Some(c);
+            }
+            Scenario::EmberPoll => {
+                let e = ember::ember_poll(&ctx).await?;
+                for run in &e.runs {
+                    eprintln!(
+                        "  queue {}: Backline {:.0} polls/s; open loop at {:.0}/s p99 {:.2} ms, {} errors",
+                        run.queue,
+                        run.closed.rate(),
+                        run.open.offered_rate.unwrap_or_default(),
+                        run.open.ms(0.99),
+                        run.closed.tally.errors + run.open.tally.errors
+                    );
+                    for e in run.closed.tally.first_errors.iter().take(2) {
+                        eprintln!("  error: {e}");
+                    }
+                }
+                eprintln!(
+                    "  ceiling {:.0} polls/s; open loop p99 {:.2} ms",
+                    e.ceiling.rate(),
+                    e.ceiling_open.ms(0.99)
+                );
+                section.ember_poll = Some(e);
             }
         }
         section

@@ -1,8 +1,10 @@
 //! The report: Markdown tables, every Backline figure beside the ceiling from the same run
 //! and the target from `shared/docs/ARCHITECTURE.md` ("Performance targets").
 
+use crate::ember::{EmberPoll, PLAYERS_PER_POLL};
 use crate::load::{LoadResult, Tally};
 use crate::machine::CpuShare;
+use crate::nakama::{CustomAuth, Pair};
 use crate::scenarios::{Comparison, Flow, FlowRun, Settings, FLOW_CALLS};
 use std::fmt::Write;
 use std::time::Duration;
@@ -20,6 +22,10 @@ pub struct Section {
     pub validate_key: Option<Comparison>,
     pub match_update: Option<Comparison>,
     pub match_flow: Option<Flow>,
+    pub nakama_http_key: Option<Pair>,
+    pub nakama_session: Option<Pair>,
+    pub nakama_custom_auth: Option<CustomAuth>,
+    pub ember_poll: Option<EmberPoll>,
     /// Lines Backline wrote at `warn` or above.
     pub log_lines: u64,
     /// CPU time stolen, or used by other processes, during the scenarios.
@@ -56,6 +62,17 @@ fn ms(value: f64) -> String {
         format!("{value:.1} ms")
     } else {
         format!("{value:.2} ms")
+    }
+}
+
+/// A latency quantile of a loop, or "none answered" when no answer fell in its window.
+fn quantile_ms(r: &LoadResult, quantile: f64) -> String {
+    if r.tally.ok == 0 {
+        "none answered".to_owned()
+    } else if quantile >= 1.0 {
+        ms(r.max_ms())
+    } else {
+        ms(r.ms(quantile))
     }
 }
 
@@ -115,7 +132,7 @@ fn tally_ms(tally: &Tally, quantile: f64) -> f64 {
 pub fn render(info: &RunInfo, sections: &[Section]) -> String {
     let s = &info.settings;
     let mut out = String::new();
-    let _ = writeln!(out, "# Backline bench, Spectra surface\n");
+    let _ = writeln!(out, "# Backline bench\n");
     let _ = writeln!(
         out,
         "- run started at unix time {}, {} cores, load generator and servers on the same machine",
@@ -142,6 +159,15 @@ pub fn render(info: &RunInfo, sections: &[Section]) -> String {
         out,
         "- match flow: {} observers at once, {} rounds each",
         s.observers, s.rounds
+    );
+    let _ = writeln!(
+        out,
+        "- Nakama: custom authentication over {} accounts; ember-poll: {} servers, {} connected players per poll, queue of other servers' executions at 1 % then 100 % of {}, open loop at {} polls/s",
+        thousands(s.custom_accounts as f64),
+        thousands(s.ember_servers as f64),
+        PLAYERS_PER_POLL,
+        thousands(s.ember_queue as f64),
+        thousands(s.poll_rate)
     );
     for section in sections {
         render_section(&mut out, info, section);
@@ -227,6 +253,10 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             f.ceiling.total.as_secs_f64()
         );
     }
+    nakama_rows(out, s, section);
+    if let Some(e) = &section.ember_poll {
+        ember_rows(out, s, e);
+    }
     let _ = writeln!(
         out,
         "| resident memory, idle after start | {} | | | < 50 MB | {} |",
@@ -259,7 +289,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
         let offered = r
             .offered_rate
             .map_or("closed".to_owned(), |x| format!("{} /s", thousands(x)));
-        let service = if r.offered_rate.is_some() {
+        let service = if r.offered_rate.is_some() && r.tally.ok > 0 {
             format!(" (service p99 {})", ms(r.service_ms(0.99)))
         } else {
             String::new()
@@ -268,10 +298,10 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             out,
             "| {name} | {server} | {offered} | {} | {} | {} | {}{service} | {} | {} | {} |",
             thousands(r.rate()),
-            ms(r.ms(0.5)),
-            ms(r.ms(0.9)),
-            ms(r.ms(0.99)),
-            ms(r.max_ms()),
+            quantile_ms(r, 0.5),
+            quantile_ms(r, 0.9),
+            quantile_ms(r, 0.99),
+            quantile_ms(r, 1.0),
             if r.not_sent > 0 {
                 format!("{} ({} not sent)", r.tally.errors, r.not_sent)
             } else {
@@ -293,6 +323,52 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             row(name, "Backline", &c.backline_open);
             row(name, "ceiling", &c.ceiling_open);
         }
+    }
+    for (name, pair) in [
+        ("nakama-http-key-rpc", section.nakama_http_key.as_ref()),
+        ("nakama-session-rpc", section.nakama_session.as_ref()),
+        (
+            "nakama-custom-auth",
+            section.nakama_custom_auth.as_ref().map(|c| &c.pair),
+        ),
+    ] {
+        if let Some(p) = pair {
+            row(name, "Backline", &p.backline);
+            row(name, "ceiling", &p.ceiling);
+        }
+    }
+    if let Some(e) = &section.ember_poll {
+        for run in &e.runs {
+            let name = format!("ember-poll, queue {}", thousands(run.queue as f64));
+            row(&name, "Backline", &run.closed);
+            row(&name, "Backline", &run.open);
+        }
+        row("ember-poll", "ceiling", &e.ceiling);
+        row("ember-poll", "ceiling", &e.ceiling_open);
+    }
+    if let Some(c) = &section.nakama_custom_auth {
+        let _ = writeln!(
+            out,
+            "\nCustom authentication: {} accounts created with `create=true` in {:.1} s before the loops; Backline's answer is {} bytes.",
+            thousands(c.accounts as f64),
+            c.created_in.as_secs_f64(),
+            thousands(c.answer_bytes as f64)
+        );
+    }
+    if let Some(e) = &section.ember_poll {
+        let _ = writeln!(
+            out,
+            "\nember-poll: {} polled servers and {} others inserted in {:.1} s; queue set-up {}; poll body {} bytes.",
+            thousands(e.servers as f64),
+            thousands(e.offline_servers as f64),
+            e.seeded_in.as_secs_f64(),
+            e.runs
+                .iter()
+                .map(|r| format!("{} in {:.1} s", thousands(r.queue as f64), r.queued_in.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            thousands(e.body_bytes as f64)
+        );
     }
     if let Some(f) = &section.match_flow {
         let _ = writeln!(
@@ -332,7 +408,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
     if let Some(cpu) = section.cpu {
         let _ = writeln!(
             out,
-            "During the scenarios {:.1} % of the CPU time was stolen by the hypervisor and {:.1} % used by processes outside the bench, Backline, the ceiling and PostgreSQL; more than a few percent of either moves the figures.",
+            "During the scenarios {:.1} % of the CPU time was stolen by the hypervisor and {:.1} % used by processes outside the bench, Backline, the ceiling, PostgreSQL and kernel threads; more than a few percent of either moves the figures.",
             cpu.steal, cpu.others
         );
     }
@@ -340,6 +416,109 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
         let _ = writeln!(out, "\nFirst errors:\n");
         for e in errors.iter().take(10) {
             let _ = writeln!(out, "- `{}`", e.replace('`', "'"));
+        }
+    }
+}
+
+fn nakama_rows(out: &mut String, s: &Settings, section: &Section) {
+    let rows = [
+        (
+            "`account/lookup` RPC with the http key",
+            section.nakama_http_key.as_ref(),
+            0.5,
+        ),
+        (
+            "`account/lookup` RPC with a session token",
+            section.nakama_session.as_ref(),
+            0.5,
+        ),
+    ];
+    for (what, pair, floor) in rows {
+        if let Some(p) = pair {
+            pair_row(out, s, what, p, floor);
+        }
+    }
+    if let Some(c) = &section.nakama_custom_auth {
+        let what = format!(
+            "custom authentication, existing accounts (`create=false`, {} in turn)",
+            thousands(c.accounts as f64)
+        );
+        pair_row(out, s, &what, &c.pair, 0.15);
+    }
+}
+
+fn pair_row(out: &mut String, s: &Settings, what: &str, p: &Pair, floor: f64) {
+    let _ = writeln!(
+        out,
+        "| {what}, closed loop, {} connections | {} req/s | {} req/s | {} | ≥ {:.0} % of the ceiling | {} |",
+        s.connections,
+        thousands(p.backline.rate()),
+        thousands(p.ceiling.rate()),
+        percent(p.backline.rate(), p.ceiling.rate()),
+        floor * 100.0,
+        verdict_for(
+            p.share() >= floor && p.backline.tally.errors == 0,
+            &[&p.backline, &p.ceiling]
+        )
+    );
+}
+
+/// Whether poll latency stayed flat from the first run to the last: open-loop p50 at most
+/// 25 % (+ 0.2 ms) higher and closed-loop throughput at most 25 % lower.
+pub fn flat(small: &crate::ember::EmberRun, large: &crate::ember::EmberRun) -> bool {
+    large.open.tally.ok > 0
+        && large.open.ms(0.5) <= small.open.ms(0.5) * 1.25 + 0.2
+        && large.closed.rate() >= small.closed.rate() * 0.75
+}
+
+fn ember_rows(out: &mut String, s: &Settings, e: &EmberPoll) {
+    for run in &e.runs {
+        let errors = run.closed.tally.errors;
+        let _ = writeln!(
+            out,
+            "| game poll ({} players), closed loop, {} connections, queue {} | {} polls/s | {} polls/s | {} | (none) | {} |",
+            PLAYERS_PER_POLL,
+            s.connections,
+            thousands(run.queue as f64),
+            thousands(run.closed.rate()),
+            thousands(e.ceiling.rate()),
+            percent(run.closed.rate(), e.ceiling.rate()),
+            if errors == 0 { "0 errors".to_owned() } else { format!("**{errors} errors**") }
+        );
+    }
+    for run in &e.runs {
+        let rate = run.open.offered_rate.unwrap_or_default();
+        let p99 = run.open.ms(0.99);
+        let _ = writeln!(
+            out,
+            "| game poll p99, open loop at {} /s, queue {} | {} | {} | | p99 < 10 ms at 1,000/s | {} |",
+            thousands(rate),
+            thousands(run.queue as f64),
+            quantile_ms(&run.open, 0.99),
+            quantile_ms(&e.ceiling_open, 0.99),
+            verdict_for(
+                p99 < 10.0 && run.open.tally.ok > 0 && run.open.tally.errors == 0,
+                &[&run.open, &e.ceiling_open]
+            )
+        );
+    }
+    if let (Some(small), Some(large)) = (e.runs.first(), e.runs.last()) {
+        if e.runs.len() > 1 {
+            let _ = writeln!(
+                out,
+                "| game poll as the queue grows {:.0}×: open-loop p50 / p99, closed-loop rate | {} → {} / {} → {}, {} → {} polls/s | | | flat | {} |",
+                large.queue as f64 / small.queue.max(1) as f64,
+                quantile_ms(&small.open, 0.5),
+                quantile_ms(&large.open, 0.5),
+                quantile_ms(&small.open, 0.99),
+                quantile_ms(&large.open, 0.99),
+                thousands(small.closed.rate()),
+                thousands(large.closed.rate()),
+                verdict_for(
+                    flat(small, large),
+                    &[&small.open, &large.open, &small.closed, &large.closed]
+                )
+            );
         }
     }
 }

@@ -19,15 +19,42 @@ pub enum Scenario {
     ValidateKey,
     MatchFlow,
     MatchUpdate,
+    NakamaHttpKeyRpc,
+    NakamaSessionRpc,
+    NakamaCustomAuth,
+    EmberPoll,
 }
 
 impl Scenario {
+    /// Every scenario, in the order of a default run.
+    pub const ALL: [Scenario; 7] = [
+        Scenario::ValidateKey,
+        Scenario::MatchFlow,
+        Scenario::MatchUpdate,
+        Scenario::NakamaHttpKeyRpc,
+        Scenario::NakamaSessionRpc,
+        Scenario::NakamaCustomAuth,
+        Scenario::EmberPoll,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Scenario::ValidateKey => "validate-key",
             Scenario::MatchFlow => "match-flow",
             Scenario::MatchUpdate => "match-update",
+            Scenario::NakamaHttpKeyRpc => "nakama-http-key-rpc",
+            Scenario::NakamaSessionRpc => "nakama-session-rpc",
+            Scenario::NakamaCustomAuth => "nakama-custom-auth",
+            Scenario::EmberPoll => "ember-poll",
         }
+    }
+
+    /// Whether the scenario needs the Nakama keys and `bench-user`.
+    pub fn needs_nakama(self) -> bool {
+        matches!(
+            self,
+            Scenario::NakamaHttpKeyRpc | Scenario::NakamaSessionRpc | Scenario::NakamaCustomAuth
+        )
     }
 }
 
@@ -43,6 +70,14 @@ pub struct Settings {
     pub update_rate: f64,
     pub observers: usize,
     pub rounds: u32,
+    /// Accounts created for `nakama-custom-auth` and cycled over.
+    pub custom_accounts: usize,
+    /// Polled servers of `ember-poll`.
+    pub ember_servers: usize,
+    /// Full size of the queue of other servers' executions (measured at 1 % and 100 %).
+    pub ember_queue: u64,
+    /// Rate of the `ember-poll` open loop.
+    pub poll_rate: f64,
 }
 
 /// What a scenario talks to.
@@ -54,10 +89,13 @@ pub struct Context {
     /// Distinguishes this run's match ids from any other run's.
     pub run_tag: u32,
     pub settings: Settings,
+    /// The database Backline uses (the `ember-poll` set-up writes to it directly).
+    pub database_url: String,
+    pub postgres: bool,
 }
 
 impl Context {
-    fn closed(&self) -> ClosedLoop {
+    pub(crate) fn closed(&self) -> ClosedLoop {
         ClosedLoop {
             connections: self.settings.connections,
             warmup: self.settings.warmup,
@@ -66,7 +104,7 @@ impl Context {
         }
     }
 
-    fn open(&self, rate: f64) -> OpenLoop {
+    pub(crate) fn open(&self, rate: f64) -> OpenLoop {
         OpenLoop {
             rate,
             connections: self.settings.open_connections,

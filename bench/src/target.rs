@@ -134,6 +134,10 @@ impl Database {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Self::Sqlite { .. } => "SQLite",
@@ -175,6 +179,35 @@ pub struct Fixture {
     pub access_key: String,
     pub backend_token: String,
     pub stats_token: String,
+    /// Set when a Nakama scenario runs.
+    pub nakama: Option<NakamaFixture>,
+}
+
+/// The Nakama surface's keys, and the user the lookups look up.
+#[derive(Clone, Debug)]
+pub struct NakamaFixture {
+    pub server_key: String,
+    pub http_key: String,
+    /// `bench-user`, created with a password.
+    pub username: String,
+}
+
+/// Reads the Nakama keys with `backline --database URL nakama keys --json` (which generates
+/// them on a fresh database) and creates `bench-user` with `user create … --json`.
+pub async fn nakama_set_up(bin: &Path, database_url: &str) -> anyhow::Result<NakamaFixture> {
+    let keys = cli_json(bin, database_url, &["nakama", "keys"]).await?;
+    let username = "bench-user";
+    cli_json(
+        bin,
+        database_url,
+        &["user", "create", username, "--password", "benchpass1"],
+    )
+    .await?;
+    Ok(NakamaFixture {
+        server_key: string_field(&keys, "server_key")?,
+        http_key: string_field(&keys, "http_key")?,
+        username: username.to_owned(),
+    })
 }
 
 /// Creates an organisation (supporter until 2030), an access key and the two Spectra tokens
@@ -201,6 +234,7 @@ pub async fn set_up(bin: &Path, database_url: &str) -> anyhow::Result<Fixture> {
         backend_token: string_field(&backend, "token")?,
         stats_token: string_field(&stats, "token")?,
         org_id,
+        nakama: None,
     })
 }
 
