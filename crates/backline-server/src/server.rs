@@ -104,9 +104,16 @@ impl Prepared {
             },
         ));
         let app = http::router(self.state.clone());
+        let limit = self.state.config.body_limit_bytes;
         // The game integration's decoder runs before routing, so `_method` can pick the route.
         let app = tower::Layer::layer(
             &axum::middleware::from_fn_with_state(self.state, apis::ember::decode_request),
+            app,
+        );
+        let app = tower::Layer::layer(
+            &axum::middleware::from_fn(move |request, next| {
+                http::connection::close_after_refused_body(limit, request, next)
+            }),
             app,
         );
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();

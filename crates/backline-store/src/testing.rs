@@ -1,5 +1,5 @@
 //! Fresh databases for tests: a SQLite file in a temporary folder, or a new PostgreSQL
-//! database on the server named by `BACKLINE_TEST_POSTGRES_URL` (default
+//! database on the server named by `TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), dropped again when the test is done.
 //!
 //! When PostgreSQL cannot be reached, PostgreSQL tests are skipped with a message, except
@@ -23,7 +23,7 @@ enum Cleanup {
 }
 
 fn admin_url() -> String {
-    std::env::var("BACKLINE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned())
 }
 
 fn in_ci() -> bool {

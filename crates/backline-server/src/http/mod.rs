@@ -2,6 +2,7 @@
 //! panic recovery, and the assembly of all surfaces on one router.
 
 pub mod body;
+pub mod connection;
 pub mod json_error;
 pub mod panic;
 pub mod rate_limit;

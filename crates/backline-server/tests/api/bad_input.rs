@@ -84,6 +84,17 @@ async fn a_body_over_the_limit_is_a_json_413_and_stores_nothing(app: &TestApp) {
     body["match"]["padding"] = json!("x".repeat(2 * 1024 * 1024));
     let r = spectra.call(app, "update", MATCH_ID, &body).await;
     r.assert_error(StatusCode::PAYLOAD_TOO_LARGE);
+    // The answer says the connection closes, so clients do not reuse it.
+    let raw = app
+        .client
+        .put(app.url(&format!("/spectra/system/match/{MATCH_ID}/update")))
+        .header("x-user-token", &spectra.token)
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 413);
+    assert_eq!(raw.headers()["connection"], "close");
     // The same connection pool keeps working afterwards.
     let ok = spectra
         .call(
