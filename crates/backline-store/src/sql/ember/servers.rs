@@ -200,7 +200,10 @@ impl GameServerStore for SqlStore {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let due = "(status = 'queued' OR (status = 'leased' AND lease_until <= $2)) AND (require_online = 0 OR EXISTS \
+        // `status IN (…)` restates the partial index's predicate so both planners use it: a
+        // poll reads only this server's unfinished executions, however long the queue.
+        let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+            AND (require_online = 0 OR EXISTS \
             (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
              AND p.account_id = e.player_account_id))";
         let sql = format!(
