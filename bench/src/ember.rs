@@ -248,15 +248,14 @@ pub async fn ember_poll(ctx: &Context) -> anyhow::Result<EmberPoll> {
     let mut per_server_now = 0;
     for (step, target) in [small_per_server, full_per_server].into_iter().enumerate() {
         let started = Instant::now();
-        if target > per_server_now {
-            db.queue(
-                offline_name,
-                target - per_server_now,
-                "say queued for an offline server",
-                None,
-            )
-            .await?;
-            per_server_now = target;
+        // At most ~100,000 rows a statement: on SQLite one statement holds the write lock
+        // for its whole duration, and Backline's own writers give up after 5 s.
+        let step_per_server = (100_000 / offline_servers).max(1);
+        while target > per_server_now {
+            let add = (target - per_server_now).min(step_per_server);
+            db.queue(offline_name, add, "say queued for an offline server", None)
+                .await?;
+            per_server_now += add;
         }
         // One execution for each polled server, delivered by its first poll of this run.
         db.queue(polled_name, 1, &format!("say run {step}"), None)
