@@ -385,9 +385,17 @@ pub trait EvrStore {
     ) -> impl Future<Output = StoreResult<EvrMatch>> + Send;
     /// Adds a player as `decide` says, atomically with the read it decided on. A prepared
     /// match starts. With `exclusive`, the player's EVR id leaves every other match.
+    ///
+    /// First, in the same transaction, `evr_id` is claimed for `user`: an id no account
+    /// holds is linked to `user` (the `evr` external account; kept only when the join
+    /// succeeds), and an id another account holds refuses the join with
+    /// [`JoinFailure::evr_id_taken`] before anything else is read or changed. Of concurrent
+    /// claims of one unlinked id, exactly one user wins.
     fn join_evr_match(
         &self,
         id: &str,
+        user: &UserId,
+        evr_id: &str,
         exclusive: bool,
         now: Timestamp,
         decide: impl FnOnce(&EvrMatch) -> JoinDecision + Send,

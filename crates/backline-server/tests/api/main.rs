@@ -15,6 +15,8 @@ mod ember_reference;
 mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;
+mod evr_ownership;
+mod evr_team_size;
 mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
