@@ -456,6 +456,8 @@ pub struct NewExecution<'a> {
     pub player: Option<&'a PlayerRef>,
     pub require_online: bool,
     pub rerun_of: Option<ExecutionId>,
+    /// A kick queued by a ban (delivered while the player is banned).
+    pub enforces_ban: bool,
 }
 
 pub trait GameServerStore {
@@ -488,14 +490,23 @@ pub trait GameServerStore {
     /// One poll, in one transaction: records presence, checks settings, and leases up to
     /// `limit` due executions (queued, or leased with the lease over; player-bound ones that
     /// require the player online only when the player is present) until `lease_until`.
+    /// Executions about a player with an active ban the server enforces are held (neither
+    /// leased nor counted) until the ban ends, except the kicks bans queued.
     fn poll(
         &self,
-        server: &ServerId,
+        server: &GameServer,
         players: &[(PresenceState, PlayerRef)],
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> impl Future<Output = StoreResult<PollLease>> + Send;
+    /// Records that the server received its settings of `version` (from `meta`), so the next
+    /// poll sends them only if they changed since; never moves the mark backwards.
+    fn mark_settings_delivered(
+        &self,
+        id: &ServerId,
+        version: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Servers whose last poll reported the player (connecting or connected).
     fn servers_with_player(
         &self,

@@ -6,6 +6,7 @@ use super::{json, to_json};
 use crate::traits::{GameServerStore, PollLease, PresenceState};
 use crate::{StoreError, StoreResult};
 use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ember::bans::BanReach;
 use backline_domain::ember::servers::{GameServer, RoleSync};
 use backline_domain::ids::ServerId;
 use backline_domain::secret::SecretHash;
@@ -35,6 +36,33 @@ fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
         created_at: ts(row, "created_at")?,
         last_poll_at: opt_ts(row, "last_poll_at")?,
     })
+}
+
+/// An SQL condition on the execution `e` (with `$2` the current time and the server groups
+/// of `reach` bound from `$first_group` on): it is about a player with an active ban the
+/// server enforces, and is not a kick a ban queued. Mirrors `Ban::is_active` and
+/// `BanReach::covers`; the groups are bind parameters, never spliced into the text.
+fn held_by_bans(reach: &BanReach, first_group: usize) -> String {
+    let mut scopes = Vec::new();
+    if reach.global {
+        scopes.push("b.scope = 'global'".to_owned());
+    }
+    if !reach.server_groups.is_empty() {
+        scopes.push(format!(
+            "(b.scope = 'server' AND b.server_group IN ({}))",
+            placeholders(first_group, reach.server_groups.len())
+        ));
+    }
+    if scopes.is_empty() {
+        return "(1 = 0)".to_owned();
+    }
+    format!(
+        "(e.enforces_ban = 0 AND e.player_source IS NOT NULL AND EXISTS \
+         (SELECT 1 FROM external_accounts x JOIN ember_bans b ON b.user_id = x.user_id \
+          WHERE x.source = e.player_source AND x.account_id = e.player_account_id \
+          AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2) AND ({})))",
+        scopes.join(" OR ")
+    )
 }
 
 impl GameServerStore for SqlStore {
@@ -142,12 +170,13 @@ impl GameServerStore for SqlStore {
 
     async fn poll(
         &self,
-        server: &ServerId,
+        game_server: &GameServer,
         players: &[(PresenceState, PlayerRef)],
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> StoreResult<PollLease> {
+        let server = &game_server.id;
         let mut tx = self.begin_write().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
@@ -206,19 +235,24 @@ impl GameServerStore for SqlStore {
             AND (require_online = 0 OR EXISTS \
             (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
              AND p.account_id = e.player_account_id))";
+        let reach = BanReach::of(game_server);
+        let held = held_by_bans(&reach, 5);
         let sql = format!(
             "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
-             WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} ORDER BY e.id LIMIT $4{skip_locked}) \
+             WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} \
+                 AND NOT {held} ORDER BY e.id LIMIT $4{skip_locked}) \
              AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
              RETURNING {EXECUTION_COLUMNS}"
         );
-        let rows = sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(server.as_str())
             .bind(now.millis())
             .bind(lease_until.millis())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+            .bind(limit);
+        for group in &reach.server_groups {
+            query = query.bind(group.as_str());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
         let mut executions = rows
             .iter()
             .map(execution_from_row)
@@ -229,6 +263,17 @@ impl GameServerStore for SqlStore {
             settings_due,
             executions,
         })
+    }
+
+    async fn mark_settings_delivered(&self, id: &ServerId, version: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE ember_servers SET settings_delivered = $2 WHERE id = $1 AND settings_delivered < $2",
+        )
+        .bind(id.as_str())
+        .bind(version)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     async fn servers_with_player(&self, player: &PlayerRef) -> StoreResult<Vec<ServerId>> {
