@@ -38,6 +38,29 @@ fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
     })
 }
 
+/// The poll's lease statement: `$1` server, `$2` now, `$3` lease end, `$4` batch size, then
+/// the server groups of `reach`.
+fn lease_sql(backend: Backend, reach: &BanReach) -> String {
+    let skip_locked = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // `status IN (…)` restates the partial index's predicate so both planners use it: a
+    // poll reads only this server's unfinished executions, however long the queue.
+    let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+        AND (require_online = 0 OR EXISTS \
+        (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
+         AND p.account_id = e.player_account_id))";
+    let held = held_by_bans(reach, 5);
+    format!(
+        "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
+         WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} \
+             AND NOT {held} ORDER BY e.id LIMIT $4{skip_locked}) \
+         AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+         RETURNING {EXECUTION_COLUMNS}"
+    )
+}
+
 /// An SQL condition on the execution `e` (with `$2` the current time and the server groups
 /// of `reach` bound from `$first_group` on): it is about a player with an active ban the
 /// server enforces, and is not a kick a ban queued. Mirrors `Ban::is_active` and
@@ -225,25 +248,8 @@ impl GameServerStore for SqlStore {
             }
             query.bind(now.millis()).execute(&mut *tx).await?;
         }
-        let skip_locked = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        // `status IN (…)` restates the partial index's predicate so both planners use it: a
-        // poll reads only this server's unfinished executions, however long the queue.
-        let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-            AND (require_online = 0 OR EXISTS \
-            (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
-             AND p.account_id = e.player_account_id))";
         let reach = BanReach::of(game_server);
-        let held = held_by_bans(&reach, 5);
-        let sql = format!(
-            "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
-             WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} \
-                 AND NOT {held} ORDER BY e.id LIMIT $4{skip_locked}) \
-             AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-             RETURNING {EXECUTION_COLUMNS}"
-        );
+        let sql = lease_sql(self.backend, &reach);
         let mut query = sqlx::query(&sql)
             .bind(server.as_str())
             .bind(now.millis())
@@ -285,5 +291,54 @@ impl GameServerStore for SqlStore {
         rows.iter()
             .map(|r| Ok(ServerId::from_string(r.try_get::<String, _>("server_id")?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// The lease statement, with the ban hold, still reads executions through the partial
+    /// index `ember_executions_pending` and scans no table (SQLite's plan).
+    #[tokio::test]
+    async fn the_lease_statement_uses_the_pending_index_on_sqlite() {
+        let db = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let store = db.store().await;
+        for reach in [
+            BanReach {
+                global: true,
+                server_groups: vec!["eu".into(), "us".into()],
+            },
+            BanReach {
+                global: false,
+                server_groups: Vec::new(),
+            },
+        ] {
+            let sql = format!("EXPLAIN QUERY PLAN {}", lease_sql(Backend::Sqlite, &reach));
+            let mut query = sqlx::query(&sql)
+                .bind("s")
+                .bind(0i64)
+                .bind(0i64)
+                .bind(10i64);
+            for group in &reach.server_groups {
+                query = query.bind(group.as_str());
+            }
+            let plan: Vec<String> = query
+                .fetch_all(&store.read)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get::<String, _>("detail").unwrap())
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|d| d.contains("USING INDEX ember_executions_pending")),
+                "{plan:?}"
+            );
+            assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
+        }
+        store.close().await;
+        db.drop_database().await;
     }
 }
