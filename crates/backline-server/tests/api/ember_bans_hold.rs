@@ -2,7 +2,7 @@
 //! executions about a banned player are held (not leased) until the ban ends, and then
 //! delivered as usual.
 
-use crate::ember_helpers::{form, poll, server, without_settings, STEAM_ID};
+use crate::ember_helpers::{execute_sql, form, poll, server, without_settings, STEAM_ID};
 use crate::helpers::TestApp;
 use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
 use backline_domain::ids::ExecutionId;
@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 crate::api_stories!(
     executions_about_a_banned_player_are_held_until_the_ban_is_lifted,
     concurrent_polls_hold_a_banned_players_executions_and_share_none_once_lifted,
+    an_expired_ban_holds_nothing,
 );
 
 const KICK: &str = "kickid STEAM_0:0:85830602 \"Aimbot\"";
@@ -180,4 +181,34 @@ async fn concurrent_polls_hold_a_banned_players_executions_and_share_none_once_l
         delivered, held,
         "each held execution delivered exactly once"
     );
+}
+
+async fn an_expired_ban_holds_nothing(app: &TestApp) {
+    let (server_id, token) = server(app, "EU", &["eu"]).await;
+    poll(app, &token, "").await;
+    ban(
+        app,
+        &token,
+        "scope=global&reason=Aimbot&duration_minutes=60",
+    )
+    .await;
+    let id = queue(app, &server_id, "psay back", true, true).await;
+    let actions = without_settings(poll(app, &token, &connecting()).await);
+    assert_eq!(
+        actions,
+        vec![json!({"type": "command", "payload": {"command": KICK}})]
+    );
+    assert_eq!(stored(app, id).await.status, ExecutionStatus::Queued);
+    // The hour passes (the database is told the ban ended a second ago).
+    let past = backline_domain::Timestamp::now().millis() - 1000;
+    execute_sql(app, "UPDATE ember_bans SET expires_at = $1", past).await;
+    let actions = without_settings(poll(app, &token, &connecting()).await);
+    let commands: Vec<&str> = actions.iter().map(command).collect();
+    assert_eq!(
+        commands,
+        vec!["", "psay back"],
+        "roles, then the execution: {actions:?}"
+    );
+    let e = stored(app, id).await;
+    assert_eq!((e.status, e.attempts), (ExecutionStatus::Leased, 1));
 }

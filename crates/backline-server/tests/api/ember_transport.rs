@@ -2,7 +2,7 @@
 //! "Polling", "Link tokens"): `X-HTTP-Method-Override`, `X-RateLimit-Reset` as a UNIX
 //! timestamp, percent-encoded role names with spaces, and expired link tokens.
 
-use crate::ember_helpers::{form, poll, server, STEAM_ID};
+use crate::ember_helpers::{execute_sql, form, poll, server, STEAM_ID};
 use crate::helpers::{reply, TestApp};
 use crate::nakama_helpers::{rpc, signed_in};
 use backline_domain::accounts::ExternalAccount;
@@ -221,7 +221,8 @@ async fn an_expired_link_token_is_refused_and_links_nothing(app: &TestApp) {
     let game_user = store.find_user_by_external(&player).await.unwrap().unwrap();
     store.close().await;
     // Fifteen minutes pass (the database is told the token ended a second ago).
-    expire_link_tokens(app).await;
+    let past = backline_domain::Timestamp::now().millis() - 1000;
+    execute_sql(app, "UPDATE ember_link_tokens SET expires_at = $1", past).await;
     let (user_id, session) = signed_in(app, "linking-user", &[]).await;
     let r = rpc(app, "link/redeem", &session, json!({"token": code})).await;
     r.assert_nakama_error(StatusCode::BAD_REQUEST, 9);
@@ -235,33 +236,6 @@ async fn an_expired_link_token_is_refused_and_links_nothing(app: &TestApp) {
         .unwrap();
     assert!(linked.iter().all(|a| a.source != "minecraft"), "{linked:?}");
     store.close().await;
-}
-
-/// Moves every link token's expiry one second into the past.
-async fn expire_link_tokens(app: &TestApp) {
-    use sqlx::Connection;
-    let past = backline_domain::Timestamp::now().millis() - 1000;
-    let sql = "UPDATE ember_link_tokens SET expires_at = $1";
-    match app.db.backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(past)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
-            sqlx::query(sql)
-                .bind(past)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-        }
-    }
 }
 
 mod reset_as_timestamp {
