@@ -385,9 +385,17 @@ pub trait EvrStore {
     ) -> impl Future<Output = StoreResult<EvrMatch>> + Send;
     /// Adds a player as `decide` says, atomically with the read it decided on. A prepared
     /// match starts. With `exclusive`, the player's EVR id leaves every other match.
+    ///
+    /// First, in the same transaction, `evr_id` is claimed for `user`: an id no account
+    /// holds is linked to `user` (the `evr` external account; kept only when the join
+    /// succeeds), and an id another account holds refuses the join with
+    /// [`JoinFailure::evr_id_taken`] before anything else is read or changed. Of concurrent
+    /// claims of one unlinked id, exactly one user wins.
     fn join_evr_match(
         &self,
         id: &str,
+        user: &UserId,
+        evr_id: &str,
         exclusive: bool,
         now: Timestamp,
         decide: impl FnOnce(&EvrMatch) -> JoinDecision + Send,
@@ -448,6 +456,8 @@ pub struct NewExecution<'a> {
     pub player: Option<&'a PlayerRef>,
     pub require_online: bool,
     pub rerun_of: Option<ExecutionId>,
+    /// A kick queued by a ban (delivered while the player is banned).
+    pub enforces_ban: bool,
 }
 
 pub trait GameServerStore {
@@ -480,14 +490,23 @@ pub trait GameServerStore {
     /// One poll, in one transaction: records presence, checks settings, and leases up to
     /// `limit` due executions (queued, or leased with the lease over; player-bound ones that
     /// require the player online only when the player is present) until `lease_until`.
+    /// Executions about a player with an active ban the server enforces are held (neither
+    /// leased nor counted) until the ban ends, except the kicks bans queued.
     fn poll(
         &self,
-        server: &ServerId,
+        server: &GameServer,
         players: &[(PresenceState, PlayerRef)],
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> impl Future<Output = StoreResult<PollLease>> + Send;
+    /// Records that the server received its settings of `version` (from `meta`), so the next
+    /// poll sends them only if they changed since; never moves the mark backwards.
+    fn mark_settings_delivered(
+        &self,
+        id: &ServerId,
+        version: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Servers whose last poll reported the player (connecting or connected).
     fn servers_with_player(
         &self,

@@ -101,6 +101,10 @@ pub struct Execution {
     pub error: Option<String>,
     /// The execution this one re-runs, if any.
     pub rerun_of: Option<ExecutionId>,
+    /// A kick queued by a ban: delivered while the player is banned, when every other
+    /// execution about that player is held.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enforces_ban: bool,
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
     #[serde(with = "crate::timestamp::rfc3339_option")]

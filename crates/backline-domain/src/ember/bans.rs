@@ -36,6 +36,42 @@ impl BanScope {
     }
 }
 
+/// The bans a server enforces, as a store can query them: `global` ones when the server
+/// enforces that scope, and `server` ones of its groups when it enforces that one (`web`
+/// bans never reach a server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BanReach {
+    pub global: bool,
+    /// The groups whose `server` bans apply (empty when the scope is not enforced).
+    pub server_groups: Vec<String>,
+}
+
+impl BanReach {
+    pub fn of(server: &GameServer) -> Self {
+        let enforces = |scope| server.enforced_ban_scopes.contains(&scope);
+        Self {
+            global: enforces(BanScope::Global),
+            server_groups: if enforces(BanScope::Server) {
+                server.groups.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Whether a ban (active or not) is one of these.
+    pub fn covers(&self, ban: &Ban) -> bool {
+        match ban.scope {
+            BanScope::Global => self.global,
+            BanScope::Server => ban
+                .server_group
+                .as_ref()
+                .is_some_and(|g| self.server_groups.contains(g)),
+            BanScope::Web => false,
+        }
+    }
+}
+
 /// A ban of a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Ban {
@@ -66,15 +102,7 @@ impl Ban {
     /// Whether this ban keeps the player off `server` (by scope, group, and what the server
     /// enforces).
     pub fn applies_to(&self, server: &GameServer) -> bool {
-        server.enforced_ban_scopes.contains(&self.scope)
-            && match self.scope {
-                BanScope::Global => true,
-                BanScope::Server => self
-                    .server_group
-                    .as_ref()
-                    .is_some_and(|g| server.groups.contains(g)),
-                BanScope::Web => false,
-            }
+        BanReach::of(server).covers(self)
     }
 
     /// Whether `server` may lift this ban: global ones, and `server` ones of its groups.

@@ -48,6 +48,12 @@ impl JoinFailure {
             message: message.into(),
         }
     }
+
+    /// The EVR id is linked to another account: an id belongs to one account, and nobody
+    /// else may sit with it.
+    pub fn evr_id_taken() -> Self {
+        Self::new(FailureCode::BadRequest, "evr id belongs to another account")
+    }
 }
 
 /// Someone in a match.

@@ -78,6 +78,32 @@ pub async fn poll(app: &TestApp, token: &str, players: &str) -> Vec<Value> {
     r.body["actions"].as_array().unwrap().clone()
 }
 
+/// Runs one SQL statement with one integer parameter (`$1`) on the app's database, to make
+/// time pass for rows that expire (link tokens, bans).
+pub async fn execute_sql(app: &TestApp, sql: &str, value: i64) {
+    use sqlx::Connection;
+    match app.db.backend {
+        backline_store::Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sql)
+                .bind(value)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        }
+        backline_store::Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+            sqlx::query(sql)
+                .bind(value)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        }
+    }
+}
+
 /// The actions of a list without the settings action.
 pub fn without_settings(actions: Vec<Value>) -> Vec<Value> {
     actions

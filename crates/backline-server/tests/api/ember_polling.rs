@@ -1,15 +1,18 @@
 //! Polls, executions and their leases, `meta`, and the tolerant decoding of requests.
 
-use crate::ember_helpers::{form, json_request, poll, server, without_settings, STEAM_ID};
+use crate::ember_helpers::{
+    change_server, form, json_request, poll, server, without_settings, STEAM_ID,
+};
 use crate::helpers::TestApp;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_server::core::ember::executions::Target;
+use backline_server::core::ember::servers::ServerChange;
 use backline_store::Backend;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 crate::api_stories!(
-    meta_sends_settings_and_the_first_poll_sends_them_once,
+    meta_delivers_settings_and_polls_send_them_again_only_when_changed,
     queued_executions_are_delivered_once_and_finished_idempotently,
     concurrent_polls_with_one_token_never_share_an_execution,
     an_online_only_action_waits_for_its_player,
@@ -40,25 +43,59 @@ async fn queue(
     queued.iter().map(|e| e.id.0).collect()
 }
 
-async fn meta_sends_settings_and_the_first_poll_sends_them_once(app: &TestApp) {
-    let (_, token) = server(app, "S1", &["eu"]).await;
-    let meta = app
-        .get(
-            "/api/game/meta?actions[]=settings&actions[]=unknown",
-            &[("authorization", &format!("Bearer: {token}"))],
-        )
-        .await;
-    assert_eq!(meta.status, 200, "{meta:?}");
+async fn meta_delivers_settings_and_polls_send_them_again_only_when_changed(app: &TestApp) {
+    let (server_id, token) = server(app, "S1", &["eu"]).await;
+    let meta = |names: &'static str| {
+        let auth = format!("Bearer: {token}");
+        async move {
+            app.get(
+                &format!("/api/game/meta?{names}"),
+                &[("authorization", &auth)],
+            )
+            .await
+        }
+    };
+    // Asking for nothing known delivers nothing, and the first poll still sends them.
+    let nothing = meta("actions[]=unknown").await;
     assert_eq!(
-        meta.body,
-        json!({"actions": [{"type": "settings", "payload": {"role_sync": {"send": true, "receive": true}, "ban_log": true, "poll_interval": 5}}]})
+        (nothing.status.as_u16(), nothing.body.clone()),
+        (200, json!({"actions": []}))
     );
-    let first = poll(app, &token, "").await;
-    assert_eq!(first.iter().filter(|a| a["type"] == "settings").count(), 1);
+    let settings = json!({"type": "settings", "payload": {"role_sync": {"send": true, "receive": true}, "ban_log": true, "poll_interval": 5}});
+    let r = meta("actions[]=settings&actions[]=unknown").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, json!({"actions": [settings]}));
+    assert!(
+        poll(app, &token, "").await.is_empty(),
+        "meta delivered the settings: the first poll does not send them again"
+    );
+    // A change is sent by the next poll, once.
+    change_server(
+        app,
+        &server_id,
+        ServerChange {
+            poll_interval_seconds: Some(7),
+            ..Default::default()
+        },
+    )
+    .await;
+    let changed = poll(app, &token, "").await;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        (
+            changed[0]["type"].clone(),
+            changed[0]["payload"]["poll_interval"].clone()
+        ),
+        (json!("settings"), json!(7))
+    );
     assert!(
         poll(app, &token, "").await.is_empty(),
         "settings only when changed"
     );
+    // A server that never asked `meta` gets them with its first poll.
+    let (_, fresh) = server(app, "S2", &["eu"]).await;
+    let first = poll(app, &fresh, "").await;
+    assert_eq!(first, vec![settings], "{first:?}");
     let r = form(app, &token, Method::POST, "/poll", "").await;
     assert_eq!(r.status, 200);
     assert!(r.content_type.starts_with("application/json"));

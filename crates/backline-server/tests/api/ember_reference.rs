@@ -7,7 +7,7 @@ use crate::helpers::TestApp;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_server::core::ember::executions::Target;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 crate::api_stories!(a_garrys_mod_addon_plays_a_whole_session);
@@ -245,11 +245,17 @@ async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ban}");
 
-    // Carol tries to join: kicked, and the message waiting for her is delivered then too.
+    // Carol tries to join: kicked, and the message waiting for her is held while she is
+    // banned (EMBER.md: the kick and nothing else for that player).
     addon.connecting.insert(carol.clone());
     addon.poll().await;
     assert!(addon.was_kicked(&carol), "{:?}", addon.console);
     assert!(!addon.connected.contains(&carol));
+    assert!(
+        !addon.console.iter().any(|c| c.contains("psay carol")),
+        "{:?}",
+        addon.console
+    );
     // Bob leaves; Alice loses VIP on the website.
     addon.connected.remove(&bob);
     core.operator_set_role(
@@ -265,11 +271,19 @@ async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
         "X-RateLimit-Reset is the poll interval"
     );
 
-    // The operator's view: every execution finished but the failing one.
-    let executions = core
+    // The operator's view: every execution finished but the failing one and Carol's
+    // message, still queued, never leased.
+    let mut executions = core
         .list_executions(Some(&server_id), None, 50)
         .await
         .unwrap();
+    let held: Vec<_> = executions
+        .iter()
+        .filter(|e| !e.status.is_done())
+        .map(|e| (e.payload["command"].clone(), e.status.as_str(), e.attempts))
+        .collect();
+    assert_eq!(held, vec![(json!("ulx psay carol hi"), "queued", 0)]);
+    executions.retain(|e| e.payload["command"] != "ulx psay carol hi");
     let failed: Vec<_> = executions
         .iter()
         .filter(|e| e.status.as_str() == "failed")

@@ -140,7 +140,7 @@ async fn joins_are_refused_with_evr_failure_codes(app: &TestApp) {
     );
     assert_eq!(
         failure(&join(app, &b, &id, "OVR-A", json!({"features": ["kick"]})).await),
-        (2, "duplicate evr id".to_owned())
+        (2, "evr id belongs to another account".to_owned())
     );
     assert_eq!(
         join(app, &b, &id, "OVR-B", json!({"features": ["kick"]})).await["joined"],

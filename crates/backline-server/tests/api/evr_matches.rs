@@ -174,12 +174,6 @@ async fn prepare_refuses_what_the_rules_forbid(app: &TestApp) {
     )
     .await
     .assert_nakama_error(StatusCode::BAD_REQUEST, 3);
-    prepare(
-        bot.clone(),
-        json!({"id": idle, "mode": "echo_arena", "team_size": 7}),
-    )
-    .await
-    .assert_nakama_error(StatusCode::BAD_REQUEST, 3);
     let r = prepare(
         bot.clone(),
         json!({"id": idle, "mode": "echo_arena", "role_alignments": {"1": "purple"}}),

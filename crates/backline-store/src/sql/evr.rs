@@ -348,11 +348,17 @@ impl EvrStore for SqlStore {
     async fn join_evr_match(
         &self,
         id: &str,
+        user: &UserId,
+        evr_id: &str,
         exclusive: bool,
         now: Timestamp,
         decide: impl FnOnce(&EvrMatch) -> JoinDecision + Send,
     ) -> StoreResult<Option<Result<EvrMatch, JoinFailure>>> {
         let mut tx = self.begin_write().await?;
+        // Dropping `tx` on any early return rolls the claim back with the join.
+        if !claim_evr_id(&mut tx, user, evr_id, now).await? {
+            return Ok(Some(Err(JoinFailure::evr_id_taken())));
+        }
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
@@ -366,13 +372,20 @@ impl EvrStore for SqlStore {
         let mut current = match_from_row(&row)?;
         current.players = players_of(&mut tx, id).await?;
         let player = match decide(&current) {
-            Ok(player) => player,
+            Ok(player) if player.evr_id == evr_id && &player.user_id == user => player,
+            Ok(_) => {
+                return Err(StoreError::Conflict(
+                    "a join must seat the user and evr id it claimed".into(),
+                ))
+            }
             Err(failure) => return Ok(Some(Err(failure))),
         };
         if exclusive {
-            let left = sqlx::query("DELETE FROM evr_match_players WHERE evr_id = $1 AND match_id <> $2 RETURNING match_id")
-                .bind(&player.evr_id)
+            // Only the joiner's own seats: no join ever removes another account's seat.
+            let left = sqlx::query("DELETE FROM evr_match_players WHERE evr_id = $1 AND match_id <> $2 AND user_id = $3 RETURNING match_id")
+                .bind(evr_id)
                 .bind(id)
+                .bind(user.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
             for row in left {
@@ -483,6 +496,37 @@ impl EvrStore for SqlStore {
         tx.commit().await?;
         Ok(ended)
     }
+}
+
+/// Claims an EVR id for `user` inside `tx`: links it when no account holds it (the unique
+/// `(source, account_id)` key makes one of concurrent claimers win; on PostgreSQL the others
+/// wait for its transaction and then see its row). True when `user` holds it afterwards.
+async fn claim_evr_id(
+    tx: &mut Transaction<'static, Any>,
+    user: &UserId,
+    evr_id: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    sqlx::query(
+        "INSERT INTO external_accounts (source, account_id, user_id, created_at) \
+         VALUES ('evr', $1, $2, $3) ON CONFLICT (source, account_id) DO NOTHING",
+    )
+    .bind(evr_id)
+    .bind(user.as_str())
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => StoreError::Database(e),
+    })?;
+    let holder: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM external_accounts WHERE source = 'evr' AND account_id = $1",
+    )
+    .bind(evr_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(holder.as_deref() == Some(user.as_str()))
 }
 
 /// Marks a started match empty (from `now`) when its last player left.

@@ -21,7 +21,8 @@ pub async fn get_meta(
     params: Params,
 ) -> Result<Json<Value>, EmberError> {
     let names = params.get("actions").and_then(as_list).unwrap_or_default();
-    Ok(Json(json!({ "actions": state.core.meta(&server, &names) })))
+    let actions = state.core.meta(&server, &names).await?;
+    Ok(Json(json!({ "actions": actions })))
 }
 
 /// The players of `players[<source>][<state>][ids]`.

@@ -6,7 +6,7 @@ use backline_domain::ember::bans::{Ban, BanScope};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::BanId;
 use backline_domain::Timestamp;
-use backline_store::BanStore;
+use backline_store::{BanStore, NewExecution};
 use serde_json::json;
 
 /// A ban as a server reports it.
@@ -79,13 +79,18 @@ impl Core {
                 continue;
             };
             if let Some(command) = game.command("kick", &new.player.account_id, &ban.reason) {
-                self.queue_payload(
+                // Marked as the ban's own kick: delivered while the player is banned, when
+                // every other execution about them is held.
+                self.queue_new(
                     std::slice::from_ref(&target.id),
-                    ActionKind::Command,
-                    &json!({"command": command}),
-                    Some(&new.player),
-                    true,
-                    None,
+                    &NewExecution {
+                        kind: ActionKind::Command,
+                        payload: &json!({"command": command}),
+                        player: Some(&new.player),
+                        require_online: true,
+                        rerun_of: None,
+                        enforces_ban: true,
+                    },
                 )
                 .await?;
             }

@@ -90,19 +90,32 @@ impl Core {
         require_online: bool,
         rerun_of: Option<ExecutionId>,
     ) -> CoreResult<Vec<Execution>> {
+        self.queue_new(
+            servers,
+            &NewExecution {
+                kind,
+                payload,
+                player,
+                require_online,
+                rerun_of,
+                enforces_ban: false,
+            },
+        )
+        .await
+    }
+
+    /// Queues one execution per server.
+    pub(super) async fn queue_new(
+        &self,
+        servers: &[ServerId],
+        new: &NewExecution<'_>,
+    ) -> CoreResult<Vec<Execution>> {
         if servers.is_empty() {
             return Ok(Vec::new());
         }
-        let new = NewExecution {
-            kind,
-            payload,
-            player,
-            require_online,
-            rerun_of,
-        };
         Ok(self
             .store
-            .queue_executions(servers, &new, Timestamp::now())
+            .queue_executions(servers, new, Timestamp::now())
             .await?)
     }
 
@@ -137,13 +150,16 @@ impl Core {
             )));
         }
         let mut queued = self
-            .queue_payload(
+            .queue_new(
                 std::slice::from_ref(&old.server_id),
-                old.kind,
-                &old.payload,
-                old.player.as_ref(),
-                old.require_online,
-                Some(old.id),
+                &NewExecution {
+                    kind: old.kind,
+                    payload: &old.payload,
+                    player: old.player.as_ref(),
+                    require_online: old.require_online,
+                    rerun_of: Some(old.id),
+                    enforces_ban: old.enforces_ban,
+                },
             )
             .await?;
         queued

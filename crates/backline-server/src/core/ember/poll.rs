@@ -18,13 +18,16 @@ fn settings_action(server: &GameServer) -> Value {
 }
 
 impl Core {
-    /// `meta`: the actions asked for by name (`settings`; other names are ignored).
-    pub fn meta(&self, server: &GameServer, names: &[String]) -> Vec<Value> {
-        if names.iter().any(|n| n == "settings") {
-            vec![settings_action(server)]
-        } else {
-            Vec::new()
+    /// `meta`: the actions asked for by name (`settings`; other names are ignored). Settings
+    /// sent here count as delivered: the next poll sends them only when they changed since.
+    pub async fn meta(&self, server: &GameServer, names: &[String]) -> CoreResult<Vec<Value>> {
+        if !names.iter().any(|n| n == "settings") {
+            return Ok(Vec::new());
         }
+        self.store
+            .mark_settings_delivered(&server.id, server.settings_version)
+            .await?;
+        Ok(vec![settings_action(server)])
     }
 
     /// One poll with the players the server reports.
@@ -44,7 +47,7 @@ impl Core {
         let lease = self
             .store
             .poll(
-                &server.id,
+                server,
                 &players,
                 now,
                 lease_until,

@@ -1,7 +1,12 @@
 //! Joining and leaving matches.
+//!
+//! An EVR id belongs to one account: a join claims it for the caller (linking it on first
+//! use, in the store's join transaction) and is refused with EVR's `BadRequest` when another
+//! account holds it. Bots and operators follow the same rule; nobody acts with another
+//! account's id.
 
 use super::{Actor, Core, CoreError, CoreResult};
-use backline_domain::accounts::SystemGroup;
+use backline_domain::accounts::{check_account_id, SystemGroup};
 use backline_domain::evr::lobby::{FailureCode, JoinFailure, Joiner, Lobby, Occupant};
 use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{EvrMatch, MatchPlayer};
@@ -32,6 +37,12 @@ impl Core {
                 "evr_id is required",
             )));
         }
+        if check_account_id(&req.evr_id).is_err() {
+            return Ok(Err(JoinFailure::new(
+                FailureCode::BadRequest,
+                "evr_id is longer than 128 characters",
+            )));
+        }
         let user = self.find_user(&claims.uid).await?;
         let discord_id = self
             .external_id(&user.id, "discord")
@@ -43,54 +54,61 @@ impl Core {
         let now = Timestamp::now();
         let outcome = self
             .store
-            .join_evr_match(&req.match_id, exclusive, now, |m: &EvrMatch| {
-                let occupants: Vec<Occupant> = m
-                    .players
-                    .iter()
-                    .map(|p| Occupant {
-                        session_id: p.session_id.clone(),
-                        evr_id: p.evr_id.clone(),
-                        team: p.team,
+            .join_evr_match(
+                &req.match_id,
+                &user.id,
+                &req.evr_id,
+                exclusive,
+                now,
+                |m: &EvrMatch| {
+                    let occupants: Vec<Occupant> = m
+                        .players
+                        .iter()
+                        .map(|p| Occupant {
+                            session_id: p.session_id.clone(),
+                            evr_id: p.evr_id.clone(),
+                            team: p.team,
+                        })
+                        .collect();
+                    let label = m.label();
+                    let prep = m.preparation.as_ref();
+                    let required = prep
+                        .map(|p| p.required_features.clone())
+                        .unwrap_or_default();
+                    let lobby = Lobby {
+                        lobby_type: label.lobby_type,
+                        open: label.open,
+                        social: prep
+                            .and_then(|p| Mode::find(&p.mode))
+                            .is_some_and(|mode| mode.social),
+                        limit: label.limit,
+                        player_limit: label.player_limit,
+                        team_size: label.team_size,
+                        required_features: &required,
+                        occupants: &occupants,
+                    };
+                    let joiner = Joiner {
+                        session_id: &claims.tid,
+                        evr_id: &req.evr_id,
+                        features: &req.features,
+                        requested: req.team,
+                        aligned: m.aligned_team(&discord_id),
+                    };
+                    let team = lobby.decide(&joiner)?;
+                    Ok(MatchPlayer {
+                        session_id: claims.tid.clone(),
+                        user_id: user.id.clone(),
+                        username: user.username.clone(),
+                        display_name: user.display_name.clone(),
+                        evr_id: req.evr_id.clone(),
+                        discord_id: discord_id.clone(),
+                        team,
+                        client_ip: req.client_ip.clone(),
+                        party_id: req.party_id.clone(),
+                        joined_at: now,
                     })
-                    .collect();
-                let label = m.label();
-                let prep = m.preparation.as_ref();
-                let required = prep
-                    .map(|p| p.required_features.clone())
-                    .unwrap_or_default();
-                let lobby = Lobby {
-                    lobby_type: label.lobby_type,
-                    open: label.open,
-                    social: prep
-                        .and_then(|p| Mode::find(&p.mode))
-                        .is_some_and(|mode| mode.social),
-                    limit: label.limit,
-                    player_limit: label.player_limit,
-                    team_size: label.team_size,
-                    required_features: &required,
-                    occupants: &occupants,
-                };
-                let joiner = Joiner {
-                    session_id: &claims.tid,
-                    evr_id: &req.evr_id,
-                    features: &req.features,
-                    requested: req.team,
-                    aligned: m.aligned_team(&discord_id),
-                };
-                let team = lobby.decide(&joiner)?;
-                Ok(MatchPlayer {
-                    session_id: claims.tid.clone(),
-                    user_id: user.id.clone(),
-                    username: user.username.clone(),
-                    display_name: user.display_name.clone(),
-                    evr_id: req.evr_id.clone(),
-                    discord_id: discord_id.clone(),
-                    team,
-                    client_ip: req.client_ip.clone(),
-                    party_id: req.party_id.clone(),
-                    joined_at: now,
-                })
-            })
+                },
+            )
             .await?;
         Ok(match outcome {
             None => Err(JoinFailure::new(

@@ -22,6 +22,7 @@ pub struct PrepareRequest {
     pub mode: String,
     pub level: Option<String>,
     pub required_features: Vec<String>,
+    /// 1..5 is used as given; anything else (absent included) means 5.
     pub team_size: Option<i64>,
     /// Discord id → team.
     pub role_alignments: BTreeMap<String, Team>,
@@ -87,10 +88,10 @@ impl Core {
                 format!("feature not supported: {missing}"),
             ));
         }
+        // NAKAMA.md: "as requested (1..5) else 5" — out of range is not an error.
         let team_size = match req.team_size {
-            None | Some(0) => DEFAULT_TEAM_SIZE,
             Some(n @ 1..=5) => n,
-            Some(_) => return Err(CoreError::invalid("team_size", "team_size must be 1 to 5")),
+            _ => DEFAULT_TEAM_SIZE,
         };
         let now = Timestamp::now();
         let start_time = req.start_time.filter(|t| *t > now).unwrap_or(now);

@@ -11,7 +11,8 @@ use sqlx::Row;
 
 pub(super) const EXECUTION_COLUMNS: &str =
     "id, server_id, kind, payload, player_source, player_account_id, \
-    require_online, status, attempts, lease_until, error, rerun_of, created_at, finished_at";
+    require_online, status, attempts, lease_until, error, rerun_of, created_at, finished_at, \
+    enforces_ban";
 
 pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
     let kind: String = row.try_get("kind")?;
@@ -34,6 +35,7 @@ pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
         lease_until: opt_ts(row, "lease_until")?,
         error: row.try_get("error")?,
         rerun_of: row.try_get::<Option<i64>, _>("rerun_of")?.map(ExecutionId),
+        enforces_ban: row.try_get::<i64, _>("enforces_ban")? != 0,
         created_at: ts(row, "created_at")?,
         finished_at: opt_ts(row, "finished_at")?,
     })
@@ -52,8 +54,8 @@ impl ExecutionStore for SqlStore {
         for server in servers {
             let row = sqlx::query(&format!(
                 "INSERT INTO ember_executions (server_id, kind, payload, player_source, player_account_id, \
-                 require_online, status, attempts, rerun_of, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8) RETURNING {EXECUTION_COLUMNS}"
+                 require_online, status, attempts, rerun_of, created_at, enforces_ban) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9) RETURNING {EXECUTION_COLUMNS}"
             ))
             .bind(server.as_str())
             .bind(new.kind.as_str())
@@ -63,6 +65,7 @@ impl ExecutionStore for SqlStore {
             .bind(new.require_online as i64)
             .bind(new.rerun_of.map(|id| id.0))
             .bind(now.millis())
+            .bind(new.enforces_ban as i64)
             .fetch_one(&mut *tx)
             .await?;
             queued.push(execution_from_row(&row)?);

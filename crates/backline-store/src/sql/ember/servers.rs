@@ -6,6 +6,7 @@ use super::{json, to_json};
 use crate::traits::{GameServerStore, PollLease, PresenceState};
 use crate::{StoreError, StoreResult};
 use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ember::bans::BanReach;
 use backline_domain::ember::servers::{GameServer, RoleSync};
 use backline_domain::ids::ServerId;
 use backline_domain::secret::SecretHash;
@@ -35,6 +36,56 @@ fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
         created_at: ts(row, "created_at")?,
         last_poll_at: opt_ts(row, "last_poll_at")?,
     })
+}
+
+/// The poll's lease statement: `$1` server, `$2` now, `$3` lease end, `$4` batch size, then
+/// the server groups of `reach`.
+fn lease_sql(backend: Backend, reach: &BanReach) -> String {
+    let skip_locked = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // `status IN (…)` restates the partial index's predicate so both planners use it: a
+    // poll reads only this server's unfinished executions, however long the queue.
+    let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+        AND (require_online = 0 OR EXISTS \
+        (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
+         AND p.account_id = e.player_account_id))";
+    let held = held_by_bans(reach, 5);
+    format!(
+        "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
+         WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} \
+             AND NOT {held} ORDER BY e.id LIMIT $4{skip_locked}) \
+         AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
+         RETURNING {EXECUTION_COLUMNS}"
+    )
+}
+
+/// An SQL condition on the execution `e` (with `$2` the current time and the server groups
+/// of `reach` bound from `$first_group` on): it is about a player with an active ban the
+/// server enforces, and is not a kick a ban queued. Mirrors `Ban::is_active` and
+/// `BanReach::covers`; the groups are bind parameters, never spliced into the text.
+fn held_by_bans(reach: &BanReach, first_group: usize) -> String {
+    let mut scopes = Vec::new();
+    if reach.global {
+        scopes.push("b.scope = 'global'".to_owned());
+    }
+    if !reach.server_groups.is_empty() {
+        scopes.push(format!(
+            "(b.scope = 'server' AND b.server_group IN ({}))",
+            placeholders(first_group, reach.server_groups.len())
+        ));
+    }
+    if scopes.is_empty() {
+        return "(1 = 0)".to_owned();
+    }
+    format!(
+        "(e.enforces_ban = 0 AND e.player_source IS NOT NULL AND EXISTS \
+         (SELECT 1 FROM external_accounts x JOIN ember_bans b ON b.user_id = x.user_id \
+          WHERE x.source = e.player_source AND x.account_id = e.player_account_id \
+          AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2) AND ({})))",
+        scopes.join(" OR ")
+    )
 }
 
 impl GameServerStore for SqlStore {
@@ -142,12 +193,13 @@ impl GameServerStore for SqlStore {
 
     async fn poll(
         &self,
-        server: &ServerId,
+        game_server: &GameServer,
         players: &[(PresenceState, PlayerRef)],
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
     ) -> StoreResult<PollLease> {
+        let server = &game_server.id;
         let mut tx = self.begin_write().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
@@ -196,29 +248,17 @@ impl GameServerStore for SqlStore {
             }
             query.bind(now.millis()).execute(&mut *tx).await?;
         }
-        let skip_locked = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        // `status IN (…)` restates the partial index's predicate so both planners use it: a
-        // poll reads only this server's unfinished executions, however long the queue.
-        let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-            AND (require_online = 0 OR EXISTS \
-            (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
-             AND p.account_id = e.player_account_id))";
-        let sql = format!(
-            "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
-             WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} ORDER BY e.id LIMIT $4{skip_locked}) \
-             AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-             RETURNING {EXECUTION_COLUMNS}"
-        );
-        let rows = sqlx::query(&sql)
+        let reach = BanReach::of(game_server);
+        let sql = lease_sql(self.backend, &reach);
+        let mut query = sqlx::query(&sql)
             .bind(server.as_str())
             .bind(now.millis())
             .bind(lease_until.millis())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+            .bind(limit);
+        for group in &reach.server_groups {
+            query = query.bind(group.as_str());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
         let mut executions = rows
             .iter()
             .map(execution_from_row)
@@ -231,6 +271,17 @@ impl GameServerStore for SqlStore {
         })
     }
 
+    async fn mark_settings_delivered(&self, id: &ServerId, version: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE ember_servers SET settings_delivered = $2 WHERE id = $1 AND settings_delivered < $2",
+        )
+        .bind(id.as_str())
+        .bind(version)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     async fn servers_with_player(&self, player: &PlayerRef) -> StoreResult<Vec<ServerId>> {
         let rows = sqlx::query("SELECT server_id FROM ember_presence WHERE source = $1 AND account_id = $2 ORDER BY server_id")
             .bind(&player.source)
@@ -240,5 +291,54 @@ impl GameServerStore for SqlStore {
         rows.iter()
             .map(|r| Ok(ServerId::from_string(r.try_get::<String, _>("server_id")?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// The lease statement, with the ban hold, still reads executions through the partial
+    /// index `ember_executions_pending` and scans no table (SQLite's plan).
+    #[tokio::test]
+    async fn the_lease_statement_uses_the_pending_index_on_sqlite() {
+        let db = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let store = db.store().await;
+        for reach in [
+            BanReach {
+                global: true,
+                server_groups: vec!["eu".into(), "us".into()],
+            },
+            BanReach {
+                global: false,
+                server_groups: Vec::new(),
+            },
+        ] {
+            let sql = format!("EXPLAIN QUERY PLAN {}", lease_sql(Backend::Sqlite, &reach));
+            let mut query = sqlx::query(&sql)
+                .bind("s")
+                .bind(0i64)
+                .bind(0i64)
+                .bind(10i64);
+            for group in &reach.server_groups {
+                query = query.bind(group.as_str());
+            }
+            let plan: Vec<String> = query
+                .fetch_all(&store.read)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get::<String, _>("detail").unwrap())
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|d| d.contains("USING INDEX ember_executions_pending")),
+                "{plan:?}"
+            );
+            assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
+        }
+        store.close().await;
+        db.drop_database().await;
     }
 }

@@ -61,7 +61,9 @@ struct PrepareBody {
     level: Option<String>,
     #[serde(default)]
     required_features: Vec<String>,
-    team_size: Option<i64>,
+    /// Any JSON value: an integer is passed on, anything else counts as absent (5).
+    #[serde(default)]
+    team_size: Value,
     #[serde(default)]
     role_alignments: BTreeMap<String, Team>,
     group_id: Option<String>,
@@ -82,7 +84,7 @@ impl PrepareBody {
             mode: self.mode,
             level: self.level,
             required_features: self.required_features,
-            team_size: self.team_size,
+            team_size: self.team_size.as_i64(),
             role_alignments: self.role_alignments,
             group_id: self.group_id,
             start_time,
