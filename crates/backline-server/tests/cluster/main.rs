@@ -1,0 +1,8 @@
+//! Several real `backline serve` processes on one database, and processes killed with
+//! SIGKILL mid-load. Cluster stories need PostgreSQL (SQLite is one process's database);
+//! the crash stories run on SQLite and PostgreSQL.
+
+mod harness;
+
+mod ember_polls;
+mod revocations;
