@@ -181,7 +181,10 @@ impl Cluster {
     fn spawn_node(&self, index: usize) -> impl std::future::Future<Output = Node> {
         let url = self.database_url().to_owned();
         let name = format!("node-{index}");
-        let log = self.dir.path().join(format!("node-{index}-{}.log", self.started));
+        let log = self
+            .dir
+            .path()
+            .join(format!("node-{index}-{}.log", self.started));
         let env = self.env.clone();
         async move { Node::start(&url, &name, log, &env).await }
     }
@@ -236,7 +239,15 @@ impl Cluster {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> reqwest::Result<(StatusCode, Value)> {
-        send(&self.client, &self.node(i).base, method, path, headers, body).await
+        send(
+            &self.client,
+            &self.node(i).base,
+            method,
+            path,
+            headers,
+            body,
+        )
+        .await
     }
 
     /// Runs the `backline` command line on the database; its stdout as JSON.
@@ -306,7 +317,10 @@ pub async fn send(
     let response = request.send().await?;
     let status = response.status();
     let bytes = response.bytes().await?;
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
 }
 
 /// `Basic` authorization with a Nakama key.
@@ -329,4 +343,41 @@ pub fn user_id_of(token: &str) -> String {
     )
     .expect("JSON claims");
     claims["uid"].as_str().expect("uid").to_owned()
+}
+
+/// A new user signed in with a custom id on node `on`; the session token.
+pub async fn sign_in(cluster: &Cluster, on: usize, custom_id: &str) -> String {
+    let auth = basic(SERVER_KEY);
+    let (status, body) = cluster
+        .request(
+            on,
+            Method::POST,
+            "/v2/account/authenticate/custom?create=true",
+            &[("authorization", &auth)],
+            Some(&serde_json::json!({"id": custom_id})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// An RPC (`?unwrap`) with a session token on node `on`.
+pub async fn rpc(
+    cluster: &Cluster,
+    on: usize,
+    id: &str,
+    token: &str,
+    payload: &Value,
+) -> reqwest::Result<(StatusCode, Value)> {
+    let auth = format!("Bearer {token}");
+    cluster
+        .request(
+            on,
+            Method::POST,
+            &format!("/v2/rpc/{id}?unwrap"),
+            &[("authorization", &auth)],
+            Some(payload),
+        )
+        .await
 }

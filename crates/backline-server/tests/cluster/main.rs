@@ -5,4 +5,5 @@
 mod harness;
 
 mod ember_polls;
+mod evr_timers;
 mod revocations;

@@ -2,33 +2,22 @@
 //! logout, a revoked Spectra access key (and backend token), and a disabled user. There is
 //! no cache today, so the bound the README states is "the next request".
 
-use crate::harness::{basic, user_id_of, Cluster, ADMIN_TOKEN, SERVER_KEY};
+use crate::harness::{basic, sign_in, user_id_of, Cluster, ADMIN_TOKEN, SERVER_KEY};
 use backline_store::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-/// A new user signed in with a custom id on node `on`; the session token.
-async fn sign_in(cluster: &Cluster, on: usize, custom_id: &str) -> String {
-    let auth = basic(SERVER_KEY);
-    let (status, body) = cluster
-        .request(
-            on,
-            Method::POST,
-            "/v2/account/authenticate/custom?create=true",
-            &[("authorization", &auth)],
-            Some(&json!({"id": custom_id})),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
 
 /// `GET /v2/account` with a session on node `on`.
 async fn account(cluster: &Cluster, on: usize, token: &str) -> (StatusCode, Value) {
     let auth = format!("Bearer {token}");
     cluster
-        .request(on, Method::GET, "/v2/account", &[("authorization", &auth)], None)
+        .request(
+            on,
+            Method::GET,
+            "/v2/account",
+            &[("authorization", &auth)],
+            None,
+        )
         .await
         .unwrap()
 }
@@ -38,7 +27,11 @@ async fn account(cluster: &Cluster, on: usize, token: &str) -> (StatusCode, Valu
 async fn accepted_by_others(cluster: &Cluster, except: usize, token: &str) {
     for i in (0..cluster.nodes.len()).filter(|i| *i != except) {
         let (status, body) = account(cluster, i, token).await;
-        assert_eq!(status, StatusCode::OK, "node {i} accepts the session: {body}");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "node {i} accepts the session: {body}"
+        );
     }
 }
 
@@ -225,7 +218,10 @@ async fn a_key_and_a_backend_token_revoked_on_one_node_are_refused_by_the_others
         key["access_key"].as_str().unwrap().to_owned()
     };
     let (_, token, token_id) = &issued[0];
-    assert_eq!(validate(1, fresh_key.clone(), token.clone()).await.0, StatusCode::OK);
+    assert_eq!(
+        validate(1, fresh_key.clone(), token.clone()).await.0,
+        StatusCode::OK
+    );
     let (status, body) = cluster
         .request(
             0,
