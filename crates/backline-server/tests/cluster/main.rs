@@ -4,6 +4,8 @@
 
 mod harness;
 
+mod crash;
+
 mod ember_polls;
 mod evr_timers;
 mod revocations;
