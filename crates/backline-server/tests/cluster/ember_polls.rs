@@ -1,6 +1,6 @@
-//! Game-integration polls spread across three nodes, all with one server's token, while
-//! executions are being queued: every execution goes to exactly one poll, and is stored as
-//! finished after one delivery.
+//! Game-integration polls spread across three nodes, all with one server's token, rushing
+//! at bursts of queued executions while more are queued: every execution goes to exactly
+//! one poll, and is stored as finished after one delivery.
 
 use crate::harness::Cluster;
 use backline_domain::ember::actions::ActionKind;
@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-const EXECUTIONS: usize = 1200;
+const ROUNDS: usize = 10;
+const BURST: usize = 100;
+const TRICKLE: usize = 20;
+const EXECUTIONS: usize = ROUNDS * (BURST + TRICKLE);
 const POLLERS_PER_NODE: usize = 4;
 const PRODUCERS: usize = 4;
 
@@ -47,33 +50,29 @@ async fn concurrent_polls_spread_across_three_nodes_deliver_every_execution_exac
     let auth = format!("Bearer {}", issued.token.expose());
     let produced = AtomicBool::new(false);
 
-    // Four operators queueing at once, while the polls run.
-    let producer = |stream: usize| {
+    // `count` executions queued by four operators at once; their ids.
+    let queue = |first: usize, count: usize| {
         let (core, server_id) = (&core, &server_id);
         async move {
-            let mut queued = Vec::new();
-            for i in (stream..EXECUTIONS).step_by(PRODUCERS) {
-                let executions = core
-                    .queue_action(
-                        &Target::Server(server_id.clone()),
-                        ActionKind::Command,
-                        &format!("say {i}"),
-                        None,
-                        false,
-                    )
-                    .await
-                    .unwrap();
-                queued.extend(executions.iter().map(|e| e.id.0));
-            }
-            queued
+            let streams = (0..PRODUCERS).map(|stream| async move {
+                let mut queued = Vec::new();
+                for i in (first + stream..first + count).step_by(PRODUCERS) {
+                    let executions = core
+                        .queue_action(
+                            &Target::Server(server_id.clone()),
+                            ActionKind::Command,
+                            &format!("say {i}"),
+                            None,
+                            false,
+                        )
+                        .await
+                        .unwrap();
+                    queued.extend(executions.iter().map(|e| e.id.0));
+                }
+                queued
+            });
+            futures::future::join_all(streams).await.concat()
         }
-    };
-    let producers = async {
-        let queued: Vec<i64> = futures::future::join_all((0..PRODUCERS).map(producer))
-            .await
-            .concat();
-        produced.store(true, Ordering::SeqCst);
-        queued
     };
     let poller = |p: usize| {
         let (cluster, auth, produced) = (&cluster, &auth, &produced);
@@ -121,10 +120,26 @@ async fn concurrent_polls_spread_across_three_nodes_deliver_every_execution_exac
             }
         }
     };
-    let (mut queued, pollers) = tokio::join!(
-        producers,
-        futures::future::join_all((0..3 * POLLERS_PER_NODE).map(poller))
-    );
+    // Each round: a burst queued while nobody polls, then every poller rushes at it while
+    // more executions are queued.
+    let mut queued = Vec::new();
+    let mut pollers = Vec::new();
+    for round in 0..ROUNDS {
+        let first = round * (BURST + TRICKLE);
+        queued.extend(queue(first, BURST).await);
+        produced.store(false, Ordering::SeqCst);
+        let trickle = async {
+            let ids = queue(first + BURST, TRICKLE).await;
+            produced.store(true, Ordering::SeqCst);
+            ids
+        };
+        let (more, drained) = tokio::join!(
+            trickle,
+            futures::future::join_all((0..3 * POLLERS_PER_NODE).map(poller))
+        );
+        queued.extend(more);
+        pollers.extend(drained);
+    }
 
     let mut delivered: Vec<i64> = pollers.iter().flat_map(|p| p.received.clone()).collect();
     let total = delivered.len();
@@ -162,8 +177,8 @@ async fn concurrent_polls_spread_across_three_nodes_deliver_every_execution_exac
     }
     let polls: usize = pollers.iter().map(|p| p.polls).sum();
     eprintln!(
-        "{EXECUTIONS} executions, {polls} polls by {} pollers on 3 nodes, delivered per node {per_node:?}, in {:?}",
-        pollers.len(),
+        "{EXECUTIONS} executions, {polls} polls by {} pollers on 3 nodes in {ROUNDS} rounds, delivered per node {per_node:?}, in {:?}",
+        3 * POLLERS_PER_NODE,
         started.elapsed()
     );
     core.store.close().await;
