@@ -124,11 +124,6 @@ impl Node {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// `base` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -191,10 +186,6 @@ impl Cluster {
 
     pub fn database_url(&self) -> &str {
         &self.db.as_ref().expect("the database").url
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.db.as_ref().expect("the database").backend
     }
 
     /// Node `i` modulo the number of nodes: callers spread requests by counting.

@@ -140,11 +140,8 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         let before = ledger.get_mut().unwrap().acknowledged;
         let base = cluster.nodes[0].base.clone();
         let moment = Duration::from_millis(moments.next_millis(20, 300));
-        let load = futures::future::join_all(
-            workers
-                .iter_mut()
-                .map(|w| w.run(&client, &base, &ledger)),
-        );
+        let load =
+            futures::future::join_all(workers.iter_mut().map(|w| w.run(&client, &base, &ledger)));
         let node = &mut cluster.nodes[0];
         let ledger_ref = &ledger;
         // The moment counts from the first acknowledged write of the round, so the load is
@@ -171,7 +168,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let ledger = ledger.get_mut().unwrap();
     eprintln!(
         "crash safety on {}: {kills} SIGKILLs, {} acknowledged writes checked after every restart \
-         ({} Spectra matches, {} bans, {} polls' deliveries, {} finishes, {} broadcasters, \
+         ({} Spectra matches, {} bans, {} executions delivered by polls, {} finishes, {} broadcasters, \
          {} preparations, {} logins, {} joins), seed {seed}, {:?}",
         backend.name(),
         ledger.acknowledged,
