@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod cleanup;
 mod crash;
 
 mod ember_polls;
