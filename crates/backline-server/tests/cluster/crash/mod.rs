@@ -147,7 +147,13 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         // The moment counts from the first acknowledged write of the round, so the load is
         // surely running when the node dies.
         let killer = async move {
+            let waiting = Instant::now();
             while ledger_ref.lock().unwrap().acknowledged == before {
+                assert!(
+                    waiting.elapsed() < Duration::from_secs(20),
+                    "kill {kill}: no write acknowledged in 20 s; the node's log:\n{}",
+                    node.log_text()
+                );
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             tokio::time::sleep(moment).await;
