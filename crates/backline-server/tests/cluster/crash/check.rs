@@ -2,6 +2,7 @@
 //! and what is stored (acknowledged or not) is whole and consistent.
 
 use super::load::Ledger;
+use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::ExecutionStatus;
 use backline_domain::evr::records::Phase;
 use backline_domain::ids::UserId;
@@ -15,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// and every acknowledged user one by one (done after the last kill).
 pub async fn check(store: &SqlStore, ledger: &mut Ledger, full: bool, context: &str) {
     spectra(store, ledger, full, context).await;
-    bans(store, ledger, context).await;
+    bans(store, ledger, full, context).await;
     executions(store, ledger, context).await;
     evr(store, ledger, full, context).await;
 }
@@ -78,7 +79,7 @@ async fn spectra(store: &SqlStore, ledger: &Ledger, full: bool, context: &str) {
     }
 }
 
-async fn bans(store: &SqlStore, ledger: &Ledger, context: &str) {
+async fn bans(store: &SqlStore, ledger: &Ledger, full: bool, context: &str) {
     let users: BTreeSet<&String> = ledger.bans.values().map(|(user, _)| user).collect();
     let mut stored = BTreeMap::new();
     let users: Vec<UserId> = users.into_iter().map(UserId::from_string).collect();
@@ -96,6 +97,16 @@ async fn bans(store: &SqlStore, ledger: &Ledger, context: &str) {
             (user.clone(), reason, None),
             "{context}: ban {id}"
         );
+        if full {
+            // The user made for the banned game account holds that account.
+            let account = ExternalAccount::new(&ban.source, &ban.account_id);
+            let holder = store.find_user_by_external(&account).await.unwrap();
+            assert_eq!(
+                holder.map(|u| u.id.to_string()),
+                Some(user.clone()),
+                "{context}: ban {id}: the account's user"
+            );
+        }
     }
 }
 
