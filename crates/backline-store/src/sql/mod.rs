@@ -160,10 +160,22 @@ impl SqlStore {
     }
 
     /// Applies pending migrations. On PostgreSQL the migrator holds an advisory lock, so
-    /// several nodes starting at once apply each migration once.
+    /// several nodes starting at once apply each migration once. SQLite has no such lock:
+    /// when processes start at once on a new file (a server and a command, say), the one
+    /// whose migration loses the race fails it and, on a retry, finds it applied.
     pub async fn migrate(&self) -> StoreResult<()> {
-        self.migrator().run(&self.write).await?;
-        Ok(())
+        let attempts = match self.backend {
+            Backend::Sqlite => 5,
+            Backend::Postgres => 1,
+        };
+        let mut attempt = 1;
+        loop {
+            match self.migrator().run(&self.write).await {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < attempts => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Every known migration and whether it is applied.

@@ -1,0 +1,12 @@
+//! Several real `backline serve` processes on one database, and processes killed with
+//! SIGKILL mid-load. Cluster stories need PostgreSQL (SQLite is one process's database);
+//! the crash stories run on SQLite and PostgreSQL.
+
+mod harness;
+
+mod cleanup;
+mod crash;
+
+mod ember_polls;
+mod evr_timers;
+mod revocations;
