@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
     let options = PoolOptions {
         max_connections: config.database_max_connections,
+        busy_timeout: Duration::from_millis(config.database_busy_timeout_millis),
         ..PoolOptions::default()
     };
     SqlStore::connect(&config.database_url, &options)
