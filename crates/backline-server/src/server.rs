@@ -89,6 +89,11 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
 }
 
 impl Prepared {
+    /// The use cases this server runs with (tests reach its store through it).
+    pub fn core(&self) -> &Core {
+        &self.state.core
+    }
+
     /// Serves until `shutdown` resolves, then lets requests in flight finish (up to the
     /// configured grace period) and closes the store.
     pub async fn run(

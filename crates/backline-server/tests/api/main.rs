@@ -24,3 +24,4 @@ mod spectra_matches;
 mod spectra_playercam;
 mod spectra_replay;
 mod spectra_stats;
+mod surface_rejections;
