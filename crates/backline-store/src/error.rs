@@ -81,10 +81,7 @@ fn database_unavailable(db: &dyn DatabaseError) -> bool {
             || code.starts_with("58")
             || matches!(code, "57P01" | "57P02" | "57P03");
     }
-    if db
-        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-        .is_some()
-    {
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // The extended result code; its low byte is the primary code.
         let primary = db
             .code()

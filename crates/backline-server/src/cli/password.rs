@@ -40,8 +40,7 @@ pub fn read(
 
 /// [`read`] for a command that needs a password.
 pub fn required(argument: Option<String>, from_stdin: bool) -> anyhow::Result<String> {
-    read(argument, from_stdin, Need::Required)?
-        .ok_or_else(|| anyhow::anyhow!("no password given"))
+    read(argument, from_stdin, Need::Required)?.ok_or_else(|| anyhow::anyhow!("no password given"))
 }
 
 /// The first line of `input` without its line ending; empty input is an error.
@@ -72,7 +71,10 @@ fn prompt(need: Need) -> anyhow::Result<Option<String>> {
         };
     }
     let again = rpassword::prompt_password("Repeat the password: ")?;
-    anyhow::ensure!(first == again, "the two passwords differ; nothing was changed");
+    anyhow::ensure!(
+        first == again,
+        "the two passwords differ; nothing was changed"
+    );
     Ok(Some(first))
 }
 
@@ -83,7 +85,10 @@ mod tests {
     #[test]
     fn the_first_line_is_the_password_without_its_line_ending() {
         assert_eq!(first_line(&b"s3cret pass\n"[..]).unwrap(), "s3cret pass");
-        assert_eq!(first_line(&b"s3cret\r\nsecond line\n"[..]).unwrap(), "s3cret");
+        assert_eq!(
+            first_line(&b"s3cret\r\nsecond line\n"[..]).unwrap(),
+            "s3cret"
+        );
         assert_eq!(first_line(&b"no newline"[..]).unwrap(), "no newline");
         assert!(first_line(&b"\n"[..]).is_err());
         assert!(first_line(&b""[..]).is_err());

@@ -83,7 +83,15 @@ mod tests {
 
     #[test]
     fn bearer_refuses_other_schemes_missing_separators_and_empty_tokens() {
-        for value in ["Basic abc", "Bearerabc", "Bearer", "Bearer   ", "Bearer:", "abc", ""] {
+        for value in [
+            "Basic abc",
+            "Bearerabc",
+            "Bearer",
+            "Bearer   ",
+            "Bearer:",
+            "abc",
+            "",
+        ] {
             assert_eq!(bearer_token(value), None, "{value}");
         }
     }

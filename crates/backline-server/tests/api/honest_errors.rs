@@ -11,8 +11,8 @@ use crate::ember_helpers::{form, server};
 use crate::helpers::{Reply, TestApp, HTTP_KEY, SERVER_KEY};
 use crate::nakama_helpers::{basic, custom};
 use crate::spectra_matches::Spectra;
-use backline_store::{Backend, OrgStore, UserStore};
 use backline_domain::accounts::ExternalAccount;
+use backline_store::{Backend, OrgStore, UserStore};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, Executor};
@@ -199,4 +199,96 @@ async fn a_database_outage_is_a_503_in_each_surfaces_shape_and_never_a_401(app: 
         let r = form(app, &c.server_token, Method::POST, "/poll", "").await;
         assert_eq!(r.status, StatusCode::OK, "{r:?}");
     }
+}
+
+/// A `backline serve` process on `url` with a short `busy_timeout`; its base URL, the admin
+/// token it printed, the child, and its stderr (the log) collected until it exits.
+async fn serve_process(
+    url: &str,
+) -> (
+    String,
+    tokio::process::Child,
+    tokio::task::JoinHandle<String>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
+        .env("BACKLINE_NAKAMA__SERVER_KEY", SERVER_KEY)
+        .env("BACKLINE_DATABASE_BUSY_TIMEOUT_MILLIS", "300")
+        .env("BACKLINE_LOG_LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text).await;
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the server prints where it listens");
+        if let Some(address) = line.strip_prefix("Backline listening on ") {
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return (address.to_owned(), child, log);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_write_lock_held_by_another_process_is_a_logged_503_with_the_request_id() {
+    let db = backline_store::testing::TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap();
+    let (base, mut child, log) = serve_process(&db.url).await;
+    let client = reqwest::Client::new();
+    let authenticate = |request_id: &'static str| {
+        client
+            .post(format!("{base}/v2/account/authenticate/custom?create=true"))
+            .header("authorization", basic(SERVER_KEY))
+            .header("x-request-id", request_id)
+            .json(&json!({"id": "locked-out-player"}))
+            .send()
+    };
+
+    // Another process (here: another connection) holds SQLite's write lock.
+    let mut locker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    locker.execute("BEGIN IMMEDIATE").await.unwrap();
+    let started = std::time::Instant::now();
+    let r = crate::helpers::reply(authenticate("locked-request-7f3a").await.unwrap()).await;
+    r.assert_nakama_error(StatusCode::SERVICE_UNAVAILABLE, 14);
+    assert!(!r.text.contains("locked"), "the answer is opaque: {r:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "answered after busy_timeout, not after minutes: {:?}",
+        started.elapsed()
+    );
+    locker.execute("ROLLBACK").await.unwrap();
+    let _ = locker.close().await;
+
+    // The lock is gone: the same call now creates the account, so the first created nothing.
+    let r = crate::helpers::reply(authenticate("after-the-lock").await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(r.body["created"], true, "{r:?}");
+
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let log = log.await.unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("the database is unavailable"))
+        .unwrap_or_else(|| panic!("the outage is logged:\n{log}"));
+    assert!(
+        line.contains("locked-request-7f3a"),
+        "the log line carries the request id: {line}"
+    );
+    assert!(line.contains("/v2/account/authenticate/custom"), "{line}");
+    db.drop_database().await;
 }

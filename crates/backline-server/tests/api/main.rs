@@ -9,6 +9,7 @@ mod nakama_helpers;
 mod admin_api;
 mod bad_input;
 mod cli;
+mod cli_passwords;
 mod ember_players;
 mod ember_polling;
 mod ember_reference;

@@ -46,7 +46,11 @@ async fn path_parameters_that_are_not_utf8_are_json_400s_on_every_surface(app: &
     r.assert_error(StatusCode::BAD_REQUEST);
 
     // Admin.
-    for path in ["/orgs/%FF%FE", "/matches/%C3%28", "/playercam-sessions/%FF/players"] {
+    for path in [
+        "/orgs/%FF%FE",
+        "/matches/%C3%28",
+        "/playercam-sessions/%FF/players",
+    ] {
         let r = app.admin(Method::GET, path, None).await;
         r.assert_error(StatusCode::BAD_REQUEST);
         assert_eq!(r.body["error"], "bad_request", "{r:?}");
@@ -61,10 +65,24 @@ async fn path_parameters_that_are_not_utf8_are_json_400s_on_every_surface(app: &
 
     // Game integration: Laravel's `{"message"}`.
     let (_, token) = server(app, "EU 1", &[]).await;
-    let r = form(app, &token, Method::PATCH, "/actions/executions/%FF/finish", "").await;
+    let r = form(
+        app,
+        &token,
+        Method::PATCH,
+        "/actions/executions/%FF/finish",
+        "",
+    )
+    .await;
     r.assert_laravel_error(400, None);
     assert_json(&r);
-    let r = form(app, &token, Method::POST, "/players/steam/%FF%FE/bans", "reason=x").await;
+    let r = form(
+        app,
+        &token,
+        Method::POST,
+        "/players/steam/%FF%FE/bans",
+        "reason=x",
+    )
+    .await;
     r.assert_laravel_error(400, None);
     assert_json(&r);
     let r = app.admin(Method::GET, "/matches", None).await;
@@ -101,14 +119,22 @@ async fn bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_
         ("content-type", "application/json"),
     ];
     let r = app
-        .send(Method::POST, "/admin/v1/orgs", &headers, Some(b"{".to_vec()))
+        .send(
+            Method::POST,
+            "/admin/v1/orgs",
+            &headers,
+            Some(b"{".to_vec()),
+        )
         .await;
     r.assert_error(StatusCode::BAD_REQUEST);
     let r = app
         .admin(Method::POST, "/orgs", Some(json!({"name": 5})))
         .await;
     r.assert_error(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body["message"].as_str().unwrap().contains("name"), "{r:?}");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("name"),
+        "{r:?}"
+    );
     let r = app.admin(Method::GET, "/orgs", None).await;
     assert_eq!(r.body, json!([]), "no organisation was created: {r:?}");
 

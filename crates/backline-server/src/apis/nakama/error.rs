@@ -88,10 +88,9 @@ impl From<CoreError> for NakamaError {
             CoreError::Precondition(msg) => Self::new(Code::FailedPrecondition, msg),
             other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
                 match failure::report(&other) {
-                    Failure::Unavailable => Self::new(
-                        Code::Unavailable,
-                        "Service unavailable, try again later.",
-                    ),
+                    Failure::Unavailable => {
+                        Self::new(Code::Unavailable, "Service unavailable, try again later.")
+                    }
                     Failure::Internal => Self::new(Code::Internal, "Internal server error."),
                 }
             }
