@@ -56,9 +56,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 ///   connections, the backend was terminated, authentication failed), and the SQLSTATE classes
 ///   `08` connection exception, `53` insufficient resources, `57P01..57P03` shutdown or
 ///   cannot connect now, `58` system error;
-/// - SQLite: `SQLITE_BUSY`, `SQLITE_LOCKED` (another connection holds the lock longer than
-///   `busy_timeout`), `SQLITE_IOERR`, `SQLITE_CANTOPEN`, `SQLITE_FULL`, `SQLITE_NOTADB`
-///   is not included: that is a wrong file, not an outage.
+/// - SQLite: `SQLITE_BUSY`, `SQLITE_LOCKED` (another connection held the lock longer than
+///   `busy_timeout`), `SQLITE_IOERR`, `SQLITE_CANTOPEN`, `SQLITE_FULL` (the disk is full).
+///
+/// Everything else (constraint violations, syntax, a corrupt or foreign file) is a plain
+/// [`StoreError::Database`]: retrying would not help.
 pub fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut

@@ -35,9 +35,10 @@ mod tests {
         );
         assert!(files.len() > 10, "the sources were found");
         for (path, text) in files {
-            for pattern in ["): Json<", "): axum::Json<", "): axum::extract::Json<"] {
+            // Built at run time so this file does not match itself.
+            for extractor in ["Json", "axum::Json", "axum::extract::Json"] {
                 assert!(
-                    !text.contains(pattern),
+                    !text.contains(&format!("): {extractor}<")),
                     "{path} extracts a body with axum's Json; use the surface's JSON extractor"
                 );
             }
