@@ -1,5 +1,6 @@
 //! Every rejection of every extractor is answered in the surface's own JSON error: path
-//! parameters that are not UTF-8, query strings that do not fit, bodies that are not JSON.
+//! parameters that are not UTF-8, query strings that do not fit, bodies that are not JSON;
+//! and one rule for reading Bearer credentials.
 
 use crate::ember_helpers::{form, json_request, server};
 use crate::helpers::{Reply, TestApp, HTTP_KEY};
@@ -12,6 +13,7 @@ crate::api_stories!(
     path_parameters_that_are_not_utf8_are_json_400s_on_every_surface,
     admin_query_strings_that_do_not_fit_are_json_400s_naming_the_parameter,
     bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_nothing,
+    one_bearer_rule_holds_for_admin_nakama_and_game_integration_tokens,
 );
 
 fn assert_json(r: &Reply) {
@@ -173,4 +175,41 @@ async fn bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_
     assert_json(&r);
     let r = json_request(app, &token, Method::POST, "/poll", &json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "the server still polls: {r:?}");
+}
+
+/// `http/credentials.rs`: one Bearer rule for the admin token, Nakama sessions and game-server
+/// tokens: the scheme in any letter case, then a space or `:`, the token trimmed.
+async fn one_bearer_rule_holds_for_admin_nakama_and_game_integration_tokens(app: &TestApp) {
+    let r = custom(app, "bearer-rule-player", "create=true").await;
+    let session = r.body["token"].as_str().unwrap().to_owned();
+    let (_, server_token) = server(app, "EU 1", &[]).await;
+    let calls: [(&str, &str); 3] = [
+        ("/admin/v1/orgs", app.admin_token.as_str()),
+        ("/v2/account", session.as_str()),
+        ("/api/game/meta", server_token.as_str()),
+    ];
+    for (path, token) in calls {
+        for accepted in [
+            format!("Bearer {token}"),
+            format!("bearer {token}"),
+            format!("Bearer: {token}"),
+            format!("BEARER:{token}  "),
+        ] {
+            let r = app.get(path, &[("authorization", &accepted)]).await;
+            assert_eq!(r.status, StatusCode::OK, "{path} {accepted}: {r:?}");
+        }
+        for refused in [
+            format!("Bearer{token}"),
+            format!("Token {token}"),
+            "Bearer ".into(),
+        ] {
+            let r = app.get(path, &[("authorization", &refused)]).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} {refused}: {r:?}"
+            );
+            assert_json(&r);
+        }
+    }
 }
