@@ -286,7 +286,7 @@ async fn a_sqlite_write_lock_held_by_another_process_is_a_logged_503_with_the_re
         .find(|l| l.contains("the database is unavailable"))
         .unwrap_or_else(|| panic!("the outage is logged:\n{log}"));
     assert!(
-        line.contains("locked-request-7f3a"),
+        line.contains("request_id=locked-request-7f3a"),
         "the log line carries the request id: {line}"
     );
     assert!(line.contains("/v2/account/authenticate/custom"), "{line}");
