@@ -7,6 +7,7 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use subtle::ConstantTimeEq;
 
 /// A freshly issued secret. `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,9 +40,30 @@ impl fmt::Debug for IssuedSecret {
     }
 }
 
-/// Lowercase hex SHA-256 of a secret: what is stored and looked up.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Lowercase hex SHA-256 of a secret: what is stored and looked up. `==` compares in
+/// constant time.
+#[derive(Clone, Debug, Eq)]
 pub struct SecretHash(String);
+
+impl std::hash::Hash for SecretHash {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl PartialEq for SecretHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+/// Whether a presented secret equals the expected one, in time that depends on neither
+/// (both are hashed first, so not even the length of the expected one shows).
+pub fn secrets_match(presented: &str, expected: &str) -> bool {
+    let presented = Sha256::digest(presented.as_bytes());
+    let expected = Sha256::digest(expected.as_bytes());
+    presented.as_slice().ct_eq(expected.as_slice()).into()
+}
 
 impl SecretHash {
     pub fn of(secret: &str) -> Self {
@@ -81,6 +103,16 @@ mod tests {
             SecretHash::of("abc").as_str(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(secrets_match("server-key", "server-key"));
+        assert!(!secrets_match("server-key", "server-kez"));
+        assert!(!secrets_match("server-key", "server-key "));
+        assert!(!secrets_match("", "server-key"));
+        assert_eq!(SecretHash::of("a"), SecretHash::of("a"));
+        assert_ne!(SecretHash::of("a"), SecretHash::of("b"));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct Config {
     pub database_url: String,
     /// PostgreSQL connections, or SQLite reader connections (SQLite has one writer).
     pub database_max_connections: u32,
+    /// SQLite: milliseconds a statement waits for a lock held by another process (the CLI, a
+    /// backup) before it fails; the request is then answered 503.
+    pub database_busy_timeout_millis: u64,
     /// Largest request body accepted, in bytes; larger ones get a 413 in the surface's shape.
     pub body_limit_bytes: usize,
     /// `tracing` filter, e.g. `info` or `backline_server=debug,info`; `RUST_LOG` wins.
@@ -168,6 +171,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 7350)),
             database_url: "sqlite://backline.db".into(),
             database_max_connections: 8,
+            database_busy_timeout_millis: 5000,
             body_limit_bytes: 1024 * 1024,
             log_level: "info".into(),
             log_format: LogFormat::Text,
@@ -186,6 +190,10 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database_url", &redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
+            .field(
+                "database_busy_timeout_millis",
+                &self.database_busy_timeout_millis,
+            )
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("log_level", &self.log_level)
             .field("log_format", &self.log_format)

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
     let options = PoolOptions {
         max_connections: config.database_max_connections,
+        busy_timeout: Duration::from_millis(config.database_busy_timeout_millis),
         ..PoolOptions::default()
     };
     SqlStore::connect(&config.database_url, &options)
@@ -88,6 +89,11 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
 }
 
 impl Prepared {
+    /// The use cases this server runs with (tests reach its store through it).
+    pub fn core(&self) -> &Core {
+        &self.state.core
+    }
+
     /// Serves until `shutdown` resolves, then lets requests in flight finish (up to the
     /// configured grace period) and closes the store.
     pub async fn run(

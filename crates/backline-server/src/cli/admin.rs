@@ -2,6 +2,7 @@
 //! case and prints the result.
 
 use super::output::{emit, list, or_dash};
+use super::password;
 use super::*;
 use crate::core::accounts::NewUser;
 use crate::core::players::PlayerEdit;
@@ -470,6 +471,7 @@ async fn user(core: &Core, command: UserCommand, json: bool) -> anyhow::Result<(
         UserCommand::Create {
             username,
             password,
+            password_stdin,
             email,
             discord_id,
             display_name,
@@ -478,6 +480,7 @@ async fn user(core: &Core, command: UserCommand, json: bool) -> anyhow::Result<(
                 .map(|id| ExternalAccount::new("discord", id))
                 .into_iter()
                 .collect();
+            let password = password::read(password, password_stdin, password::Need::Optional)?;
             let new = NewUser {
                 username: Some(username),
                 display_name,
@@ -489,7 +492,12 @@ async fn user(core: &Core, command: UserCommand, json: bool) -> anyhow::Result<(
             core.account_view(user).await?
         }
         UserCommand::Show { user } => core.account_view(core.find_user(&user).await?).await?,
-        UserCommand::Password { user, password } => {
+        UserCommand::Password {
+            user,
+            password,
+            password_stdin,
+        } => {
+            let password = password::required(password, password_stdin)?;
             let user = core.set_password(&user, password).await?;
             core.account_view(user).await?
         }

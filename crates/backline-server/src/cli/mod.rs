@@ -4,6 +4,7 @@
 mod admin;
 mod ember;
 mod output;
+mod password;
 mod serve;
 
 use crate::config::{Config, Overrides};
@@ -230,8 +231,13 @@ pub enum UserCommand {
     /// Create a user; prints it with its id.
     Create {
         username: String,
-        #[arg(long)]
+        /// The password (prefer --password-stdin or the prompt: arguments are visible in
+        /// shell history and process lists).
+        #[arg(long, conflicts_with = "password_stdin")]
         password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
         #[arg(long)]
         email: Option<String>,
         #[arg(long, value_name = "ID")]
@@ -241,8 +247,15 @@ pub enum UserCommand {
     },
     /// Show a user (by id or username).
     Show { user: String },
-    /// Set a user's password.
-    Password { user: String, password: String },
+    /// Set a user's password: as an argument, with --password-stdin, or at a prompt.
+    Password {
+        user: String,
+        #[arg(conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Link an external account (`discord`, `evr`, `steam`, …) to a user.
     Link {
         user: String,

@@ -49,6 +49,17 @@ impl CoreError {
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound(what.into())
     }
+
+    /// Whether the database could not be used at all (the store's
+    /// [`StoreError::Unavailable`]): answered 503, not as a refusal of the caller.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_unavailable())
+    }
+
+    /// Whether the caller's credential was refused (missing, unknown, revoked or expired).
+    pub fn is_credential_refusal(&self) -> bool {
+        matches!(self, Self::Unauthorized | Self::Expired)
+    }
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

@@ -5,6 +5,7 @@
 //! tools get a stable machine-readable `error` code and a sentence in `message`.
 
 use crate::core::CoreError;
+use crate::http::failure::{self, Failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -60,18 +61,35 @@ impl From<CoreError> for JsonError {
             CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
             CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
             CoreError::Precondition(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            CoreError::Internal(msg) => {
-                tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            }
-            CoreError::Store(e) => {
-                // Logged whole here, answered opaquely.
-                tracing::error!(error = ?e, "store error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
+                match failure::report(&other) {
+                    Failure::Unavailable => Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the database is unavailable; try again shortly",
+                    ),
+                    Failure::Internal => {
+                        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                    }
+                }
             }
         }
     }
 }
+
+/// An axum rejection (path, query, body) with axum's status and sentence.
+macro_rules! from_rejection {
+    ($($rejection:ty),*) => {$(
+        impl From<$rejection> for JsonError {
+            fn from(r: $rejection) -> Self {
+                Self::new(r.status(), r.body_text())
+            }
+        }
+    )*};
+}
+from_rejection!(
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::QueryRejection
+);
 
 impl IntoResponse for JsonError {
     fn into_response(self) -> Response {

@@ -3,6 +3,8 @@
 
 pub mod body;
 pub mod connection;
+pub mod credentials;
+pub mod failure;
 pub mod json_error;
 pub mod panic;
 pub mod rate_limit;

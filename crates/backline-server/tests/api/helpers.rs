@@ -20,6 +20,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub admin_token: String,
     pub db: TestDatabase,
+    /// The running server's own store (its pools), e.g. to take the database away from it.
+    pub server_store: SqlStore,
     stop: Option<oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -56,6 +58,7 @@ impl TestApp {
             .map(|t| t.expose().to_owned())
             .unwrap_or_default();
         let base = format!("http://{}", prepared.addr);
+        let server_store = prepared.core().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let served = tokio::spawn(prepared.run(async move {
             let _ = stopped.await;
@@ -66,6 +69,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             admin_token,
             db,
+            server_store,
             stop: Some(stop),
             served,
         })

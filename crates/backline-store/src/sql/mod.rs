@@ -59,6 +59,9 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long a caller waits for a free connection before failing.
     pub acquire_timeout: Duration,
+    /// SQLite: how long a statement waits for a lock another process holds before it fails
+    /// as unavailable (`busy_timeout`).
+    pub busy_timeout: Duration,
 }
 
 impl Default for PoolOptions {
@@ -66,6 +69,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -97,8 +101,13 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+fn sqlite_pragmas(busy_timeout: Duration) -> String {
+    format!(
+        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON;",
+        busy_timeout.as_millis()
+    )
+}
 
 impl SqlStore {
     /// Connects to the database named by `url` (`sqlite:…` or `postgres://…`). Does not
@@ -119,10 +128,13 @@ impl SqlStore {
         match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url);
+                let pragmas: std::sync::Arc<str> = sqlite_pragmas(options.busy_timeout).into();
                 let with_pragmas = |p: AnyPoolOptions| {
-                    p.after_connect(|conn, _| {
+                    let pragmas = pragmas.clone();
+                    p.after_connect(move |conn, _| {
+                        let pragmas = pragmas.clone();
                         Box::pin(async move {
-                            conn.execute(SQLITE_PRAGMAS).await?;
+                            conn.execute(&*pragmas).await?;
                             Ok(())
                         })
                     })
@@ -229,7 +241,7 @@ fn ts(row: &AnyRow, column: &str) -> StoreResult<backline_domain::Timestamp> {
 fn conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what()),
-        _ => StoreError::Database(e),
+        _ => e.into(),
     }
 }
 

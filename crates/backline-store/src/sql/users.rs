@@ -163,7 +163,7 @@ impl UserStore for SqlStore {
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-            _ => StoreError::Database(e),
+            _ => e.into(),
         })?;
         if done.rows_affected() == 0 {
             let owner = self.find_user_by_external(account).await?;
@@ -215,7 +215,7 @@ impl UserStore for SqlStore {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                _ => StoreError::Database(e),
+                _ => e.into(),
             })?;
         Ok(())
     }

@@ -4,6 +4,7 @@ mod keys_and_tokens;
 mod matches;
 mod playercams_and_settings;
 mod players_and_stats;
+mod unavailable;
 
 use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};

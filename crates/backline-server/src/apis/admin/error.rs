@@ -21,6 +21,18 @@ impl From<CoreError> for AdminError {
     }
 }
 
+impl From<axum::extract::rejection::PathRejection> for AdminError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Self(r.into())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AdminError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Self(r.into())
+    }
+}
+
 impl From<BodyFailure> for AdminError {
     fn from((status, message): BodyFailure) -> Self {
         Self::new(status, message)

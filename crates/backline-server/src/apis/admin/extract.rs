@@ -1,7 +1,10 @@
-//! Extractors of the admin API: the admin token and JSON bodies.
+//! Extractors of the admin API: the admin token, path and query parameters and JSON bodies,
+//! each failing with an [`AdminError`].
 
 use super::AdminError;
+use crate::core::CoreError;
 use crate::http::body::{parse_json, read_failure};
+use crate::http::credentials;
 use crate::http::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -19,22 +22,18 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+        let presented = credentials::bearer(&parts.headers);
         let configured = state.config.admin_token.as_ref().map(|s| s.expose());
         state
             .core
             .authenticate_admin(configured, presented)
             .await
-            .map_err(|_| {
-                AdminError::new(
+            .map_err(|e| match e {
+                CoreError::Unauthorized => AdminError::new(
                     StatusCode::UNAUTHORIZED,
                     "a valid admin token is required (Authorization: Bearer …)",
-                )
+                ),
+                other => other.into(),
             })?;
         Ok(Admin)
     }
@@ -58,4 +57,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AdminJson<T> {
         };
         Ok(Self(parse_json(&bytes)?))
     }
+}
+
+pub use wrappers::{Path, Query};
+
+// The one place that names axum's rejecting extractors (forbidden elsewhere by clippy.toml).
+#[allow(clippy::disallowed_types)]
+mod wrappers {
+    use super::AdminError;
+    use axum::extract::FromRequestParts;
+
+    /// Path parameters; one that cannot be read is a JSON 400. Handlers use this, never axum's
+    /// `Path`.
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(AdminError))]
+    pub struct Path<T>(pub T);
+
+    /// Query parameters; a query string that does not fit (`?limit=abc`) is a JSON 400 naming
+    /// the parameter. Handlers use this, never axum's `Query`.
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Query), rejection(AdminError))]
+    pub struct Query<T>(pub T);
 }

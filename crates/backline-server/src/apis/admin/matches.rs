@@ -1,10 +1,11 @@
 //! Matches and their statistics (JSON and CSV export).
 
-use super::extract::Admin;
+use super::extract::{Admin, Path, Query};
 use super::AdminError;
 use crate::core::stats::stats_csv;
+use crate::core::CoreError;
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -61,12 +62,11 @@ pub async fn get_match(
     Path(match_id): Path<String>,
 ) -> Result<Json<MatchResponse>, AdminError> {
     let observers = state.core.get_match(&match_id).await?;
-    let region = state
-        .core
-        .get_stats(&match_id)
-        .await
-        .ok()
-        .and_then(|s| s.region);
+    let region = match state.core.get_stats(&match_id).await {
+        Ok(stats) => stats.region,
+        Err(CoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(Json(MatchResponse {
         match_id,
         observers,

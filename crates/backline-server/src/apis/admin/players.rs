@@ -1,10 +1,10 @@
 //! The Riot player registry.
 
-use super::extract::{Admin, AdminJson};
+use super::extract::{Admin, AdminJson, Path, Query};
 use super::AdminError;
 use crate::core::players::PlayerEdit;
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! API tokens of client programs.
 
-use super::extract::{Admin, AdminJson};
+use super::extract::{Admin, AdminJson, Path};
 use super::AdminError;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use backline_domain::ids::ApiTokenId;

@@ -1,9 +1,11 @@
 //! Laravel-style errors: `{"message": "…", "errors"?: {"field": ["…"]}}`.
 //!
 //! Upstream: Laravel's JSON exception rendering (401 `Unauthenticated.`, 404, 422 validation
-//! errors naming the field, 429 `Too Many Attempts.` with `Retry-After`).
+//! errors naming the field, 429 `Too Many Attempts.` with `Retry-After`, 503 `Service
+//! Unavailable` as in maintenance mode, 500 `Server Error`).
 
 use crate::core::CoreError;
+use crate::http::failure::{self, Failure};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -65,15 +67,24 @@ impl From<CoreError> for EmberError {
             CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
             CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
             CoreError::Precondition(msg) => Self::invalid("token", msg),
-            CoreError::Internal(msg) => {
-                tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
-            }
-            CoreError::Store(e) => {
-                tracing::error!(error = ?e, "store error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+            other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
+                match failure::report(&other) {
+                    Failure::Unavailable => {
+                        Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                    }
+                    Failure::Internal => {
+                        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+                    }
+                }
             }
         }
+    }
+}
+
+/// A path parameter that cannot be read (e.g. not UTF-8).
+impl From<axum::extract::rejection::PathRejection> for EmberError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Self::new(r.status(), r.body_text())
     }
 }
 

@@ -1,23 +1,18 @@
-//! Extractors of the game integration API: the server token and the merged parameters.
+//! Extractors of the game integration API: the server token, path parameters and the merged
+//! parameters, each failing with an [`EmberError`].
 
 use super::error::EmberError;
-use crate::http::AppState;
+use crate::http::{credentials, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use backline_domain::ember::servers::GameServer;
 use serde_json::Value;
 
 /// The game server making the request, by `Authorization: Bearer <token>` (or `Bearer:`,
-/// as the seed writes it), within its request allowance.
+/// as the seed writes it; the rule is in `http::credentials`), within its request allowance.
+/// A wrong token is a 401; the database being down is a 503, never a 401, so a plugin does
+/// not give up on a token that is fine.
 pub struct Server(pub GameServer);
-
-fn token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get("authorization")?.to_str().ok()?;
-    let rest = value
-        .strip_prefix("Bearer")
-        .or_else(|| value.strip_prefix("bearer"))?;
-    Some(rest.strip_prefix(':').unwrap_or(rest).trim())
-}
 
 impl FromRequestParts<AppState> for Server {
     type Rejection = EmberError;
@@ -28,9 +23,8 @@ impl FromRequestParts<AppState> for Server {
     ) -> Result<Self, Self::Rejection> {
         let server = state
             .core
-            .authenticate_server(token(parts))
-            .await
-            .map_err(|_| EmberError::unauthenticated())?;
+            .authenticate_server(credentials::bearer(&parts.headers))
+            .await?;
         state
             .rate_limiter
             .check(server.id.as_str(), state.config.ember.rate_limit_per_minute)
@@ -91,4 +85,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .cloned()
             .unwrap_or_default())
     }
+}
+
+pub use wrappers::Path;
+
+// The one place that names axum's rejecting extractors (forbidden elsewhere by clippy.toml).
+#[allow(clippy::disallowed_types)]
+mod wrappers {
+    use super::EmberError;
+    use axum::extract::FromRequestParts;
+
+    /// Path parameters; one that cannot be read is a JSON 400 in Laravel's shape. Handlers use
+    /// this, never axum's `Path`.
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(EmberError))]
+    pub struct Path<T>(pub T);
 }

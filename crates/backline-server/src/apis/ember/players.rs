@@ -1,11 +1,11 @@
 //! Player endpoints: bans, roles, primary role, link tokens.
 
 use super::error::EmberError;
-use super::extract::{Params, Server};
+use super::extract::{Params, Path, Server};
 use crate::core::ember::bans::NewBan;
 use crate::core::Core;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use backline_domain::ember::actions::PlayerRef;

@@ -1,11 +1,11 @@
 //! `meta`, `poll` and `finish`.
 
 use super::error::EmberError;
-use super::extract::{Params, Server};
+use super::extract::{Params, Path, Server};
 use super::form::as_list;
 use crate::core::Core;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -125,7 +125,7 @@ pub async fn refresh_session(
         .core
         .refresh_session(&req.token, req.vars)
         .await
-        .map_err(|_| NakamaError::unauthenticated("Refresh token invalid or expired."))?;
+        .map_err(|e| NakamaError::credential(e, "Refresh token invalid or expired."))?;
     Ok(Json(SessionResponse {
         created: false,
         token: tokens.token,

@@ -2,6 +2,7 @@
 //! with the HTTP status grpc-gateway maps that code to.
 
 use crate::core::CoreError;
+use crate::http::failure::{self, Failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,6 +17,8 @@ pub enum Code {
     PermissionDenied = 7,
     FailedPrecondition = 9,
     Internal = 13,
+    /// The database cannot be used right now; grpc-gateway answers 503.
+    Unavailable = 14,
     Unauthenticated = 16,
 }
 
@@ -27,6 +30,7 @@ impl Code {
             Self::AlreadyExists => StatusCode::CONFLICT,
             Self::PermissionDenied => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
         }
     }
@@ -57,6 +61,17 @@ impl NakamaError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(Code::NotFound, message)
     }
+
+    /// A refused credential (missing, unknown, revoked, expired) as a 401 with `message`;
+    /// any other error (the database down, a bug) through `From<CoreError>`, so an outage
+    /// is never reported as a bad credential.
+    pub fn credential(e: CoreError, message: &str) -> Self {
+        if e.is_credential_refusal() {
+            Self::unauthenticated(message)
+        } else {
+            e.into()
+        }
+    }
 }
 
 impl From<CoreError> for NakamaError {
@@ -71,15 +86,27 @@ impl From<CoreError> for NakamaError {
             CoreError::Forbidden(msg) => Self::new(Code::PermissionDenied, msg),
             CoreError::Conflict(msg) => Self::new(Code::AlreadyExists, msg),
             CoreError::Precondition(msg) => Self::new(Code::FailedPrecondition, msg),
-            CoreError::Internal(msg) => {
-                tracing::error!(error = %msg, "internal error");
-                Self::new(Code::Internal, "Internal server error.")
-            }
-            CoreError::Store(e) => {
-                tracing::error!(error = ?e, "store error");
-                Self::new(Code::Internal, "Internal server error.")
+            other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
+                match failure::report(&other) {
+                    Failure::Unavailable => {
+                        Self::new(Code::Unavailable, "Service unavailable, try again later.")
+                    }
+                    Failure::Internal => Self::new(Code::Internal, "Internal server error."),
+                }
             }
         }
+    }
+}
+
+/// A path parameter that cannot be read (e.g. not UTF-8): 400 code 3.
+impl From<axum::extract::rejection::PathRejection> for NakamaError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        let code = if r.status().is_server_error() {
+            Code::Internal
+        } else {
+            Code::InvalidArgument
+        };
+        Self::new(code, r.body_text())
     }
 }
 

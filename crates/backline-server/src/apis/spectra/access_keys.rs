@@ -1,9 +1,9 @@
 //! `validateAccessKey` and the supporter check.
 
-use super::extract::BackendToken;
+use super::extract::{BackendToken, Path};
 use super::SpectraError;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use backline_domain::ids::OrgId;

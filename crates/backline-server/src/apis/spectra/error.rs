@@ -24,6 +24,18 @@ impl From<CoreError> for SpectraError {
     }
 }
 
+impl From<axum::extract::rejection::PathRejection> for SpectraError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Self(r.into())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for SpectraError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Self(r.into())
+    }
+}
+
 impl From<BodyFailure> for SpectraError {
     fn from((status, message): BodyFailure) -> Self {
         Self::new(status, message)

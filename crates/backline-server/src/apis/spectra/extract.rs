@@ -1,5 +1,5 @@
-//! Extractors of the Spectra surface: the two token headers and JSON bodies, each failing
-//! with a [`SpectraError`].
+//! Extractors of the Spectra surface: the two token headers, path parameters and JSON
+//! bodies, each failing with a [`SpectraError`].
 
 use super::SpectraError;
 use crate::http::body::{parse_json, read_failure};
@@ -81,4 +81,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SpectraJson<T> {
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         Ok(Self(parse_json(&bytes)?))
     }
+}
+
+pub use wrappers::Path;
+
+// The one place that names axum's rejecting extractors (forbidden elsewhere by clippy.toml).
+#[allow(clippy::disallowed_types)]
+mod wrappers {
+    use super::SpectraError;
+    use axum::extract::FromRequestParts;
+
+    /// Path parameters; one that cannot be read (not UTF-8, missing) is a JSON 400 in Spectra's
+    /// shape. Handlers use this, never axum's `Path`.
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(SpectraError))]
+    pub struct Path<T>(pub T);
 }

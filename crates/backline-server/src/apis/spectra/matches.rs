@@ -3,11 +3,11 @@
 //! Upstream: `registerMatch`, `updateMatch`, `completeMatch` in `databaseConnector.ts`.
 //! Spectra reads only the status; update and complete are fire-and-forget and may overlap.
 
-use super::extract::{BackendToken, RawBody};
+use super::extract::{BackendToken, Path, RawBody};
 use super::SpectraError;
 use crate::core::matches::RecordedSnapshot;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};

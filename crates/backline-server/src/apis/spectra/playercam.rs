@@ -3,10 +3,10 @@
 //! Upstream: `getNameOverridesAndPlayercams` in `databaseConnector.ts` throws unless both
 //! `nameOverrides` and `enabledPlayers` are truthy, so empty values are `"[]"` and `[]`.
 
-use super::extract::RawBody;
+use super::extract::{Path, RawBody};
 use super::SpectraError;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use backline_domain::spectra::playercam::{enabled_players, name_overrides_json};

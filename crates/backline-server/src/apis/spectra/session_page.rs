@@ -6,10 +6,10 @@
 //! or reads it from the URL fragment (`#secret=…`), which browsers never send to the server;
 //! the endpoints take it in `X-Session-Secret`.
 
-use super::extract::SpectraJson;
+use super::extract::{Path, SpectraJson};
 use super::SpectraError;
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse};
 use axum::Json;

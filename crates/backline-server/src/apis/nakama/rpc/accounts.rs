@@ -26,7 +26,7 @@ pub async fn authenticate_password(call: RpcCall) -> RpcResult {
         let tokens = core
             .refresh_session(&refresh, BTreeMap::new())
             .await
-            .map_err(|_| NakamaError::unauthenticated("Refresh token invalid or expired."))?;
+            .map_err(|e| NakamaError::credential(e, "Refresh token invalid or expired."))?;
         return Ok(json!({"token": tokens.token, "refresh_token": tokens.refresh_token}));
     }
     let has_identifier = [&req.user_id, &req.discord_id, &req.username]
@@ -46,10 +46,7 @@ pub async fn authenticate_password(call: RpcCall) -> RpcResult {
             &password,
         )
         .await
-        .map_err(|e| match e {
-            CoreError::Unauthorized => NakamaError::unauthenticated("Invalid credentials."),
-            other => other.into(),
-        })?;
+        .map_err(|e| NakamaError::credential(e, "Invalid credentials."))?;
     Ok(json!({"token": tokens.token, "refresh_token": tokens.refresh_token}))
 }
 

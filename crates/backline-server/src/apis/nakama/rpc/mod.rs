@@ -9,14 +9,15 @@ mod accounts;
 mod evr;
 
 use super::error::NakamaError;
-use super::extract::{basic_key, bearer, QueryPairs, RawBody};
+use super::extract::{Path, QueryPairs, RawBody};
 use crate::core::evr::Actor;
 use crate::core::sessions::Claims;
-use crate::http::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use crate::http::{credentials, AppState};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backline_domain::secret::secrets_match;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
@@ -104,14 +105,14 @@ fn authenticate(
     let http_key = &state.core.keys.http_key;
     // Upstream: Nakama treats an empty `http_key=` as absent.
     if let Some(given) = query.get("http_key").filter(|k| !k.is_empty()) {
-        return if given == http_key {
+        return if secrets_match(given, http_key) {
             Ok(Some(Caller::HttpKey))
         } else {
             Err(NakamaError::unauthenticated("HTTP key invalid"))
         };
     }
-    if let Some(given) = basic_key(headers) {
-        return if &given == http_key {
+    if let Some(given) = credentials::basic_user(headers) {
+        return if secrets_match(&given, http_key) {
             Ok(Some(Caller::HttpKey))
         } else {
             Err(NakamaError::unauthenticated("HTTP key invalid"))
@@ -132,13 +133,13 @@ pub async fn call_rpc(
 ) -> Result<Response, NakamaError> {
     let caller = match authenticate(&state, &query, &headers)? {
         Some(caller) => caller,
-        None => match bearer(&headers) {
+        None => match credentials::bearer(&headers) {
             Some(token) => Caller::User(
                 state
                     .core
                     .verify_session(token)
                     .await
-                    .map_err(|_| NakamaError::unauthenticated("Auth token invalid"))?,
+                    .map_err(|e| NakamaError::credential(e, "Auth token invalid"))?,
             ),
             None => {
                 return Err(NakamaError::unauthenticated(
