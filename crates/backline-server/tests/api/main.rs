@@ -15,6 +15,7 @@ mod ember_reference;
 mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;
+mod floods;
 mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
