@@ -346,7 +346,10 @@ impl Config {
                 "guess_limit.max_failures",
                 u64::from(self.guess_limit.max_failures),
             ),
-            ("guess_limit.window_seconds", self.guess_limit.window_seconds),
+            (
+                "guess_limit.window_seconds",
+                self.guess_limit.window_seconds,
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {

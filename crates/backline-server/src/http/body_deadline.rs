@@ -43,9 +43,11 @@ pub async fn read_body_in_time(
                 return surface.too_slow("request body");
             }
             Ok(None) => break None,
-            Ok(Some(Err(error))) => break Some(Body::from_stream(futures::stream::once(
-                async move { Err::<Bytes, _>(error) },
-            ))),
+            Ok(Some(Err(error))) => {
+                break Some(Body::from_stream(futures::stream::once(async move {
+                    Err::<Bytes, _>(error)
+                })))
+            }
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
                     received.extend_from_slice(&data);

@@ -103,7 +103,11 @@ pub fn client_address(
 
 /// Middleware over every surface: refuses addresses over their allowance on guarded
 /// endpoints and counts the failures of those endpoints.
-pub async fn limit_guesses(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn limit_guesses(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(secret) = Secret::guessed_at(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
@@ -137,12 +141,28 @@ mod tests {
         let get = Method::GET;
         let post = Method::POST;
         let cases = [
-            (&get, "/spectra/system/validateAccessKey/abc", Some(Secret::AccessKey)),
+            (
+                &get,
+                "/spectra/system/validateAccessKey/abc",
+                Some(Secret::AccessKey),
+            ),
             (&get, "/spectra/supporter/abc", None),
-            (&post, "/v2/account/authenticate/email", Some(Secret::Password)),
+            (
+                &post,
+                "/v2/account/authenticate/email",
+                Some(Secret::Password),
+            ),
             (&post, "/v2/account/authenticate/custom", None),
-            (&post, "/v2/rpc/account/authenticate/password", Some(Secret::Password)),
-            (&post, "/v2/rpc/Account%2FAuthenticate%2FPassword", Some(Secret::Password)),
+            (
+                &post,
+                "/v2/rpc/account/authenticate/password",
+                Some(Secret::Password),
+            ),
+            (
+                &post,
+                "/v2/rpc/Account%2FAuthenticate%2FPassword",
+                Some(Secret::Password),
+            ),
             (&post, "/v2/rpc/link/redeem", Some(Secret::LinkToken)),
             (&post, "/v2/rpc/match/join", None),
             (

@@ -58,7 +58,9 @@ impl Surface {
     pub fn too_slow(self, what: &str) -> Response {
         let message = format!("The {what} was not received in time.");
         let mut response = match self {
-            Self::Spectra => SpectraError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
+            Self::Spectra => {
+                SpectraError::new(StatusCode::REQUEST_TIMEOUT, message).into_response()
+            }
             Self::Nakama => NakamaError::too_slow(message).into_response(),
             Self::Ember => EmberError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
             Self::Admin => JsonError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),

@@ -110,7 +110,13 @@ async fn wrong_access_keys_from_one_address_are_limited_and_others_are_not(app: 
             .header("x-user-token", token.as_str())
     };
     for guess in 0..MAX_FAILURES {
-        let r = reply(validate(&here, &format!("guess{guess}")).send().await.unwrap()).await;
+        let r = reply(
+            validate(&here, &format!("guess{guess}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         r.assert_error(StatusCode::UNAUTHORIZED);
     }
     // Over the allowance even the right key is refused, before it is looked at.
@@ -182,15 +188,25 @@ async fn wrong_passwords_are_limited_per_address_and_a_refused_login_creates_not
     refused(rpc(&here, "correct horse"), true).await;
     // A login that would create an account is refused before it does.
     let wait = refused(
-        email(&here, "create=true", "newcomer@example.org", "fresh password"),
+        email(
+            &here,
+            "create=true",
+            "newcomer@example.org",
+            "fresh password",
+        ),
         true,
     )
     .await;
     let r = reply(
-        email(&elsewhere, "create=false", "owner@example.org", "correct horse")
-            .send()
-            .await
-            .unwrap(),
+        email(
+            &elsewhere,
+            "create=false",
+            "owner@example.org",
+            "correct horse",
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
@@ -199,10 +215,15 @@ async fn wrong_passwords_are_limited_per_address_and_a_refused_login_creates_not
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert!(r.body["token"].is_string());
     let r = reply(
-        email(&here, "create=false", "newcomer@example.org", "fresh password")
-            .send()
-            .await
-            .unwrap(),
+        email(
+            &here,
+            "create=false",
+            "newcomer@example.org",
+            "fresh password",
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     r.assert_nakama_error(StatusCode::NOT_FOUND, 5);
@@ -309,7 +330,11 @@ async fn wrong_session_secrets_are_limited_and_a_refused_change_stores_nothing(a
     let wait = refused(change, false).await;
     let r = reply(list(&elsewhere, &secret).send().await.unwrap()).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    assert_eq!(r.body["players"], json!([]), "the refused change stored nothing");
+    assert_eq!(
+        r.body["players"],
+        json!([]),
+        "the refused change stored nothing"
+    );
     tokio::time::sleep(Duration::from_secs(wait)).await;
     let r = reply(list(&here, &secret).send().await.unwrap()).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
@@ -392,7 +417,10 @@ async fn a_slow_loris_is_answered_408_and_does_not_delay_others(app: &TestApp) {
         use tokio::io::AsyncReadExt;
         let mut out = Vec::new();
         let _ = tokio::time::timeout(Duration::from_secs(5), reader.read_to_end(&mut out)).await;
-        (started.elapsed(), String::from_utf8_lossy(&out).into_owned())
+        (
+            started.elapsed(),
+            String::from_utf8_lossy(&out).into_owned(),
+        )
     };
     let normal = async {
         tokio::time::sleep(Duration::from_millis(300)).await;

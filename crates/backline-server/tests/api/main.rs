@@ -16,6 +16,7 @@ mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;
 mod floods;
+mod isolation;
 mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
