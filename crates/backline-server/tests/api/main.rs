@@ -21,6 +21,7 @@ mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
 mod nakama_sessions;
+mod secrets_in_logs;
 mod spectra_keys;
 mod spectra_matches;
 mod spectra_playercam;
