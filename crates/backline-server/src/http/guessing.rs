@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// A family of secrets whose guesses are counted together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Secret {
+pub enum SecretFamily {
     /// Spectra access keys (and the backend token sent with them).
     AccessKey,
     /// Account passwords.
@@ -31,7 +31,7 @@ pub enum Secret {
     PlayercamSecret,
 }
 
-impl Secret {
+impl SecretFamily {
     fn name(self) -> &'static str {
         match self {
             Self::AccessKey => "access-key",
@@ -101,6 +101,21 @@ pub fn client_address(
     peer
 }
 
+/// The address failures are counted against: IPv4 addresses as they are, IPv6 addresses by
+/// their /64 network, which one client usually holds whole.
+pub fn counted_as(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// Middleware over every surface: refuses addresses over their allowance on guarded
 /// endpoints and counts the failures of those endpoints.
 pub async fn limit_guesses(
@@ -108,7 +123,7 @@ pub async fn limit_guesses(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(secret) = Secret::guessed_at(request.method(), request.uri().path()) else {
+    let Some(family) = SecretFamily::guessed_at(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
     let config = &state.config.guess_limit;
@@ -117,17 +132,18 @@ pub async fn limit_guesses(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let address = client_address(peer, request.headers(), config)
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let key = format!("{}:{address}", secret.name());
+        .map_or_else(|| "unknown".to_owned(), counted_as);
+    let key = format!("{}:{address}", family.name());
     let window = Duration::from_secs(config.window_seconds);
     let limiter: &dyn FailureLimiter = state.failure_limiter.as_ref();
     if let Err(wait) = limiter.check(&key, config.max_failures, window) {
-        tracing::warn!(secret = secret.name(), %address, "too many failed attempts; refused");
+        tracing::debug!(secret = family.name(), %address, "over the failure allowance; refused");
         return Surface::of(request.uri().path()).too_many_attempts(wait);
     }
     let response = next.run(request).await;
-    if secret.failed(response.status()) {
-        limiter.fail(&key, window);
+    if family.failed(response.status()) && limiter.fail(&key, config.max_failures, window) {
+        // Once per address and window, so a flood does not flood the log.
+        tracing::warn!(secret = family.name(), %address, "too many failed attempts; refusing this address until its window ends");
     }
     response
 }
@@ -144,42 +160,53 @@ mod tests {
             (
                 &get,
                 "/spectra/system/validateAccessKey/abc",
-                Some(Secret::AccessKey),
+                Some(SecretFamily::AccessKey),
             ),
             (&get, "/spectra/supporter/abc", None),
             (
                 &post,
                 "/v2/account/authenticate/email",
-                Some(Secret::Password),
+                Some(SecretFamily::Password),
             ),
             (&post, "/v2/account/authenticate/custom", None),
             (
                 &post,
                 "/v2/rpc/account/authenticate/password",
-                Some(Secret::Password),
+                Some(SecretFamily::Password),
             ),
             (
                 &post,
                 "/v2/rpc/Account%2FAuthenticate%2FPassword",
-                Some(Secret::Password),
+                Some(SecretFamily::Password),
             ),
-            (&post, "/v2/rpc/link/redeem", Some(Secret::LinkToken)),
+            (&post, "/v2/rpc/link/redeem", Some(SecretFamily::LinkToken)),
             (&post, "/v2/rpc/match/join", None),
             (
                 &get,
                 "/spectra/playercam/api/getNameOverridesAndPlayercams/i/s",
-                Some(Secret::PlayercamSecret),
+                Some(SecretFamily::PlayercamSecret),
             ),
             (
                 &Method::PUT,
                 "/spectra/playercam/api/session/i/players/A%23B",
-                Some(Secret::PlayercamSecret),
+                Some(SecretFamily::PlayercamSecret),
             ),
             (&get, "/admin/v1/orgs", None),
         ];
         for (method, path, expected) in cases {
-            assert_eq!(Secret::guessed_at(method, path), expected, "{path}");
+            assert_eq!(SecretFamily::guessed_at(method, path), expected, "{path}");
         }
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(counted_as(a), counted_as(b));
+        assert_ne!(counted_as(a), counted_as(c));
+        assert_eq!(counted_as("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+        assert_eq!(counted_as("10.1.2.3".parse().unwrap()), "10.1.2.3");
     }
 
     #[test]

@@ -55,20 +55,27 @@ pub trait FailureLimiter: Send + Sync + std::fmt::Debug {
     /// `Ok` when `key` has fewer than `max` failures in its current window; otherwise how
     /// long until the window ends.
     fn check(&self, key: &str, max: u32, window: Duration) -> Result<(), Duration>;
-    /// Counts one failure of `key`.
-    fn fail(&self, key: &str, window: Duration);
+    /// Counts one failure of `key`; `true` when this failure used up an allowance of `max`.
+    fn fail(&self, key: &str, max: u32, window: Duration) -> bool;
+}
+
+/// Per key: when its window started and the failures in it; and when expired entries
+/// were last swept.
+#[derive(Debug, Default)]
+struct Failures {
+    windows: HashMap<String, (Instant, u32)>,
+    swept: Option<Instant>,
 }
 
 /// The in-process failure counter.
 #[derive(Debug, Default)]
 pub struct LocalFailureLimiter {
-    /// Per key: when its window started and the failures in it.
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    failures: Mutex<Failures>,
 }
 
 impl LocalFailureLimiter {
-    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u32)>> {
-        self.windows
+    fn failures(&self) -> std::sync::MutexGuard<'_, Failures> {
+        self.failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -77,7 +84,7 @@ impl LocalFailureLimiter {
 impl FailureLimiter for LocalFailureLimiter {
     fn check(&self, key: &str, max: u32, window: Duration) -> Result<(), Duration> {
         let now = Instant::now();
-        match self.windows().get(key) {
+        match self.failures().windows.get(key) {
             Some((start, failures)) if *failures >= max && now < *start + window => {
                 Err(*start + window - now)
             }
@@ -85,17 +92,25 @@ impl FailureLimiter for LocalFailureLimiter {
         }
     }
 
-    fn fail(&self, key: &str, window: Duration) {
+    fn fail(&self, key: &str, max: u32, window: Duration) -> bool {
         let now = Instant::now();
-        let mut windows = self.windows();
-        if windows.len() > SWEEP_ABOVE {
-            windows.retain(|_, (start, _)| now < *start + window);
+        let mut failures = self.failures();
+        // Sweeping is a pass over every entry: at most once a second, however many come.
+        let due = failures
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if failures.windows.len() > SWEEP_ABOVE && due {
+            failures
+                .windows
+                .retain(|_, (start, _)| now < *start + window);
+            failures.swept = Some(now);
         }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
+        let entry = failures.windows.entry(key.to_owned()).or_insert((now, 0));
         if now >= entry.0 + window {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
+        entry.1 == max
     }
 }
 
@@ -107,16 +122,19 @@ mod tests {
     fn failures_block_a_key_until_its_window_ends_and_others_are_separate() {
         let limiter = LocalFailureLimiter::default();
         let window = Duration::from_millis(200);
-        limiter.fail("a", window);
+        assert!(!limiter.fail("a", 2, window));
         assert!(limiter.check("a", 2, window).is_ok());
-        limiter.fail("a", window);
+        assert!(
+            limiter.fail("a", 2, window),
+            "the second failure uses the allowance up"
+        );
         let wait = limiter.check("a", 2, window).unwrap_err();
         assert!(wait <= window && wait > Duration::ZERO, "{wait:?}");
         assert!(limiter.check("b", 2, window).is_ok());
         std::thread::sleep(window);
         assert!(limiter.check("a", 2, window).is_ok());
         // A failure after the window starts a new one.
-        limiter.fail("a", window);
+        assert!(!limiter.fail("a", 2, window));
         assert!(limiter.check("a", 2, window).is_ok());
     }
 

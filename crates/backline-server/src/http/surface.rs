@@ -39,18 +39,19 @@ impl Surface {
     /// 429 with `Retry-After` (whole seconds, at least 1).
     pub fn too_many_attempts(self, retry_after: Duration) -> Response {
         let message = "Too many failed attempts from this address; try again later.";
+        let seconds = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
         let mut response = match self {
             Self::Spectra => {
                 SpectraError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response()
             }
             Self::Nakama => NakamaError::too_many(message).into_response(),
-            Self::Ember => EmberError::too_many(0).into_response(),
+            // Laravel's own throttle answer, `Retry-After` included.
+            Self::Ember => return EmberError::too_many(seconds).into_response(),
             Self::Admin => JsonError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response(),
         };
-        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         response
     }
 
