@@ -1,7 +1,7 @@
 //! Floods and abuse: limits on guessing secrets per client address (429 with `Retry-After`
 //! in each surface's shape), and slow or oversized clients that must not stall others.
 //!
-//! Guessing stories run with 3 failures per 2-second window. A second client address is
+//! Guessing stories run with 3 failures per 3-second window (8 s where passwords are hashed). A second client address is
 //! another loopback address (`127.0.0.2`): Linux routes all of `127.0.0.0/8` to loopback.
 
 use crate::ember_helpers::{form, server};
@@ -18,7 +18,7 @@ const MAX_FAILURES: u32 = 3;
 
 fn guessing(config: &mut Config) {
     config.guess_limit.max_failures = MAX_FAILURES;
-    config.guess_limit.window_seconds = 2;
+    config.guess_limit.window_seconds = 3;
 }
 
 /// Password hashing is slow in debug builds: the window must outlast a few of them.
