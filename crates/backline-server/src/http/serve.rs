@@ -58,12 +58,17 @@ pub async fn serve<S>(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
+    let mut warned_at: Option<tokio::time::Instant> = None;
     loop {
-        if permits.available_permits() == 0 {
+        // At most once a minute, however long the limit is hit.
+        if permits.available_permits() == 0
+            && warned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
+        {
             tracing::warn!(
                 max_connections = limits.max_connections,
                 "connection limit reached; new clients wait"
             );
+            warned_at = Some(tokio::time::Instant::now());
         }
         let permit = tokio::select! {
             permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),

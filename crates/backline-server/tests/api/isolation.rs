@@ -204,6 +204,8 @@ struct Tenant {
     server_name: String,
     server_token: String,
     execution_id: i64,
+    /// The command of the execution queued for this tenant's server.
+    command: String,
 }
 
 async fn tenant(app: &TestApp, name: &str) -> Tenant {
@@ -233,12 +235,13 @@ async fn tenant(app: &TestApp, name: &str) -> Tenant {
         .to_owned();
     let server_name = format!("Server of {name}");
     let (server_id, server_token) = server(app, &server_name, &[]).await;
+    let command = format!("say secret of {name}");
     let core = app.core().await;
     let queued = core
         .queue_action(
             &Target::Server(server_id.as_str().into()),
             ActionKind::Command,
-            &format!("say secret of {name}"),
+            &command,
             None,
             false,
         )
@@ -248,6 +251,7 @@ async fn tenant(app: &TestApp, name: &str) -> Tenant {
     // Delivered (leased) to its server, so finishing it is the next step.
     let polled = form(app, &server_token, Method::POST, "/poll", "").await;
     assert_eq!(polled.status, StatusCode::OK, "{polled:?}");
+    assert!(polled.text.contains(&command), "{polled:?}");
     Tenant {
         org_id,
         org_name,
@@ -262,6 +266,7 @@ async fn tenant(app: &TestApp, name: &str) -> Tenant {
         server_name,
         server_token,
         execution_id: queued[0].id.0,
+        command,
     }
 }
 
@@ -305,6 +310,7 @@ impl Tenant {
             &self.server_id,
             &self.server_name,
             &self.server_token,
+            &self.command,
         ]
     }
 }
@@ -486,6 +492,19 @@ async fn every_route_refuses_missing_foreign_and_other_tenants_credentials(app: 
         "isolation: {} routes, {asked} refused requests",
         routes.len()
     );
+    // Server A's own calls show nothing of B's.
+    for path in ["/poll", "/meta"] {
+        let method = if path == "/poll" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let own = form(app, &a.server_token, method, path, "").await;
+        assert_eq!(own.status, StatusCode::OK, "{own:?}");
+        for marker in b.markers() {
+            assert!(!own.text.contains(marker), "{path} of A leaked `{marker}`");
+        }
+    }
     // Tenant B's data is as it was: its execution is still leased, its session works, its
     // player-cam session has no players.
     let finish = form(
