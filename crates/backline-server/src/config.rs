@@ -65,9 +65,41 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// Seconds a graceful shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
+    /// Most connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's head (also how long a kept-alive connection
+    /// may stay idle).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's whole body.
+    pub body_read_timeout_seconds: u64,
+    /// Limits on guessing secrets (access keys, passwords, link tokens, player-cam secrets).
+    pub guess_limit: GuessLimitConfig,
     pub spectra: SpectraConfig,
     pub nakama: NakamaConfig,
     pub ember: EmberConfig,
+}
+
+/// Limits on failed attempts at secrets, per client address and endpoint family.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuessLimitConfig {
+    /// Failed attempts one client address may make in a window before it gets 429s.
+    pub max_failures: u32,
+    /// Length of the window, counted from the address's first failure in it.
+    pub window_seconds: u64,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy you
+    /// run) instead of the connection's peer address.
+    pub trust_x_forwarded_for: bool,
+}
+
+impl Default for GuessLimitConfig {
+    fn default() -> Self {
+        Self {
+            max_failures: 10,
+            window_seconds: 300,
+            trust_x_forwarded_for: false,
+        }
+    }
 }
 
 /// Settings of the game integration surface.
@@ -177,6 +209,10 @@ impl Default for Config {
             log_format: LogFormat::Text,
             admin_token: None,
             shutdown_grace_seconds: 10,
+            max_connections: 1024,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            guess_limit: GuessLimitConfig::default(),
             spectra: SpectraConfig::default(),
             nakama: NakamaConfig::default(),
             ember: EmberConfig::default(),
@@ -199,6 +235,13 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("admin_token", &self.admin_token)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "header_read_timeout_seconds",
+                &self.header_read_timeout_seconds,
+            )
+            .field("body_read_timeout_seconds", &self.body_read_timeout_seconds)
+            .field("guess_limit", &self.guess_limit)
             .field("spectra", &self.spectra)
             .field("nakama", &self.nakama)
             .field("ember", &self.ember)
@@ -299,6 +342,29 @@ impl Config {
                 field: "body_limit_bytes",
                 problem: format!("{} is too small; Spectra match bodies are about 20 KB, use at least 1024 (default 1048576)", self.body_limit_bytes),
             });
+        }
+        for (field, value) in [
+            ("max_connections", self.max_connections as u64),
+            (
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+            ),
+            ("body_read_timeout_seconds", self.body_read_timeout_seconds),
+            (
+                "guess_limit.max_failures",
+                u64::from(self.guess_limit.max_failures),
+            ),
+            (
+                "guess_limit.window_seconds",
+                self.guess_limit.window_seconds,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    field,
+                    problem: "must be at least 1".into(),
+                });
+            }
         }
         if self.spectra.playercam_session_ttl_seconds < 60 {
             return Err(ConfigError::Invalid {
@@ -457,6 +523,27 @@ mod tests {
             ),
             ("BACKLINE_ADMIN_TOKEN", "short", "admin_token"),
             ("BACKLINE_LISTEN", "not-an-address", "listen"),
+            ("BACKLINE_MAX_CONNECTIONS", "0", "max_connections"),
+            (
+                "BACKLINE_HEADER_READ_TIMEOUT_SECONDS",
+                "0",
+                "header_read_timeout_seconds",
+            ),
+            (
+                "BACKLINE_BODY_READ_TIMEOUT_SECONDS",
+                "0",
+                "body_read_timeout_seconds",
+            ),
+            (
+                "BACKLINE_GUESS_LIMIT__MAX_FAILURES",
+                "0",
+                "guess_limit.max_failures",
+            ),
+            (
+                "BACKLINE_GUESS_LIMIT__WINDOW_SECONDS",
+                "0",
+                "guess_limit.window_seconds",
+            ),
         ];
         for (name, value, field) in cases {
             let err = Config::load(None, env(&[(name, value)]), &Overrides::default()).unwrap_err();

@@ -78,6 +78,7 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
         core,
         config: Arc::new(config),
         rate_limiter: Arc::new(crate::http::rate_limit::LocalRateLimiter::default()),
+        failure_limiter: Arc::new(crate::http::rate_limit::LocalFailureLimiter::default()),
     };
     Ok(Prepared {
         addr,
@@ -110,7 +111,8 @@ impl Prepared {
             },
         ));
         let app = http::router(self.state.clone());
-        let limit = self.state.config.body_limit_bytes;
+        let config = self.state.config.clone();
+        let limit = config.body_limit_bytes;
         // The game integration's decoder runs before routing, so `_method` can pick the route.
         let app = tower::Layer::layer(
             &axum::middleware::from_fn_with_state(self.state, apis::ember::decode_request),
@@ -122,26 +124,19 @@ impl Prepared {
             }),
             app,
         );
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(
-            self.listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stopping_tx.send(());
-        });
-        let served = tokio::spawn(async move { server.await });
-        tokio::pin!(served);
-        tokio::select! {
-            result = &mut served => result??,
-            _ = async { let _ = stopping_rx.await; tokio::time::sleep(grace).await } => {
-                tracing::warn!("requests still running after the grace period; stopping anyway");
-                served.abort();
-            }
-        }
+        let body_timeout = Duration::from_secs(config.body_read_timeout_seconds);
+        let app = tower::Layer::layer(
+            &axum::middleware::from_fn(move |request, next| {
+                http::body_deadline::read_body_in_time(body_timeout, limit, request, next)
+            }),
+            app,
+        );
+        let limits = http::serve::Limits {
+            max_connections: config.max_connections,
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+            grace,
+        };
+        http::serve::serve(self.listener, app, limits, shutdown).await;
         let _ = timers_stop.send(());
         let _ = timers.await;
         store.close().await;

@@ -2,12 +2,16 @@
 //! panic recovery, and the assembly of all surfaces on one router.
 
 pub mod body;
+pub mod body_deadline;
 pub mod connection;
 pub mod credentials;
 pub mod failure;
+pub mod guessing;
 pub mod json_error;
 pub mod panic;
 pub mod rate_limit;
+pub mod serve;
+pub mod surface;
 pub mod trace;
 
 use crate::apis;
@@ -25,6 +29,8 @@ pub struct AppState {
     pub core: Core,
     pub config: Arc<Config>,
     pub rate_limiter: Arc<dyn rate_limit::RateLimiter>,
+    /// Failed attempts at secrets per client address ([`guessing`]).
+    pub failure_limiter: Arc<dyn rate_limit::FailureLimiter>,
 }
 
 /// All surfaces on one router, each under its prefix with its own error shape.
@@ -40,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guessing::limit_guesses,
+        ))
         .layer(panic::layer(apis::admin::render_status))
         .layer(trace::layer())
         .layer(PropagateRequestIdLayer::x_request_id())

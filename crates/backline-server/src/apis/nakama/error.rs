@@ -12,9 +12,12 @@ use serde_json::json;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
     InvalidArgument = 3,
+    /// Only for clients too slow to send their request, so answered as 408.
+    DeadlineExceeded = 4,
     NotFound = 5,
     AlreadyExists = 6,
     PermissionDenied = 7,
+    ResourceExhausted = 8,
     FailedPrecondition = 9,
     Internal = 13,
     /// The database cannot be used right now; grpc-gateway answers 503.
@@ -29,6 +32,8 @@ impl Code {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::AlreadyExists => StatusCode::CONFLICT,
             Self::PermissionDenied => StatusCode::FORBIDDEN,
+            Self::DeadlineExceeded => StatusCode::REQUEST_TIMEOUT,
+            Self::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
@@ -71,6 +76,16 @@ impl NakamaError {
         } else {
             e.into()
         }
+    }
+
+    /// 429, code 8: too many failed attempts (the caller adds `Retry-After`).
+    pub fn too_many(message: impl Into<String>) -> Self {
+        Self::new(Code::ResourceExhausted, message)
+    }
+
+    /// 408, code 4: the client did not send its request in time.
+    pub fn too_slow(message: impl Into<String>) -> Self {
+        Self::new(Code::DeadlineExceeded, message)
     }
 }
 

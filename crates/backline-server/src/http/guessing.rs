@@ -1,0 +1,227 @@
+//! Limits on guessing secrets: failed attempts per client address at access keys
+//! (`validateAccessKey`), passwords (Nakama email login and the `account/authenticate/password`
+//! RPC), link tokens (the `link/redeem` RPC) and player-cam session secrets.
+//!
+//! Only failures are counted, per client address and family of secret, in a window that
+//! starts at the first failure: an address with `guess_limit.max_failures` failures is
+//! answered 429 with `Retry-After` (in the surface's shape, before anything runs) until its
+//! window ends. Callers that present good credentials, however often, are never limited.
+
+use super::rate_limit::FailureLimiter;
+use super::surface::Surface;
+use super::AppState;
+use crate::config::GuessLimitConfig;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// A family of secrets whose guesses are counted together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretFamily {
+    /// Spectra access keys (and the backend token sent with them).
+    AccessKey,
+    /// Account passwords.
+    Password,
+    /// Game-account link tokens.
+    LinkToken,
+    /// Player-cam session identifiers and secrets.
+    PlayercamSecret,
+}
+
+impl SecretFamily {
+    fn name(self) -> &'static str {
+        match self {
+            Self::AccessKey => "access-key",
+            Self::Password => "password",
+            Self::LinkToken => "link-token",
+            Self::PlayercamSecret => "playercam",
+        }
+    }
+
+    /// Whether an answer with `status` means the guess was wrong. Wrong input (400, 422) is
+    /// not a guess; an expired key or used link token is a secret the caller already had.
+    fn failed(self, status: StatusCode) -> bool {
+        match self {
+            Self::AccessKey => status == StatusCode::UNAUTHORIZED,
+            Self::Password | Self::PlayercamSecret => {
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND
+            }
+            Self::LinkToken => status == StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// The family of secrets `path` takes guesses at, if any (paths as the router sees them,
+    /// before percent-decoding; RPC ids are matched as the RPC table does).
+    pub fn guessed_at(method: &Method, path: &str) -> Option<Self> {
+        if method == Method::GET && path.starts_with("/spectra/system/validateAccessKey/") {
+            return Some(Self::AccessKey);
+        }
+        if path.starts_with("/spectra/playercam/api/getNameOverridesAndPlayercams/")
+            || path.starts_with("/spectra/playercam/api/session/")
+        {
+            return Some(Self::PlayercamSecret);
+        }
+        if path == "/v2/account/authenticate/email" {
+            return Some(Self::Password);
+        }
+        let id = path.strip_prefix("/v2/rpc/")?;
+        let id = percent_encoding::percent_decode_str(id)
+            .decode_utf8_lossy()
+            .to_ascii_lowercase();
+        match id.as_str() {
+            "account/authenticate/password" => Some(Self::Password),
+            "link/redeem" => Some(Self::LinkToken),
+            _ => None,
+        }
+    }
+}
+
+/// The address guesses are counted against: the connection's peer, or with
+/// `trust_x_forwarded_for` the last `X-Forwarded-For` entry (the one the proxy added).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    config: &GuessLimitConfig,
+) -> Option<IpAddr> {
+    if config.trust_x_forwarded_for {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+            .next_back();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer
+}
+
+/// The address failures are counted against: IPv4 addresses as they are, IPv6 addresses by
+/// their /64 network, which one client usually holds whole.
+pub fn counted_as(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Middleware over every surface: refuses addresses over their allowance on guarded
+/// endpoints and counts the failures of those endpoints.
+pub async fn limit_guesses(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(family) = SecretFamily::guessed_at(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let config = &state.config.guess_limit;
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let address = client_address(peer, request.headers(), config)
+        .map_or_else(|| "unknown".to_owned(), counted_as);
+    let key = format!("{}:{address}", family.name());
+    let window = Duration::from_secs(config.window_seconds);
+    let limiter: &dyn FailureLimiter = state.failure_limiter.as_ref();
+    if let Err(wait) = limiter.check(&key, config.max_failures, window) {
+        tracing::debug!(secret = family.name(), %address, "over the failure allowance; refused");
+        return Surface::of(request.uri().path()).too_many_attempts(wait);
+    }
+    let response = next.run(request).await;
+    if family.failed(response.status()) && limiter.fail(&key, config.max_failures, window) {
+        // Once per address and window, so a flood does not flood the log.
+        tracing::warn!(secret = family.name(), %address, "too many failed attempts; refusing this address until its window ends");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guarded_paths_are_recognised_and_others_are_not() {
+        let get = Method::GET;
+        let post = Method::POST;
+        let cases = [
+            (
+                &get,
+                "/spectra/system/validateAccessKey/abc",
+                Some(SecretFamily::AccessKey),
+            ),
+            (&get, "/spectra/supporter/abc", None),
+            (
+                &post,
+                "/v2/account/authenticate/email",
+                Some(SecretFamily::Password),
+            ),
+            (&post, "/v2/account/authenticate/custom", None),
+            (
+                &post,
+                "/v2/rpc/account/authenticate/password",
+                Some(SecretFamily::Password),
+            ),
+            (
+                &post,
+                "/v2/rpc/Account%2FAuthenticate%2FPassword",
+                Some(SecretFamily::Password),
+            ),
+            (&post, "/v2/rpc/link/redeem", Some(SecretFamily::LinkToken)),
+            (&post, "/v2/rpc/match/join", None),
+            (
+                &get,
+                "/spectra/playercam/api/getNameOverridesAndPlayercams/i/s",
+                Some(SecretFamily::PlayercamSecret),
+            ),
+            (
+                &Method::PUT,
+                "/spectra/playercam/api/session/i/players/A%23B",
+                Some(SecretFamily::PlayercamSecret),
+            ),
+            (&get, "/admin/v1/orgs", None),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(SecretFamily::guessed_at(method, path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(counted_as(a), counted_as(b));
+        assert_ne!(counted_as(a), counted_as(c));
+        assert_eq!(counted_as("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+        assert_eq!(counted_as("10.1.2.3".parse().unwrap()), "10.1.2.3");
+    }
+
+    #[test]
+    fn forwarded_addresses_are_used_only_when_trusted_and_the_last_one_wins() {
+        let peer: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.2.3.4, 5.6.7.8".parse().unwrap());
+        let mut config = GuessLimitConfig::default();
+        assert_eq!(client_address(Some(peer), &headers, &config), Some(peer));
+        config.trust_x_forwarded_for = true;
+        assert_eq!(
+            client_address(Some(peer), &headers, &config),
+            Some("5.6.7.8".parse().unwrap())
+        );
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(client_address(Some(peer), &headers, &config), Some(peer));
+    }
+}

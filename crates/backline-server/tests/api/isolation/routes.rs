@@ -1,0 +1,149 @@
+//! The routes of every surface, read from the routers' source (`apis/*/mod.rs`, RPC ids
+//! from the RPC table), and the kinds of credential each takes.
+
+use reqwest::Method;
+
+/// A route as a router declares it: method and path template under the surface's prefix.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+}
+
+/// Routes of `src/apis/<surface>/mod.rs`, under `prefix`.
+pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
+    let file = format!("{}/src/apis/{surface}/mod.rs", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(file).unwrap();
+    let mut routes = Vec::new();
+    for declaration in source.split(".route(").skip(1) {
+        let declaration = declaration
+            .split(".fallback(")
+            .next()
+            .unwrap_or(declaration);
+        let path = declaration.split('"').nth(1).unwrap();
+        let handlers = &declaration[declaration.find(',').unwrap()..];
+        for (name, method) in [
+            ("get(", Method::GET),
+            ("post(", Method::POST),
+            ("put(", Method::PUT),
+            ("patch(", Method::PATCH),
+            ("delete(", Method::DELETE),
+        ] {
+            let declared = handlers.match_indices(name).any(|(at, _)| {
+                at == 0
+                    || !handlers.as_bytes()[at - 1].is_ascii_alphanumeric()
+                        && handlers.as_bytes()[at - 1] != b'_'
+            });
+            if declared {
+                routes.push(Route {
+                    method,
+                    path: format!("{prefix}{path}"),
+                });
+            }
+        }
+    }
+    assert!(!routes.is_empty(), "no routes found for {surface}");
+    routes
+}
+
+/// The RPC ids of the Nakama surface's RPC table.
+pub fn rpc_ids() -> Vec<String> {
+    let file = format!("{}/src/apis/nakama/rpc/mod.rs", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(file).unwrap();
+    let table = source.split("fn dispatch").nth(1).unwrap();
+    let table = table.split("_ =>").next().unwrap();
+    table
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix('"'))
+        .filter_map(|line| line.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every route of every surface, RPCs expanded.
+pub fn all_routes() -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (surface, prefix) in [
+        ("spectra", "/spectra"),
+        ("admin", "/admin/v1"),
+        ("nakama", "/v2"),
+        ("ember", "/api/game"),
+    ] {
+        for route in routes_of(surface, prefix) {
+            if route.path == "/v2/rpc/{*id}" {
+                for id in rpc_ids() {
+                    routes.push(Route {
+                        method: route.method.clone(),
+                        path: format!("/v2/rpc/{id}"),
+                    });
+                }
+            } else {
+                routes.push(route);
+            }
+        }
+    }
+    routes
+}
+
+/// The kinds of credential Backline issues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    None,
+    Admin,
+    SpectraBackend,
+    SpectraStats,
+    AccessKey,
+    PlayercamSecret,
+    ServerToken,
+    Session,
+    Refresh,
+    ServerKey,
+    HttpKey,
+}
+
+pub const KINDS: [Kind; 11] = [
+    Kind::None,
+    Kind::Admin,
+    Kind::SpectraBackend,
+    Kind::SpectraStats,
+    Kind::AccessKey,
+    Kind::PlayercamSecret,
+    Kind::ServerToken,
+    Kind::Session,
+    Kind::Refresh,
+    Kind::ServerKey,
+    Kind::HttpKey,
+];
+
+/// What a route takes: `None` for public routes.
+pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
+    let p = route.path.as_str();
+    let kinds = if p.starts_with("/admin/v1/") {
+        vec![Kind::Admin]
+    } else if p.starts_with("/spectra/system/") {
+        vec![Kind::SpectraBackend]
+    } else if p.starts_with("/spectra/stats/") {
+        vec![Kind::SpectraStats]
+    } else if p == "/spectra/playercam/api/createSession" {
+        vec![Kind::AccessKey]
+    } else if p.starts_with("/spectra/playercam/api/") {
+        vec![Kind::PlayercamSecret]
+    } else if p.starts_with("/spectra/supporter/") || p.starts_with("/spectra/playercam/session/") {
+        // Public: the supporter flag, and the session page (the same for every identifier).
+        return None;
+    } else if p.starts_with("/v2/account/authenticate/") || p == "/v2/account/session/refresh" {
+        vec![Kind::ServerKey]
+    } else if p == "/v2/session/logout" || p == "/v2/account" {
+        vec![Kind::Session]
+    } else if p.starts_with("/v2/rpc/") {
+        vec![Kind::Session, Kind::HttpKey]
+    } else if p.starts_with("/api/game/") {
+        vec![Kind::ServerToken]
+    } else {
+        panic!(
+            "route {} {p} is not classified: say what it takes",
+            route.method
+        );
+    };
+    Some(kinds)
+}
