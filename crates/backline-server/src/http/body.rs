@@ -24,6 +24,19 @@ pub fn read_failure(rejection: BytesRejection, limit: usize) -> BodyFailure {
     }
 }
 
+/// True when reading a body failed because it is over the limit (not a broken stream or a
+/// client that stopped sending).
+pub fn is_over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
 /// Parses a JSON body: 400 when it is not JSON, 422 naming the field when a value has the
 /// wrong type or is missing.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyFailure> {
@@ -77,5 +90,18 @@ mod tests {
         let (status, msg) = parse_json::<Probe>(br#"{"b": []}"#).unwrap_err();
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(msg.contains("missing field `a`"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn only_a_body_over_the_limit_reads_as_over_the_limit() {
+        let over = axum::body::to_bytes(axum::body::Body::from(vec![b'x'; 11]), 10)
+            .await
+            .unwrap_err();
+        assert!(is_over_limit(&over));
+        let broken = axum::body::Body::from_stream(futures::stream::once(async {
+            Err::<axum::body::Bytes, _>(std::io::Error::other("client went away"))
+        }));
+        let broken = axum::body::to_bytes(broken, 10).await.unwrap_err();
+        assert!(!is_over_limit(&broken));
     }
 }

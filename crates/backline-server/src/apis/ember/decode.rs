@@ -66,12 +66,17 @@ pub async fn decode_request(
     let limit = state.config.body_limit_bytes;
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
-        Err(_) => {
+        Err(e) if crate::http::body::is_over_limit(&e) => {
             return EmberError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The body is larger than {limit} bytes."),
             )
             .into_response()
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "request body could not be read");
+            return EmberError::new(StatusCode::BAD_REQUEST, "The body could not be read.")
+                .into_response();
         }
     };
     let query = match form::parse_form(parts.uri.query().unwrap_or_default()) {
