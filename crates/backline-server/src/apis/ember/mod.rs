@@ -12,6 +12,8 @@ mod players;
 mod polling;
 
 pub use error::EmberError;
+#[doc(hidden)]
+pub use decode::decode_params;
 
 use crate::http::{panic, AppState};
 use axum::routing::{delete, get, patch, post};
