@@ -27,7 +27,11 @@ pub fn check(data: &[u8]) {
     match Query::parse(text) {
         Err(err) => {
             assert!(!err.0.is_empty(), "an empty term was refused in {text:?}");
-            assert!(text.contains(&err.0), "refused term {:?} is not in {text:?}", err.0);
+            assert!(
+                text.contains(&err.0),
+                "refused term {:?} is not in {text:?}",
+                err.0
+            );
         }
         Ok(query) => {
             for label in &labels {

@@ -32,7 +32,11 @@ pub fn check(data: &[u8]) {
     match literal {
         Some(hex) => assert_eq!(symbol.0, u64::from_str_radix(hex, 16).unwrap(), "{text:?}"),
         None if text.is_empty() => assert_eq!(symbol.0, 0),
-        None => assert_eq!(symbol, Symbol::of(text), "{text:?} is a name, not a literal"),
+        None => assert_eq!(
+            symbol,
+            Symbol::of(text),
+            "{text:?} is a name, not a literal"
+        ),
     }
     assert_eq!(Symbol::of(text), Symbol::of(&text.to_ascii_uppercase()));
     assert_eq!(symbol.as_i64() as u64, symbol.0);

@@ -88,8 +88,7 @@ pub async fn decode_request(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let params = match decode_params(parts.uri.query().unwrap_or_default(), content_type, &bytes)
-    {
+    let params = match decode_params(parts.uri.query().unwrap_or_default(), content_type, &bytes) {
         Ok(params) => params,
         Err(e) => return e.into_response(),
     };

@@ -11,9 +11,9 @@ pub mod form;
 mod players;
 mod polling;
 
-pub use error::EmberError;
 #[doc(hidden)]
 pub use decode::decode_params;
+pub use error::EmberError;
 
 use crate::http::{panic, AppState};
 use axum::routing::{delete, get, patch, post};

@@ -103,10 +103,8 @@ pub fn parse_form(input: &str) -> Result<Value, FormError> {
         if key.first().is_none_or(|&byte| byte == b'[' || byte == b']') {
             continue;
         }
-        let key = String::from_utf8(key).map_err(|err| {
-            FormError::InvalidEncoding {
-                key: String::from_utf8_lossy(err.as_bytes()).into_owned(),
-            }
+        let key = String::from_utf8(key).map_err(|err| FormError::InvalidEncoding {
+            key: String::from_utf8_lossy(err.as_bytes()).into_owned(),
         })?;
         let Some((field, segments)) = split_key(&key)? else {
             continue;

@@ -192,3 +192,47 @@ pub fn parse_payload<T: DeserializeOwned>(
 pub fn wrap_result(id: &str, result: &Value) -> Value {
     json!({ "id": id, "payload": result.to_string() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through_the_wrapped_answer(payload: &str) -> (Value, Value) {
+        let value: Value = parse_payload(payload, &QueryPairs::parse("")).unwrap();
+        let answer = wrap_result("rpc", &value);
+        let text = answer["payload"].as_str().unwrap();
+        (value.clone(), serde_json::from_str(text).unwrap())
+    }
+
+    /// Found by the `nakama_rpc` fuzz target (fuzz/crashes/nakama_rpc/): without serde_json's
+    /// `float_roundtrip`, a number re-read from its own JSON text could differ in the last bit.
+    #[test]
+    fn numbers_in_a_payload_come_back_unchanged_in_the_wrapped_answer() {
+        for payload in [
+            "1111111111111111111111111",
+            "8888888888888888888E88",
+            r#"{"x": 0.014762357610593567890, "z": -147623576162357610593567890}"#,
+        ] {
+            let (value, back) = through_the_wrapped_answer(payload);
+            assert_eq!(back, value, "{payload}");
+        }
+    }
+
+    #[test]
+    fn the_body_is_a_json_string_unless_unwrap_or_get_or_blank() {
+        assert_eq!(
+            payload_from_body(false, false, br#""{\"a\":1}""#).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert_eq!(
+            payload_from_body(false, true, br#"{"a":1}"#).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert_eq!(payload_from_body(true, false, b"anything").unwrap(), "");
+        assert_eq!(payload_from_body(false, false, b" \n").unwrap(), "");
+        let err = payload_from_body(false, false, br#"{"a":1}"#).unwrap_err();
+        assert_eq!(err.code as i32, 3);
+        let err = payload_from_body(false, true, b"\xff").unwrap_err();
+        assert_eq!(err.message, "Body is not UTF-8.");
+    }
+}
