@@ -153,13 +153,16 @@ mod tests {
         assert_eq!(Symbol::parse("mpl_arena_a"), Symbol(0x576ed3f8428ebc4b));
     }
 
-    /// Found by the `evr_symbol` fuzz target (fuzz/crashes/evr_symbol/): a sign after `0x` was
-    /// read as part of a literal, so the name `0x+1` was the symbol 1 instead of its hash.
+    /// Found by the `evr_symbol` fuzz target (fuzz/crashes/evr_symbol/): a sign after `0x`, or
+    /// more than 16 digits, was still read as a literal, so the names `0x+c` and
+    /// `0x00000000000000000000a` were the symbols 12 and 10 instead of their hashes.
     #[test]
     fn only_hex_digits_after_0x_make_a_literal() {
         for name in [
             "0x+1",
+            "0x+c",
             "0x+f1e60114d33c122a",
+            "0x00000000000000000000a",
             "0x",
             "0x-1",
             "0x 1",
