@@ -76,13 +76,16 @@ impl Symbol {
         Self(h)
     }
 
-    /// Parses a token: `""` is 0, `0x` + hex is taken literally, anything else is hashed.
+    /// Parses a token: `""` is 0, `0x` + 1 to 16 hex digits is taken literally, anything else
+    /// (`0x+1` included: `from_str_radix` alone would accept the sign) is hashed.
     pub fn parse(token: &str) -> Self {
         if token.is_empty() {
             return Self(0);
         }
         if let Some(hex) = token.strip_prefix("0x") {
-            if let Ok(value) = u64::from_str_radix(hex, 16) {
+            let digits =
+                (1..=16).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+            if let (true, Ok(value)) = (digits, u64::from_str_radix(hex, 16)) {
                 return Self(value);
             }
         }
@@ -148,6 +151,27 @@ mod tests {
         );
         assert_eq!(Symbol::parse(""), Symbol(0));
         assert_eq!(Symbol::parse("mpl_arena_a"), Symbol(0x576ed3f8428ebc4b));
+    }
+
+    /// Found by the `evr_symbol` fuzz target (fuzz/crashes/evr_symbol/): a sign after `0x`, or
+    /// more than 16 digits, was still read as a literal, so the names `0x+c` and
+    /// `0x00000000000000000000a` were the symbols 12 and 10 instead of their hashes.
+    #[test]
+    fn only_hex_digits_after_0x_make_a_literal() {
+        for name in [
+            "0x+1",
+            "0x+c",
+            "0x+f1e60114d33c122a",
+            "0x00000000000000000000a",
+            "0x",
+            "0x-1",
+            "0x 1",
+            "0x00000000000000001",
+        ] {
+            assert_eq!(Symbol::parse(name), Symbol::of(name), "{name}");
+        }
+        assert_eq!(Symbol::parse("0x1"), Symbol(1));
+        assert_eq!(Symbol::parse("0xFFFFFFFFFFFFFFFF"), Symbol(u64::MAX));
     }
 
     proptest::proptest! {

@@ -162,6 +162,15 @@ impl MatchSnapshot {
             serde_path_to_error::deserialize(de).map_err(|e| classify(e, ""))?
         };
         let raw = envelope.match_.get();
+        // `RawValue` keeps numbers without checking their range: `1e400` would be stored, and
+        // then the stored document could not be read back. Refuse it like any invalid JSON.
+        serde_json::from_str::<Value>(raw).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                SnapshotError::Syntax(e.to_string())
+            } else {
+                SnapshotError::Shape(format!("match: {e}"))
+            }
+        })?;
         let members: Members<'_> = serde_json::from_str(raw)
             .map_err(|_| SnapshotError::Shape("`match` must be an object".into()))?;
         let view: MatchView = {
@@ -288,6 +297,22 @@ mod tests {
             MatchSnapshot::parse("m1", b"{\"match\": {"),
             Err(SnapshotError::Syntax(_))
         ));
+    }
+
+    /// Found by the `spectra_match` fuzz target (fuzz/crashes/spectra_match/): a number out of
+    /// `f64`'s range in any field was accepted and stored, and the stored document then failed
+    /// to read back (the match answered 5xx from then on).
+    #[test]
+    fn numbers_out_of_range_anywhere_are_a_syntax_error() {
+        for raw in [
+            &br#"{"match": {"matchId": "m1", "groupCode": "GC", "extra": [1, 1e400]}}"#[..],
+            br#"{"match": {"matchId": "m1", "groupCode": "GC", "tools": {"x": -1e999}}}"#,
+        ] {
+            assert!(matches!(
+                MatchSnapshot::parse("m1", raw),
+                Err(SnapshotError::Syntax(msg)) if msg.contains("number out of range")
+            ));
+        }
     }
 
     #[test]

@@ -50,6 +50,15 @@ fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
     ))
 }
 
+/// The request's parameters: the query string (a PHP-style form) merged with the body decoded
+/// by its content type (the body wins on conflicts), as Laravel merges them.
+pub fn decode_params(query: &str, content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
+    let query = form::parse_form(query)
+        .map_err(|e| EmberError::invalid(e.field().to_owned(), e.to_string()))?;
+    let body = decode_body(&content_type.to_ascii_lowercase(), body)?;
+    Ok(form::merge(query, body))
+}
+
 /// Decodes parameters and applies the method override for requests under `/api/game`;
 /// other requests pass untouched. It wraps the whole application so the override happens
 /// before any routing.
@@ -79,21 +88,15 @@ pub async fn decode_request(
                 .into_response();
         }
     };
-    let query = match form::parse_form(parts.uri.query().unwrap_or_default()) {
-        Ok(query) => query,
-        Err(e) => return EmberError::invalid(e.field().to_owned(), e.to_string()).into_response(),
-    };
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let body_params = match decode_body(&content_type, &bytes) {
+        .unwrap_or_default();
+    let params = match decode_params(parts.uri.query().unwrap_or_default(), content_type, &bytes) {
         Ok(params) => params,
         Err(e) => return e.into_response(),
     };
-    let params = form::merge(query, body_params);
     if parts.method == Method::POST {
         let wanted = params
             .get("_method")

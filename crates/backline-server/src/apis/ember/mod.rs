@@ -11,6 +11,8 @@ pub mod form;
 mod players;
 mod polling;
 
+#[doc(hidden)]
+pub use decode::decode_params;
 pub use error::EmberError;
 
 use crate::http::{panic, AppState};

@@ -54,6 +54,15 @@ impl FromRequestParts<AppState> for Session {
 pub struct QueryPairs(pub Vec<(String, String)>);
 
 impl QueryPairs {
+    /// The pairs of a query string, percent-decoded, without those with an empty name.
+    pub fn parse(query: &str) -> Self {
+        let pairs = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        QueryPairs(pairs)
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -83,12 +92,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     type Rejection = NakamaError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        let pairs = url::form_urlencoded::parse(query.as_bytes())
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Ok(QueryPairs(pairs))
+        Ok(QueryPairs::parse(parts.uri.query().unwrap_or_default()))
     }
 }
 

@@ -11,6 +11,10 @@ mod extract;
 mod rpc;
 
 pub use error::NakamaError;
+#[doc(hidden)]
+pub use extract::QueryPairs;
+#[doc(hidden)]
+pub use rpc::{parse_payload, payload_from_body, wrap_result};
 
 use crate::http::{panic, AppState};
 use axum::routing::{get, post};

@@ -97,10 +97,14 @@ pub fn parse_form(input: &str) -> Result<Value, FormError> {
     let mut root = Table::default();
     for segment in input.split('&').filter(|segment| !segment.is_empty()) {
         let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
-        let key = String::from_utf8(percent_decode(raw_key)).map_err(|err| {
-            FormError::InvalidEncoding {
-                key: String::from_utf8_lossy(err.as_bytes()).into_owned(),
-            }
+        let key = percent_decode(raw_key);
+        // An empty field part is ignored whatever follows, so before the UTF-8 check too:
+        // `[%FF]=1` is skipped like `[x]=1`, not refused with an empty field name.
+        if key.first().is_none_or(|&byte| byte == b'[' || byte == b']') {
+            continue;
+        }
+        let key = String::from_utf8(key).map_err(|err| FormError::InvalidEncoding {
+            key: String::from_utf8_lossy(err.as_bytes()).into_owned(),
         })?;
         let Some((field, segments)) = split_key(&key)? else {
             continue;

@@ -255,6 +255,15 @@ fn empty_field_name_is_ignored() {
     assert_eq!(parse("[]=1&[=2&]=3&a=4"), json!({"a": "4"}));
 }
 
+/// Found by the `ember_form` fuzz target (fuzz/crashes/ember_form/): such a key was refused as
+/// not UTF-8 with an empty field name in the 422, instead of being ignored like `[x]=1`.
+#[test]
+fn empty_field_name_is_ignored_even_when_the_rest_is_not_utf8() {
+    assert_eq!(parse("[%FF]=1&a=2"), json!({"a": "2"}));
+    assert_eq!(parse("%5B%BF%BD=%EF%BF%BD&a=2"), json!({"a": "2"}));
+    assert_eq!(parse("]%FF=1"), json!({}));
+}
+
 // ---- errors ----
 
 #[test]

@@ -44,20 +44,7 @@ impl RpcCall {
     /// The payload as `T`; an empty payload reads as `{}`, and for GET-style calls the query
     /// parameters stand in for an empty payload.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, NakamaError> {
-        let text = if self.payload.trim().is_empty() {
-            let params: serde_json::Map<String, Value> = self
-                .query
-                .0
-                .iter()
-                .filter(|(k, _)| k != "http_key" && k != "unwrap")
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            Value::Object(params).to_string()
-        } else {
-            self.payload.clone()
-        };
-        crate::http::body::parse_json(text.as_bytes())
-            .map_err(|(_, message)| NakamaError::invalid(message))
+        parse_payload(&self.payload, &self.query)
     }
 
     /// The caller as the core sees it (with the user's groups).
@@ -149,17 +136,7 @@ pub async fn call_rpc(
         },
     };
     let unwrap = query.has("unwrap");
-    let raw = String::from_utf8(body.0.to_vec())
-        .map_err(|_| NakamaError::invalid("Body is not UTF-8."))?;
-    let payload = if method == Method::GET || raw.trim().is_empty() {
-        String::new()
-    } else if unwrap {
-        raw
-    } else {
-        serde_json::from_str::<String>(&raw).map_err(|_| {
-            NakamaError::invalid("Unable to unmarshal payload: the body must be a JSON string")
-        })?
-    };
+    let payload = payload_from_body(method == Method::GET, unwrap, &body.0)?;
     let client_ip = connect.map(|c| c.0 .0.ip());
     let call = RpcCall {
         state,
@@ -172,6 +149,91 @@ pub async fn call_rpc(
     Ok(if unwrap {
         (StatusCode::OK, Json(result)).into_response()
     } else {
-        Json(json!({ "id": id, "payload": result.to_string() })).into_response()
+        Json(wrap_result(&id, &result)).into_response()
     })
+}
+
+/// The payload text of an RPC request body: `""` for GET or a blank body; with `?unwrap` the
+/// body itself; otherwise the body must be a JSON string, whose content is the payload.
+pub fn payload_from_body(is_get: bool, unwrap: bool, body: &[u8]) -> Result<String, NakamaError> {
+    let raw = std::str::from_utf8(body).map_err(|_| NakamaError::invalid("Body is not UTF-8."))?;
+    if is_get || raw.trim().is_empty() {
+        Ok(String::new())
+    } else if unwrap {
+        Ok(raw.to_owned())
+    } else {
+        serde_json::from_str::<String>(raw).map_err(|_| {
+            NakamaError::invalid("Unable to unmarshal payload: the body must be a JSON string")
+        })
+    }
+}
+
+/// The payload as `T`: an empty payload reads as `{}`, and the query parameters (less
+/// `http_key` and `unwrap`) stand in for it as string fields.
+pub fn parse_payload<T: DeserializeOwned>(
+    payload: &str,
+    query: &QueryPairs,
+) -> Result<T, NakamaError> {
+    let text = if payload.trim().is_empty() {
+        let params: serde_json::Map<String, Value> = query
+            .0
+            .iter()
+            .filter(|(k, _)| k != "http_key" && k != "unwrap")
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        Value::Object(params).to_string()
+    } else {
+        payload.to_owned()
+    };
+    crate::http::body::parse_json(text.as_bytes())
+        .map_err(|(_, message)| NakamaError::invalid(message))
+}
+
+/// The answer of an RPC called without `?unwrap`: the result as JSON text in `payload`.
+pub fn wrap_result(id: &str, result: &Value) -> Value {
+    json!({ "id": id, "payload": result.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through_the_wrapped_answer(payload: &str) -> (Value, Value) {
+        let value: Value = parse_payload(payload, &QueryPairs::parse("")).unwrap();
+        let answer = wrap_result("rpc", &value);
+        let text = answer["payload"].as_str().unwrap();
+        (value.clone(), serde_json::from_str(text).unwrap())
+    }
+
+    /// Found by the `nakama_rpc` fuzz target (fuzz/crashes/nakama_rpc/): without serde_json's
+    /// `float_roundtrip`, a number re-read from its own JSON text could differ in the last bit.
+    #[test]
+    fn numbers_in_a_payload_come_back_unchanged_in_the_wrapped_answer() {
+        for payload in [
+            "1111111111111111111111111",
+            "8888888888888888888E88",
+            r#"{"x": 0.014762357610593567890, "z": -147623576162357610593567890}"#,
+        ] {
+            let (value, back) = through_the_wrapped_answer(payload);
+            assert_eq!(back, value, "{payload}");
+        }
+    }
+
+    #[test]
+    fn the_body_is_a_json_string_unless_unwrap_or_get_or_blank() {
+        assert_eq!(
+            payload_from_body(false, false, br#""{\"a\":1}""#).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert_eq!(
+            payload_from_body(false, true, br#"{"a":1}"#).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert_eq!(payload_from_body(true, false, b"anything").unwrap(), "");
+        assert_eq!(payload_from_body(false, false, b" \n").unwrap(), "");
+        let err = payload_from_body(false, false, br#"{"a":1}"#).unwrap_err();
+        assert_eq!(err.code as i32, 3);
+        let err = payload_from_body(false, true, b"\xff").unwrap_err();
+        assert_eq!(err.message, "Body is not UTF-8.");
+    }
 }

@@ -1,0 +1,5 @@
+//! AFL++ target: feeds each input to [`backline_fuzz::evr_query::check`].
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| backline_fuzz::evr_query::check(data));
+}
