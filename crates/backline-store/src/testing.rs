@@ -81,6 +81,34 @@ impl TestDatabase {
         store
     }
 
+    /// Takes a PostgreSQL database away from everyone connected to it (new connections are
+    /// refused, open ones terminated) until [`Outage::restore`]: a real outage for tests of
+    /// what the server answers then. `None` for SQLite, which has no server to refuse.
+    pub async fn cut_off(&self) -> Option<Outage> {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return None;
+        };
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to PostgreSQL as admin");
+        admin
+            .execute(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false").as_str())
+            .await
+            .expect("refuse connections");
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut admin)
+        .await
+        .expect("terminate connections");
+        Some(Outage {
+            admin,
+            name: name.clone(),
+        })
+    }
+
     /// Drops a PostgreSQL database (the SQLite folder goes with `self`).
     pub async fn drop_database(self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
@@ -91,5 +119,22 @@ impl TestDatabase {
                 let _ = conn.close().await;
             }
         }
+    }
+}
+
+/// A PostgreSQL database refusing connections, from [`TestDatabase::cut_off`].
+pub struct Outage {
+    admin: sqlx::PgConnection,
+    name: String,
+}
+
+impl Outage {
+    /// Lets connections in again.
+    pub async fn restore(mut self) {
+        self.admin
+            .execute(format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true", self.name).as_str())
+            .await
+            .expect("allow connections again");
+        let _ = self.admin.close().await;
     }
 }

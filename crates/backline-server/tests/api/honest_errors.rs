@@ -12,6 +12,7 @@ use crate::helpers::{Reply, TestApp, HTTP_KEY, SERVER_KEY};
 use crate::nakama_helpers::{basic, custom};
 use crate::spectra_matches::Spectra;
 use backline_domain::accounts::ExternalAccount;
+use backline_store::testing::Outage;
 use backline_store::{Backend, OrgStore, UserStore};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -47,48 +48,22 @@ async fn credentials(app: &TestApp) -> Credentials {
     }
 }
 
-/// A PostgreSQL database taken away from the server, to give back with [`restore`].
-struct PgOutage {
-    admin: sqlx::PgConnection,
-    name: String,
-}
-
-/// Makes the app's database unusable for the running server.
-async fn take_database_away(app: &TestApp) -> Option<PgOutage> {
+/// Makes the app's database unusable for the running server: a real outage on PostgreSQL,
+/// the server's pools closed on SQLite (WAL lets readers past any lock another connection
+/// could hold).
+async fn take_database_away(app: &TestApp) -> Option<Outage> {
     match app.db.backend {
         Backend::Sqlite => {
             app.server_store.close().await;
             None
         }
-        Backend::Postgres => {
-            let admin_url = std::env::var("TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            let name = app.db.url.rsplit('/').next().unwrap().to_owned();
-            admin
-                .execute(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false").as_str())
-                .await
-                .unwrap();
-            sqlx::query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = $1 AND pid <> pg_backend_pid()",
-            )
-            .bind(&name)
-            .execute(&mut admin)
-            .await
-            .unwrap();
-            Some(PgOutage { admin, name })
-        }
+        Backend::Postgres => app.db.cut_off().await,
     }
 }
 
-async fn restore(outage: Option<PgOutage>) {
-    if let Some(PgOutage { mut admin, name }) = outage {
-        admin
-            .execute(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true").as_str())
-            .await
-            .unwrap();
-        let _ = admin.close().await;
+async fn restore(outage: Option<Outage>) {
+    if let Some(outage) = outage {
+        outage.restore().await;
     }
 }
 

@@ -43,29 +43,10 @@ async fn a_postgresql_database_refusing_connections_is_unavailable() {
         return;
     };
     let store = db.store().await;
-    let admin_url = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = db.url.rsplit('/').next().unwrap().to_owned();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    admin
-        .execute(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false").as_str())
-        .await
-        .unwrap();
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND pid <> pg_backend_pid()",
-    )
-    .bind(&name)
-    .execute(&mut admin)
-    .await
-    .unwrap();
+    let outage = db.cut_off().await.expect("a PostgreSQL database");
     let err = store.get_setting("probe").await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
-    admin
-        .execute(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true").as_str())
-        .await
-        .unwrap();
-    let _ = admin.close().await;
+    outage.restore().await;
     assert_eq!(
         store.get_setting("probe").await.unwrap(),
         None,
