@@ -79,6 +79,7 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
         config: Arc::new(config),
         rate_limiter: Arc::new(crate::http::rate_limit::LocalRateLimiter::default()),
         failure_limiter: Arc::new(crate::http::rate_limit::LocalFailureLimiter::default()),
+        metrics: crate::http::metrics::Metrics::default(),
     };
     Ok(Prepared {
         addr,
