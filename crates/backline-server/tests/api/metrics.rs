@@ -1,7 +1,7 @@
 //! `GET /metrics`: request counters by surface, route template and status, the latency
 //! histogram, and gauges read from the store at scrape time.
 
-use crate::ember_helpers::{poll, server};
+use crate::ember_helpers::{execute_sql, poll, server};
 use crate::helpers::{fixture_body, TestApp, MATCH_ID};
 use crate::spectra_matches::Spectra;
 use backline_domain::ember::actions::ActionKind;
@@ -184,6 +184,15 @@ async fn gauges_reflect_live_matches_and_the_execution_queue(app: &TestApp) {
         sample(&text, "backline_executions", &state("redelivered")),
         Some(0.0)
     );
+
+    // The leases run out: the next poll hands the same executions out again.
+    execute_sql(app, "UPDATE ember_executions SET lease_until = $1", 0).await;
+    assert_eq!(poll(app, &token, "").await.len(), 3, "the commands again");
+    let text = scrape(app).await;
+    let leased = sample(&text, "backline_executions", &state("leased"));
+    assert_eq!(leased, Some(3.0));
+    let redelivered = sample(&text, "backline_executions", &state("redelivered"));
+    assert_eq!(redelivered, Some(3.0), "{text}");
 }
 
 async fn metrics_need_the_admin_token(app: &TestApp) {
