@@ -35,12 +35,15 @@ pub fn summary(config: &Config) -> String {
     };
     let (n, e, g) = (&config.nakama, &config.ember, &config.guess_limit);
     format!(
-        "listen={} database={} db_pool={} log={}/{} body_limit={}b max_connections={} \
+        "listen={} metrics_listen={} database={} db_pool={} log={}/{} body_limit={}b max_connections={} \
          timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
          ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={})",
         config.listen,
+        config
+            .metrics_listen
+            .map_or_else(|| "(main listener, admin token)".to_owned(), |a| a.to_string()),
         redact_url(&config.database_url),
         config.database_max_connections,
         config.log_level,

@@ -220,3 +220,62 @@ async fn two_servers_in_one_process_keep_separate_metrics(app: &TestApp) {
         "{theirs}"
     );
 }
+
+/// Declared by hand: the story needs its own server, configured with a metrics listener.
+mod a_dedicated_listener_serves_metrics_without_the_token {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::dedicated_listener(backline_store::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::dedicated_listener(backline_store::Backend::Postgres).await
+    }
+}
+
+async fn dedicated_listener(backend: Backend) {
+    let at = "127.0.0.1:0".parse().unwrap();
+    let Some(app) = TestApp::spawn_with(backend, |c| c.metrics_listen = Some(at)).await else {
+        return;
+    };
+    assert_eq!(app.get("/healthcheck", &[]).await.status, StatusCode::OK);
+    let base = app
+        .metrics_base
+        .clone()
+        .expect("the metrics listener is bound");
+    assert_ne!(base, app.base);
+    let r = app
+        .client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert_eq!(
+        requests(&text, "nakama", "/healthcheck", "200"),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(
+        sample(&text, "backline_live_matches", &[]).is_some(),
+        "{text}"
+    );
+    let other = app
+        .client
+        .get(format!("{base}/admin/v1/orgs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "only /metrics is served there"
+    );
+    // The main listener still wants the admin token.
+    assert_eq!(
+        app.get("/metrics", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}

@@ -1,5 +1,5 @@
 //! `GET /metrics`: the Prometheus exposition, behind the admin token like the rest of the
-//! operator surface.
+//! operator surface on the main listener, and open on the optional `metrics_listen` one.
 
 use super::extract::Admin;
 use super::AdminError;
@@ -8,11 +8,13 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-/// Renders this server's metrics with the gauges read now.
-pub async fn scrape(
-    _: Admin,
-    State(state): State<AppState>,
-) -> Result<impl IntoResponse, AdminError> {
+/// Renders this server's metrics with the gauges read now (admin token required).
+pub async fn scrape(_: Admin, state: State<AppState>) -> Result<impl IntoResponse, AdminError> {
+    scrape_open(state).await
+}
+
+/// The same without a token, for the dedicated metrics listener.
+pub async fn scrape_open(State(state): State<AppState>) -> Result<impl IntoResponse, AdminError> {
     let (gauges, pool) = state.core.gauges().await?;
     Ok((
         [(

@@ -11,7 +11,7 @@ mod players;
 mod tokens;
 
 pub use error::AdminError;
-pub use metrics::scrape as metrics;
+pub use metrics::{scrape as metrics, scrape_open as open_metrics};
 
 use crate::http::{panic, AppState};
 use axum::http::StatusCode;
