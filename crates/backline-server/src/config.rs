@@ -48,6 +48,9 @@ pub enum LogFormat {
 pub struct Config {
     /// Address the HTTP listener binds (all surfaces share it).
     pub listen: SocketAddr,
+    /// When set, `/metrics` is also served here without the admin token (a listener only the
+    /// monitoring network reaches); on the main listener it always needs the admin token.
+    pub metrics_listen: Option<SocketAddr>,
     /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
     pub database_url: String,
     /// PostgreSQL connections, or SQLite reader connections (SQLite has one writer).
@@ -201,6 +204,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 7350)),
+            metrics_listen: None,
             database_url: "sqlite://backline.db".into(),
             database_max_connections: 8,
             database_busy_timeout_millis: 5000,
@@ -224,6 +228,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("database_url", &redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
             .field(

@@ -60,7 +60,10 @@ pub struct Prepared {
     pub generated_admin_token: Option<IssuedSecret>,
     /// Nakama keys this start generated (shown once).
     pub generated_keys: GeneratedKeys,
+    /// Where `/metrics` is served without a token, when `metrics_listen` is configured.
+    pub metrics_addr: Option<SocketAddr>,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -74,17 +77,32 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
         core.ensure_admin_token().await?
     };
     let addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {at}: {e}"))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
     let state = AppState {
         core,
         config: Arc::new(config),
         rate_limiter: Arc::new(crate::http::rate_limit::LocalRateLimiter::default()),
         failure_limiter: Arc::new(crate::http::rate_limit::LocalFailureLimiter::default()),
+        metrics: crate::http::metrics::Metrics::default(),
     };
     Ok(Prepared {
         addr,
         generated_admin_token,
         generated_keys,
+        metrics_addr,
         listener,
+        metrics_listener,
         state,
     })
 }
@@ -110,6 +128,23 @@ impl Prepared {
                 let _ = timers_stopped.await;
             },
         ));
+        let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = self.metrics_listener.map(|listener| {
+            let app = axum::Router::new()
+                .route("/metrics", axum::routing::get(apis::admin::open_metrics))
+                .with_state(self.state.clone());
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = metrics_stopped.await;
+                };
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            })
+        });
         let app = http::router(self.state.clone());
         let config = self.state.config.clone();
         let limit = config.body_limit_bytes;
@@ -138,6 +173,10 @@ impl Prepared {
         };
         http::serve::serve(self.listener, app, limits, shutdown).await;
         let _ = timers_stop.send(());
+        let _ = metrics_stop.send(());
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         let _ = timers.await;
         store.close().await;
         Ok(())

@@ -658,3 +658,37 @@ impl<T> Store for T where
         + 'static
 {
 }
+
+/// Counts of live state, read when `/metrics` is scraped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Spectra matches not yet final.
+    pub spectra_live_matches: i64,
+    /// EVR matches not yet ended.
+    pub evr_live_matches: i64,
+    /// Registered EVR broadcasters.
+    pub evr_broadcasters: i64,
+    /// Game-integration executions waiting for a poll.
+    pub executions_queued: i64,
+    /// Game-integration executions handed out and not yet acknowledged.
+    pub executions_leased: i64,
+    /// Unfinished executions handed out more than once (their lease ran out).
+    pub executions_redelivered: i64,
+}
+
+/// Connections of the store's pools (both pools summed on SQLite, one on PostgreSQL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Open connections.
+    pub size: u64,
+    /// Open connections not in use.
+    pub idle: u64,
+}
+
+/// Aggregate counts for monitoring.
+pub trait GaugeStore {
+    /// Live matches, broadcasters and the execution queue, in one statement.
+    fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
+    /// The connection pools' current usage (no query).
+    fn pool_usage(&self) -> PoolUsage;
+}

@@ -24,9 +24,61 @@ pub fn init_logging(config: &Config, quiet: bool) {
     };
 }
 
+/// The effective configuration in one readable line, secrets shown only as set or not.
+pub fn summary(config: &Config) -> String {
+    let secret = |s: &Option<crate::config::Secret>| {
+        if s.is_some() {
+            "configured"
+        } else {
+            "in-database"
+        }
+    };
+    let (n, e, g) = (&config.nakama, &config.ember, &config.guess_limit);
+    format!(
+        "listen={} metrics_listen={} database={} db_pool={} log={}/{} body_limit={}b max_connections={} \
+         timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
+         admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
+         session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
+         ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={})",
+        config.listen,
+        config
+            .metrics_listen
+            .map_or_else(|| "(main listener, admin token)".to_owned(), |a| a.to_string()),
+        redact_url(&config.database_url),
+        config.database_max_connections,
+        config.log_level,
+        match config.log_format {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        },
+        config.body_limit_bytes,
+        config.max_connections,
+        config.header_read_timeout_seconds,
+        config.body_read_timeout_seconds,
+        config.shutdown_grace_seconds,
+        g.max_failures,
+        g.window_seconds,
+        g.trust_x_forwarded_for,
+        secret(&config.admin_token),
+        n.node,
+        secret(&n.server_key),
+        secret(&n.http_key),
+        secret(&n.session_encryption_key),
+        secret(&n.refresh_encryption_key),
+        n.session_token_expiry_seconds,
+        n.refresh_token_expiry_seconds,
+        config.spectra.playercam_session_ttl_seconds,
+        e.public_url.as_deref().unwrap_or("(from listen)"),
+        e.lease_seconds,
+        e.poll_batch,
+        e.rate_limit_per_minute,
+        e.games.len(),
+    )
+}
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config, false);
-    tracing::info!(config = ?config, "starting");
+    tracing::info!("starting with {}", summary(&config));
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -52,4 +104,36 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         ),
     }
     prepared.run(server::shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn the_start_up_summary_shows_settings_and_hides_secrets() {
+        let mut config = Config {
+            database_url: "postgres://user:hunter2@127.0.0.1/db".into(),
+            admin_token: Some(Secret::new("super-secret-admin-token")),
+            ..Config::default()
+        };
+        config.nakama.server_key = Some(Secret::new("nakama-server-key-value"));
+        let shown = summary(&config);
+        for secret in [
+            "hunter2",
+            "super-secret-admin-token",
+            "nakama-server-key-value",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("database=postgres://user:") && shown.contains("redacted"));
+        assert!(shown.contains("admin_token=configured"), "{shown}");
+        assert!(shown.contains("http_key=in-database"), "{shown}");
+        assert!(
+            shown.contains(&format!("listen={}", config.listen)),
+            "{shown}"
+        );
+        assert!(!shown.contains('\n'), "one line: {shown}");
+    }
 }

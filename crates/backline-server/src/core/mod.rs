@@ -11,6 +11,7 @@ pub mod error;
 pub mod evr;
 pub mod issued;
 pub mod matches;
+pub mod monitoring;
 pub mod nakama_keys;
 pub mod orgs;
 pub mod passwords;

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod failure;
 pub mod guessing;
 pub mod json_error;
+pub mod metrics;
 pub mod panic;
 pub mod rate_limit;
 pub mod serve;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub rate_limiter: Arc<dyn rate_limit::RateLimiter>,
     /// Failed attempts at secrets per client address ([`guessing`]).
     pub failure_limiter: Arc<dyn rate_limit::FailureLimiter>,
+    /// This server's own metrics registry ([`metrics`]).
+    pub metrics: metrics::Metrics,
 }
 
 /// All surfaces on one router, each under its prefix with its own error shape.
@@ -43,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(apis::admin::metrics))
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))
@@ -51,6 +55,10 @@ pub fn router(state: AppState) -> Router {
             guessing::limit_guesses,
         ))
         .layer(panic::layer(apis::admin::render_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .layer(trace::layer())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -16,6 +16,8 @@ pub const HTTP_KEY: &str = "test-http-key";
 /// A running server with its own database.
 pub struct TestApp {
     pub base: String,
+    /// The dedicated metrics listener, when `metrics_listen` is configured.
+    pub metrics_base: Option<String>,
     pub config: Config,
     pub client: reqwest::Client,
     pub admin_token: String,
@@ -58,6 +60,7 @@ impl TestApp {
             .map(|t| t.expose().to_owned())
             .unwrap_or_default();
         let base = format!("http://{}", prepared.addr);
+        let metrics_base = prepared.metrics_addr.map(|a| format!("http://{a}"));
         let server_store = prepared.core().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let served = tokio::spawn(prepared.run(async move {
@@ -65,6 +68,7 @@ impl TestApp {
         }));
         Some(Self {
             base,
+            metrics_base,
             config,
             client: reqwest::Client::new(),
             admin_token,

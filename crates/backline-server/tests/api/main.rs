@@ -23,6 +23,7 @@ mod evr_team_size;
 mod floods;
 mod honest_errors;
 mod isolation;
+mod metrics;
 mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;

@@ -326,7 +326,8 @@ async fn logs_hold_no_secret(backend: Backend) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &db.url])
         .env("RUST_LOG", "trace")
-        .env("NO_COLOR", "1")
+        // No NO_COLOR: the logs are a pipe, so they must come without colours by themselves.
+        .env_remove("NO_COLOR")
         .env("BACKLINE_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("BACKLINE_NAKAMA__SERVER_KEY", SERVER_KEY)
         .env("BACKLINE_NAKAMA__HTTP_KEY", HTTP_KEY)
@@ -386,6 +387,17 @@ async fn logs_hold_no_secret(backend: Backend) {
         logs.lines().count() > 100 && logs.contains("DEBUG") && logs.contains("sqlx::query"),
         "the run was logged in full: {} lines",
         logs.lines().count()
+    );
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no ANSI escapes when stderr is not a terminal"
+    );
+    let start = logs
+        .lines()
+        .find(|l| l.contains("starting with listen=127.0.0.1:0"));
+    assert!(
+        start.is_some_and(|l| l.contains("admin_token=configured") && l.contains("database=")),
+        "the start-up line shows the effective configuration"
     );
     for secret in &run.secrets {
         let b64 = base64::engine::general_purpose::STANDARD.encode(secret);

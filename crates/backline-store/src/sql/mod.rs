@@ -6,6 +6,7 @@
 
 mod ember;
 mod evr;
+mod gauges;
 mod keys;
 mod matches;
 mod orgs;

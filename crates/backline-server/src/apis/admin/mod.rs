@@ -4,12 +4,14 @@
 mod error;
 mod extract;
 mod matches;
+mod metrics;
 mod orgs;
 mod playercams;
 mod players;
 mod tokens;
 
 pub use error::AdminError;
+pub use metrics::{scrape as metrics, scrape_open as open_metrics};
 
 use crate::http::{panic, AppState};
 use axum::http::StatusCode;

@@ -1,0 +1,26 @@
+//! `GET /metrics`: the Prometheus exposition, behind the admin token like the rest of the
+//! operator surface on the main listener, and open on the optional `metrics_listen` one.
+
+use super::extract::Admin;
+use super::AdminError;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// Renders this server's metrics with the gauges read now (admin token required).
+pub async fn scrape(_: Admin, state: State<AppState>) -> Result<impl IntoResponse, AdminError> {
+    scrape_open(state).await
+}
+
+/// The same without a token, for the dedicated metrics listener.
+pub async fn scrape_open(State(state): State<AppState>) -> Result<impl IntoResponse, AdminError> {
+    let (gauges, pool) = state.core.gauges().await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&gauges, &pool),
+    ))
+}
