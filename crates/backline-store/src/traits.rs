@@ -655,8 +655,8 @@ impl<T> Store for T where
         + BanStore
         + RoleStore
         + LinkTokenStore
-    + AdminTokenStore
-    + AuditStore
+        + AdminTokenStore
+        + AuditStore
         + AdminTokenStore
         + AuditStore
         + Send

@@ -36,7 +36,11 @@ pub async fn run(config: Config, command: Command, json: bool) -> anyhow::Result
             "note: this command generated the Nakama keys; `backline nakama keys` shows them"
         );
     }
+    let write = super::audit::write_of(&command);
     let result = dispatch(&core, command, json).await;
+    if let (Ok(()), Some(record)) = (&result, write) {
+        core.record_audit(record).await?;
+    }
     core.store.close().await;
     result
 }
@@ -68,13 +72,8 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
             });
             Ok(())
         }
-        Command::AdminToken(AdminTokenCommand::Rotate) => {
-            let secret = core.rotate_admin_token().await?;
-            emit(json, &json!({ "admin_token": secret.expose() }), || {
-                format!("new admin token (shown once): {}", secret.expose())
-            });
-            Ok(())
-        }
+        Command::AdminToken(c) => super::admin_tokens::admin_token(core, c, json).await,
+        Command::Audit(c) => super::audit::audit(core, c, json).await,
     }
 }
 

@@ -81,11 +81,7 @@ impl Core {
         self.ensure_admin_token().await?;
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
         self.store
-            .replace_admin_token_secret(
-                BOOTSTRAP,
-                &secret.hash(),
-                &display_prefix(secret.expose()),
-            )
+            .replace_admin_token_secret(BOOTSTRAP, &secret.hash(), &display_prefix(secret.expose()))
             .await?;
         Ok(secret)
     }
@@ -101,7 +97,10 @@ impl Core {
             return Err(CoreError::invalid("name", "must be 1 to 64 characters"));
         }
         if name == "cli" || name == "config" {
-            return Err(CoreError::invalid("name", "`cli` and `config` are reserved"));
+            return Err(CoreError::invalid(
+                "name",
+                "`cli` and `config` are reserved",
+            ));
         }
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
         let token = new_token(name, role, secret.expose());
