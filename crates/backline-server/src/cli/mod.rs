@@ -8,6 +8,8 @@ mod ember;
 mod output;
 mod password;
 mod serve;
+mod spectra;
+mod users;
 
 use crate::config::{Config, Overrides};
 use clap::{Args, Parser, Subcommand, ValueEnum};
