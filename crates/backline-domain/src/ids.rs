@@ -85,3 +85,7 @@ impl fmt::Display for ExecutionId {
         write!(f, "{}", self.0)
     }
 }
+id_type!(
+    /// An operator's admin token (not the token itself, which is never stored).
+    AdminTokenId
+);

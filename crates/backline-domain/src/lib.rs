@@ -5,6 +5,7 @@
 //! when an access key is valid), so they can be unit- and property-tested in isolation.
 
 pub mod accounts;
+pub mod admin;
 pub mod ember;
 pub mod evr;
 pub mod ids;

@@ -631,6 +631,8 @@ pub trait Store:
     + BanStore
     + RoleStore
     + LinkTokenStore
+    + AdminTokenStore
+    + AuditStore
     + Send
     + Sync
     + 'static
@@ -653,6 +655,10 @@ impl<T> Store for T where
         + BanStore
         + RoleStore
         + LinkTokenStore
+        + AdminTokenStore
+        + AuditStore
+        + AdminTokenStore
+        + AuditStore
         + Send
         + Sync
         + 'static
@@ -691,4 +697,69 @@ pub trait GaugeStore {
     fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
     /// The connection pools' current usage (no query).
     fn pool_usage(&self) -> PoolUsage;
+}
+
+/// How an operator names an admin token: by id or by name.
+#[derive(Clone, Debug)]
+pub enum AdminTokenRef {
+    Id(backline_domain::ids::AdminTokenId),
+    Name(String),
+}
+
+/// Operators' named admin tokens.
+pub trait AdminTokenStore {
+    /// Stores a token unless one with its name exists; true when it was stored.
+    fn insert_admin_token_if_absent(
+        &self,
+        token: &backline_domain::admin::AdminToken,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The unrevoked token with this hash.
+    fn find_active_admin_token(
+        &self,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+    fn list_admin_tokens(
+        &self,
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
+    /// Revokes a token (idempotent); `NotFound` for an unknown one.
+    fn revoke_admin_token(
+        &self,
+        token: &AdminTokenRef,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+    /// Gives the named token a new secret and clears its revocation; `NotFound` when unknown.
+    fn replace_admin_token_secret(
+        &self,
+        name: &str,
+        hash: &SecretHash,
+        prefix: &str,
+    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+}
+
+/// What to list from the audit log; every `Some` narrows it. Newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Only entries older than this sequence number (the previous page's `next_cursor`).
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// The audit log of admin writes.
+pub trait AuditStore {
+    /// Appends an entry (its `seq` is ignored and assigned by the store).
+    fn insert_audit(
+        &self,
+        entry: &backline_domain::admin::AuditEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_audit(
+        &self,
+        filter: &AuditFilter,
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AuditEntry>>> + Send;
 }

@@ -2,10 +2,14 @@
 //! the database (also while a server runs on it).
 
 mod admin;
+mod admin_tokens;
+mod audit;
 mod ember;
 mod output;
 mod password;
 mod serve;
+mod spectra;
+mod users;
 
 use crate::config::{Config, Overrides};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -66,6 +70,9 @@ pub enum Command {
     /// The admin API token.
     #[command(subcommand)]
     AdminToken(AdminTokenCommand),
+    /// The audit log of admin writes.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// User accounts (shared by every surface).
     #[command(subcommand)]
     User(UserCommand),
@@ -456,8 +463,50 @@ pub enum PlayercamCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AdminTokenCommand {
-    /// Replace the admin token; prints the new one once.
+    /// Give the `bootstrap` owner token a new secret; prints it once.
     Rotate,
+    /// Issue a named admin token with a role; prints it once.
+    Issue {
+        name: String,
+        #[arg(long, value_enum)]
+        role: AdminRoleArg,
+    },
+    /// List the admin tokens (never the tokens themselves).
+    List,
+    /// Revoke an admin token, named by id or name.
+    Revoke { id_or_name: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum AdminRoleArg {
+    Owner,
+    Moderator,
+    Viewer,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// List the audit log, newest first; `--cursor` takes a page's `next_cursor`.
+    List {
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        entity_type: Option<String>,
+        #[arg(long)]
+        entity_id: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        /// RFC 3339.
+        #[arg(long)]
+        since: Option<String>,
+        /// RFC 3339 (exclusive).
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        cursor: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 /// Runs the parsed command line; the process exit code follows the result.

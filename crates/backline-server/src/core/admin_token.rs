@@ -1,57 +1,169 @@
-//! The operator token of the admin API.
+//! Operators' admin tokens: named, hashed, revocable, each with a role.
 //!
-//! Configured explicitly, or generated on first start, printed once and kept hashed in the
-//! database so every node and every restart agrees.
+//! The first one (`bootstrap`, an owner) is generated on first start and printed once. A
+//! database from before named tokens keeps its single token: the old `admin_token_sha256`
+//! setting becomes the `bootstrap` owner token. A token set in the configuration is an owner
+//! credential named `config`.
 
 use super::{Core, CoreError, CoreResult};
-use backline_domain::secret::{IssuedSecret, SecretHash};
-use backline_store::SettingStore;
+use backline_domain::admin::{AdminRole, AdminToken};
+use backline_domain::ids::AdminTokenId;
+use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
+use backline_domain::Timestamp;
+use backline_store::{AdminTokenRef, AdminTokenStore, SettingStore, StoreError};
 
-const SETTING: &str = "admin_token_sha256";
+/// The setting that held the one admin token's hash before tokens were named.
+const LEGACY_SETTING: &str = "admin_token_sha256";
 const ADMIN_TOKEN_LEN: usize = 40;
+/// The name of the owner token generated on first start.
+pub const BOOTSTRAP: &str = "bootstrap";
+
+/// Who made an admin request: a stored token, or the configured one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator {
+    /// The stored token's id; `None` for the configured token.
+    pub id: Option<AdminTokenId>,
+    pub name: String,
+    pub role: AdminRole,
+}
+
+/// A newly issued admin token and its secret, shown once.
+#[derive(Debug)]
+pub struct IssuedAdminToken {
+    pub token: AdminToken,
+    pub secret: IssuedSecret,
+}
+
+impl IssuedAdminToken {
+    /// The token's record with the token itself under `token`.
+    pub fn to_json(&self) -> serde_json::Value {
+        super::issued::with_secret(&self.token, "token", self.secret.expose())
+    }
+}
+
+fn new_token(name: &str, role: AdminRole, secret: &str) -> AdminToken {
+    AdminToken {
+        id: AdminTokenId::generate(),
+        name: name.to_owned(),
+        role,
+        prefix: display_prefix(secret),
+        created_at: Timestamp::now(),
+        revoked_at: None,
+    }
+}
 
 impl Core {
-    /// Generates and stores an admin token unless one exists; returns it when generated.
+    /// Makes sure the `bootstrap` owner token exists: migrated from the legacy setting when
+    /// that holds one, else generated; returns the token when generated.
     pub async fn ensure_admin_token(&self) -> CoreResult<Option<IssuedSecret>> {
+        if let Some(hash) = self.store.get_setting(LEGACY_SETTING).await? {
+            let token = AdminToken {
+                prefix: String::new(),
+                ..new_token(BOOTSTRAP, AdminRole::Owner, "")
+            };
+            self.store
+                .insert_admin_token_if_absent(&token, &SecretHash::from_stored(hash))
+                .await?;
+            return Ok(None);
+        }
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
+        let token = new_token(BOOTSTRAP, AdminRole::Owner, secret.expose());
         let stored = self
             .store
-            .put_setting_if_absent(SETTING, secret.hash().as_str())
+            .insert_admin_token_if_absent(&token, &secret.hash())
             .await?;
         Ok(stored.then_some(secret))
     }
 
-    /// Replaces the admin token; the old one stops working at once.
+    /// Gives the `bootstrap` owner token a new secret (and un-revokes it); the old one stops
+    /// working at once.
     pub async fn rotate_admin_token(&self) -> CoreResult<IssuedSecret> {
+        self.ensure_admin_token().await?;
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
         self.store
-            .set_setting(SETTING, secret.hash().as_str())
+            .replace_admin_token_secret(BOOTSTRAP, &secret.hash(), &display_prefix(secret.expose()))
             .await?;
         Ok(secret)
     }
 
-    /// Checks a presented admin token against the configured one, else the stored hash.
+    /// Issues a named admin token with a role; `Conflict` when the name is taken.
+    pub async fn issue_admin_token(
+        &self,
+        name: &str,
+        role: AdminRole,
+    ) -> CoreResult<IssuedAdminToken> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(CoreError::invalid("name", "must be 1 to 64 characters"));
+        }
+        if name == "cli" || name == "config" {
+            return Err(CoreError::invalid(
+                "name",
+                "`cli` and `config` are reserved",
+            ));
+        }
+        let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
+        let token = new_token(name, role, secret.expose());
+        if !self
+            .store
+            .insert_admin_token_if_absent(&token, &secret.hash())
+            .await?
+        {
+            return Err(CoreError::Conflict(format!(
+                "an admin token named `{name}` exists already"
+            )));
+        }
+        Ok(IssuedAdminToken { token, secret })
+    }
+
+    pub async fn list_admin_tokens(&self) -> CoreResult<Vec<AdminToken>> {
+        Ok(self.store.list_admin_tokens().await?)
+    }
+
+    /// Revokes an admin token named by id, else by name.
+    pub async fn revoke_admin_token(&self, id_or_name: &str) -> CoreResult<AdminToken> {
+        let now = Timestamp::now();
+        let by_id = AdminTokenRef::Id(AdminTokenId::from_string(id_or_name));
+        match self.store.revoke_admin_token(&by_id, now).await {
+            Err(StoreError::NotFound) => self
+                .store
+                .revoke_admin_token(&AdminTokenRef::Name(id_or_name.to_owned()), now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => CoreError::not_found("admin token"),
+                    other => other.into(),
+                }),
+            other => Ok(other?),
+        }
+    }
+
+    /// The operator presenting this token: the configured token (an owner), else an unrevoked
+    /// stored one.
     pub async fn authenticate_admin(
         &self,
         configured: Option<&str>,
         presented: Option<&str>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<Operator> {
         let presented = presented
             .filter(|p| !p.is_empty())
             .ok_or(CoreError::Unauthorized)?;
-        let expected = match configured {
-            Some(token) => SecretHash::of(token),
-            None => SecretHash::from_stored(
-                self.store
-                    .get_setting(SETTING)
-                    .await?
-                    .ok_or(CoreError::Unauthorized)?,
-            ),
-        };
-        if SecretHash::of(presented) == expected {
-            Ok(())
-        } else {
-            Err(CoreError::Unauthorized)
+        let hash = SecretHash::of(presented);
+        if configured.is_some_and(|c| SecretHash::of(c) == hash) {
+            return Ok(Operator {
+                id: None,
+                name: "config".to_owned(),
+                role: AdminRole::Owner,
+            });
         }
+        let token = self
+            .store
+            .find_active_admin_token(&hash)
+            .await?
+            .ok_or(CoreError::Unauthorized)?;
+        Ok(Operator {
+            id: Some(token.id),
+            name: token.name,
+            role: token.role,
+        })
     }
 }

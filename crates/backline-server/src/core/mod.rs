@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admin_token;
+pub mod audit;
 pub mod authentication;
 pub mod ember;
 pub mod error;

@@ -41,7 +41,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     Router::new()
         .nest("/spectra", apis::spectra::router())
-        .nest("/admin/v1", apis::admin::router())
+        .nest("/admin/v1", apis::admin::router(state.clone()))
         .nest("/v2", apis::nakama::router())
         .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))

@@ -7,6 +7,8 @@ mod helpers;
 mod nakama_helpers;
 
 mod admin_api;
+mod admin_audit;
+mod admin_roles;
 mod bad_input;
 mod cli;
 mod cli_passwords;

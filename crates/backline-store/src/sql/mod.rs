@@ -4,6 +4,8 @@
 //! the writer; one writer means no `SQLITE_BUSY` inside this process, and `busy_timeout`
 //! covers other processes such as the admin CLI). PostgreSQL uses one pool for both.
 
+mod admin_tokens;
+mod audit;
 mod ember;
 mod evr;
 mod gauges;

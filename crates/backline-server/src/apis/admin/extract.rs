@@ -2,17 +2,16 @@
 //! each failing with an [`AdminError`].
 
 use super::AdminError;
-use crate::core::CoreError;
+use crate::core::admin_token::Operator;
 use crate::http::body::{parse_json, read_failure};
-use crate::http::credentials;
 use crate::http::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-/// A request made with the admin token.
+/// A request made with an admin token whose role permits the route.
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
@@ -20,21 +19,19 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let presented = credentials::bearer(&parts.headers);
-        let configured = state.config.admin_token.as_ref().map(|s| s.expose());
-        state
-            .core
-            .authenticate_admin(configured, presented)
-            .await
-            .map_err(|e| match e {
-                CoreError::Unauthorized => AdminError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "a valid admin token is required (Authorization: Bearer …)",
-                ),
-                other => other.into(),
-            })?;
+        // Set by the route layer `access::authenticate_and_audit`, which refuses without one.
+        let operator = parts.extensions.get::<Operator>().cloned().ok_or_else(|| {
+            tracing::error!("admin route reached without the authenticating layer");
+            AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        })?;
+        let template = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        operator.check(&parts.method, &template)?;
         Ok(Admin)
     }
 }

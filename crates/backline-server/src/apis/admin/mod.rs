@@ -1,10 +1,12 @@
-//! The operator surface's admin API, under `/admin/v1`, authenticated with the admin token
-//! (`Authorization: Bearer …`). It mirrors the admin CLI: both call the same core use cases.
+//! The operator surface's admin API, under `/admin/v1`, authenticated with an admin token
+//! (`Authorization: Bearer …`) whose role permits the route ([`access`]). It mirrors the admin CLI: both call the same core use cases.
 
+mod access;
 mod error;
 mod extract;
 mod matches;
 mod metrics;
+mod operators;
 mod orgs;
 mod playercams;
 mod players;
@@ -19,8 +21,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use axum::Router;
 
-pub fn router() -> Router<AppState> {
+/// The admin API's routes; `state` feeds the route layer that authenticates and audits.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
+        .route(
+            "/admin-tokens",
+            get(operators::list_admin_tokens).post(operators::issue_admin_token),
+        )
+        .route(
+            "/admin-tokens/{id_or_name}",
+            delete(operators::revoke_admin_token),
+        )
+        .route("/audit", get(operators::list_audit))
         .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
         .route("/orgs/{org_id}", get(orgs::get_org))
         .route("/orgs/{org_id}/supporter", put(orgs::set_supporter))
@@ -55,6 +67,10 @@ pub fn router() -> Router<AppState> {
             "/playercam-sessions/{identifier}/players/{full_name}",
             put(playercams::change_player),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            access::authenticate_and_audit,
+        ))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(panic::layer(render_status))

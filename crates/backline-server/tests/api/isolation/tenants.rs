@@ -152,6 +152,7 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{key_id}", b.access_key.clone()),
         ("{token_id}", "some-token-id".to_owned()),
         ("{puuid}", "some-puuid".to_owned()),
+        ("{id_or_name}", "some-admin-token".to_owned()),
     ] {
         path = path.replace(param, &value);
     }

@@ -1,0 +1,151 @@
+//! Who may do what on the admin API, and the audit of every write.
+//!
+//! A route layer authenticates the admin token (401 without a valid one) and, after a
+//! successful write, records it in the audit log. The [`super::extract::Admin`] extractor
+//! then checks the operator's role against the route (403 when it may not).
+
+use super::AdminError;
+use crate::core::admin_token::Operator;
+use crate::core::audit::AuditRecord;
+use crate::core::CoreError;
+use crate::http::credentials;
+use crate::http::guessing::client_address;
+use crate::http::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use backline_domain::admin::AdminRole;
+use std::net::SocketAddr;
+
+/// Routes (templates under `/admin/v1`) a moderator may write: players and player-cam
+/// players. Organisations, access keys, API tokens and player-cam sessions (which issue
+/// secrets) are the owner's.
+const MODERATOR_WRITES: &[&str] = &[
+    "/admin/v1/players/{puuid}",
+    "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+];
+
+/// The largest response body read back to find the id of the entity a write changed.
+const AUDIT_BODY_LIMIT: usize = 1 << 20;
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether `role` may call `method` on the route `template`.
+pub fn permits(role: AdminRole, method: &Method, template: &str) -> bool {
+    if template.starts_with("/admin/v1/admin-tokens") {
+        return role == AdminRole::Owner;
+    }
+    if !is_write(method) {
+        return true;
+    }
+    match role {
+        AdminRole::Owner => true,
+        AdminRole::Moderator => MODERATOR_WRITES.contains(&template),
+        AdminRole::Viewer => false,
+    }
+}
+
+/// Route layer of the admin API: authenticates, hands the operator to the handler's
+/// extractor, records successful writes.
+pub async fn authenticate_and_audit(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let presented = credentials::bearer(request.headers());
+    let configured = state.config.admin_token.as_ref().map(|s| s.expose());
+    let operator = match state.core.authenticate_admin(configured, presented).await {
+        Ok(operator) => operator,
+        Err(CoreError::Unauthorized) => {
+            return AdminError::new(
+                StatusCode::UNAUTHORIZED,
+                "a valid admin token is required (Authorization: Bearer …)",
+            )
+            .into_response()
+        }
+        Err(other) => return AdminError::from(other).into_response(),
+    };
+    let method = request.method().clone();
+    let template = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let source = client_address(peer, request.headers(), &state.config.guess_limit)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    request.extensions_mut().insert(operator.clone());
+    let response = next.run(request).await;
+    if !is_write(&method) || !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, AUDIT_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read an admin response for the audit log");
+            return AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                .into_response();
+        }
+    };
+    let record = AuditRecord {
+        actor: operator.name.clone(),
+        actor_id: operator.id.as_ref().map(|id| id.to_string()),
+        action: format!("{method} {template}"),
+        entity_type: entity_type(&template),
+        entity_id: entity_id(&bytes),
+        source,
+    };
+    if let Err(e) = state.core.record_audit(record).await {
+        // The write happened; failing the answer would invite a retry that repeats it.
+        tracing::error!(error = %e, "could not record an admin write in the audit log");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The kind of entity a route changes: its last literal segment (`supporter` is an
+/// organisation's).
+fn entity_type(template: &str) -> String {
+    let literal = template
+        .trim_start_matches("/admin/v1/")
+        .split('/')
+        .rfind(|s| !s.starts_with('{'))
+        .unwrap_or_default();
+    match literal {
+        "supporter" => "orgs".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The changed entity's id as the answer names it (never a path segment: an access key may
+/// be revoked by the key itself).
+fn entity_id(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    ["id", "identifier", "puuid", "full_name"]
+        .iter()
+        .find_map(|field| value.get(*field)?.as_str().map(str::to_owned))
+}
+
+impl Operator {
+    /// Refuses with 403 when this operator's role may not call the route.
+    pub fn check(&self, method: &Method, template: &str) -> Result<(), AdminError> {
+        if permits(self.role, method, template) {
+            Ok(())
+        } else {
+            Err(AdminError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "the {} role may not {method} {template}",
+                    self.role.as_str()
+                ),
+            ))
+        }
+    }
+}

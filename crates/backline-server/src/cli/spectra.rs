@@ -1,0 +1,379 @@
+//! Spectra-area commands: organisations, access keys, API tokens, players, matches and
+//! player-cam sessions.
+
+use super::output::{emit, list, or_dash};
+use super::*;
+use crate::core::players::PlayerEdit;
+use crate::core::stats::stats_csv;
+use crate::core::Core;
+use backline_domain::ids::{ApiTokenId, OrgId};
+use backline_domain::spectra::lifecycle::MatchState;
+use backline_domain::tokens::ApiTokenKind;
+use backline_domain::Timestamp;
+use backline_store::MatchFilter;
+use serde_json::json;
+
+fn parse_time(text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
+    Ok(text.map(Timestamp::parse_rfc3339).transpose()?)
+}
+
+pub(super) async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        OrgCommand::Create {
+            name,
+            supporter_until,
+        } => {
+            let org = core
+                .create_org(&name, parse_time(supporter_until.as_deref())?)
+                .await?;
+            emit(json, &org, || {
+                format!("organisation {} created: {}", org.id, org.name)
+            });
+        }
+        OrgCommand::List => {
+            let orgs = core.list_orgs().await?;
+            emit(json, &list("orgs", &orgs), || {
+                let now = Timestamp::now();
+                orgs.iter()
+                    .map(|o| format!("{}  {}  supporter={}", o.id, o.name, o.is_supporter_at(now)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        OrgCommand::Supporter { org_id, status } => {
+            let until = parse_time(status.until.as_deref())?;
+            let supporter = !status.off;
+            let org = core
+                .set_supporter(&OrgId::from_string(org_id), supporter, until)
+                .await?;
+            emit(json, &org, || {
+                format!(
+                    "{}: supporter={} until={}",
+                    org.id,
+                    org.supporter,
+                    or_dash(org.supporter_until)
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Issue { org_id, expires_at } => {
+            let issued = core
+                .issue_key(
+                    &OrgId::from_string(org_id),
+                    parse_time(expires_at.as_deref())?,
+                )
+                .await?;
+            emit(json, &issued.to_json(), || {
+                format!(
+                    "access key {} issued (shown once): {}\nexpires: {}",
+                    issued.key.id,
+                    issued.secret.expose(),
+                    or_dash(issued.key.expires_at)
+                )
+            });
+        }
+        KeyCommand::List { org } => {
+            let org = org.map(OrgId::from_string);
+            let keys = core.list_keys(org.as_ref()).await?;
+            emit(json, &list("keys", &keys), || {
+                keys.iter()
+                    .map(|k| {
+                        format!(
+                            "{}  org={}  {}…  expires={}  revoked={}",
+                            k.id,
+                            k.org_id,
+                            k.prefix,
+                            or_dash(k.expires_at),
+                            or_dash(k.revoked_at)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        KeyCommand::Revoke { key_or_id } => {
+            let key = core.revoke_key(&key_or_id).await?;
+            emit(json, &key, || format!("access key {} revoked", key.id));
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Issue { kind, name } => {
+            let kind = match kind {
+                TokenKindArg::SpectraBackend => ApiTokenKind::SpectraBackend,
+                TokenKindArg::SpectraStats => ApiTokenKind::SpectraStats,
+            };
+            let issued = core.issue_api_token(kind, name.as_deref()).await?;
+            emit(json, &issued.to_json(), || {
+                format!(
+                    "{} token {} issued (shown once): {}",
+                    kind.as_str(),
+                    issued.token.id,
+                    issued.secret.expose()
+                )
+            });
+        }
+        TokenCommand::List => {
+            let tokens = core.list_api_tokens().await?;
+            emit(json, &list("tokens", &tokens), || {
+                tokens
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{}  {}  {}  {}…  revoked={}",
+                            t.id,
+                            t.kind.as_str(),
+                            t.name,
+                            t.prefix,
+                            or_dash(t.revoked_at)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        TokenCommand::Revoke { token_id } => {
+            let token = core
+                .revoke_api_token(&ApiTokenId::from_string(token_id))
+                .await?;
+            emit(json, &token, || format!("token {} revoked", token.id));
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn player(core: &Core, command: PlayerCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        PlayerCommand::List { limit } => {
+            let players = core.list_players(limit).await?;
+            emit(json, &list("players", &players), || {
+                players
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}  {}  region={}  current={}  peak={}",
+                            p.puuid,
+                            or_dash(p.full_name.as_deref()),
+                            or_dash(p.region.as_deref()),
+                            or_dash(p.current_tier),
+                            or_dash(p.peak_tier)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PlayerCommand::Set {
+            puuid,
+            region,
+            name,
+            current_tier,
+            peak_tier,
+        } => {
+            let edit = PlayerEdit {
+                full_name: name,
+                region,
+                current_tier,
+                peak_tier,
+            };
+            let p = core.edit_player(&puuid, &edit).await?;
+            emit(json, &p, || {
+                format!(
+                    "{}: region={} current={} peak={}",
+                    p.puuid,
+                    or_dash(p.region.as_deref()),
+                    or_dash(p.current_tier),
+                    or_dash(p.peak_tier)
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn matches(core: &Core, command: MatchCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        MatchCommand::List { state, org, limit } => {
+            let state = state
+                .map(|s| {
+                    MatchState::parse(&s).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unknown state `{s}`; use registered, live, completed or abandoned"
+                        )
+                    })
+                })
+                .transpose()?;
+            let records = core
+                .list_matches(&MatchFilter {
+                    state,
+                    org_id: org,
+                    limit,
+                })
+                .await?;
+            emit(json, &list("matches", &records), || {
+                records
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{}  group={}  {}  round={}  map={}  updated={}",
+                            m.match_id,
+                            m.group_code,
+                            m.state.as_str(),
+                            m.round_number,
+                            or_dash(m.map.as_deref()),
+                            m.updated_at
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        MatchCommand::Show { match_id } => {
+            let observers = core.get_match(&match_id).await?;
+            let region = core.get_stats(&match_id).await.ok().and_then(|s| s.region);
+            let value = json!({ "match_id": match_id, "region": region, "observers": observers });
+            emit(json, &value, || {
+                serde_json::to_string_pretty(&value).expect("json")
+            });
+        }
+        MatchCommand::Stats {
+            match_id,
+            format,
+            recompute,
+        } => {
+            let stats = if recompute {
+                core.compute_match_stats(&match_id).await?
+            } else {
+                core.match_stats(&match_id).await?
+            };
+            match format {
+                StatsFormat::Csv => print!("{}", stats_csv(&stats)),
+                StatsFormat::Json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&stats).expect("stats serialise")
+                    )
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn playercam(
+    core: &Core,
+    command: PlayercamCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    match command {
+        PlayercamCommand::Create { org_id } => {
+            let issued = core
+                .create_playercam_session(&OrgId::from_string(org_id))
+                .await?;
+            emit(json, &issued.to_json(), || {
+                format!(
+                    "session created: identifier {} secret (shown once) {}\nexpires: {}",
+                    issued.session.identifier,
+                    issued.secret.expose(),
+                    issued.session.expires_at
+                )
+            });
+        }
+        PlayercamCommand::List { org } => {
+            let org = org.map(OrgId::from_string);
+            let sessions = core.list_playercam_sessions(org.as_ref()).await?;
+            emit(json, &list("sessions", &sessions), || {
+                sessions
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}  org={}  expires={}",
+                            s.identifier, s.org_id, s.expires_at
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PlayercamCommand::Show { identifier } => {
+            let (session, players) = core.playercam_players(&identifier).await?;
+            emit(
+                json,
+                &json!({ "session": session, "players": players }),
+                || {
+                    players
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{}  camera={}  shown as {}",
+                                p.full_name,
+                                p.camera_enabled,
+                                or_dash(p.display_name.as_deref())
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            );
+        }
+        PlayercamCommand::Enable {
+            identifier,
+            players,
+        } => set_cameras(core, &identifier, &players, true, json).await?,
+        PlayercamCommand::Disable {
+            identifier,
+            players,
+        } => set_cameras(core, &identifier, &players, false, json).await?,
+        PlayercamCommand::Override {
+            identifier,
+            player,
+            display_name,
+            clear,
+        } => {
+            let name = if clear { None } else { display_name };
+            let p = core
+                .change_playercam_player(&identifier, &player, None, Some(name))
+                .await?;
+            emit(json, &p, || {
+                format!(
+                    "{} shown as {}",
+                    p.full_name,
+                    or_dash(p.display_name.as_deref())
+                )
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn set_cameras(
+    core: &Core,
+    identifier: &str,
+    players: &[String],
+    on: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut changed = Vec::new();
+    for player in players {
+        changed.push(
+            core.change_playercam_player(identifier, player, Some(on), None)
+                .await?,
+        );
+    }
+    emit(json, &list("players", &changed), || {
+        changed
+            .iter()
+            .map(|p| format!("{} camera={}", p.full_name, p.camera_enabled))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
