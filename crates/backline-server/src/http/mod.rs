@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(apis::admin::metrics))
+        .merge(apis::admin::metrics_router(state.clone()))
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))

@@ -13,7 +13,7 @@ mod players;
 mod tokens;
 
 pub use error::AdminError;
-pub use metrics::{scrape as metrics, scrape_open as open_metrics};
+pub use metrics::scrape_open as open_metrics;
 
 use crate::http::{panic, AppState};
 use axum::http::StatusCode;
@@ -74,6 +74,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(panic::layer(render_status))
+}
+
+/// `GET /metrics` on the main listener, behind the same authenticating layer as the admin
+/// API (every role may read it).
+pub fn metrics_router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            access::authenticate_and_audit,
+        ))
 }
 
 /// The operator surface's answer for a status with no more to say (panics).
