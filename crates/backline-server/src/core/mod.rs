@@ -15,6 +15,7 @@ pub mod matches;
 pub mod monitoring;
 pub mod nakama_keys;
 pub mod orgs;
+pub mod page;
 pub mod passwords;
 pub mod playercams;
 pub mod players;

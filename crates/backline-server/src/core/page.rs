@@ -1,0 +1,112 @@
+//! Pages of a list: every list of the admin API (and the console) is read in pages of at most
+//! [`MAX_PAGE`] items, newest or lowest key first as the list states, continued with the
+//! opaque `next_cursor` of the page before.
+//!
+//! The cursor is the sort key of the last item handed out, so a page never repeats or skips an
+//! item when others are added meanwhile (keyset pagination, not offsets).
+
+use super::{CoreError, CoreResult};
+use serde::Serialize;
+
+/// The most items one page holds.
+pub const MAX_PAGE: i64 = 500;
+/// Items in a page when the caller does not say.
+pub const DEFAULT_PAGE: i64 = 100;
+
+/// What the caller asked for: how many, and where the previous page ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// A request from the query's `limit` (default [`DEFAULT_PAGE`]) and `cursor`; a limit
+    /// outside 1 to [`MAX_PAGE`] is refused.
+    pub fn new(limit: Option<i64>, cursor: Option<String>) -> CoreResult<Self> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(CoreError::invalid(
+                "limit",
+                format!("must be 1 to {MAX_PAGE}"),
+            ));
+        }
+        Ok(Self {
+            limit,
+            cursor: cursor.filter(|c| !c.is_empty()),
+        })
+    }
+
+    /// The cursor read as an integer key (ids, sequence numbers); a cursor that is not one was
+    /// not handed out by Backline and is refused.
+    pub fn integer_cursor(&self) -> CoreResult<Option<i64>> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| CoreError::invalid("cursor", "not a cursor Backline handed out"))
+            })
+            .transpose()
+    }
+
+    /// The page of `items` the store answered for this request (asked with `limit + 1` rows
+    /// so a following page is known to exist); `key` gives an item's cursor.
+    pub fn page<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> String) -> Page<T> {
+        let more = items.len() as i64 > self.limit;
+        items.truncate(self.limit as usize);
+        let next_cursor = if more { items.last().map(key) } else { None };
+        Page { items, next_cursor }
+    }
+
+    /// How many rows to ask the store for: one more than the page, to know whether another
+    /// page follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+}
+
+/// One page of a list and the cursor of the next (`null` on the last page).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_the_range_are_refused() {
+        assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE + 1), None).is_err());
+        assert_eq!(PageRequest::new(None, None).unwrap().limit, DEFAULT_PAGE);
+    }
+
+    #[test]
+    fn a_page_names_the_next_cursor_only_when_more_follow() {
+        let request = PageRequest::new(Some(2), None).unwrap();
+        let page = request.page(vec![1, 2, 3], |n| n.to_string());
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.next_cursor.as_deref(), Some("2"));
+        let last = request.page(vec![4, 5], |n| n.to_string());
+        assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn a_foreign_cursor_is_refused() {
+        let request = PageRequest::new(None, Some("abc".into())).unwrap();
+        assert!(request.integer_cursor().is_err());
+        let request = PageRequest::new(None, Some("42".into())).unwrap();
+        assert_eq!(request.integer_cursor().unwrap(), Some(42));
+    }
+}
