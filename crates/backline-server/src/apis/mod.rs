@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod ember;
 pub mod nakama;
+pub mod openapi;
 pub mod spectra;
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl AuditRecord {
 }
 
 /// One page of the audit log, newest first; `next_cursor` fetches the following one.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub next_cursor: Option<i64>,

@@ -4,6 +4,7 @@ use super::extract::{Admin, Path, Query};
 use super::AdminError;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -14,13 +15,25 @@ use backline_domain::spectra::record::MatchRecord;
 use backline_store::MatchFilter;
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     state: Option<String>,
     org: Option<String>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Matches, newest first", body = Vec<MatchRecord>),
+        (status = 422, description = "Unknown state or a bad limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_matches(
     _: Admin,
     State(state): State<AppState>,
@@ -48,7 +61,7 @@ pub async fn list_matches(
     Ok(Json(state.core.list_matches(&filter).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchResponse {
     match_id: String,
     /// One record per observer (group code), most advanced first.
@@ -56,6 +69,14 @@ pub struct MatchResponse {
     region: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match, one record per observer", body = MatchResponse)),
+)]
 pub async fn get_match(
     _: Admin,
     State(state): State<AppState>,
@@ -74,6 +95,14 @@ pub async fn get_match(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}/stats",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match's statistics", body = Object)),
+)]
 pub async fn get_match_stats(
     _: Admin,
     State(state): State<AppState>,
@@ -82,6 +111,14 @@ pub async fn get_match_stats(
     Ok(Json(state.core.match_stats(&match_id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}/stats.csv",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match's statistics, one row per player", content_type = "text/csv", body = String)),
+)]
 pub async fn get_match_stats_csv(
     _: Admin,
     State(state): State<AppState>,

@@ -2,6 +2,7 @@
 
 use super::extract::{Admin, AdminJson, Path, Query};
 use super::AdminError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +12,13 @@ use backline_domain::Timestamp;
 use backline_store::AuditFilter;
 use serde::Deserialize;
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/admin-tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses((status = 200, description = "Every admin token (owner only)", body = Vec<AdminToken>)),
+)]
 pub async fn list_admin_tokens(
     _: Admin,
     State(state): State<AppState>,
@@ -18,13 +26,25 @@ pub async fn list_admin_tokens(
     Ok(Json(state.core.list_admin_tokens().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueAdminTokenRequest {
     name: String,
     role: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/admin-tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = IssueAdminTokenRequest,
+    responses(
+        (status = 201, description = "The token's record plus `token`, the token itself (shown once)", body = Object),
+        (status = 409, description = "A token of that name exists", body = JsonErrorBody),
+        (status = 422, description = "Unknown role or bad name", body = JsonErrorBody),
+    ),
+)]
 pub async fn issue_admin_token(
     _: Admin,
     State(state): State<AppState>,
@@ -43,6 +63,14 @@ pub async fn issue_admin_token(
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/admin-tokens/{id_or_name}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id_or_name" = String, Path, description = "The token's id or name")),
+    responses((status = 200, description = "The revoked token", body = AdminToken)),
+)]
 pub async fn revoke_admin_token(
     _: Admin,
     State(state): State<AppState>,
@@ -52,14 +80,17 @@ pub async fn revoke_admin_token(
 }
 
 /// Filters of `GET /admin/v1/audit`; times are RFC 3339, `cursor` is a page's `next_cursor`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     actor: Option<String>,
     entity_type: Option<String>,
     entity_id: Option<String>,
     action: Option<String>,
+    #[param(format = DateTime)]
     since: Option<String>,
+    #[param(format = DateTime)]
     until: Option<String>,
     cursor: Option<i64>,
     limit: Option<i64>,
@@ -77,6 +108,14 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/audit",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "One page of the audit log, newest first", body = crate::core::audit::AuditPage)),
+)]
 pub async fn list_audit(
     _: Admin,
     State(state): State<AppState>,

@@ -3,17 +3,30 @@
 use super::extract::{Admin, AdminJson, Path, Query};
 use super::AdminError;
 use crate::core::players::PlayerEdit;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
 use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/players",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Players of the registry", body = Vec<RiotPlayer>),
+        (status = 422, description = "A bad limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_players(
     _: Admin,
     State(state): State<AppState>,
@@ -22,7 +35,7 @@ pub async fn list_players(
     Ok(Json(state.core.list_players(q.limit.unwrap_or(100)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditPlayerRequest {
     full_name: Option<String>,
@@ -31,6 +44,18 @@ pub struct EditPlayerRequest {
     peak_tier: Option<i64>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/admin/v1/players/{puuid}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("puuid" = String, Path)),
+    request_body = EditPlayerRequest,
+    responses(
+        (status = 200, description = "The player", body = RiotPlayer),
+        (status = 422, description = "A bad name, region or tier", body = JsonErrorBody),
+    ),
+)]
 pub async fn edit_player(
     _: Admin,
     State(state): State<AppState>,
