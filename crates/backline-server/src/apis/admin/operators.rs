@@ -114,7 +114,10 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     tag = "admin",
     security(("admin_token" = [])),
     params(AuditQuery),
-    responses((status = 200, description = "One page of the audit log, newest first", body = crate::core::audit::AuditPage)),
+    responses(
+        (status = 200, description = "One page of the audit log, newest first", body = crate::core::audit::AuditPage),
+        (status = 422, description = "A limit out of range", body = JsonErrorBody),
+    ),
 )]
 pub async fn list_audit(
     _: Admin,

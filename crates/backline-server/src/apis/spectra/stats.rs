@@ -80,6 +80,7 @@ pub struct UpdateMatchRegionResponse {
     request_body = UpdateMatchRegionRequest,
     responses(
         (status = 200, description = "The match's region, when the player's is known", body = UpdateMatchRegionResponse),
+        (status = 404, description = "No such match", body = JsonErrorBody),
         (status = 422, description = "A missing or bad field", body = JsonErrorBody),
     ),
 )]
@@ -171,6 +172,7 @@ pub struct FetchMatchStatsResponse {
     request_body = FetchMatchStatsRequest,
     responses(
         (status = 200, description = "The match's statistics", body = FetchMatchStatsResponse),
+        (status = 404, description = "No such match", body = JsonErrorBody),
         (status = 422, description = "A missing or bad field", body = JsonErrorBody),
     ),
 )]
