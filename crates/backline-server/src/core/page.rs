@@ -66,7 +66,7 @@ impl PageRequest {
 }
 
 /// One page of a list and the cursor of the next (`null` on the last page).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
