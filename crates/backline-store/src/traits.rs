@@ -25,6 +25,29 @@ use std::future::Future;
 
 use crate::StoreResult;
 
+/// Which rows of a list to read: those after `after` (the sort key of the last row the
+/// caller already has), at most `limit` of them (keyset pagination: a page never repeats or
+/// skips a row when others are added meanwhile).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seek<K> {
+    pub after: Option<K>,
+    pub limit: i64,
+}
+
+impl<K> Seek<K> {
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Self {
+        Self { after: None, limit }
+    }
+}
+
+/// The sort key of a list ordered by a time, then by a unique text (an id, a PUUID).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeKey {
+    pub at: Timestamp,
+    pub id: String,
+}
+
 /// Small named values Backline keeps for itself (generated secrets' hashes and the like).
 pub trait SettingStore {
     fn get_setting(&self, name: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
@@ -41,7 +64,11 @@ pub trait OrgStore {
     fn insert_org(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     fn get_org(&self, id: &OrgId)
         -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
-    fn list_orgs(&self) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_orgs(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// Sets the supporter flag and its end; `NotFound` for an unknown organisation.
     fn set_supporter(
         &self,
@@ -69,9 +96,11 @@ pub trait AccessKeyStore {
         &self,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<(AccessKey, Organisation)>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_access_keys(
         &self,
         org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<AccessKey>>> + Send;
     /// Revokes the key (keeping the first revocation time); `NotFound` when no key matches.
     fn revoke_access_key(
@@ -93,7 +122,11 @@ pub trait ApiTokenStore {
         kind: ApiTokenKind,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<ApiToken>>> + Send;
-    fn list_api_tokens(&self) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_api_tokens(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
     fn revoke_api_token(
         &self,
         id: &ApiTokenId,
@@ -123,8 +156,11 @@ pub trait PlayerStore {
         &self,
         puuids: &[String],
     ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-    fn list_players(&self, limit: i64)
-        -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+    /// Most recently updated first (then by PUUID).
+    fn list_players(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
     /// Applies an operator's change, creating the player if needed.
     fn change_player(
         &self,
@@ -154,7 +190,18 @@ pub struct SnapshotWrite<'a> {
 pub struct MatchFilter {
     pub state: Option<MatchState>,
     pub org_id: Option<String>,
+    /// Only records after this one in the list's order (most recently updated first, then
+    /// by match id and group code): the last record of the previous page.
+    pub after: Option<MatchKey>,
     pub limit: i64,
+}
+
+/// Where a match record sits in the list of matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchKey {
+    pub updated_at: Timestamp,
+    pub match_id: String,
+    pub group_code: String,
 }
 
 pub trait MatchStore {
@@ -221,9 +268,11 @@ pub trait PlayercamStore {
         &self,
         identifier: &str,
     ) -> impl Future<Output = StoreResult<Option<(PlayercamSession, SecretHash)>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_playercam_sessions(
         &self,
         org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<PlayercamSession>>> + Send;
     fn playercam_players(
         &self,
@@ -719,8 +768,10 @@ pub trait AdminTokenStore {
         &self,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_admin_tokens(
         &self,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
     /// Revokes a token (idempotent); `NotFound` for an unknown one.
     fn revoke_admin_token(

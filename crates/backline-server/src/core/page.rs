@@ -6,7 +6,12 @@
 //! item when others are added meanwhile (keyset pagination, not offsets).
 
 use super::{CoreError, CoreResult};
+use backline_domain::Timestamp;
+use backline_store::{Seek, TimeKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Serialize;
+use std::future::Future;
 
 /// The most items one page holds.
 pub const MAX_PAGE: i64 = 500;
@@ -49,6 +54,45 @@ impl PageRequest {
             .transpose()
     }
 
+    /// The cursor read as the parts of a sort key made by [`key_cursor`] (`parts` of them);
+    /// anything else was not handed out by Backline and is refused.
+    pub fn key_cursor(&self, parts: usize) -> CoreResult<Option<Vec<String>>> {
+        let refused = || CoreError::invalid("cursor", "not a cursor Backline handed out");
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| refused())?;
+                let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| refused())?;
+                if key.len() == parts {
+                    Ok(key)
+                } else {
+                    Err(refused())
+                }
+            })
+            .transpose()
+    }
+
+    /// The store's window for a list ordered by a time, then an id (cursors made by
+    /// [`time_cursor`]), one row longer than the page.
+    pub fn time_seek(&self) -> CoreResult<Seek<TimeKey>> {
+        let after = match self.key_cursor(2)? {
+            Some(parts) => {
+                let millis = parts[0].parse::<i64>().map_err(|_| {
+                    CoreError::invalid("cursor", "not a cursor Backline handed out")
+                })?;
+                Some(TimeKey {
+                    at: Timestamp::from_millis(millis),
+                    id: parts[1].clone(),
+                })
+            }
+            None => None,
+        };
+        Ok(Seek {
+            after,
+            limit: self.fetch(),
+        })
+    }
+
     /// The page of `items` the store answered for this request (asked with `limit + 1` rows
     /// so a following page is known to exist); `key` gives an item's cursor.
     pub fn page<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> String) -> Page<T> {
@@ -62,6 +106,40 @@ impl PageRequest {
     /// page follows.
     pub fn fetch(&self) -> i64 {
         self.limit + 1
+    }
+}
+
+/// The opaque cursor of a sort key of several parts (URL-safe base64 of a JSON array, so
+/// no part needs escaping in a query string).
+pub fn key_cursor(parts: &[&str]) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(parts).expect("strings serialise"))
+}
+
+/// The cursor of an item of a list ordered by a time, then an id.
+pub fn time_cursor(at: Timestamp, id: &str) -> String {
+    key_cursor(&[&at.millis().to_string(), id])
+}
+
+/// The items of a paged list, read page after page, up to `cap` of them (all with `None`):
+/// for the CLI, which prints whole lists.
+pub async fn collect<T, F, Fut>(cap: Option<i64>, mut read: F) -> CoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = CoreResult<Page<T>>>,
+{
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let wanted = cap.map_or(MAX_PAGE, |cap| (cap - all.len() as i64).min(MAX_PAGE));
+        if wanted < 1 {
+            return Ok(all);
+        }
+        let page = read(PageRequest::new(Some(wanted), cursor)?).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
     }
 }
 
@@ -100,6 +178,23 @@ mod tests {
         assert_eq!(page.next_cursor.as_deref(), Some("2"));
         let last = request.page(vec![4, 5], |n| n.to_string());
         assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn a_time_cursor_reads_back_as_its_key() {
+        let at = Timestamp::from_millis(1_700_000_000_123);
+        let cursor = time_cursor(at, "id:with/odd?chars");
+        let request = PageRequest::new(Some(5), Some(cursor)).unwrap();
+        let seek = request.time_seek().unwrap();
+        assert_eq!(seek.limit, 6);
+        let key = seek.after.unwrap();
+        assert_eq!((key.at, key.id.as_str()), (at, "id:with/odd?chars"));
+        let wrong_parts = PageRequest::new(None, Some(key_cursor(&["1"]))).unwrap();
+        assert!(wrong_parts.time_seek().is_err());
+        let not_a_time = PageRequest::new(None, Some(key_cursor(&["x", "y"]))).unwrap();
+        assert!(not_a_time.time_seek().is_err());
+        let garbage = PageRequest::new(None, Some("%%%".into())).unwrap();
+        assert!(garbage.key_cursor(1).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod matches;
 mod metrics;
 mod operators;
 mod orgs;
+mod paging;
 mod playercams;
 mod players;
 mod tokens;
