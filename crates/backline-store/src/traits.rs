@@ -11,7 +11,8 @@ use backline_domain::ember::servers::GameServer;
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
 use backline_domain::ids::{
-    AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, OrgId, RoleId, ServerId, UserId,
+    AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, LinkTokenId, OrgId, RoleId,
+    ServerId, UserId,
 };
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
@@ -379,6 +380,82 @@ pub trait UserStore {
         id: &UserId,
         before: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A page of users in username order, narrowed by `filter`; `seek.after` is the last
+    /// username of the previous page.
+    fn list_users(
+        &self,
+        filter: &UserFilter,
+        seek: &Seek<String>,
+    ) -> impl Future<Output = StoreResult<Vec<User>>> + Send;
+}
+
+/// Which users an operator lists; every given filter must hold.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// A piece of the username, display name or email (case-insensitive).
+    pub text: Option<String>,
+    pub disabled: Option<bool>,
+    pub group: Option<SystemGroup>,
+    /// Users with an external account of this source…
+    pub source: Option<String>,
+    /// …and this account id (only with `source`).
+    pub account_id: Option<String>,
+}
+
+/// A link token as operators see it: everything but the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkTokenRecord {
+    pub id: LinkTokenId,
+    pub server_id: ServerId,
+    pub player: PlayerRef,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub redeemed_at: Option<Timestamp>,
+    pub redeemed_by: Option<UserId>,
+}
+
+/// Where a link token is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkTokenState {
+    /// Not used and not expired: the player can still redeem it.
+    Active,
+    Used,
+    /// Expired before it was used.
+    Expired,
+}
+
+/// Which link tokens an operator lists (newest first); every given filter must hold.
+#[derive(Clone, Debug)]
+pub struct LinkTokenFilter {
+    pub server: Option<ServerId>,
+    pub state: Option<LinkTokenState>,
+    pub player: Option<PlayerRef>,
+    /// The time `state` is judged at.
+    pub now: Timestamp,
+}
+
+/// Why an operator's revocation of a link token did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkRevokeError {
+    Unknown,
+    /// It was redeemed already: the link exists, the token is spent.
+    AlreadyRedeemed,
+}
+
+/// Operators' view of link tokens.
+pub trait LinkTokenAdminStore {
+    /// A page of link tokens, newest first (creation time descending, then id).
+    fn list_link_tokens(
+        &self,
+        filter: &LinkTokenFilter,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<LinkTokenRecord>>> + Send;
+    /// Deletes a token that was not redeemed (expired or not), so it can no longer be; the
+    /// record as it was.
+    fn revoke_link_token(
+        &self,
+        id: &LinkTokenId,
+    ) -> impl Future<Output = StoreResult<Result<LinkTokenRecord, LinkRevokeError>>> + Send;
 }
 
 /// A join decided inside the store's transaction: the player to add, or why not.

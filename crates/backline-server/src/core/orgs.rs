@@ -1,6 +1,6 @@
 //! Organisations, their access keys and supporter status.
 
-use super::page::{time_cursor, Page, PageRequest};
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, KeyValidity, Organisation};
@@ -56,7 +56,7 @@ impl Core {
     /// A page of organisations, oldest first.
     pub async fn list_orgs(&self, page: &PageRequest) -> CoreResult<Page<Organisation>> {
         let rows = self.store.list_orgs(&page.time_seek()?).await?;
-        Ok(page.page(rows, |o| time_cursor(o.created_at, o.id.as_str())))
+        Ok(page.page(rows, |o| time_key(o.created_at, o.id.as_str())))
     }
 
     /// Makes the organisation a supporter until `until` (forever with `None`), or not at all.
@@ -114,7 +114,7 @@ impl Core {
             .store
             .list_access_keys(org_id, &page.time_seek()?)
             .await?;
-        Ok(page.page(rows, |k| time_cursor(k.created_at, k.id.as_str())))
+        Ok(page.page(rows, |k| time_key(k.created_at, k.id.as_str())))
     }
 
     /// Revokes a key named by its id or by the key itself.

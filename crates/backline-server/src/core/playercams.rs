@@ -1,6 +1,6 @@
 //! Player-cam sessions: created by an organisation, read by Spectra Server.
 
-use super::page::{time_cursor, Page, PageRequest};
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::org::KeyValidity;
@@ -110,7 +110,7 @@ impl Core {
             .store
             .list_playercam_sessions(org_id, &page.time_seek()?)
             .await?;
-        Ok(page.page(rows, |s| time_cursor(s.created_at, s.id.as_str())))
+        Ok(page.page(rows, |s| time_key(s.created_at, s.id.as_str())))
     }
 
     /// The players of a session, by identifier (operators).
