@@ -1,7 +1,9 @@
 //! Matches and their statistics (JSON and CSV export).
 
 use super::extract::{Admin, Path, Query};
+use super::paging::page_request;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
 use crate::http::json_error::JsonErrorBody;
@@ -12,17 +14,21 @@ use axum::response::IntoResponse;
 use axum::Json;
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::record::MatchRecord;
-use backline_store::MatchFilter;
 use serde::{Deserialize, Serialize};
 
+/// Filters of `GET /admin/v1/matches` beside the page: a lifecycle state and an
+/// organisation id.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     state: Option<String>,
     org: Option<String>,
     limit: Option<i64>,
+    cursor: Option<String>,
 }
 
+/// Match records (one per observer), most recently updated first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/matches",
@@ -30,7 +36,7 @@ pub struct ListQuery {
     security(("admin_token" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "Matches, newest first", body = Vec<MatchRecord>),
+        (status = 200, description = "Matches, newest first", body = Page<MatchRecord>),
         (status = 422, description = "Unknown state or a bad limit", body = JsonErrorBody),
     ),
 )]
@@ -38,7 +44,8 @@ pub async fn list_matches(
     _: Admin,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<MatchRecord>>, AdminError> {
+) -> Result<Json<Page<MatchRecord>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
     let match_state = q
         .state
         .as_deref()
@@ -53,12 +60,9 @@ pub async fn list_matches(
             })
         })
         .transpose()?;
-    let filter = MatchFilter {
-        state: match_state,
-        org_id: q.org,
-        limit: q.limit.unwrap_or(100),
-    };
-    Ok(Json(state.core.list_matches(&filter).await?))
+    Ok(Json(
+        state.core.list_matches(match_state, q.org, &page).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,29 +1,34 @@
 //! Operators' admin tokens (owner only) and the audit log.
 
 use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::{page_request, PageQuery};
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use backline_domain::admin::{AdminRole, AdminToken};
+use backline_domain::admin::{AdminRole, AdminToken, AuditEntry};
 use backline_domain::Timestamp;
 use backline_store::AuditFilter;
 use serde::Deserialize;
 
+/// Admin tokens (revoked ones too), oldest first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/admin-tokens",
     tag = "admin",
     security(("admin_token" = [])),
-    responses((status = 200, description = "Every admin token (owner only)", body = Vec<AdminToken>)),
+    params(PageQuery),
+    responses((status = 200, description = "Admin tokens (owner only)", body = Page<AdminToken>)),
 )]
 pub async fn list_admin_tokens(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<AdminToken>>, AdminError> {
-    Ok(Json(state.core.list_admin_tokens().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<AdminToken>>, AdminError> {
+    Ok(Json(state.core.list_admin_tokens(&q.request()?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -92,7 +97,7 @@ pub struct AuditQuery {
     since: Option<String>,
     #[param(format = DateTime)]
     until: Option<String>,
-    cursor: Option<i64>,
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
@@ -108,6 +113,7 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     .transpose()
 }
 
+/// The audit log, newest first, in pages (the cursor is an entry's `seq`).
 #[utoipa::path(
     get,
     path = "/admin/v1/audit",
@@ -115,7 +121,7 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     security(("admin_token" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, description = "One page of the audit log, newest first", body = crate::core::audit::AuditPage),
+        (status = 200, description = "One page of the audit log, newest first", body = Page<AuditEntry>),
         (status = 422, description = "A limit out of range", body = JsonErrorBody),
     ),
 )]
@@ -123,7 +129,8 @@ pub async fn list_audit(
     _: Admin,
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<crate::core::audit::AuditPage>, AdminError> {
+) -> Result<Json<Page<AuditEntry>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
     let filter = AuditFilter {
         actor: q.actor,
         entity_type: q.entity_type,
@@ -131,8 +138,7 @@ pub async fn list_audit(
         action: q.action,
         since: time("since", q.since)?,
         until: time("until", q.until)?,
-        before_seq: q.cursor,
-        limit: q.limit.unwrap_or(100),
+        ..AuditFilter::default()
     };
-    Ok(Json(state.core.list_audit(&filter).await?))
+    Ok(Json(state.core.list_audit(filter, &page).await?))
 }

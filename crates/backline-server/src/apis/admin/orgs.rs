@@ -1,7 +1,9 @@
 //! Organisations, supporter status and access keys.
 
-use super::extract::{Admin, AdminJson, Path};
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
@@ -18,18 +20,21 @@ fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<Timestam
         .map_err(|e| AdminError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {e}")))
 }
 
+/// Organisations, oldest first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/orgs",
     tag = "admin",
     security(("admin_token" = [])),
-    responses((status = 200, description = "Every organisation", body = Vec<Organisation>)),
+    params(PageQuery),
+    responses((status = 200, description = "Organisations", body = Page<Organisation>)),
 )]
 pub async fn list_orgs(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<Organisation>>, AdminError> {
-    Ok(Json(state.core.list_orgs().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<Organisation>>, AdminError> {
+    Ok(Json(state.core.list_orgs(&q.request()?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -114,22 +119,25 @@ pub async fn set_supporter(
     ))
 }
 
+/// An organisation's access keys (revoked ones too), oldest first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/orgs/{org_id}/keys",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("org_id" = String, Path)),
-    responses((status = 200, description = "The organisation's access keys", body = Vec<AccessKey>)),
+    params(("org_id" = String, Path), PageQuery),
+    responses((status = 200, description = "The organisation's access keys", body = Page<AccessKey>)),
 )]
 pub async fn list_keys(
     _: Admin,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
-) -> Result<Json<Vec<AccessKey>>, AdminError> {
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<AccessKey>>, AdminError> {
+    let page = q.request()?;
     let org_id = OrgId::from_string(org_id);
     state.core.get_org(&org_id).await?;
-    Ok(Json(state.core.list_keys(Some(&org_id)).await?))
+    Ok(Json(state.core.list_keys(Some(&org_id), &page).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

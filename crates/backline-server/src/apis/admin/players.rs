@@ -1,7 +1,9 @@
 //! The Riot player registry.
 
 use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::core::players::PlayerEdit;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
@@ -10,29 +12,24 @@ use axum::Json;
 use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    limit: Option<i64>,
-}
-
+/// Known players, most recently updated first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/players",
     tag = "admin",
     security(("admin_token" = [])),
-    params(ListQuery),
+    params(PageQuery),
     responses(
-        (status = 200, description = "Players of the registry", body = Vec<RiotPlayer>),
+        (status = 200, description = "Players of the registry", body = Page<RiotPlayer>),
         (status = 422, description = "A bad limit", body = JsonErrorBody),
     ),
 )]
 pub async fn list_players(
     _: Admin,
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<RiotPlayer>>, AdminError> {
-    Ok(Json(state.core.list_players(q.limit.unwrap_or(100)).await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<RiotPlayer>>, AdminError> {
+    Ok(Json(state.core.list_players(&q.request()?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,7 +1,9 @@
 //! API tokens of client programs.
 
-use super::extract::{Admin, AdminJson, Path};
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
@@ -11,18 +13,21 @@ use backline_domain::ids::ApiTokenId;
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use serde::Deserialize;
 
+/// API tokens (revoked ones too), oldest first, in pages.
 #[utoipa::path(
     get,
     path = "/admin/v1/tokens",
     tag = "admin",
     security(("admin_token" = [])),
-    responses((status = 200, description = "Every API token", body = Vec<ApiToken>)),
+    params(PageQuery),
+    responses((status = 200, description = "API tokens", body = Page<ApiToken>)),
 )]
 pub async fn list_tokens(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<ApiToken>>, AdminError> {
-    Ok(Json(state.core.list_api_tokens().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<ApiToken>>, AdminError> {
+    Ok(Json(state.core.list_api_tokens(&q.request()?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
