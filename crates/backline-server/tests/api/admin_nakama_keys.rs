@@ -7,7 +7,10 @@ use backline_store::SettingStore;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(the_nakama_keys_are_shown_to_owners_with_their_source);
+crate::api_stories!(
+    the_nakama_keys_are_shown_to_owners_with_their_source,
+    keys_generated_in_the_database_are_shown_as_such,
+);
 
 async fn the_nakama_keys_are_shown_to_owners_with_their_source(app: &TestApp) {
     let r = app.admin(Method::GET, "/nakama/keys", None).await;
@@ -47,4 +50,36 @@ async fn the_nakama_keys_are_shown_to_owners_with_their_source(app: &TestApp) {
     app.admin(Method::GET, "/nakama/keys?show=all", None)
         .await
         .assert_error(StatusCode::BAD_REQUEST);
+}
+
+async fn keys_generated_in_the_database_are_shown_as_such(app: &TestApp) {
+    let Some(bare) = TestApp::spawn_with(app.db.backend, |config| {
+        config.nakama.server_key = None;
+        config.nakama.http_key = None;
+    })
+    .await
+    else {
+        return;
+    };
+    let r = bare.admin(Method::GET, "/nakama/keys", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let store = bare.store().await;
+    for name in ["server_key", "http_key"] {
+        let stored = store
+            .get_setting(&format!("nakama.{name}"))
+            .await
+            .unwrap()
+            .expect("a generated key");
+        assert_eq!(
+            r.body[name],
+            json!({"source": "database", "value": stored}),
+            "{name}"
+        );
+    }
+    store.close().await;
+    assert_eq!(
+        r.body["session_encryption_key"],
+        json!({"source": "database"})
+    );
+    bare.stop().await;
 }

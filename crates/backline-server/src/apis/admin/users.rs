@@ -145,7 +145,8 @@ pub async fn get_user(
     Ok(Json(state.core.account_view(user).await?))
 }
 
-/// Disables a user and ends every session it has (as `backline user disable`).
+/// Disables a user (as `backline user disable`): it cannot sign in, and every session it has
+/// is refused at once, on every node (the state is in the database).
 #[utoipa::path(
     post,
     path = "/admin/v1/users/{user_id}/disable",
@@ -153,7 +154,7 @@ pub async fn get_user(
     security(("admin_token" = [])),
     params(("user_id" = String, Path)),
     responses(
-        (status = 200, description = "The user, disabled, its sessions ended", body = Object),
+        (status = 200, description = "The user, disabled (its sessions refused)", body = Object),
     ),
 )]
 pub async fn disable_user(
@@ -164,7 +165,8 @@ pub async fn disable_user(
     Ok(Json(state.core.set_disabled(&user, true).await?))
 }
 
-/// Enables a user again (its old sessions stay ended).
+/// Enables a user again (as `backline user enable`): sessions that have not expired work
+/// again, as they do after the CLI's enable.
 #[utoipa::path(
     post,
     path = "/admin/v1/users/{user_id}/enable",
@@ -172,7 +174,7 @@ pub async fn disable_user(
     security(("admin_token" = [])),
     params(("user_id" = String, Path)),
     responses(
-        (status = 200, description = "The user, enabled", body = Object),
+        (status = 200, description = "The user, enabled (unexpired sessions work again)", body = Object),
     ),
 )]
 pub async fn enable_user(
