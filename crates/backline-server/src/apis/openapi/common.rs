@@ -1,10 +1,9 @@
 //! The error answers that come from the plumbing every route of a surface shares, added to
 //! each operation in its surface's error shape (handlers document their own 404/409/422):
 //! unreadable input (400), a refused credential (401), a role that may not (403, admin), an
-//! unknown entity in the path (404), a bad page or filter of a list (422), a body too slow
-//! (408) or too large (413), too many
-//! failed guesses or requests (429), the database unavailable (503). Also gives every
-//! operation its id.
+//! unknown entity in the path (404), a malformed id or a bad page or filter of a list (422),
+//! a body too slow (408) or too large (413), too many failed guesses or requests (429), the
+//! database unavailable (503). Also gives every operation its id.
 
 use crate::apis::ember::EmberErrorBody;
 use crate::apis::nakama::NakamaErrorBody;
@@ -70,12 +69,10 @@ fn shared_statuses(
     if path.contains('{') {
         statuses.push((404, "No such entity"));
     }
+    // Nakama answers invalid input 400; the other surfaces 422 (ids are checked by the core).
     let paged = op.parameters.iter().flatten().any(|p| p.name == "limit");
-    if paged {
-        statuses.push((
-            422,
-            "A limit out of range, a cursor or a filter that cannot be used",
-        ));
+    if surface != Surface::Nakama && (paged || path.contains('{')) {
+        statuses.push((422, "A malformed id, a limit out of range or a bad filter"));
     }
     if has_body {
         statuses.push((408, "The body was not received in time"));
