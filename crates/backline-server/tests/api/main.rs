@@ -8,6 +8,7 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_bans;
 mod admin_roles;
 mod admin_roles_and_grants;
 mod admin_servers;
