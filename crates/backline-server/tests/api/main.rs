@@ -9,6 +9,7 @@ mod nakama_helpers;
 mod admin_api;
 mod admin_audit;
 mod admin_bans;
+mod admin_executions;
 mod admin_roles;
 mod admin_roles_and_grants;
 mod admin_servers;
