@@ -369,6 +369,8 @@ async fn moderators_kick_and_rerun_but_only_owners_queue_actions(app: &TestApp) 
     let viewer = issue(app, "view", "viewer").await;
     let org = app.create_org("Org", None).await;
     let access_key = app.issue_key(&org, None).await;
+    let revoked = issue(app, "gone", "owner").await;
+    app.admin(Method::DELETE, "/admin-tokens/gone", None).await;
     let queued = queue(
         app,
         json!({"server": id, "type": "command", "text": "say hi"}),
@@ -396,7 +398,7 @@ async fn moderators_kick_and_rerun_but_only_owners_queue_actions(app: &TestApp) 
         as_token(app, Some(&viewer), Method::POST, path, body.clone())
             .await
             .assert_error(StatusCode::FORBIDDEN);
-        for token in [None, Some(access_key.as_str())] {
+        for token in [None, Some(revoked.as_str()), Some(access_key.as_str())] {
             as_token(app, token, Method::POST, path, body.clone())
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED);

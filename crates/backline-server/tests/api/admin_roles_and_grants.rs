@@ -441,6 +441,8 @@ async fn moderators_write_roles_and_grants_and_viewers_do_not(app: &TestApp) {
     let viewer = issue(app, "view", "viewer").await;
     let org = app.create_org("Org", None).await;
     let access_key = app.issue_key(&org, None).await;
+    let revoked = issue(app, "gone", "owner").await;
+    app.admin(Method::DELETE, "/admin-tokens/gone", None).await;
     let admin = create_role(app, json!({"name": "Admin", "ingame": "admin"})).await;
     let grant = format!("/roles/{admin}/grants/steam/{STEAM_ID}");
     let writes = [
@@ -462,7 +464,7 @@ async fn moderators_write_roles_and_grants_and_viewers_do_not(app: &TestApp) {
         as_token(app, Some(&viewer), method.clone(), path, body.clone())
             .await
             .assert_error(StatusCode::FORBIDDEN);
-        for token in [None, Some(access_key.as_str())] {
+        for token in [None, Some(revoked.as_str()), Some(access_key.as_str())] {
             as_token(app, token, method.clone(), path, body.clone())
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED);
