@@ -10,9 +10,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use backline_domain::ember::actions::PlayerRef;
-use backline_domain::ember::bans::{BanScope, BanStatus, BanView};
+use backline_domain::ember::bans::{Ban, BanScope, BanStatus, BanView};
 use backline_domain::ids::{BanId, ServerId};
+use backline_domain::Timestamp;
 use serde::Deserialize;
+
+/// A ban as operators see it: with its status now.
+fn view(ban: Ban) -> BanView {
+    BanView::at(ban, Timestamp::now())
+}
 
 /// Filters of `GET /admin/v1/bans`.
 #[derive(Deserialize)]
@@ -44,7 +50,9 @@ pub async fn list_bans(
         server: q.server.map(ServerId::from_string),
         reason: q.reason,
     };
-    Ok(Json(state.core.list_bans(&query, &request).await?))
+    Ok(Json(
+        state.core.list_bans(&query, &request).await?.map(view),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -82,7 +90,7 @@ pub async fn create_ban(
             reason: req.reason,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(ban)))
+    Ok((StatusCode::CREATED, Json(view(ban))))
 }
 
 pub async fn get_ban(
@@ -90,7 +98,9 @@ pub async fn get_ban(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BanView>, AdminError> {
-    Ok(Json(state.core.get_ban(&BanId::from_string(id)).await?))
+    Ok(Json(view(
+        state.core.get_ban(&BanId::from_string(id)).await?,
+    )))
 }
 
 /// `POST /admin/v1/bans/{id}/lift`: the executions the ban held go out with the next poll.
@@ -99,5 +109,7 @@ pub async fn lift_ban(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BanView>, AdminError> {
-    Ok(Json(state.core.lift_ban(&BanId::from_string(id)).await?))
+    Ok(Json(view(
+        state.core.lift_ban(&BanId::from_string(id)).await?,
+    )))
 }

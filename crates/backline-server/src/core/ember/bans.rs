@@ -4,7 +4,7 @@ use super::super::page::{Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
-use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus, BanView};
+use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::{ActionId, BanId, ServerId};
 use backline_domain::Timestamp;
@@ -110,7 +110,7 @@ impl Core {
 
     /// Records an operator's ban and, as for a server's ban, queues a kick on every server
     /// where the player is connected now and the ban applies.
-    pub async fn create_operator_ban(&self, new: OperatorBan) -> CoreResult<BanView> {
+    pub async fn create_operator_ban(&self, new: OperatorBan) -> CoreResult<Ban> {
         let player = Core::player(&new.player.source, &new.player.account_id)?;
         let minutes = check_ban(new.duration_minutes, &new.reason)?;
         let group = new
@@ -149,7 +149,7 @@ impl Core {
             lifted_at: None,
         };
         self.record_ban(&ban, &player).await?;
-        Ok(BanView::at(ban, now))
+        Ok(ban)
     }
 
     /// Stores a ban and queues its kicks (one action) where the player is connected now and
@@ -212,7 +212,7 @@ impl Core {
         &self,
         query: &BanQuery,
         request: &PageRequest,
-    ) -> CoreResult<Page<BanView>> {
+    ) -> CoreResult<Page<Ban>> {
         let after = super::pair_cursor(request)?
             .map(|(millis, id)| (Timestamp::from_millis(millis), BanId::from_string(id)));
         let user = match &query.player {
@@ -220,7 +220,7 @@ impl Core {
                 let account = ExternalAccount::new(&player.source, &player.account_id);
                 match self.store.find_user_by_external(&account).await? {
                     Some(user) => Some(user.id),
-                    None => return Ok(request.page(Vec::new(), |_: &BanView| String::new())),
+                    None => return Ok(request.page(Vec::new(), |_: &Ban| String::new())),
                 }
             }
             None => None,
@@ -236,36 +236,27 @@ impl Core {
             reach,
             reason_contains: query.reason.clone().filter(|r| !r.is_empty()),
         };
-        let now = Timestamp::now();
         let bans = self
             .store
-            .filter_bans(&filter, now, after.as_ref(), request.fetch())
-            .await?
-            .into_iter()
-            .map(|ban| BanView::at(ban, now))
-            .collect();
-        Ok(request.page(bans, |b: &BanView| {
-            format!("{}:{}", b.ban.created_at.millis(), b.ban.id)
-        }))
+            .filter_bans(&filter, Timestamp::now(), after.as_ref(), request.fetch())
+            .await?;
+        Ok(request.page(bans, |b| format!("{}:{}", b.created_at.millis(), b.id)))
     }
 
-    /// A ban with where it stands now.
-    pub async fn get_ban(&self, id: &BanId) -> CoreResult<BanView> {
-        let ban = self
-            .store
+    pub async fn get_ban(&self, id: &BanId) -> CoreResult<Ban> {
+        self.store
             .get_ban(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("ban {id}")))?;
-        Ok(BanView::at(ban, Timestamp::now()))
+            .ok_or_else(|| CoreError::not_found(format!("ban {id}")))
     }
 
     /// Lifts a ban (an operator may lift any); lifting a lifted ban changes nothing. The
     /// executions the ban held are delivered from the player's next poll on.
-    pub async fn lift_ban(&self, id: &BanId) -> CoreResult<BanView> {
-        let view = self.get_ban(id).await?;
-        if view.ban.lifted_at.is_none() {
+    pub async fn lift_ban(&self, id: &BanId) -> CoreResult<Ban> {
+        let ban = self.get_ban(id).await?;
+        if ban.lifted_at.is_none() {
             self.store
-                .lift_bans(std::slice::from_ref(&view.ban.id), Timestamp::now())
+                .lift_bans(std::slice::from_ref(&ban.id), Timestamp::now())
                 .await?;
         }
         self.get_ban(id).await
