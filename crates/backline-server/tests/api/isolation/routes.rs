@@ -10,10 +10,20 @@ pub struct Route {
     pub path: String,
 }
 
-/// Routes of `src/apis/<surface>/mod.rs` (its `router` function), under `prefix`.
+/// Routes of `src/apis/<surface>/mod.rs`, under `prefix` (less those it serves at the root).
 pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
-    routes_in(&format!("apis/{surface}/mod.rs"), "router", prefix)
+    let file = format!("apis/{surface}/mod.rs");
+    let mut source = read(&file);
+    for function in AT_THE_ROOT {
+        if let Some(body) = function_body(&source, function) {
+            source = source.replace(&body, "");
+        }
+    }
+    routes_in_source(&source, &file, prefix)
 }
+
+/// Functions of the surfaces' `mod.rs` whose routes are served at the root.
+const AT_THE_ROOT: [&str; 1] = ["metrics_router"];
 
 /// Routes served at the root, outside the four surfaces: the shared router's own
 /// (`http/mod.rs`), `/metrics` and `/openapi.json`.
@@ -24,15 +34,27 @@ pub fn root_routes() -> Vec<Route> {
     routes
 }
 
+fn read(file: &str) -> String {
+    std::fs::read_to_string(format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The text of `fn function` in `source`, to its closing brace at the start of a line.
+fn function_body(source: &str, function: &str) -> Option<String> {
+    let start = source.find(&format!("fn {function}("))?;
+    let body = &source[start..];
+    Some(body[..body.find("\n}\n").unwrap_or(body.len())].to_owned())
+}
+
 /// The `.route(` declarations of `fn function` in `src/<file>`, under `prefix`.
 pub fn routes_in(file: &str, function: &str, prefix: &str) -> Vec<Route> {
-    let file = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(&file).unwrap();
-    let start = source
-        .find(&format!("fn {function}("))
-        .unwrap_or_else(|| panic!("no fn {function} in {file}"));
-    let body = &source[start..];
-    let source = &body[..body.find("\n}\n").unwrap_or(body.len())];
+    let source = read(file);
+    let body =
+        function_body(&source, function).unwrap_or_else(|| panic!("no fn {function} in {file}"));
+    routes_in_source(&body, file, prefix)
+}
+
+/// The `.route(` declarations in `source` (read from `file`), under `prefix`.
+fn routes_in_source(source: &str, file: &str, prefix: &str) -> Vec<Route> {
     let mut routes = Vec::new();
     for declaration in source.split(".route(").skip(1) {
         let declaration = declaration
@@ -61,10 +83,7 @@ pub fn routes_in(file: &str, function: &str, prefix: &str) -> Vec<Route> {
             }
         }
     }
-    assert!(
-        !routes.is_empty(),
-        "no routes found in fn {function} of {file}"
-    );
+    assert!(!routes.is_empty(), "no routes found in {file}");
     routes
 }
 
