@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 /// players. Organisations, access keys, API tokens and player-cam sessions (which issue
 /// secrets) are the owner's.
 const MODERATOR_WRITES: &[&str] = &[
-    // Users' status: disabling ends the user's sessions. Creating users, passwords, external
+    // Users' status (a disabled user's sessions are refused). Creating users, passwords, external
     // accounts and system groups (which grant powers) are the owner's.
     "/admin/v1/users/{user_id}/disable",
     "/admin/v1/users/{user_id}/enable",
