@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 /// servers (their tokens and settings) and arbitrary actions (console commands and code) are
 /// the owner's.
 const MODERATOR_WRITES: &[&str] = &[
-    // Users' status: disabling ends the user's sessions. Creating users, passwords, external
+    // Users' status (a disabled user's sessions are refused). Creating users, passwords, external
     // accounts and system groups (which grant powers) are the owner's.
     "/admin/v1/users/{user_id}/disable",
     "/admin/v1/users/{user_id}/enable",
