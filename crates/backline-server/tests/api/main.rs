@@ -8,7 +8,11 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_link_tokens;
+mod admin_nakama_keys;
+mod admin_pages;
 mod admin_roles;
+mod admin_users;
 mod bad_input;
 mod cli;
 mod cli_passwords;
