@@ -190,6 +190,7 @@ pub struct RoleOrder {
     responses(
         (status = 200, description = "The roles in their new order", body = RoleOrder),
         (status = 409, description = "Not every role exactly once", body = JsonErrorBody),
+        (status = 404, description = "A role id that is not a role", body = JsonErrorBody),
     ),
 )]
 pub async fn reorder_roles(

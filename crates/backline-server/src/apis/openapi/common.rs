@@ -1,9 +1,10 @@
 //! The error answers that come from the plumbing every route of a surface shares, added to
 //! each operation in its surface's error shape (handlers document their own 404/409/422):
 //! unreadable input (400), a refused credential (401), a role that may not (403, admin), an
-//! unknown entity in the path (404), a malformed id or a bad page or filter of a list (422),
-//! a body too slow (408) or too large (413), too many failed guesses or requests (429), the
-//! database unavailable (503). Also gives every operation its id.
+//! unknown entity named in the path, body or a list's filters (404), a malformed id or body
+//! field or a bad page or filter of a list (422), a body too slow (408) or too large (413),
+//! too many failed guesses or requests (429), the database unavailable (503). Also gives
+//! every operation its id.
 
 use crate::apis::ember::EmberErrorBody;
 use crate::apis::nakama::NakamaErrorBody;
@@ -66,13 +67,19 @@ fn shared_statuses(
     {
         statuses.push((403, "The admin token's role may not do this"));
     }
-    if path.contains('{') {
-        statuses.push((404, "No such entity"));
+    let paged = op.parameters.iter().flatten().any(|p| p.name == "limit");
+    if path.contains('{') || has_body || paged {
+        statuses.push((
+            404,
+            "An entity named in the path, body or filters does not exist",
+        ));
     }
     // Nakama answers invalid input 400; the other surfaces 422 (ids are checked by the core).
-    let paged = op.parameters.iter().flatten().any(|p| p.name == "limit");
-    if surface != Surface::Nakama && (paged || path.contains('{')) {
-        statuses.push((422, "A malformed id, a limit out of range or a bad filter"));
+    if surface != Surface::Nakama && (paged || has_body || path.contains('{')) {
+        statuses.push((
+            422,
+            "A malformed id or field, a limit out of range or a bad filter",
+        ));
     }
     if has_body {
         statuses.push((408, "The body was not received in time"));
