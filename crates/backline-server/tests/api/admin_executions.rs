@@ -343,6 +343,7 @@ async fn bad_action_and_execution_input_is_refused_in_the_admin_shape(app: &Test
         "bogus=1",
         "cursor=abc",
         "order=failed_first&cursor=2:5",
+        "order=failed_first&cursor=WyJub25lIiwiNSJd",
     ] {
         let r = app
             .admin(Method::GET, &format!("/executions?{query}"), None)

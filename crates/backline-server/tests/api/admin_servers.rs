@@ -45,7 +45,7 @@ pub async fn create_server(
 pub async fn audit_trail(app: &TestApp) -> Vec<(String, String, Value)> {
     let r = app.admin(Method::GET, "/audit?limit=500", None).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    let mut trail: Vec<(String, String, Value)> = r.body["entries"]
+    let mut trail: Vec<(String, String, Value)> = r.body["items"]
         .as_array()
         .unwrap()
         .iter()

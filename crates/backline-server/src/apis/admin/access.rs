@@ -19,8 +19,9 @@ use axum::response::{IntoResponse, Response};
 use backline_domain::admin::AdminRole;
 use std::net::SocketAddr;
 
-/// Routes (templates under `/admin/v1`) a moderator may write: players and player-cam
-/// players; the game integration's bans, roles and grants, kicks and re-runs of executions.
+/// Routes (templates under `/admin/v1`) a moderator may write: users' status, unused link
+/// tokens, players and player-cam players; the game integration's bans, roles and grants,
+/// kicks and re-runs of executions.
 /// Organisations, access keys, API tokens and player-cam sessions (which issue secrets), game
 /// servers (their tokens and settings) and arbitrary actions (console commands and code) are
 /// the owner's.
