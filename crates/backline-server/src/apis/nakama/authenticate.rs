@@ -66,6 +66,7 @@ fn login<'a>(
     request_body = IdRequest,
     responses(
         (status = 200, description = "A session", body = SessionResponse),
+        (status = 403, description = "The account is disabled", body = NakamaErrorBody),
         (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
         (status = 409, description = "The username is taken", body = NakamaErrorBody),
     ),
@@ -95,6 +96,7 @@ pub async fn authenticate_custom(
     request_body = IdRequest,
     responses(
         (status = 200, description = "A session", body = SessionResponse),
+        (status = 403, description = "The account is disabled", body = NakamaErrorBody),
         (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
         (status = 409, description = "The username is taken", body = NakamaErrorBody),
     ),
@@ -134,6 +136,7 @@ pub struct EmailRequest {
     request_body = EmailRequest,
     responses(
         (status = 200, description = "A session", body = SessionResponse),
+        (status = 403, description = "The account is disabled", body = NakamaErrorBody),
         (status = 401, description = "A wrong password or server key", body = NakamaErrorBody),
         (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
         (status = 409, description = "The email or username is taken", body = NakamaErrorBody),
@@ -171,7 +174,10 @@ pub struct RefreshRequest {
     tag = "nakama",
     security(("nakama_server_key" = [])),
     request_body = RefreshRequest,
-    responses((status = 200, description = "A new session", body = SessionResponse)),
+    responses(
+        (status = 200, description = "A new session", body = SessionResponse),
+        (status = 403, description = "The account is disabled", body = NakamaErrorBody),
+    ),
 )]
 pub async fn refresh_session(
     State(state): State<AppState>,
