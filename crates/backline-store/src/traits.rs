@@ -407,12 +407,12 @@ pub trait EvrStore {
         session_id: &str,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Starts prepared matches prepared at or before `cutoff`; how many.
+    /// Starts prepared matches prepared at or before `cutoff`; the started ids.
     fn start_due_matches(
         &self,
         cutoff: Timestamp,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Ends started matches empty since at or before `cutoff` and gives their broadcasters
     /// (when still registered) a new idle match; the ended ids.
     fn end_empty_matches(

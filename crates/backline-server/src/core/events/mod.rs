@@ -10,6 +10,7 @@
 
 pub mod hub;
 pub mod notifier;
+pub mod payloads;
 pub mod publish;
 pub mod subscription;
 pub mod sweep;
