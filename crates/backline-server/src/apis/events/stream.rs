@@ -6,7 +6,7 @@ use crate::core::events::subscription::EventCredential;
 use crate::core::events::Subscribed;
 use crate::core::CoreError;
 use crate::http::{credentials, AppState};
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +24,8 @@ pub struct EventsQuery {
     kinds: Option<String>,
     /// Resume after this event id (the `Last-Event-ID` header wins).
     last_event_id: Option<String>,
-    /// An organisation's access key.
+    /// An organisation's access key (read by [`key_parameter`]).
+    #[allow(dead_code)]
     key: Option<String>,
 }
 
@@ -59,17 +60,24 @@ fn resume_after(headers: &HeaderMap, query: Option<&str>) -> Result<Option<Event
         })
 }
 
-/// `GET /events`.
+/// The access key given as `?key=` (read before the rest of the query is checked, so a
+/// caller without a credential learns nothing about the parameters).
+fn key_parameter(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == "key")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// `GET /events`: authenticates first, then reads the query parameters.
 pub async fn subscribe(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    request: Request,
 ) -> Result<Response, AdminError> {
+    let (mut parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let key = key_parameter(parts.uri.query());
     let header_key = headers.get("x-access-key").and_then(|v| v.to_str().ok());
-    let credential = match (
-        query.key.as_deref().or(header_key),
-        credentials::bearer(&headers),
-    ) {
+    let credential = match (key.as_deref().or(header_key), credentials::bearer(headers)) {
         (Some(key), _) => Some(EventCredential::AccessKey(key)),
         (None, Some(token)) => Some(EventCredential::Bearer(token)),
         (None, None) => None,
@@ -80,9 +88,11 @@ pub async fn subscribe(
         Err(e) if e.is_credential_refusal() => return Err(unauthorized()),
         Err(e) => return Err(e.into()),
     };
+    let Query(query) = Query::<EventsQuery>::from_request_parts(&mut parts, &state).await?;
+    let headers = &parts.headers;
     let filter = KindFilter::parse(query.kinds.as_deref().unwrap_or_default())
         .map_err(|e| AdminError::from(CoreError::invalid("kinds", e.to_string())))?;
-    let resume = resume_after(&headers, query.last_event_id.as_deref())?;
+    let resume = resume_after(headers, query.last_event_id.as_deref())?;
     match state.core.subscribe_events(scope, filter, resume).await? {
         Subscribed::Stream(events) => Ok(sse_response(
             events,

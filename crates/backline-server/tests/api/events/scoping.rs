@@ -172,6 +172,8 @@ async fn missing_and_bad_credentials_and_queries_are_refused(app: &TestApp) {
     let stats = app.issue_token("spectra-stats").await;
     for (what, query, headers) in [
         ("nothing", String::new(), vec![]),
+        // Credentials are checked before the query: nothing is learnt without one.
+        ("nothing, with a bad query", "?since=1".to_owned(), vec![]),
         ("an unknown key", "?key=nope".to_owned(), vec![]),
         ("an expired key", format!("?key={expired}"), vec![]),
         (
