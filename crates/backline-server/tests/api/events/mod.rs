@@ -2,6 +2,7 @@
 //! by kind, resumption with `Last-Event-ID`, and the answers to bad requests.
 
 mod ember_evr;
+mod ordering;
 mod replay;
 mod resume;
 mod scoping;
