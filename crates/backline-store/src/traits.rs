@@ -622,6 +622,11 @@ pub trait EventStore {
         &self,
         event: &backline_domain::events::NewEvent,
     ) -> impl Future<Output = StoreResult<backline_domain::events::Event>> + Send;
+    /// Appends several events in order, in one transaction (one `NOTIFY`, with the last id).
+    fn append_events(
+        &self,
+        events: &[backline_domain::events::NewEvent],
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::events::Event>>> + Send;
     /// Events with an id above `after`, in id order, at most `limit`.
     fn events_after(
         &self,

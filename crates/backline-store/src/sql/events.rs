@@ -33,22 +33,35 @@ fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
 
 impl EventStore for SqlStore {
     async fn append_event(&self, event: &NewEvent) -> StoreResult<Event> {
-        let payload = event.payload.to_string();
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(&format!(
+        self.append_events(std::slice::from_ref(event))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("no event was appended".into()))
+    }
+
+    async fn append_events(&self, events: &[NewEvent]) -> StoreResult<Vec<Event>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let insert = format!(
             "INSERT INTO events (kind, at, org_id, payload) VALUES ($1, $2, $3, $4) \
              RETURNING {COLUMNS}"
-        ))
-        .bind(event.kind.as_str())
-        .bind(event.at.millis())
-        .bind(event.org_id.as_deref())
-        .bind(&payload)
-        .fetch_one(&mut *tx)
-        .await?;
-        let stored = event_from_row(&row)?;
-        if self.backend == Backend::Postgres {
+        );
+        let mut tx = self.begin_write().await?;
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            let row = sqlx::query(&insert)
+                .bind(event.kind.as_str())
+                .bind(event.at.millis())
+                .bind(event.org_id.as_deref())
+                .bind(event.payload.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+            stored.push(event_from_row(&row)?);
+        }
+        if let (Backend::Postgres, Some(last)) = (self.backend, stored.last()) {
             // NOTIFY takes no bind parameters; the payload is a number.
-            sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}, '{}'", stored.id.0))
+            sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}, '{}'", last.id.0))
                 .execute(&mut *tx)
                 .await?;
         }

@@ -60,6 +60,21 @@ async fn appended_events_get_growing_ids_and_are_read_in_id_order(store: SqlStor
     assert_eq!(after_first.len(), 1, "the limit applies");
     assert_eq!(after_first[0].id, ids[1]);
     assert!(store.events_after(ids[2], 10).await.unwrap().is_empty());
+    // A group is appended in order, after what was there.
+    let group = store
+        .append_events(&[
+            event(EventKind::ExecutionQueued, 2000, None),
+            event(EventKind::ExecutionDelivered, 2001, None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        group.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["execution.queued", "execution.delivered"]
+    );
+    assert!(ids[2] < group[0].id && group[0].id < group[1].id);
+    assert!(store.append_events(&[]).await.unwrap().is_empty());
+    assert_eq!(store.last_event_id().await.unwrap(), group[1].id);
 }
 
 async fn pruning_removes_old_events_and_remembers_how_far(store: SqlStore) {

@@ -31,6 +31,7 @@ const FANOUT_CAPACITY: usize = 1024;
 pub struct Events {
     notifier: Arc<dyn EventNotifier>,
     fanout: Arc<Fanout>,
+    appends: Arc<publish::Appends>,
 }
 
 /// What the hub hands to this process's subscribers.
@@ -57,6 +58,7 @@ impl Events {
                 subscribers: AtomicI64::new(0),
                 closed: watch::Sender::new(false),
             }),
+            appends: Arc::default(),
         }
     }
 

@@ -7,7 +7,10 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use std::time::Duration;
 
-crate::event_stories!(resuming_returns_exactly_the_missed_events);
+crate::event_stories!(
+    resuming_returns_exactly_the_missed_events,
+    events_published_at_once_are_all_kept_in_one_order,
+);
 
 mod pruned {
     crate::event_stories!(
@@ -130,4 +133,30 @@ async fn open_admin_resuming(
         &[("authorization", &auth), ("last-event-id", last)],
     )
     .await
+}
+
+async fn events_published_at_once_are_all_kept_in_one_order(app: &TestApp) {
+    let backend = app.issue_token("spectra-backend").await;
+    let org = app.create_org("Org", None).await;
+    let mut stream = open_admin(app, "").await;
+    let ids: Vec<String> = (0..24).map(|i| format!("burst-{i}")).collect();
+    futures::future::join_all(
+        ids.iter()
+            .map(|id| spectra_match(app, &backend, &org, id, 0)),
+    )
+    .await;
+    let seen = stream.take(ids.len()).await;
+    stream.assert_quiet().await;
+    assert!(
+        seen.windows(2).all(|w| w[1].id == w[0].id + 1),
+        "no holes, no duplicates"
+    );
+    let mut matches: Vec<String> = seen
+        .iter()
+        .map(|m| m.data["payload"]["match_id"].as_str().unwrap().to_owned())
+        .collect();
+    matches.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(matches, expected);
 }
