@@ -650,9 +650,18 @@ pub trait EventStore {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PollingChanges {
     /// Servers that polled within three poll intervals and did not count as polling.
-    pub started: Vec<ServerId>,
+    pub started: Vec<PolledServer>,
     /// Servers counted as polling with no poll for three poll intervals.
-    pub stopped: Vec<ServerId>,
+    pub stopped: Vec<PolledServer>,
+}
+
+/// A server whose polling state changed, as the change is reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolledServer {
+    pub id: ServerId,
+    pub name: String,
+    pub poll_interval_seconds: i64,
+    pub last_poll_at: Option<Timestamp>,
 }
 
 /// The stored polling state of game servers.

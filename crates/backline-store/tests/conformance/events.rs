@@ -162,9 +162,16 @@ async fn the_polling_sweep_reports_each_change_once(store: SqlStore) {
     // Two sweeps at once: each change is reported by exactly one.
     let (a, b) = tokio::join!(store.sweep_polling(at), store.sweep_polling(at));
     let (a, b) = (a.unwrap(), b.unwrap());
-    let mut started: Vec<_> = a.started.iter().chain(&b.started).cloned().collect();
-    started.sort();
-    assert_eq!(started, vec![fresh.id.clone()]);
+    let started: Vec<_> = a.started.iter().chain(&b.started).cloned().collect();
+    assert_eq!(
+        started,
+        vec![PolledServer {
+            id: fresh.id.clone(),
+            name: "fresh".into(),
+            poll_interval_seconds: 10,
+            last_poll_at: fresh.last_poll_at,
+        }]
+    );
     assert!(
         a.stopped.is_empty() && b.stopped.is_empty(),
         "never counted as polling"
@@ -179,7 +186,7 @@ async fn the_polling_sweep_reports_each_change_once(store: SqlStore) {
         store.sweep_polling(later).await.unwrap(),
         PollingChanges {
             started: vec![],
-            stopped: vec![fresh.id.clone()],
+            stopped: vec![started[0].clone()],
         }
     );
     assert_eq!(

@@ -118,10 +118,8 @@ impl Core {
             .store
             .queue_executions(servers, new, Timestamp::now())
             .await?;
-        for execution in &queued {
-            self.publish_execution(EventKind::ExecutionQueued, execution)
-                .await;
-        }
+        self.publish_executions(EventKind::ExecutionQueued, &queued)
+            .await;
         Ok(queued)
     }
 

@@ -100,10 +100,8 @@ impl Core {
             }
         }
         actions.extend(lease.executions.iter().map(|e| e.delivered()));
-        for execution in &lease.executions {
-            self.publish_execution(EventKind::ExecutionDelivered, execution)
-                .await;
-        }
+        self.publish_executions(EventKind::ExecutionDelivered, &lease.executions)
+            .await;
         Ok(actions)
     }
 }

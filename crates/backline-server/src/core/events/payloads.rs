@@ -4,7 +4,7 @@
 use super::super::Core;
 use backline_domain::ember::actions::Execution;
 use backline_domain::ember::bans::Ban;
-use backline_domain::events::EventKind;
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::evr::records::EvrMatch;
 use backline_domain::ids::{ExecutionId, ServerId};
 use serde_json::json;
@@ -29,16 +29,18 @@ impl Core {
 
     /// `execution.queued` or `execution.delivered` for `execution`.
     pub async fn publish_execution(&self, kind: EventKind, execution: &Execution) {
-        let payload = json!({
-            "id": execution.id.0,
-            "server_id": execution.server_id,
-            "type": execution.kind.as_str(),
-            "player": execution.player,
-            "attempts": execution.attempts,
-            "rerun_of": execution.rerun_of.map(|id| id.0),
-            "enforces_ban": execution.enforces_ban,
-        });
-        self.publish_now(kind, payload).await;
+        self.publish_executions(kind, std::slice::from_ref(execution))
+            .await;
+    }
+
+    /// `execution.queued` or `execution.delivered` for each of `executions`, appended
+    /// together.
+    pub async fn publish_executions(&self, kind: EventKind, executions: &[Execution]) {
+        let events = executions
+            .iter()
+            .map(|execution| NewEvent::now(kind, execution_payload(execution)))
+            .collect();
+        self.publish_all(events).await;
     }
 
     /// `execution.finished`, or `execution.failed` with the server's error (shortened).
@@ -71,4 +73,16 @@ impl Core {
         });
         self.publish_now(kind, payload).await;
     }
+}
+
+fn execution_payload(execution: &Execution) -> serde_json::Value {
+    json!({
+        "id": execution.id.0,
+        "server_id": execution.server_id,
+        "type": execution.kind.as_str(),
+        "player": execution.player,
+        "attempts": execution.attempts,
+        "rerun_of": execution.rerun_of.map(|id| id.0),
+        "enforces_ban": execution.enforces_ban,
+    })
 }

@@ -30,11 +30,20 @@ impl Core {
     /// event reports has already happened, so a failure here is logged, not returned: the
     /// caller's answer must not invite a retry that repeats the change.
     pub async fn publish(&self, event: NewEvent) {
+        self.publish_all(vec![event]).await;
+    }
+
+    /// Publishes several events in order (appended together; see [`Core::publish`]).
+    pub async fn publish_all(&self, events: Vec<NewEvent>) {
+        if events.is_empty() {
+            return;
+        }
         let appends = &self.events.appends;
         let ticket = {
             let mut pending = appends.pending.lock().expect("the pending events lock");
-            pending.push(event);
-            appends.queued.fetch_add(1, Ordering::AcqRel) + 1
+            let count = events.len() as u64;
+            pending.extend(events);
+            appends.queued.fetch_add(count, Ordering::AcqRel) + count
         };
         let _writing = appends.writer.lock().await;
         if appends.taken.load(Ordering::Acquire) >= ticket {

@@ -4,10 +4,9 @@
 
 use super::super::{Core, CoreResult};
 use super::hub::EventSettings;
-use backline_domain::events::EventKind;
-use backline_domain::ids::ServerId;
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::Timestamp;
-use backline_store::{EventStore, GameServerStore, PollingStateStore};
+use backline_store::{EventStore, PollingStateStore};
 use serde_json::json;
 
 impl Core {
@@ -17,26 +16,27 @@ impl Core {
             .prune_events(now.plus_seconds(-settings.retention_seconds))
             .await?;
         let changes = self.store.sweep_polling(now).await?;
-        for (kind, servers) in [
+        let events = [
             (EventKind::ServerPollingStopped, changes.stopped),
             (EventKind::ServerPollingStarted, changes.started),
-        ] {
-            for id in servers {
-                self.publish_now(kind, self.polling_payload(&id).await?)
-                    .await;
-            }
-        }
+        ]
+        .into_iter()
+        .flat_map(|(kind, servers)| {
+            servers.into_iter().map(move |server| {
+                NewEvent::now(
+                    kind,
+                    json!({
+                        "server_id": server.id,
+                        "name": server.name,
+                        "poll_interval_seconds": server.poll_interval_seconds,
+                        "last_poll_at": server.last_poll_at.map(Timestamp::to_rfc3339),
+                    }),
+                )
+            })
+        })
+        .collect();
+        self.publish_all(events).await;
         Ok(())
-    }
-
-    async fn polling_payload(&self, id: &ServerId) -> CoreResult<serde_json::Value> {
-        let server = self.store.get_server(id).await?;
-        Ok(json!({
-            "server_id": id,
-            "name": server.as_ref().map(|s| s.name.clone()),
-            "poll_interval_seconds": server.as_ref().map(|s| s.poll_interval_seconds),
-            "last_poll_at": server.and_then(|s| s.last_poll_at).map(Timestamp::to_rfc3339),
-        }))
     }
 
     /// Runs the sweep every `settings.interval` until `stop` resolves; failures are logged

@@ -1,8 +1,8 @@
 //! The polling state of game servers, flipped by the sweep that reports servers starting and
 //! stopping to poll.
 
-use crate::sql::SqlStore;
-use crate::traits::{PollingChanges, PollingStateStore};
+use crate::sql::{opt_ts, SqlStore};
+use crate::traits::{PolledServer, PollingChanges, PollingStateStore};
 use crate::StoreResult;
 use backline_domain::ids::ServerId;
 use backline_domain::Timestamp;
@@ -17,7 +17,7 @@ impl PollingStateStore for SqlStore {
         let flip = |to: i64, condition: &str| {
             format!(
                 "UPDATE ember_servers SET polling = {to} WHERE polling = {from} AND {condition} \
-                 RETURNING id",
+                 RETURNING id, name, poll_interval_seconds, last_poll_at",
                 from = 1 - to
             )
         };
@@ -37,7 +37,12 @@ impl PollingStateStore for SqlStore {
                 .fetch_all(&self.write)
                 .await?;
             for row in rows {
-                into.push(ServerId::from_string(row.try_get::<String, _>("id")?));
+                into.push(PolledServer {
+                    id: ServerId::from_string(row.try_get::<String, _>("id")?),
+                    name: row.try_get("name")?,
+                    poll_interval_seconds: row.try_get("poll_interval_seconds")?,
+                    last_poll_at: opt_ts(&row, "last_poll_at")?,
+                });
             }
         }
         Ok(changes)
