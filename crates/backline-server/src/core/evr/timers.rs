@@ -5,7 +5,7 @@
 
 use super::Core;
 use crate::core::CoreResult;
-use backline_domain::events::EventKind;
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::Timestamp;
 use backline_store::EvrStore;
 use serde_json::json;
@@ -54,27 +54,28 @@ impl Core {
                 &self.settings.node,
             )
             .await?;
-        for sid in &removed {
-            self.publish_now(
-                EventKind::BroadcasterDown,
-                json!({"sid": sid, "reason": "silent"}),
-            )
-            .await;
-        }
-        for id in &started {
-            self.publish_now(
-                EventKind::EvrMatchStarted,
-                json!({"match_id": id, "reason": "start time reached"}),
-            )
-            .await;
-        }
-        for id in &ended {
-            self.publish_now(
-                EventKind::EvrMatchEnded,
-                json!({"match_id": id, "reason": "empty"}),
-            )
-            .await;
-        }
+        let events = removed
+            .iter()
+            .map(|sid| {
+                NewEvent::now(
+                    EventKind::BroadcasterDown,
+                    json!({"sid": sid, "reason": "silent"}),
+                )
+            })
+            .chain(started.iter().map(|id| {
+                NewEvent::now(
+                    EventKind::EvrMatchStarted,
+                    json!({"match_id": id, "reason": "start time reached"}),
+                )
+            }))
+            .chain(ended.iter().map(|id| {
+                NewEvent::now(
+                    EventKind::EvrMatchEnded,
+                    json!({"match_id": id, "reason": "empty"}),
+                )
+            }))
+            .collect();
+        self.publish_all(events).await;
         Ok(TimerPass {
             broadcasters_removed: removed.len(),
             matches_started: started.len() as u64,

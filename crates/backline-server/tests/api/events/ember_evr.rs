@@ -4,7 +4,7 @@
 use super::open_admin;
 use crate::ember_helpers::{form, poll, STEAM_ID};
 use crate::helpers::TestApp;
-use crate::nakama_helpers::{register_broadcaster, rpc, run_timers_in, signed_in};
+use crate::nakama_helpers::{register_broadcaster, rpc, run_timers, run_timers_in, signed_in};
 use backline_domain::accounts::SystemGroup::{GlobalBots, GlobalPrivateDataAccess};
 use backline_domain::ember::actions::ActionKind;
 use backline_server::core::ember::executions::Target;
@@ -189,6 +189,36 @@ async fn evr_changes_appear_on_the_stream(app: &TestApp) {
     assert_eq!(
         (down.kind(), down.data["payload"]["sid"].as_str()),
         ("broadcaster.down", Some(sid.as_str()))
+    );
+    // The timers start a prepared match nobody joined, then end it when it stays empty.
+    let (_, lonely) = register_broadcaster(app, &token, json!({"port": 7002})).await;
+    assert_eq!(stream.next().await.kind(), "broadcaster.up");
+    let r = rpc(
+        app,
+        "match/prepare",
+        &token,
+        json!({"id": lonely, "mode": "echo_arena_private"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(stream.next().await.kind(), "evr.match.prepared");
+    run_timers(app, 1000, true).await;
+    let started = stream.next().await;
+    assert_eq!(
+        (started.kind(), &started.data["payload"]),
+        (
+            "evr.match.started",
+            &json!({"match_id": lonely, "reason": "start time reached"})
+        )
+    );
+    run_timers(app, 2000, true).await;
+    let ended = stream.next().await;
+    assert_eq!(
+        (ended.kind(), &ended.data["payload"]),
+        (
+            "evr.match.ended",
+            &json!({"match_id": lonely, "reason": "empty"})
+        )
     );
     // A broadcaster gone silent is removed by the timers: down as well.
     let (silent, _) = register_broadcaster(app, &token, json!({"port": 7001})).await;
