@@ -8,7 +8,11 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_bans;
+mod admin_executions;
 mod admin_roles;
+mod admin_roles_and_grants;
+mod admin_servers;
 mod bad_input;
 mod cli;
 mod cli_passwords;

@@ -15,8 +15,40 @@ use std::time::Duration;
 
 crate::event_stories!(
     ember_changes_appear_on_the_stream,
+    operators_bans_and_lifts_appear_on_the_stream,
     evr_changes_appear_on_the_stream,
 );
+
+async fn operators_bans_and_lifts_appear_on_the_stream(app: &TestApp) {
+    let mut stream = open_admin(app, "?kinds=ban.*").await;
+    let r = app
+        .admin(
+            Method::POST,
+            "/bans",
+            Some(json!({"source": "steam", "account_id": STEAM_ID, "scope": "global", "reason": "spam"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let id = r.body["id"].clone();
+    let created = stream.next().await;
+    assert_eq!(
+        (created.kind(), &created.data["payload"]["id"]),
+        ("ban.created", &id)
+    );
+    assert_eq!(created.data["payload"]["scope"], "global");
+    let lift = format!("/bans/{}/lift", id.as_str().unwrap());
+    let r = app.admin(Method::POST, &lift, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let lifted = stream.next().await;
+    assert_eq!(
+        (lifted.kind(), &lifted.data["payload"]["id"]),
+        ("ban.lifted", &id)
+    );
+    // Lifting it again changes nothing and reports nothing.
+    let r = app.admin(Method::POST, &lift, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    stream.assert_quiet().await;
+}
 
 async fn ember_changes_appear_on_the_stream(app: &TestApp) {
     let mut stream = open_admin(app, "?kinds=ban.*,execution.*,server.*").await;
