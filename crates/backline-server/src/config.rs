@@ -98,6 +98,9 @@ pub struct EventsConfig {
     pub interval_millis: u64,
     /// Seconds between keep-alive comments on an idle stream.
     pub keep_alive_seconds: u64,
+    /// An open stream checks its credential again, before sending an event, when it was
+    /// last checked this many seconds ago: a revoked key or token stops receiving events.
+    pub recheck_seconds: u64,
 }
 
 impl Default for EventsConfig {
@@ -106,6 +109,7 @@ impl Default for EventsConfig {
             retention_seconds: 3600,
             interval_millis: 1000,
             keep_alive_seconds: 15,
+            recheck_seconds: 30,
         }
     }
 }
@@ -405,10 +409,11 @@ impl Config {
         if !(1..=MAX_RETENTION_SECONDS).contains(&v.retention_seconds)
             || !(10..=60_000).contains(&v.interval_millis)
             || v.keep_alive_seconds < 1
+            || v.recheck_seconds < 1
         {
             return Err(ConfigError::Invalid {
                 field: "events",
-                problem: "retention_seconds 1 to 315360000 (ten years), interval_millis 10 to 60000, keep_alive_seconds ≥ 1".into(),
+                problem: "retention_seconds 1 to 315360000 (ten years), interval_millis 10 to 60000, keep_alive_seconds ≥ 1, recheck_seconds ≥ 1".into(),
             });
         }
         if self.spectra.playercam_session_ttl_seconds < 60 {

@@ -40,7 +40,7 @@ pub fn summary(config: &Config) -> String {
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
          ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={}) \
-         events(retention={}s interval={}ms keep_alive={}s)",
+         events(retention={}s interval={}ms keep_alive={}s recheck={}s)",
         config.listen,
         config
             .metrics_listen
@@ -77,6 +77,7 @@ pub fn summary(config: &Config) -> String {
         config.events.retention_seconds,
         config.events.interval_millis,
         config.events.keep_alive_seconds,
+        config.events.recheck_seconds,
     )
 }
 

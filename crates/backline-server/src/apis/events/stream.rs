@@ -2,7 +2,7 @@
 
 use crate::apis::admin::extract::Query;
 use crate::apis::admin::AdminError;
-use crate::core::events::subscription::EventCredential;
+use crate::core::events::subscription::{EventCredential, HeldCredential};
 use crate::core::events::Subscribed;
 use crate::core::CoreError;
 use crate::http::{credentials, AppState};
@@ -83,6 +83,7 @@ pub async fn subscribe(
         (None, None) => None,
     };
     let configured = state.config.admin_token.as_ref().map(|s| s.expose());
+    let held = credential.map(HeldCredential::of);
     let scope = match state.core.event_scope(configured, credential).await {
         Ok(scope) => scope,
         Err(e) if e.is_credential_refusal() => return Err(unauthorized()),
@@ -93,11 +94,27 @@ pub async fn subscribe(
     let filter = KindFilter::parse(query.kinds.as_deref().unwrap_or_default())
         .map_err(|e| AdminError::from(CoreError::invalid("kinds", e.to_string())))?;
     let resume = resume_after(headers, query.last_event_id.as_deref())?;
-    match state.core.subscribe_events(scope, filter, resume).await? {
-        Subscribed::Stream(events) => Ok(sse_response(
-            events,
-            Duration::from_secs(state.config.events.keep_alive_seconds),
-        )),
+    match state
+        .core
+        .subscribe_events(scope.clone(), filter, resume)
+        .await?
+    {
+        Subscribed::Stream(events) => {
+            let events = match held {
+                Some(held) => state.core.while_authorised(
+                    events,
+                    configured.map(str::to_owned),
+                    held,
+                    scope,
+                    Duration::from_secs(state.config.events.recheck_seconds),
+                ),
+                None => events,
+            };
+            Ok(sse_response(
+                events,
+                Duration::from_secs(state.config.events.keep_alive_seconds),
+            ))
+        }
         Subscribed::Expired { pruned_through } => Err(AdminError::new(
             StatusCode::GONE,
             format!(

@@ -129,7 +129,69 @@ pub enum EventCredential<'a> {
     Bearer(&'a str),
 }
 
+/// A subscriber's credential, kept to check it again while its stream is open.
+#[derive(Clone, Debug)]
+pub enum HeldCredential {
+    AccessKey(String),
+    Bearer(String),
+}
+
+impl HeldCredential {
+    pub fn of(credential: EventCredential<'_>) -> Self {
+        match credential {
+            EventCredential::AccessKey(key) => Self::AccessKey(key.to_owned()),
+            EventCredential::Bearer(token) => Self::Bearer(token.to_owned()),
+        }
+    }
+
+    fn as_credential(&self) -> EventCredential<'_> {
+        match self {
+            Self::AccessKey(key) => EventCredential::AccessKey(key),
+            Self::Bearer(token) => EventCredential::Bearer(token),
+        }
+    }
+}
+
 impl Core {
+    /// `events` for as long as `credential` still grants `scope`: when an event is due and
+    /// the credential was last checked `every` ago or more, it is checked again, and a
+    /// revoked or expired one ends the stream before the event is sent. (An idle stream
+    /// sends nothing, so it is not checked.)
+    pub fn while_authorised(
+        &self,
+        events: BoxStream<'static, Event>,
+        configured_admin: Option<String>,
+        credential: HeldCredential,
+        scope: EventScope,
+        every: std::time::Duration,
+    ) -> BoxStream<'static, Event> {
+        let core = self.clone();
+        let mut checked = std::time::Instant::now();
+        events
+            .take_while(move |_| {
+                let due = checked.elapsed() >= every;
+                if due {
+                    checked = std::time::Instant::now();
+                }
+                let (core, configured, credential, scope) = (
+                    core.clone(),
+                    configured_admin.clone(),
+                    credential.clone(),
+                    scope.clone(),
+                );
+                async move {
+                    if !due {
+                        return true;
+                    }
+                    let now = core
+                        .event_scope(configured.as_deref(), Some(credential.as_credential()))
+                        .await;
+                    matches!(now, Ok(granted) if granted == scope)
+                }
+            })
+            .boxed()
+    }
+
     /// What the holder of `credential` may watch: everything with an admin token (any role;
     /// `configured_admin` is the token from the configuration, if any), its organisation's
     /// events with a valid access key. `Unauthorized` otherwise (expired keys included).

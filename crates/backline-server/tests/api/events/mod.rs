@@ -163,6 +163,23 @@ impl Stream {
         out
     }
 
+    /// Whether the server ended the stream (within two seconds).
+    pub async fn ended(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(2), self.response.chunk()).await {
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Ok(Ok(Some(bytes))) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    assert!(
+                        text.lines().all(|l| l.is_empty() || l.starts_with(':')),
+                        "only comments before the end: {text}"
+                    );
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Asserts that nothing more arrives for a while.
     pub async fn assert_quiet(&mut self) {
         if let Some(extra) = self.next_within(Duration::from_millis(400)).await {

@@ -41,6 +41,39 @@ pub async fn spectra_match(app: &TestApp, backend: &str, org: &str, id: &str, ro
     }
 }
 
+mod rechecked {
+    crate::event_stories!(
+        |config: &mut backline_server::config::Config| config.events.recheck_seconds = 1;
+        a_revoked_key_stops_receiving_events,
+    );
+    use super::*;
+}
+
+async fn a_revoked_key_stops_receiving_events(app: &TestApp) {
+    let backend = app.issue_token("spectra-backend").await;
+    let org = app.create_org("Org", None).await;
+    let key = app.issue_key(&org, None).await;
+    let mut stream = open(app, &format!("?key={key}"), &[]).await.unwrap();
+    spectra_match(app, &backend, &org, "before", 0).await;
+    assert_eq!(stream.next().await.data["payload"]["match_id"], "before");
+    let r = app
+        .admin(Method::DELETE, &format!("/keys/{key}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    spectra_match(app, &backend, &org, "after", 0).await;
+    assert!(stream
+        .next_within(std::time::Duration::from_secs(2))
+        .await
+        .is_none());
+    assert!(stream.ended().await, "the stream ended");
+    let refused = open(app, &format!("?key={key}"), &[]).await;
+    refused
+        .err()
+        .unwrap()
+        .assert_error(StatusCode::UNAUTHORIZED);
+}
+
 fn match_ids(messages: &[Message]) -> Vec<&str> {
     messages
         .iter()
