@@ -49,6 +49,27 @@ mod rechecked {
     use super::*;
 }
 
+mod guessing {
+    crate::event_stories!(
+        |config: &mut backline_server::config::Config| config.guess_limit.max_failures = 3;
+        guessing_keys_on_the_stream_is_limited,
+    );
+    use super::*;
+}
+
+async fn guessing_keys_on_the_stream_is_limited(app: &TestApp) {
+    for attempt in 0..3 {
+        let r = open(app, &format!("?key=guess-{attempt}"), &[]).await;
+        r.err().unwrap().assert_error(StatusCode::UNAUTHORIZED);
+    }
+    let r = open(app, "?key=guess-4", &[]).await.err().unwrap();
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Too many failed attempts"));
+}
+
 async fn a_revoked_key_stops_receiving_events(app: &TestApp) {
     let backend = app.issue_token("spectra-backend").await;
     let org = app.create_org("Org", None).await;
