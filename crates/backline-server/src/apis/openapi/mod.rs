@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: the OpenAPI 3.1 document of every surface, generated from the code.
 //!
 //! Each surface lists its own operations in one `#[derive(utoipa::OpenApi)]` next to its
-//! router (`AdminApi`, `SpectraApi`, `NakamaApi`, `EmberApi`); each handler carries its
+//! router (`AdminApi`, `SpectraApi`, `NakamaApi`, `EmberApi`, `EventsApi`); each handler carries its
 //! `#[utoipa::path(...)]` (full path, method, security scheme, body, answers). This module
 //! merges them, adds the security schemes ([`security`]) and the error answers every route of
 //! a surface can give ([`common`]). Recipe for a new route: annotate the handler with
@@ -36,11 +36,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(super::spectra::SpectraApi::openapi());
     doc.merge(super::nakama::NakamaApi::openapi());
     doc.merge(super::ember::EmberApi::openapi());
+    doc.merge(super::events::EventsApi::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Backline")
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(
-            "Backline's operator surface (admin API under /admin/v1, /healthz, /metrics) and \
+            "Backline's operator surface (admin API under /admin/v1, /healthz, /metrics, the \
+             /events stream) and \
              the three upstream surfaces it implements: the Spectra backend (/spectra), \
              Nakama (/v2, /healthcheck) and the Ember game integration (/api/game).",
         ))

@@ -10,6 +10,8 @@ pub const SCHEMES: &[&str] = &[
     "spectra_backend_token",
     "spectra_stats_token",
     "access_key",
+    "access_key_query",
+    "access_key_header",
     "playercam_session_secret",
     "nakama_server_key",
     "nakama_session",
@@ -58,6 +60,14 @@ fn scheme(name: &str) -> SecurityScheme {
             "Spectra Server's STATS_BACKEND_TOKEN: an API token of kind spectra-stats.",
         ),
         "access_key" => header("X-Organization-Key", "An organisation's access key."),
+        "access_key_query" => SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+            "key",
+            "An organisation's access key in the query (`/events?key=`).",
+        ))),
+        "access_key_header" => header(
+            "X-Access-Key",
+            "An organisation's access key (`/events`; also accepted as the Bearer token).",
+        ),
         "playercam_session_secret" => header(
             "X-Session-Secret",
             "The secret of a player-cam session, shown once when it was created.",
