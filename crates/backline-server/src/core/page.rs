@@ -6,6 +6,7 @@
 //! item when others are added meanwhile (keyset pagination, not offsets).
 
 use super::{CoreError, CoreResult};
+use backline_domain::Timestamp;
 use serde::Serialize;
 
 /// The most items one page holds.
@@ -49,6 +50,22 @@ impl PageRequest {
             .transpose()
     }
 
+    /// The cursor read as a time and an id (lists ordered by a time, ties broken by id; see
+    /// [`time_key`]); a cursor that is not one was not handed out by Backline and is refused.
+    pub fn time_cursor(&self) -> CoreResult<Option<(Timestamp, String)>> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.split_once(':')
+                    .and_then(|(millis, id)| {
+                        let millis = millis.parse::<i64>().ok()?;
+                        (!id.is_empty()).then(|| (Timestamp::from_millis(millis), id.to_owned()))
+                    })
+                    .ok_or_else(|| CoreError::invalid("cursor", "not a cursor Backline handed out"))
+            })
+            .transpose()
+    }
+
     /// The page of `items` the store answered for this request (asked with `limit + 1` rows
     /// so a following page is known to exist); `key` gives an item's cursor.
     pub fn page<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> String) -> Page<T> {
@@ -63,6 +80,12 @@ impl PageRequest {
     pub fn fetch(&self) -> i64 {
         self.limit + 1
     }
+}
+
+/// The cursor of an item in a list ordered by a time, ties broken by id:
+/// `"<unix millis>:<id>"`, read back by [`PageRequest::time_cursor`].
+pub fn time_key(at: Timestamp, id: &str) -> String {
+    format!("{}:{id}", at.millis())
 }
 
 /// One page of a list and the cursor of the next (`null` on the last page).
@@ -108,5 +131,19 @@ mod tests {
         assert!(request.integer_cursor().is_err());
         let request = PageRequest::new(None, Some("42".into())).unwrap();
         assert_eq!(request.integer_cursor().unwrap(), Some(42));
+    }
+
+    #[test]
+    fn time_cursors_read_back_their_key() {
+        let key = time_key(Timestamp::from_millis(1_700_000_000_123), "a:b.node");
+        let request = PageRequest::new(None, Some(key)).unwrap();
+        assert_eq!(
+            request.time_cursor().unwrap(),
+            Some((Timestamp::from_millis(1_700_000_000_123), "a:b.node".into()))
+        );
+        for foreign in ["abc", "12", "x:id", "12:"] {
+            let request = PageRequest::new(None, Some(foreign.into())).unwrap();
+            assert!(request.time_cursor().is_err(), "{foreign}");
+        }
     }
 }

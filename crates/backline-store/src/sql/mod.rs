@@ -8,6 +8,7 @@ mod admin_tokens;
 mod audit;
 mod ember;
 mod evr;
+mod evr_admin;
 mod gauges;
 mod keys;
 mod matches;

@@ -20,11 +20,14 @@ use backline_domain::admin::AdminRole;
 use std::net::SocketAddr;
 
 /// Routes (templates under `/admin/v1`) a moderator may write: players and player-cam
-/// players. Organisations, access keys, API tokens and player-cam sessions (which issue
-/// secrets) are the owner's.
+/// players, and ending an EVR match (a kick of everyone in it). Organisations, access keys,
+/// API tokens and player-cam sessions (which issue secrets) are the owner's, and so is
+/// removing an EVR broadcaster: it takes a game server out of the pool every lobby is
+/// hosted from (capacity, not a player), like the game servers themselves.
 const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+    "/admin/v1/evr/matches/{match_id}/end",
 ];
 
 /// The largest response body read back to find the id of the entity a write changed.
@@ -113,6 +116,10 @@ pub async fn authenticate_and_audit(
 /// The kind of entity a route changes: its last literal segment (`supporter` is an
 /// organisation's).
 fn entity_type(template: &str) -> String {
+    // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
+    if template.starts_with("/admin/v1/evr/matches") {
+        return "evr-matches".to_owned();
+    }
     let literal = template
         .trim_start_matches("/admin/v1/")
         .split('/')
