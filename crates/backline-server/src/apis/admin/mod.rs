@@ -5,7 +5,7 @@ mod access;
 mod broadcasters;
 mod error;
 mod evr_matches;
-mod extract;
+pub(crate) mod extract;
 mod matches;
 mod metrics;
 mod operators;

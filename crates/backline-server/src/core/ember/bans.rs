@@ -4,6 +4,7 @@ use super::super::{Core, CoreError, CoreResult};
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::bans::{Ban, BanScope};
 use backline_domain::ember::servers::GameServer;
+use backline_domain::events::EventKind;
 use backline_domain::ids::BanId;
 use backline_domain::Timestamp;
 use backline_store::{BanStore, NewExecution};
@@ -71,6 +72,7 @@ impl Core {
             lifted_at: None,
         };
         self.store.insert_ban(&ban).await?;
+        self.publish_ban(EventKind::BanCreated, &ban).await;
         for target in self.servers_with(&new.player).await? {
             if !ban.applies_to(&target) {
                 continue;
@@ -102,15 +104,18 @@ impl Core {
     pub async fn lift_bans(&self, server: &GameServer, player: &PlayerRef) -> CoreResult<usize> {
         let user = self.user_for_player(player).await?;
         let now = Timestamp::now();
-        let ids: Vec<BanId> = self
+        let lifted: Vec<Ban> = self
             .store
             .bans_of(std::slice::from_ref(&user.id))
             .await?
             .into_iter()
             .filter(|b| b.is_active(now) && b.liftable_by(server))
-            .map(|b| b.id)
             .collect();
+        let ids: Vec<BanId> = lifted.iter().map(|b| b.id.clone()).collect();
         self.store.lift_bans(&ids, now).await?;
+        for ban in &lifted {
+            self.publish_ban(EventKind::BanLifted, ban).await;
+        }
         Ok(ids.len())
     }
 
