@@ -7,6 +7,7 @@
 
 use super::{Core, CoreError, CoreResult};
 use crate::core::page::{time_key, Page, PageRequest};
+use backline_domain::events::EventKind;
 use backline_domain::evr::label::{LobbyType, MatchLabel};
 use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{
@@ -21,6 +22,7 @@ use backline_store::{
     BroadcasterFilter, EvrAdminStore, EvrMatchFilter, EvrStore, StoreError, UserStore,
 };
 use serde::Serialize;
+use serde_json::json;
 
 /// A broadcaster id given by an operator; anything but a UUID is refused (400).
 pub fn parse_broadcaster_id(text: &str) -> CoreResult<BroadcasterId> {
@@ -395,7 +397,8 @@ impl Core {
     /// `broadcaster/unregister` (and the heartbeat timeout) does: its idle match is deleted,
     /// its prepared matches that have not started end, and a started match keeps its players
     /// until it empties and ends as usual (its broadcaster then gets no new idle match). The
-    /// game server itself may register again. The answer is the broadcaster as it was.
+    /// game server itself may register again. The answer is the broadcaster as it was; the
+    /// stream gets `broadcaster.down` (reason `removed`).
     pub async fn remove_broadcaster(&self, sid: &BroadcasterId) -> CoreResult<BroadcasterView> {
         let before = self.show_broadcaster(sid).await?.broadcaster;
         if self
@@ -403,6 +406,11 @@ impl Core {
             .remove_broadcaster(sid, None, Timestamp::now())
             .await?
         {
+            self.publish_now(
+                EventKind::BroadcasterDown,
+                json!({"sid": sid, "reason": "removed"}),
+            )
+            .await;
             Ok(before)
         } else {
             Err(CoreError::not_found(format!("broadcaster {sid}")))
@@ -457,7 +465,8 @@ impl Core {
     /// Ends a prepared or started match now, the way the match timers end an empty one
     /// (the same store unit of work): every player is removed, the match is `ended`, and its
     /// broadcaster, when still registered, is freed with a new idle match. An idle match
-    /// (nothing prepared) or an ended one is a conflict.
+    /// (nothing prepared) or an ended one is a conflict. The stream gets `evr.match.ended`
+    /// (reason `operator`).
     pub async fn end_evr_match(&self, id: &str) -> CoreResult<EndedMatchView> {
         let ended = self
             .store
@@ -468,6 +477,17 @@ impl Core {
                 StoreError::Conflict(msg) => CoreError::Conflict(msg),
                 other => other.into(),
             })?;
+        self.publish_now(
+            EventKind::EvrMatchEnded,
+            json!({
+                "match_id": ended.ended.id,
+                "sid": ended.ended.broadcaster_id,
+                "reason": "operator",
+                "players_removed": ended.removed_players.len(),
+                "idle_match_id": ended.idle_match_id,
+            }),
+        )
+        .await;
         Ok(EndedMatchView {
             summary: (&ended.ended).into(),
             removed_players: ended.removed_players.iter().map(Into::into).collect(),
