@@ -20,13 +20,14 @@ use backline_domain::admin::AdminRole;
 use std::net::SocketAddr;
 
 /// Routes (templates under `/admin/v1`) a moderator may write: players and player-cam
-/// players, and ending an EVR match (a kick of everyone in it). Organisations, access keys,
-/// API tokens and player-cam sessions (which issue secrets) are the owner's, and so is
-/// removing an EVR broadcaster: it takes a game server out of the pool every lobby is
-/// hosted from (capacity, not a player), like the game servers themselves.
+/// players. Organisations, access keys, API tokens and player-cam sessions (which issue
+/// secrets) are the owner's.
 const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+    // Ending an EVR match is a kick of everyone in it. Removing an EVR broadcaster
+    // (`DELETE /admin/v1/broadcasters/{sid}`) is the owner's: it takes a game server out of
+    // the pool every lobby is hosted from (capacity, not a player), like game servers.
     "/admin/v1/evr/matches/{match_id}/end",
 ];
 
@@ -116,10 +117,6 @@ pub async fn authenticate_and_audit(
 /// The kind of entity a route changes: its last literal segment (`supporter` is an
 /// organisation's).
 fn entity_type(template: &str) -> String {
-    // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
-    if template.starts_with("/admin/v1/evr/matches") {
-        return "evr-matches".to_owned();
-    }
     let literal = template
         .trim_start_matches("/admin/v1/")
         .split('/')
@@ -127,6 +124,8 @@ fn entity_type(template: &str) -> String {
         .unwrap_or_default();
     match literal {
         "supporter" => "orgs".to_owned(),
+        // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
+        _ if template.starts_with("/admin/v1/evr/matches/") => "evr-matches".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -154,5 +153,30 @@ impl Operator {
                 ),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod evr_tests {
+    use super::*;
+
+    #[test]
+    fn moderators_end_evr_matches_but_only_owners_remove_broadcasters() {
+        let end = "/admin/v1/evr/matches/{match_id}/end";
+        let remove = "/admin/v1/broadcasters/{sid}";
+        assert!(permits(AdminRole::Moderator, &Method::POST, end));
+        assert!(!permits(AdminRole::Viewer, &Method::POST, end));
+        assert!(!permits(AdminRole::Moderator, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Owner, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Viewer, &Method::GET, remove));
+    }
+
+    #[test]
+    fn evr_writes_are_audited_under_their_own_entity_types() {
+        assert_eq!(
+            entity_type("/admin/v1/evr/matches/{match_id}/end"),
+            "evr-matches"
+        );
+        assert_eq!(entity_type("/admin/v1/broadcasters/{sid}"), "broadcasters");
     }
 }
