@@ -139,6 +139,7 @@ impl Tenant {
 pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
     let mut path = route.path.clone();
     for (param, value) in [
+        ("{sid}", "0b8e6a1c-1111-4222-8333-944445555666".to_owned()),
         ("{key}", b.access_key.clone()),
         ("{org_id}", b.org_id.clone()),
         ("{match_id}", crate::helpers::MATCH_ID.to_owned()),
@@ -153,7 +154,6 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{token_id}", "some-token-id".to_owned()),
         ("{puuid}", "some-puuid".to_owned()),
         ("{id_or_name}", "some-admin-token".to_owned()),
-        ("{sid}", "0b8e6a1c-1111-4222-8333-944445555666".to_owned()),
     ] {
         path = path.replace(param, &value);
     }
