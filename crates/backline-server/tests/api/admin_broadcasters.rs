@@ -323,7 +323,7 @@ async fn removing_a_broadcaster_unregisters_it_as_evr_does(app: &TestApp) {
     let audit = app
         .admin(Method::GET, "/audit?entity_type=broadcasters", None)
         .await;
-    let entries = audit.body["entries"].as_array().unwrap();
+    let entries = audit.body["items"].as_array().unwrap();
     let audited: Vec<_> = entries.iter().map(|e| e["entity_id"].clone()).collect();
     assert_eq!(
         audited,
@@ -403,7 +403,7 @@ async fn only_an_owner_removes_a_broadcaster(app: &TestApp) {
     let audit = app
         .admin(Method::GET, "/audit?entity_type=broadcasters", None)
         .await;
-    assert_eq!(audit.body["entries"], json!([]));
+    assert_eq!(audit.body["items"], json!([]));
     let owner = issue(app, "boss", "owner").await;
     let removed = as_token(app, Some(&owner), Method::DELETE, &one, None).await;
     assert_eq!(removed.status, StatusCode::OK, "{removed:?}");
@@ -413,8 +413,8 @@ async fn only_an_owner_removes_a_broadcaster(app: &TestApp) {
     let audit = app
         .admin(Method::GET, "/audit?entity_type=broadcasters", None)
         .await;
-    assert_eq!(audit.body["entries"][0]["actor"], "boss");
-    assert_eq!(audit.body["entries"][0]["entity_id"], json!(sid));
+    assert_eq!(audit.body["items"][0]["actor"], "boss");
+    assert_eq!(audit.body["items"][0]["entity_id"], json!(sid));
 }
 
 async fn broadcasters_are_listed_shown_and_removed_through_the_cli(app: &TestApp) {
@@ -465,7 +465,7 @@ async fn broadcasters_are_listed_shown_and_removed_through_the_cli(app: &TestApp
     let audit = app
         .admin(Method::GET, "/audit?entity_type=broadcasters", None)
         .await;
-    let entries = audit.body["entries"].as_array().unwrap();
+    let entries = audit.body["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["action"], "broadcaster remove");
     assert_eq!(entries[0]["actor"], "cli");

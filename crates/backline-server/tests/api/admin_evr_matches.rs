@@ -278,7 +278,7 @@ async fn ending_a_match_removes_its_players_and_frees_its_broadcaster(app: &Test
     let audit = app
         .admin(Method::GET, "/audit?entity_type=evr-matches", None)
         .await;
-    let entries = audit.body["entries"].as_array().unwrap();
+    let entries = audit.body["items"].as_array().unwrap();
     let audited: Vec<_> = entries.iter().map(|e| e["entity_id"].clone()).collect();
     assert_eq!(audited, vec![json!(w.prepared), json!(w.started)]);
     assert_eq!(
@@ -363,7 +363,7 @@ async fn moderators_may_end_a_match_and_viewers_may_not(app: &TestApp) {
     let audit = app
         .admin(Method::GET, "/audit?entity_type=evr-matches", None)
         .await;
-    let entries = audit.body["entries"].as_array().unwrap();
+    let entries = audit.body["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["actor"], "mod");
     assert_eq!(entries[0]["entity_id"], json!(w.started));
@@ -432,7 +432,7 @@ async fn matches_are_listed_shown_and_ended_through_the_cli(app: &TestApp) {
     let audit = app
         .admin(Method::GET, "/audit?entity_type=evr-matches", None)
         .await;
-    let entries = audit.body["entries"].as_array().unwrap();
+    let entries = audit.body["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["action"], "evr match end");
     assert_eq!(entries[0]["actor"], "cli");
