@@ -174,6 +174,7 @@ impl Prepared {
                 }
             })
         });
+        let request_metrics = self.state.metrics.clone();
         let app = http::router(self.state.clone());
         let config = self.state.config.clone();
         let limit = config.body_limit_bytes;
@@ -192,6 +193,12 @@ impl Prepared {
         let app = tower::Layer::layer(
             &axum::middleware::from_fn(move |request, next| {
                 http::body_deadline::read_body_in_time(body_timeout, limit, request, next)
+            }),
+            app,
+        );
+        let app = tower::Layer::layer(
+            &axum::middleware::from_fn(move |request, next| {
+                http::metrics::record_unrouted(request_metrics.clone(), request, next)
             }),
             app,
         );

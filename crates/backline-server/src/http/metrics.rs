@@ -114,10 +114,32 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "<unmatched>".to_owned());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
     state
         .metrics
         .record_request(surface, &route, response.status().as_u16(), seconds);
+    response.extensions_mut().insert(Counted);
+    response
+}
+
+/// Marks a response [`record`] has counted.
+#[derive(Clone, Copy, Debug)]
+struct Counted;
+
+/// The route label of requests answered before routing.
+pub const UNROUTED: &str = "<before routing>";
+
+/// Middleware around everything that runs before routing (the body deadline, the refusal of
+/// oversized bodies, the game integration's decoder): counts the requests those answered
+/// themselves, which never reached [`record`], under the route [`UNROUTED`].
+pub async fn record_unrouted(metrics: Metrics, request: Request, next: Next) -> Response {
+    let surface = Surface::of(request.uri().path());
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    if response.extensions_mut().remove::<Counted>().is_none() {
+        let seconds = started.elapsed().as_secs_f64();
+        metrics.record_request(surface, UNROUTED, response.status().as_u16(), seconds);
+    }
     response
 }

@@ -37,6 +37,7 @@ mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
 mod nakama_sessions;
+mod openapi;
 mod secrets_in_logs;
 mod spectra_keys;
 mod spectra_matches;

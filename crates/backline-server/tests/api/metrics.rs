@@ -14,6 +14,7 @@ crate::api_stories!(
     gauges_reflect_live_matches_and_the_execution_queue,
     metrics_need_the_admin_token,
     two_servers_in_one_process_keep_separate_metrics,
+    requests_refused_before_routing_are_counted,
 );
 
 const SECRET_KEY: &str = "SECRETKEYinthePATH123";
@@ -278,4 +279,28 @@ async fn dedicated_listener(backend: Backend) {
         StatusCode::UNAUTHORIZED
     );
     app.stop().await;
+}
+
+/// The game integration's decoder runs before routing: what it refuses never reaches the
+/// routed counter, and is counted under `<before routing>` instead, once.
+async fn requests_refused_before_routing_are_counted(app: &TestApp) {
+    let headers = [("content-type", "application/x-www-form-urlencoded")];
+    let r = app
+        .send(
+            reqwest::Method::POST,
+            "/api/game/poll",
+            &headers,
+            Some(vec![0xff, 0xfe, 0x00]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{r:?}");
+    let text = scrape(app).await;
+    assert_eq!(
+        requests(&text, "ember", "<before routing>", "400"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(requests(&text, "ember", "/api/game/poll", "400"), None);
+    // Routed requests are not counted twice.
+    assert_eq!(requests(&text, "admin", "<before routing>", "200"), None);
 }
