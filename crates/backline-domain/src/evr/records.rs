@@ -63,7 +63,7 @@ pub fn parse_sid(text: &str) -> Option<BroadcasterId> {
 }
 
 /// What a broadcaster is doing, as an operator filters them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BroadcasterState {
     /// No heartbeat within [`HEARTBEAT_INTERVAL_SECONDS`] (whatever it hosts).
@@ -109,7 +109,7 @@ pub fn region_forms(text: &str) -> Vec<String> {
 }
 
 /// Where a match is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// Unassigned, waiting on its broadcaster to be prepared.

@@ -90,7 +90,7 @@ pub struct EvrMatchQuery {
 }
 
 /// A broadcaster as operators see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BroadcasterView {
     /// The session id (`sid`) registration handed out.
     pub id: String,
@@ -108,8 +108,10 @@ pub struct BroadcasterView {
     pub tags: Vec<String>,
     pub group_ids: Vec<String>,
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub registered_at: Timestamp,
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub last_heartbeat_at: Timestamp,
     /// `stale` (no heartbeat for longer than EVR's heartbeat interval), else `in_match`
     /// (hosting a prepared or started match), else `idle`.
@@ -121,18 +123,19 @@ pub struct BroadcasterView {
 }
 
 /// A match in a broadcaster's view.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatchSummary {
     pub id: String,
     pub state: Phase,
     pub mode: Option<String>,
     pub player_count: usize,
     #[serde(with = "rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<Timestamp>,
 }
 
 /// The user who registered a broadcaster.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct OperatorView {
     pub id: String,
     pub username: String,
@@ -140,7 +143,7 @@ pub struct OperatorView {
 }
 
 /// One broadcaster with its owner.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BroadcasterDetail {
     #[serde(flatten)]
     pub broadcaster: BroadcasterView,
@@ -149,17 +152,20 @@ pub struct BroadcasterDetail {
 }
 
 /// A player in a match, as operators see it (everything the raw label holds).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatchPlayerView {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
     pub evr_id: String,
     pub discord_id: String,
+    /// `blue`, `orange`, `spectator`, `social`, `moderator` or `any`.
+    #[schema(value_type = String)]
     pub team: Team,
     pub client_ip: String,
     pub party_id: String,
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub joined_at: Timestamp,
 }
 
@@ -180,7 +186,7 @@ impl From<&MatchPlayer> for MatchPlayerView {
 }
 
 /// An EVR match as operators see it in a list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EvrMatchView {
     pub id: String,
     pub state: Phase,
@@ -197,15 +203,20 @@ pub struct EvrMatchView {
     pub player_limit: i64,
     pub players: Vec<MatchPlayerView>,
     #[serde(with = "rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[serde(with = "rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub prepared_at: Option<Timestamp>,
     #[serde(with = "rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub started_at: Option<Timestamp>,
     /// Since when a started match has had nobody in it (it ends after a while).
     #[serde(with = "rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub empty_since: Option<Timestamp>,
     #[serde(with = "rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ended_at: Option<Timestamp>,
 }
 
@@ -236,13 +247,15 @@ impl From<&EvrMatch> for EvrMatchView {
 }
 
 /// One match with its label as EVR clients see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EvrMatchDetail {
     #[serde(flatten)]
     pub summary: EvrMatchView,
     /// The label the `match` RPC answers members of Global Private Data Access.
+    #[schema(value_type = Object)]
     pub label: MatchLabel,
     /// The label the `match` RPC answers everyone else.
+    #[schema(value_type = Object)]
     pub public_label: serde_json::Value,
 }
 
@@ -258,7 +271,7 @@ impl From<&EvrMatch> for EvrMatchDetail {
 }
 
 /// A match an operator ended.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EndedMatchView {
     #[serde(flatten)]
     pub summary: EvrMatchView,
