@@ -584,14 +584,12 @@ pub struct BroadcasterFilter {
     pub state: Option<BroadcasterState>,
     /// A broadcaster whose last heartbeat is older than this is stale.
     pub stale_before: Timestamp,
-    /// Only broadcasters registered after this key (registration time, id): the previous
-    /// page's last.
-    pub after: Option<(Timestamp, BroadcasterId)>,
-    pub limit: i64,
+    /// The page: after the key (registration time, sid) of the previous page's last.
+    pub seek: Seek<TimeKey>,
 }
 
 /// Which EVR matches an operator lists; every given filter must hold.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EvrMatchFilter {
     /// One phase; `None` is every phase but `ended`.
     pub phase: Option<Phase>,
@@ -603,14 +601,14 @@ pub struct EvrMatchFilter {
     pub broadcaster: Option<BroadcasterId>,
     /// With a player of this user id, username or EVR id.
     pub player: Option<String>,
-    /// Only matches created before this key (creation time, id): the previous page's last.
-    pub before: Option<(Timestamp, String)>,
-    pub limit: i64,
+    /// The page: after the key (creation time, id) of the previous page's last, in the
+    /// list's order (newest first, then by id).
+    pub seek: Seek<TimeKey>,
 }
 
 /// The operator's view of broadcasters and matches, read in pages.
 pub trait EvrAdminStore {
-    /// Broadcasters oldest registration first.
+    /// Broadcasters oldest registration first, then by sid.
     fn page_broadcasters(
         &self,
         filter: &BroadcasterFilter,
@@ -620,7 +618,7 @@ pub trait EvrAdminStore {
         &self,
         sids: &[BroadcasterId],
     ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
-    /// Matches newest first, with their players.
+    /// Matches newest first, then by id, with their players.
     fn page_evr_matches(
         &self,
         filter: &EvrMatchFilter,

@@ -128,14 +128,14 @@ impl EvrAdminStore for SqlStore {
                 }
             });
         }
-        if let Some((registered_at, sid)) = &filter.after {
-            let t = c.int(registered_at.millis());
-            let id = c.text(sid.as_str());
+        if let Some(key) = &filter.seek.after {
+            let t = c.int(key.at.millis());
+            let id = c.text(key.id.as_str());
             c.and(format!(
                 "(registered_at > {t} OR (registered_at = {t} AND id > {id}))"
             ));
         }
-        let limit = c.int(filter.limit);
+        let limit = c.int(filter.seek.limit);
         let sql = format!(
             "SELECT {BROADCASTER_COLUMNS} FROM evr_broadcasters {} \
              ORDER BY registered_at, id LIMIT {limit}",
@@ -196,17 +196,17 @@ impl EvrAdminStore for SqlStore {
                  AND (pl.user_id = {p} OR pl.username = {p} OR pl.evr_id = {p}))"
             ));
         }
-        if let Some((created_at, id)) = &filter.before {
-            let t = c.int(created_at.millis());
-            let id = c.text(id.as_str());
+        if let Some(key) = &filter.seek.after {
+            let t = c.int(key.at.millis());
+            let id = c.text(key.id.as_str());
             c.and(format!(
-                "(created_at < {t} OR (created_at = {t} AND id < {id}))"
+                "(created_at < {t} OR (created_at = {t} AND id > {id}))"
             ));
         }
-        let limit = c.int(filter.limit);
+        let limit = c.int(filter.seek.limit);
         let sql = format!(
             "SELECT {MATCH_COLUMNS} FROM evr_matches {} \
-             ORDER BY created_at DESC, id DESC LIMIT {limit}",
+             ORDER BY created_at DESC, id LIMIT {limit}",
             c.where_sql()
         );
         let rows = c.fetch(self, &sql).await?;

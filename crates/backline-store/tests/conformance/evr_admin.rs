@@ -108,8 +108,19 @@ fn filter() -> BroadcasterFilter {
         group_id: None,
         state: None,
         stale_before: Timestamp::from_millis(0),
-        after: None,
-        limit: 100,
+        seek: Seek::first(100),
+    }
+}
+
+fn every_match() -> EvrMatchFilter {
+    EvrMatchFilter {
+        phase: None,
+        open: None,
+        mode: None,
+        regions: vec![],
+        broadcaster: None,
+        player: None,
+        seek: Seek::first(100),
     }
 }
 
@@ -137,8 +148,13 @@ async fn broadcasters_are_paged_by_registration_and_filtered(store: SqlStore) {
         vec![first.clone(), second.clone(), third.clone()]
     );
     let page = BroadcasterFilter {
-        limit: 1,
-        after: Some((Timestamp::from_millis(T0 + 1), first.clone())),
+        seek: Seek {
+            after: Some(TimeKey {
+                at: Timestamp::from_millis(T0 + 1),
+                id: first.to_string(),
+            }),
+            limit: 1,
+        },
         ..filter()
     };
     assert_eq!(sids(&store, &page).await, vec![second.clone()]);
@@ -284,13 +300,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
         .unwrap();
     seat(&store, &us_match, &player, "OVR-ORG-7").await;
     let ids = |ms: Vec<EvrMatch>| ms.into_iter().map(|m| m.id).collect::<Vec<_>>();
-    let all = store
-        .page_evr_matches(&EvrMatchFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = store.page_evr_matches(&every_match()).await.unwrap();
     assert_eq!(all[2].players[0].evr_id, "OVR-ORG-7", "with players");
     assert_eq!(
         ids(all),
@@ -298,27 +308,27 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
     );
     let page = |f: EvrMatchFilter| {
         let store = store.clone();
-        async move {
-            ids(store
-                .page_evr_matches(&EvrMatchFilter { limit: 100, ..f })
-                .await
-                .unwrap())
-        }
+        async move { ids(store.page_evr_matches(&f).await.unwrap()) }
     };
     assert_eq!(
         page(EvrMatchFilter {
-            before: Some((Timestamp::from_millis(T0 + 3), idle.clone())),
-            limit: 1,
-            ..Default::default()
+            seek: Seek {
+                after: Some(TimeKey {
+                    at: Timestamp::from_millis(T0 + 3),
+                    id: idle.clone(),
+                }),
+                limit: 1,
+            },
+            ..every_match()
         })
         .await,
-        vec![eu_match.clone(), us_match.clone()],
-        "after the cursor (the limit is the caller's)"
+        vec![eu_match.clone()],
+        "after the cursor, at most the limit"
     );
     assert_eq!(
         page(EvrMatchFilter {
             mode: Some("echo_arena_private".into()),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         vec![us_match.clone()]
@@ -326,7 +336,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
     assert_eq!(
         page(EvrMatchFilter {
             phase: Some(Phase::Started),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         vec![us_match.clone()]
@@ -334,7 +344,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
     assert_eq!(
         page(EvrMatchFilter {
             open: Some(false),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         vec![idle.clone()]
@@ -343,7 +353,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
         page(EvrMatchFilter {
             regions: vec!["euw".into()],
             open: Some(true),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         vec![eu_match.clone()]
@@ -351,7 +361,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
     assert_eq!(
         page(EvrMatchFilter {
             broadcaster: Some(us),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         vec![us_match.clone()]
@@ -364,7 +374,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
         assert_eq!(
             page(EvrMatchFilter {
                 player: Some(who),
-                ..Default::default()
+                ..every_match()
             })
             .await,
             vec![us_match.clone()]
@@ -373,7 +383,7 @@ async fn matches_are_paged_newest_first_and_filtered(store: SqlStore) {
     assert_eq!(
         page(EvrMatchFilter {
             player: Some("OVR-ORG".into()),
-            ..Default::default()
+            ..every_match()
         })
         .await,
         Vec::<String>::new(),

@@ -84,7 +84,7 @@ pub async fn list_broadcasters(
     path = "/admin/v1/broadcasters/{sid}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sid" = String, Path, description = "The broadcaster's id (a UUID)")),
+    params(("sid" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The broadcaster's id (a UUID)")),
     responses(
         (status = 200, description = "The broadcaster with its operator", body = BroadcasterDetail),
     ),
@@ -106,7 +106,7 @@ pub async fn get_broadcaster(
     path = "/admin/v1/broadcasters/{sid}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("sid" = String, Path, description = "The broadcaster's id (a UUID)")),
+    params(("sid" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "The broadcaster's id (a UUID)")),
     responses(
         (status = 200, description = "The removed broadcaster as it was", body = BroadcasterView),
     ),

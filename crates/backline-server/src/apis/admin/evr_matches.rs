@@ -80,7 +80,7 @@ pub async fn list_matches(
     path = "/admin/v1/evr/matches/{match_id}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("match_id" = String, Path, description = "`<uuid>.<node>`")),
+    params(("match_id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\..+$", description = "`<uuid>.<node>`")),
     responses(
         (status = 200, description = "The match with its labels and players", body = EvrMatchDetail),
     ),
@@ -101,7 +101,7 @@ pub async fn get_match(
     path = "/admin/v1/evr/matches/{match_id}/end",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("match_id" = String, Path, description = "`<uuid>.<node>`")),
+    params(("match_id" = String, Path, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\..+$", description = "`<uuid>.<node>`")),
     responses(
         (status = 200, description = "The ended match, who was removed, the broadcaster's new idle match", body = EndedMatchView),
         (status = 409, description = "The match is idle or has ended", body = JsonErrorBody),

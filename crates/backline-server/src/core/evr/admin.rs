@@ -350,9 +350,6 @@ impl Core {
             },
             None => None,
         };
-        let after = page
-            .time_cursor()?
-            .map(|(at, id)| (at, BroadcasterId::from_string(id)));
         let now = Timestamp::now();
         let filter = BroadcasterFilter {
             operator,
@@ -370,8 +367,7 @@ impl Core {
             group_id: query.group_id.clone(),
             state: query.state,
             stale_before: stale_before(now),
-            after,
-            limit: page.fetch(),
+            seek: page.time_seek()?,
         };
         let broadcasters = self.store.page_broadcasters(&filter).await?;
         let sids: Vec<BroadcasterId> = broadcasters.iter().map(|b| b.sid.clone()).collect();
@@ -456,8 +452,7 @@ impl Core {
                 .unwrap_or_default(),
             broadcaster: query.broadcaster.clone(),
             player: query.player.clone().filter(|p| !p.is_empty()),
-            before: page.time_cursor()?,
-            limit: page.fetch(),
+            seek: page.time_seek()?,
         };
         let matches = self.store.page_evr_matches(&filter).await?;
         Ok(page
