@@ -9,6 +9,8 @@ mod nakama_helpers;
 mod admin_api;
 mod admin_audit;
 mod admin_bans;
+mod admin_broadcasters;
+mod admin_evr_matches;
 mod admin_executions;
 mod admin_link_tokens;
 mod admin_nakama_keys;

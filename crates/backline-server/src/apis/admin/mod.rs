@@ -3,7 +3,9 @@
 
 mod access;
 mod bans;
+mod broadcasters;
 mod error;
+mod evr_matches;
 mod executions;
 pub(crate) mod extract;
 mod link_tokens;
@@ -95,6 +97,12 @@ use axum::Router;
         playercams::create_session,
         playercams::list_players,
         playercams::change_player,
+        broadcasters::list_broadcasters,
+        broadcasters::get_broadcaster,
+        broadcasters::remove_broadcaster,
+        evr_matches::list_matches,
+        evr_matches::get_match,
+        evr_matches::end_match,
         metrics::scrape,
     ),
     tags((name = "admin", description = "The admin API: everything the admin CLI does")),
@@ -155,6 +163,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/matches/{match_id}/stats.csv",
             get(matches::get_match_stats_csv),
         )
+        .route("/broadcasters", get(broadcasters::list_broadcasters))
+        .route(
+            "/broadcasters/{sid}",
+            get(broadcasters::get_broadcaster).delete(broadcasters::remove_broadcaster),
+        )
+        .route("/evr/matches", get(evr_matches::list_matches))
+        .route("/evr/matches/{match_id}", get(evr_matches::get_match))
+        .route("/evr/matches/{match_id}/end", post(evr_matches::end_match))
         .route(
             "/orgs/{org_id}/playercam-sessions",
             get(playercams::list_sessions).post(playercams::create_session),
