@@ -2,7 +2,9 @@
 //! router.
 
 pub mod admin;
+pub mod console;
 pub mod ember;
+pub mod link;
 pub mod nakama;
 pub mod spectra;
 

@@ -97,6 +97,7 @@ fn surface_name(surface: Surface) -> &'static str {
         Surface::Nakama => "nakama",
         Surface::Ember => "ember",
         Surface::Admin => "admin",
+        Surface::Pages => "console",
     }
 }
 

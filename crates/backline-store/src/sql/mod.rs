@@ -6,6 +6,7 @@
 
 mod admin_tokens;
 mod audit;
+mod console_sessions;
 mod ember;
 mod evr;
 mod gauges;

@@ -12,6 +12,7 @@ mod playercams;
 mod players;
 mod tokens;
 
+pub use access::permits;
 pub use error::AdminError;
 pub use metrics::scrape_open as open_metrics;
 

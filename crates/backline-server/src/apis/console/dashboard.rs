@@ -1,0 +1,125 @@
+//! The dashboard: what is live across the surfaces, refreshed in place whenever the event
+//! stream reports a change (`/console/live` is the part that is refreshed).
+
+use super::html::HtmlPage;
+use super::layout::{badge, empty_row, page, when};
+use super::session::Console;
+use crate::core::CoreError;
+use crate::http::AppState;
+use axum::extract::State;
+use backline_domain::spectra::lifecycle::MatchState;
+use backline_domain::spectra::record::MatchRecord;
+use backline_store::MatchFilter;
+use maud::{html, Markup};
+use serde_json::Value;
+
+/// The most live matches the dashboard lists.
+const LIVE_LIMIT: i64 = 25;
+
+/// "LTM 7 – 5 RTM" from a Spectra snapshot's teams, when it has two.
+pub fn score(snapshot: Option<&Value>) -> Option<String> {
+    let teams = snapshot?.get("teams")?.as_array()?;
+    let [left, right] = teams.as_slice() else {
+        return None;
+    };
+    let name = |t: &Value| {
+        t.get("teamTricode")
+            .or_else(|| t.get("teamName"))
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let won = |t: &Value| t.get("roundsWon").and_then(Value::as_i64).unwrap_or(0);
+    Some(format!(
+        "{} {} – {} {}",
+        name(left),
+        won(left),
+        won(right),
+        name(right)
+    ))
+}
+
+/// Registered and live Spectra matches, each with its latest snapshot (for the score).
+async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
+    let mut found = Vec::new();
+    for match_state in [MatchState::Live, MatchState::Registered] {
+        let filter = MatchFilter {
+            state: Some(match_state),
+            org_id: None,
+            limit: LIVE_LIMIT,
+        };
+        found.extend(state.core.list_matches(&filter).await?);
+    }
+    found.sort_by_key(|m| std::cmp::Reverse(m.updated_at));
+    found.truncate(LIVE_LIMIT as usize);
+    let mut with_snapshots = Vec::with_capacity(found.len());
+    for record in found {
+        let latest = state
+            .core
+            .get_match(&record.match_id)
+            .await?
+            .into_iter()
+            .find(|r| r.group_code == record.group_code)
+            .unwrap_or(record);
+        with_snapshots.push(latest);
+    }
+    Ok(with_snapshots)
+}
+
+/// The refreshed part of the dashboard.
+async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
+    let (gauges, _) = state.core.gauges().await?;
+    let matches = live_matches(state).await?;
+    Ok(html! {
+        div.cards {
+            div.card { div.n #count-spectra { (gauges.spectra_live_matches) } div.l { "Spectra matches in progress" } }
+            div.card { div.n { (gauges.evr_live_matches) } div.l { "EVR lobbies" } }
+            div.card { div.n { (gauges.evr_broadcasters) } div.l { "Broadcasters" } }
+            div.card { div.n { (gauges.executions_queued) } div.l { "Executions queued" } }
+            div.card { div.n { (gauges.executions_leased) } div.l { "Executions handed out" } }
+        }
+        h2 { "Live Spectra matches" }
+        div.table-wrap {
+            table #live-matches {
+                thead { tr { th { "Match" } th { "Observer" } th { "Map" } th { "Round" } th { "Score" } th { "State" } th { "Updated" } } }
+                tbody {
+                    @if matches.is_empty() { (empty_row(7, "No match in progress.")) }
+                    @for m in &matches {
+                        tr data-match=(m.match_id) {
+                            td { a.mono href={ "/console/matches/" (m.match_id) } { (m.match_id) } }
+                            td.mono { (m.group_code) }
+                            td { (m.map.as_deref().unwrap_or("—")) }
+                            td.round { (m.round_number) " · " (m.round_phase) }
+                            td.score { (score(m.snapshot.as_ref()).unwrap_or_else(|| "—".to_owned())) }
+                            td { (badge(m.state.as_str())) }
+                            td { (when(Some(m.updated_at))) }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// `GET /console`.
+pub async fn show_dashboard(
+    console: Console,
+    State(state): State<AppState>,
+) -> Result<HtmlPage, super::html::HtmlError> {
+    let live = live_part(&state).await?;
+    let body = html! {
+        p.muted { span #live-state .live-dot {} "Updates as events arrive." }
+        div #live data-live="/console/live" {
+            (live)
+        }
+    };
+    Ok(page(&console, "/console", "Dashboard", body))
+}
+
+/// `GET /console/live`: the dashboard's live part alone.
+pub async fn show_live(
+    _console: Console,
+    State(state): State<AppState>,
+) -> Result<HtmlPage, super::html::HtmlError> {
+    Ok(HtmlPage::ok(live_part(&state).await?))
+}

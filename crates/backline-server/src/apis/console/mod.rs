@@ -1,0 +1,52 @@
+//! The web console under `/console`: server-rendered pages (maud) over the same core use
+//! cases as the admin API, for operators signed in with an admin token.
+//!
+//! Sessions live in the database (only hashes), in an HttpOnly `SameSite=Strict` cookie;
+//! every form carries the session's anti-forgery token and must come from this origin; the
+//! operator's role decides which forms are shown and which posts are allowed, with the same
+//! rule as the admin API ([`crate::apis::admin::permits`]); every write is audited. The
+//! stylesheet and script are compiled in: the console works with no network.
+
+mod assets;
+mod audit;
+mod dashboard;
+pub(crate) mod extract;
+pub(crate) mod forms;
+pub(crate) mod html;
+mod layout;
+mod matches;
+mod orgs;
+mod session;
+
+use crate::http::{panic, AppState};
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The console's routes (nested under `/console`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::show_dashboard))
+        .route("/live", get(dashboard::show_live))
+        .route(
+            "/sign-in",
+            get(session::show_sign_in).post(session::sign_in),
+        )
+        .route("/sign-out", post(session::sign_out))
+        .route("/assets/{name}", get(assets::serve_asset))
+        .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
+        .route("/orgs/{org_id}", get(orgs::show_org))
+        .route("/orgs/{org_id}/supporter", post(orgs::set_supporter))
+        .route("/orgs/{org_id}/keys", post(orgs::issue_key))
+        .route("/keys/{key_id}/revoke", post(orgs::revoke_key))
+        .route("/matches", get(matches::list_matches))
+        .route("/matches/{match_id}", get(matches::show_match))
+        .route(
+            "/matches/{match_id}/stats.csv",
+            get(matches::download_stats_csv),
+        )
+        .route("/audit", get(audit::list_audit))
+        .fallback(html::unknown_page)
+        .method_not_allowed_fallback(html::wrong_method)
+        .layer(axum::middleware::map_response(html::with_secure_headers))
+        .layer(panic::layer(html::render_status))
+}
