@@ -4,12 +4,14 @@
 use super::html::HtmlPage;
 use super::layout::{badge, empty_row, page, when};
 use super::session::Console;
+use crate::core::page::PageRequest;
 use crate::core::CoreError;
 use crate::http::AppState;
 use axum::extract::State;
+use backline_domain::ember::actions::ExecutionStatus;
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::record::MatchRecord;
-use backline_store::MatchFilter;
+use backline_store::{ExecutionFilter, MatchFilter, ServerFilter};
 use maud::{html, Markup};
 use serde_json::Value;
 
@@ -70,6 +72,19 @@ async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
 async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
     let (gauges, _) = state.core.gauges().await?;
     let matches = live_matches(state).await?;
+    let few = PageRequest::new(Some(10), None)?;
+    let servers = state
+        .core
+        .list_server_overviews(&ServerFilter::default(), &few)
+        .await?;
+    let failed_filter = ExecutionFilter {
+        status: Some(ExecutionStatus::Failed),
+        ..ExecutionFilter::default()
+    };
+    let failed = state
+        .core
+        .list_executions_page(&failed_filter, &few)
+        .await?;
     Ok(html! {
         div.cards {
             div.card { div.n #count-spectra { (gauges.spectra_live_matches) } div.l { "Spectra matches in progress" } }
@@ -93,6 +108,42 @@ async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
                             td.score { (score(m.snapshot.as_ref()).unwrap_or_else(|| "—".to_owned())) }
                             td { (badge(m.state.as_str())) }
                             td { (when(Some(m.updated_at))) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Game servers" }
+        div.table-wrap {
+            table #live-servers {
+                thead { tr { th { "Server" } th { "State" } th { "Last poll" } th { "Queue" } } }
+                tbody {
+                    @if servers.items.is_empty() { (empty_row(4, "No game server.")) }
+                    @for s in &servers.items {
+                        tr {
+                            td { (s.server.name) }
+                            td { @if s.polling { (badge("polling")) } @else { (badge("stale")) } }
+                            td { (when(s.server.last_poll_at)) }
+                            td { (s.queue_depth) }
+                        }
+                    }
+                }
+            }
+        }
+        @if servers.next_cursor.is_some() { p { a href="/console/servers" { "All servers →" } } }
+        h2 { "Recent failed executions" }
+        div.table-wrap {
+            table #failed-executions {
+                thead { tr { th { "#" } th { "Server" } th { "Kind" } th { "Error" } th { "Finished" } } }
+                tbody {
+                    @if failed.items.is_empty() { (empty_row(5, "No failed execution.")) }
+                    @for e in &failed.items {
+                        tr {
+                            td { a href="/console/executions?status=failed" { (e.id) } }
+                            td.mono { (e.server_id) }
+                            td { (e.kind.as_str()) }
+                            td { (e.error.as_deref().unwrap_or("")) }
+                            td { (when(e.finished_at)) }
                         }
                     }
                 }

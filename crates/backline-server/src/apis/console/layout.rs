@@ -11,6 +11,10 @@ const AREAS: &[(&str, &str)] = &[
     ("/console", "Dashboard"),
     ("/console/orgs", "Organisations"),
     ("/console/matches", "Matches"),
+    ("/console/servers", "Servers"),
+    ("/console/executions", "Executions"),
+    ("/console/bans", "Bans"),
+    ("/console/roles", "Roles"),
     ("/console/audit", "Audit log"),
 ];
 

@@ -9,13 +9,17 @@
 
 mod assets;
 mod audit;
+mod bans;
 mod dashboard;
+mod executions;
 pub(crate) mod extract;
 pub(crate) mod forms;
 pub(crate) mod html;
 mod layout;
 mod matches;
 mod orgs;
+mod roles;
+mod servers;
 mod session;
 
 use crate::http::{panic, AppState};
@@ -44,6 +48,21 @@ pub fn router() -> Router<AppState> {
             "/matches/{match_id}/stats.csv",
             get(matches::download_stats_csv),
         )
+        .route("/servers", get(servers::list_servers))
+        .route("/executions", get(executions::list_executions))
+        .route(
+            "/executions/{execution_id}/rerun",
+            post(executions::rerun_execution),
+        )
+        .route("/bans", get(bans::list_bans).post(bans::create_ban))
+        .route("/bans/{ban_id}/lift", post(bans::lift_ban))
+        .route("/roles", get(roles::list_roles).post(roles::create_role))
+        .route(
+            "/roles/{role_id}",
+            get(roles::show_role).post(roles::edit_role),
+        )
+        .route("/roles/{role_id}/up", post(roles::move_role_up))
+        .route("/roles/{role_id}/grants", post(roles::set_grant))
         .route("/audit", get(audit::list_audit))
         .fallback(html::unknown_page)
         .method_not_allowed_fallback(html::wrong_method)
