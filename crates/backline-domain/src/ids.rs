@@ -59,6 +59,10 @@ id_type!(
     UserId
 );
 id_type!(
+    /// An Ember link token, as operators name it (never the token itself, a credential).
+    LinkTokenId
+);
+id_type!(
     /// A registered EVR game server (broadcaster) session.
     BroadcasterId
 );

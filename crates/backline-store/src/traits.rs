@@ -13,7 +13,8 @@ use backline_domain::ember::servers::{GameServer, ServerOverview};
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
 use backline_domain::ids::{
-    AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, OrgId, RoleId, ServerId, UserId,
+    AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, LinkTokenId, OrgId, RoleId,
+    ServerId, UserId,
 };
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
@@ -26,6 +27,29 @@ use backline_domain::Timestamp;
 use std::future::Future;
 
 use crate::StoreResult;
+
+/// Which rows of a list to read: those after `after` (the sort key of the last row the
+/// caller already has), at most `limit` of them (keyset pagination: a page never repeats or
+/// skips a row when others are added meanwhile).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seek<K> {
+    pub after: Option<K>,
+    pub limit: i64,
+}
+
+impl<K> Seek<K> {
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Self {
+        Self { after: None, limit }
+    }
+}
+
+/// The sort key of a list ordered by a time, then by a unique text (an id, a PUUID).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeKey {
+    pub at: Timestamp,
+    pub id: String,
+}
 
 /// Small named values Backline keeps for itself (generated secrets' hashes and the like).
 pub trait SettingStore {
@@ -43,7 +67,11 @@ pub trait OrgStore {
     fn insert_org(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     fn get_org(&self, id: &OrgId)
         -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
-    fn list_orgs(&self) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_orgs(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// Sets the supporter flag and its end; `NotFound` for an unknown organisation.
     fn set_supporter(
         &self,
@@ -71,9 +99,11 @@ pub trait AccessKeyStore {
         &self,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<(AccessKey, Organisation)>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_access_keys(
         &self,
         org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<AccessKey>>> + Send;
     /// Revokes the key (keeping the first revocation time); `NotFound` when no key matches.
     fn revoke_access_key(
@@ -95,7 +125,11 @@ pub trait ApiTokenStore {
         kind: ApiTokenKind,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<ApiToken>>> + Send;
-    fn list_api_tokens(&self) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_api_tokens(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
     fn revoke_api_token(
         &self,
         id: &ApiTokenId,
@@ -125,8 +159,11 @@ pub trait PlayerStore {
         &self,
         puuids: &[String],
     ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-    fn list_players(&self, limit: i64)
-        -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+    /// Most recently updated first (then by PUUID).
+    fn list_players(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
     /// Applies an operator's change, creating the player if needed.
     fn change_player(
         &self,
@@ -156,7 +193,18 @@ pub struct SnapshotWrite<'a> {
 pub struct MatchFilter {
     pub state: Option<MatchState>,
     pub org_id: Option<String>,
+    /// Only records after this one in the list's order (most recently updated first, then
+    /// by match id and group code): the last record of the previous page.
+    pub after: Option<MatchKey>,
     pub limit: i64,
+}
+
+/// Where a match record sits in the list of matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchKey {
+    pub updated_at: Timestamp,
+    pub match_id: String,
+    pub group_code: String,
 }
 
 pub trait MatchStore {
@@ -223,9 +271,11 @@ pub trait PlayercamStore {
         &self,
         identifier: &str,
     ) -> impl Future<Output = StoreResult<Option<(PlayercamSession, SecretHash)>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_playercam_sessions(
         &self,
         org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<PlayercamSession>>> + Send;
     fn playercam_players(
         &self,
@@ -332,6 +382,82 @@ pub trait UserStore {
         id: &UserId,
         before: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A page of users in username order, narrowed by `filter`; `seek.after` is the last
+    /// username of the previous page.
+    fn list_users(
+        &self,
+        filter: &UserFilter,
+        seek: &Seek<String>,
+    ) -> impl Future<Output = StoreResult<Vec<User>>> + Send;
+}
+
+/// Which users an operator lists; every given filter must hold.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// A piece of the username, display name or email (case-insensitive).
+    pub text: Option<String>,
+    pub disabled: Option<bool>,
+    pub group: Option<SystemGroup>,
+    /// Users with an external account of this source…
+    pub source: Option<String>,
+    /// …and this account id (only with `source`).
+    pub account_id: Option<String>,
+}
+
+/// A link token as operators see it: everything but the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkTokenRecord {
+    pub id: LinkTokenId,
+    pub server_id: ServerId,
+    pub player: PlayerRef,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub redeemed_at: Option<Timestamp>,
+    pub redeemed_by: Option<UserId>,
+}
+
+/// Where a link token is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkTokenState {
+    /// Not used and not expired: the player can still redeem it.
+    Active,
+    Used,
+    /// Expired before it was used.
+    Expired,
+}
+
+/// Which link tokens an operator lists (newest first); every given filter must hold.
+#[derive(Clone, Debug)]
+pub struct LinkTokenFilter {
+    pub server: Option<ServerId>,
+    pub state: Option<LinkTokenState>,
+    pub player: Option<PlayerRef>,
+    /// The time `state` is judged at.
+    pub now: Timestamp,
+}
+
+/// Why an operator's revocation of a link token did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkRevokeError {
+    Unknown,
+    /// It was redeemed already: the link exists, the token is spent.
+    AlreadyRedeemed,
+}
+
+/// Operators' view of link tokens.
+pub trait LinkTokenAdminStore {
+    /// A page of link tokens, newest first (creation time descending, then id).
+    fn list_link_tokens(
+        &self,
+        filter: &LinkTokenFilter,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<LinkTokenRecord>>> + Send;
+    /// Deletes a token that was not redeemed (expired or not), so it can no longer be; the
+    /// record as it was.
+    fn revoke_link_token(
+        &self,
+        id: &LinkTokenId,
+    ) -> impl Future<Output = StoreResult<Result<LinkTokenRecord, LinkRevokeError>>> + Send;
 }
 
 /// A join decided inside the store's transaction: the player to add, or why not.
@@ -852,8 +978,10 @@ pub trait AdminTokenStore {
         &self,
         hash: &SecretHash,
     ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+    /// Oldest first (creation time, then id).
     fn list_admin_tokens(
         &self,
+        seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
     /// Revokes a token (idempotent); `NotFound` for an unknown one.
     fn revoke_admin_token(

@@ -2,6 +2,7 @@
 
 use super::output::{emit, list, or_dash};
 use super::{AdminRoleArg, AdminTokenCommand};
+use crate::core::page::collect;
 use crate::core::Core;
 use backline_domain::admin::AdminRole;
 use serde_json::json;
@@ -36,7 +37,11 @@ pub async fn admin_token(
             });
         }
         AdminTokenCommand::List => {
-            let tokens = core.list_admin_tokens().await?;
+            let tokens = collect(
+                None,
+                |page| async move { core.list_admin_tokens(&page).await },
+            )
+            .await?;
             emit(json, &list("admin_tokens", &tokens), || {
                 tokens
                     .iter()

@@ -7,6 +7,7 @@
 use super::output::{emit, or_dash};
 use super::*;
 use crate::core::audit::AuditRecord;
+use crate::core::page::PageRequest;
 use crate::core::Core;
 use backline_domain::Timestamp;
 use backline_store::AuditFilter;
@@ -25,21 +26,21 @@ pub async fn audit(core: &Core, command: AuditCommand, json: bool) -> anyhow::Re
     let time = |t: Option<String>| -> anyhow::Result<Option<Timestamp>> {
         Ok(t.as_deref().map(Timestamp::parse_rfc3339).transpose()?)
     };
+    let filter = AuditFilter {
+        actor,
+        entity_type,
+        entity_id,
+        action,
+        since: time(since)?,
+        until: time(until)?,
+        ..AuditFilter::default()
+    };
     let page = core
-        .list_audit(&AuditFilter {
-            actor,
-            entity_type,
-            entity_id,
-            action,
-            since: time(since)?,
-            until: time(until)?,
-            before_seq: cursor,
-            limit,
-        })
+        .list_audit(filter, &PageRequest::new(Some(limit), cursor)?)
         .await?;
     emit(json, &page, || {
         let mut lines: Vec<String> = page
-            .entries
+            .items
             .iter()
             .map(|e| {
                 format!(
@@ -53,7 +54,7 @@ pub async fn audit(core: &Core, command: AuditCommand, json: bool) -> anyhow::Re
                 )
             })
             .collect();
-        if let Some(cursor) = page.next_cursor {
+        if let Some(cursor) = &page.next_cursor {
             lines.push(format!("more: --cursor {cursor}"));
         }
         lines.join("\n")

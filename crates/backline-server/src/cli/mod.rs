@@ -503,7 +503,7 @@ pub enum AuditCommand {
         #[arg(long)]
         until: Option<String>,
         #[arg(long)]
-        cursor: Option<i64>,
+        cursor: Option<String>,
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },

@@ -3,6 +3,7 @@
 
 use super::output::{emit, list, or_dash};
 use super::*;
+use crate::core::page::collect;
 use crate::core::players::PlayerEdit;
 use crate::core::stats::stats_csv;
 use crate::core::Core;
@@ -10,7 +11,6 @@ use backline_domain::ids::{ApiTokenId, OrgId};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::tokens::ApiTokenKind;
 use backline_domain::Timestamp;
-use backline_store::MatchFilter;
 use serde_json::json;
 
 fn parse_time(text: Option<&str>) -> anyhow::Result<Option<Timestamp>> {
@@ -31,7 +31,7 @@ pub(super) async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow:
             });
         }
         OrgCommand::List => {
-            let orgs = core.list_orgs().await?;
+            let orgs = collect(None, |page| async move { core.list_orgs(&page).await }).await?;
             emit(json, &list("orgs", &orgs), || {
                 let now = Timestamp::now();
                 orgs.iter()
@@ -79,7 +79,9 @@ pub(super) async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow:
         }
         KeyCommand::List { org } => {
             let org = org.map(OrgId::from_string);
-            let keys = core.list_keys(org.as_ref()).await?;
+            let org = org.as_ref();
+            let keys =
+                collect(None, |page| async move { core.list_keys(org, &page).await }).await?;
             emit(json, &list("keys", &keys), || {
                 keys.iter()
                     .map(|k| {
@@ -122,7 +124,11 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
             });
         }
         TokenCommand::List => {
-            let tokens = core.list_api_tokens().await?;
+            let tokens = collect(
+                None,
+                |page| async move { core.list_api_tokens(&page).await },
+            )
+            .await?;
             emit(json, &list("tokens", &tokens), || {
                 tokens
                     .iter()
@@ -153,7 +159,11 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
 pub(super) async fn player(core: &Core, command: PlayerCommand, json: bool) -> anyhow::Result<()> {
     match command {
         PlayerCommand::List { limit } => {
-            let players = core.list_players(limit).await?;
+            let players = collect(
+                Some(limit),
+                |page| async move { core.list_players(&page).await },
+            )
+            .await?;
             emit(json, &list("players", &players), || {
                 players
                     .iter()
@@ -211,13 +221,11 @@ pub(super) async fn matches(core: &Core, command: MatchCommand, json: bool) -> a
                     })
                 })
                 .transpose()?;
-            let records = core
-                .list_matches(&MatchFilter {
-                    state,
-                    org_id: org,
-                    limit,
-                })
-                .await?;
+            let records = collect(Some(limit), |page| {
+                let org = org.clone();
+                async move { core.list_matches(state, org, &page).await }
+            })
+            .await?;
             emit(json, &list("matches", &records), || {
                 records
                     .iter()
@@ -289,7 +297,11 @@ pub(super) async fn playercam(
         }
         PlayercamCommand::List { org } => {
             let org = org.map(OrgId::from_string);
-            let sessions = core.list_playercam_sessions(org.as_ref()).await?;
+            let org = org.as_ref();
+            let sessions = collect(None, |page| async move {
+                core.list_playercam_sessions(org, &page).await
+            })
+            .await?;
             emit(json, &list("sessions", &sessions), || {
                 sessions
                     .iter()

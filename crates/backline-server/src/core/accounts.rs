@@ -1,5 +1,6 @@
 //! Users as operators manage them, and as the Nakama surface looks them up.
 
+use super::page::{key_cursor, Page, PageRequest};
 use super::passwords::{check_password, hash_password};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::{
@@ -8,7 +9,7 @@ use backline_domain::accounts::{
 };
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
-use backline_store::{StoreError, UserStore};
+use backline_store::{Seek, StoreError, UserFilter, UserStore};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use serde::Serialize;
@@ -192,13 +193,21 @@ impl Core {
         self.account_view(user).await
     }
 
-    /// Disables (or re-enables) a user; a disabled user's sessions stop working at once.
+    /// Disables (or re-enables) a user. Disabling ends every session the user has: they stop
+    /// working at once and stay revoked after a re-enable (the user signs in again).
     pub async fn set_disabled(&self, id_or_name: &str, disabled: bool) -> CoreResult<AccountView> {
         let user = self.find_user(id_or_name).await?;
+        let now = Timestamp::now();
         self.store
-            .set_disabled(&user.id, disabled, Timestamp::now())
+            .set_disabled(&user.id, disabled, now)
             .await
             .map_err(store_conflict)?;
+        if disabled {
+            self.store
+                .revoke_all_tokens(&user.id, now)
+                .await
+                .map_err(store_conflict)?;
+        }
         let user = self.find_user(user.id.as_str()).await?;
         self.account_view(user).await
     }
@@ -238,5 +247,67 @@ impl Core {
 
     pub async fn user_groups(&self, user: &UserId) -> CoreResult<Vec<SystemGroup>> {
         Ok(self.store.groups(user).await?)
+    }
+}
+
+// Operators' list of users, and unlinking by source.
+impl Core {
+    /// A page of users in username order, narrowed by `filter` (`account_id` needs `source`).
+    pub async fn list_users(
+        &self,
+        filter: UserFilter,
+        page: &PageRequest,
+    ) -> CoreResult<Page<User>> {
+        if filter.account_id.is_some() && filter.source.is_none() {
+            return Err(CoreError::invalid(
+                "external_id",
+                "name the account's source too (source=…)",
+            ));
+        }
+        let filter = UserFilter {
+            text: filter.text.filter(|t| !t.trim().is_empty()),
+            ..filter
+        };
+        let seek = Seek {
+            after: page.key_cursor(1)?.and_then(|mut parts| parts.pop()),
+            limit: page.fetch(),
+        };
+        let rows = self.store.list_users(&filter, &seek).await?;
+        Ok(page.page(rows, |u| key_cursor(&[&u.username])))
+    }
+
+    /// Unlinks the user's account of `source`: the one named by `account_id`, or, without
+    /// one, the only account of that source the user has (`Invalid` when there are several,
+    /// `NotFound` when there is none).
+    pub async fn unlink_source(
+        &self,
+        id_or_name: &str,
+        source: &str,
+        account_id: Option<&str>,
+    ) -> CoreResult<AccountView> {
+        if let Some(account_id) = account_id {
+            return self.unlink_account(id_or_name, source, account_id).await;
+        }
+        let user = self.find_user(id_or_name).await?;
+        let accounts: Vec<_> = self
+            .store
+            .external_accounts(&user.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.source == source)
+            .collect();
+        match accounts.as_slice() {
+            [] => Err(CoreError::not_found(format!(
+                "{source} account of user {id_or_name}"
+            ))),
+            [only] => {
+                self.unlink_account(user.id.as_str(), source, &only.account_id)
+                    .await
+            }
+            _ => Err(CoreError::invalid(
+                "external_id",
+                format!("the user has several {source} accounts; name one (external_id=…)"),
+            )),
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! setting becomes the `bootstrap` owner token. A token set in the configuration is an owner
 //! credential named `config`.
 
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::admin::{AdminRole, AdminToken};
 use backline_domain::ids::AdminTokenId;
@@ -116,8 +117,10 @@ impl Core {
         Ok(IssuedAdminToken { token, secret })
     }
 
-    pub async fn list_admin_tokens(&self) -> CoreResult<Vec<AdminToken>> {
-        Ok(self.store.list_admin_tokens().await?)
+    /// A page of admin tokens (revoked ones too), oldest first.
+    pub async fn list_admin_tokens(&self, page: &PageRequest) -> CoreResult<Page<AdminToken>> {
+        let rows = self.store.list_admin_tokens(&page.time_seek()?).await?;
+        Ok(page.page(rows, |t| time_key(t.created_at, t.id.as_str())))
     }
 
     /// Revokes an admin token named by id, else by name.

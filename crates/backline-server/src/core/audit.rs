@@ -1,12 +1,10 @@
 //! The audit log: every write through the admin API and the CLI, without secrets.
 
-use super::{Core, CoreError, CoreResult};
+use super::page::{Page, PageRequest};
+use super::{Core, CoreResult};
 use backline_domain::admin::AuditEntry;
 use backline_domain::Timestamp;
 use backline_store::{AuditFilter, AuditStore};
-
-/// The most entries one page holds.
-pub const MAX_AUDIT_PAGE: i64 = 500;
 
 /// A write to record: who, what, which entity, from where (the time is taken now).
 #[derive(Clone, Debug)]
@@ -33,13 +31,6 @@ impl AuditRecord {
     }
 }
 
-/// One page of the audit log, newest first; `next_cursor` fetches the following one.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub next_cursor: Option<i64>,
-}
-
 impl Core {
     pub async fn record_audit(&self, record: AuditRecord) -> CoreResult<()> {
         let entry = AuditEntry {
@@ -55,23 +46,19 @@ impl Core {
         Ok(self.store.insert_audit(&entry).await?)
     }
 
-    /// A page of the audit log; `filter.limit` must be 1 to [`MAX_AUDIT_PAGE`].
-    pub async fn list_audit(&self, filter: &AuditFilter) -> CoreResult<AuditPage> {
-        if !(1..=MAX_AUDIT_PAGE).contains(&filter.limit) {
-            return Err(CoreError::invalid(
-                "limit",
-                format!("must be 1 to {MAX_AUDIT_PAGE}"),
-            ));
-        }
-        let entries = self.store.list_audit(filter).await?;
-        let next_cursor = if entries.len() as i64 == filter.limit {
-            entries.last().map(|e| e.seq)
-        } else {
-            None
+    /// A page of the audit log, newest first, narrowed by `filter` (whose `before_seq` and
+    /// `limit` are taken from `page`).
+    pub async fn list_audit(
+        &self,
+        filter: AuditFilter,
+        page: &PageRequest,
+    ) -> CoreResult<Page<AuditEntry>> {
+        let filter = AuditFilter {
+            before_seq: page.integer_cursor()?,
+            limit: page.fetch(),
+            ..filter
         };
-        Ok(AuditPage {
-            entries,
-            next_cursor,
-        })
+        let rows = self.store.list_audit(&filter).await?;
+        Ok(page.page(rows, |e| e.seq.to_string()))
     }
 }

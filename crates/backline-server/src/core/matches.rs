@@ -1,11 +1,12 @@
 //! Spectra match register, update and complete.
 
+use super::page::{key_cursor, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use backline_domain::spectra::record::MatchRecord;
 use backline_domain::spectra::snapshot::{MatchSnapshot, SnapshotError};
 use backline_domain::Timestamp;
-use backline_store::{MatchFilter, MatchStore, PlayerStore, SnapshotWrite};
+use backline_store::{MatchFilter, MatchKey, MatchStore, PlayerStore, SnapshotWrite};
 
 /// What was recorded, for the answer to Spectra.
 #[derive(Debug)]
@@ -68,10 +69,38 @@ impl Core {
         })
     }
 
-    pub async fn list_matches(&self, filter: &MatchFilter) -> CoreResult<Vec<MatchRecord>> {
-        let mut filter = filter.clone();
-        filter.limit = filter.limit.clamp(1, 1000);
-        Ok(self.store.list_matches(&filter).await?)
+    /// A page of match records (one per observer), most recently updated first, narrowed
+    /// to a state and an organisation when given.
+    pub async fn list_matches(
+        &self,
+        state: Option<MatchState>,
+        org_id: Option<String>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<MatchRecord>> {
+        let after = match page.key_cursor(3)? {
+            Some(parts) => Some(MatchKey {
+                updated_at: Timestamp::from_millis(parts[0].parse().map_err(|_| {
+                    CoreError::invalid("cursor", "not a cursor Backline handed out")
+                })?),
+                match_id: parts[1].clone(),
+                group_code: parts[2].clone(),
+            }),
+            None => None,
+        };
+        let filter = MatchFilter {
+            state,
+            org_id,
+            after,
+            limit: page.fetch(),
+        };
+        let rows = self.store.list_matches(&filter).await?;
+        Ok(page.page(rows, |m| {
+            key_cursor(&[
+                &m.updated_at.millis().to_string(),
+                &m.match_id,
+                &m.group_code,
+            ])
+        }))
     }
 
     /// Every observer's record of a match, most advanced first; `NotFound` when none.

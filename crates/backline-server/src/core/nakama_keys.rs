@@ -114,3 +114,71 @@ pub async fn load(
     };
     Ok((keys, generated))
 }
+
+/// Where a Nakama key in use comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// The configuration file or environment (`nakama.*`).
+    Configured,
+    /// Generated on a first start and stored in the database.
+    Database,
+}
+
+/// One key as operators see it: where it comes from and, for the two keys clients are given,
+/// its value.
+#[derive(Clone, serde::Serialize)]
+pub struct KeyReport {
+    pub source: KeySource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl fmt::Debug for KeyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyReport({:?}, <redacted>)", self.source)
+    }
+}
+
+/// The four Nakama keys as operators see them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NakamaKeyReport {
+    pub server_key: KeyReport,
+    pub http_key: KeyReport,
+    pub session_encryption_key: KeyReport,
+    pub refresh_encryption_key: KeyReport,
+}
+
+impl super::Core {
+    /// Where each key in use comes from, with the server key and the http key (which every
+    /// client or server-to-server caller is given, and `backline nakama keys` prints). The
+    /// session and refresh signing keys are never shown: whoever holds one can make sessions
+    /// for any user.
+    pub fn nakama_key_report(&self, config: &NakamaConfig) -> NakamaKeyReport {
+        let source = |configured: &Option<crate::config::Secret>| {
+            if configured.is_some() {
+                KeySource::Configured
+            } else {
+                KeySource::Database
+            }
+        };
+        NakamaKeyReport {
+            server_key: KeyReport {
+                source: source(&config.server_key),
+                value: Some(self.keys.server_key.clone()),
+            },
+            http_key: KeyReport {
+                source: source(&config.http_key),
+                value: Some(self.keys.http_key.clone()),
+            },
+            session_encryption_key: KeyReport {
+                source: source(&config.session_encryption_key),
+                value: None,
+            },
+            refresh_encryption_key: KeyReport {
+                source: source(&config.refresh_encryption_key),
+                value: None,
+            },
+        }
+    }
+}

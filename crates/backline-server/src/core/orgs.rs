@@ -1,5 +1,6 @@
 //! Organisations, their access keys and supporter status.
 
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, KeyValidity, Organisation};
@@ -52,8 +53,10 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(format!("organisation {id}")))
     }
 
-    pub async fn list_orgs(&self) -> CoreResult<Vec<Organisation>> {
-        Ok(self.store.list_orgs().await?)
+    /// A page of organisations, oldest first.
+    pub async fn list_orgs(&self, page: &PageRequest) -> CoreResult<Page<Organisation>> {
+        let rows = self.store.list_orgs(&page.time_seek()?).await?;
+        Ok(page.page(rows, |o| time_key(o.created_at, o.id.as_str())))
     }
 
     /// Makes the organisation a supporter until `until` (forever with `None`), or not at all.
@@ -101,8 +104,17 @@ impl Core {
         Ok(IssuedKey { key, secret })
     }
 
-    pub async fn list_keys(&self, org_id: Option<&OrgId>) -> CoreResult<Vec<AccessKey>> {
-        Ok(self.store.list_access_keys(org_id).await?)
+    /// A page of access keys (of one organisation, or of all), oldest first.
+    pub async fn list_keys(
+        &self,
+        org_id: Option<&OrgId>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<AccessKey>> {
+        let rows = self
+            .store
+            .list_access_keys(org_id, &page.time_seek()?)
+            .await?;
+        Ok(page.page(rows, |k| time_key(k.created_at, k.id.as_str())))
     }
 
     /// Revokes a key named by its id or by the key itself.

@@ -1,5 +1,6 @@
 //! Player-cam sessions: created by an organisation, read by Spectra Server.
 
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::org::KeyValidity;
@@ -99,11 +100,17 @@ impl Core {
         Ok((session, players))
     }
 
+    /// A page of player-cam sessions (of one organisation, or of all), oldest first.
     pub async fn list_playercam_sessions(
         &self,
         org_id: Option<&OrgId>,
-    ) -> CoreResult<Vec<PlayercamSession>> {
-        Ok(self.store.list_playercam_sessions(org_id).await?)
+        page: &PageRequest,
+    ) -> CoreResult<Page<PlayercamSession>> {
+        let rows = self
+            .store
+            .list_playercam_sessions(org_id, &page.time_seek()?)
+            .await?;
+        Ok(page.page(rows, |s| time_key(s.created_at, s.id.as_str())))
     }
 
     /// The players of a session, by identifier (operators).

@@ -1,5 +1,6 @@
 //! The Riot player registry as operators edit it.
 
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
 use backline_domain::Timestamp;
@@ -24,8 +25,10 @@ pub struct PlayerEdit {
 }
 
 impl Core {
-    pub async fn list_players(&self, limit: i64) -> CoreResult<Vec<RiotPlayer>> {
-        Ok(self.store.list_players(limit.clamp(1, 10_000)).await?)
+    /// A page of known players, most recently updated first.
+    pub async fn list_players(&self, page: &PageRequest) -> CoreResult<Page<RiotPlayer>> {
+        let rows = self.store.list_players(&page.time_seek()?).await?;
+        Ok(page.page(rows, |p| time_key(p.updated_at, &p.puuid)))
     }
 
     /// Sets a player's region, name or tiers (creating the player); tiers set here are no

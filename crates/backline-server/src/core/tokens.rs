@@ -1,5 +1,6 @@
 //! API tokens of client programs (Spectra's backend and stats tokens).
 
+use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
@@ -52,8 +53,10 @@ impl Core {
         Ok(IssuedToken { token, secret })
     }
 
-    pub async fn list_api_tokens(&self) -> CoreResult<Vec<ApiToken>> {
-        Ok(self.store.list_api_tokens().await?)
+    /// A page of API tokens, oldest first.
+    pub async fn list_api_tokens(&self, page: &PageRequest) -> CoreResult<Page<ApiToken>> {
+        let rows = self.store.list_api_tokens(&page.time_seek()?).await?;
+        Ok(page.page(rows, |t| time_key(t.created_at, t.id.as_str())))
     }
 
     pub async fn revoke_api_token(&self, id: &ApiTokenId) -> CoreResult<ApiToken> {

@@ -17,7 +17,7 @@ async fn keys_are_listed_without_the_key_and_revoked_by_id(app: &TestApp) {
         .await;
     assert_eq!(listed.status, StatusCode::OK);
     assert!(!listed.text.contains(&key));
-    let entry = &listed.body[0];
+    let entry = &listed.body["items"][0];
     assert_eq!(entry["prefix"], json!(&key[..6]));
     assert_eq!(entry["expires_at"], "2099-01-01T00:00:00Z");
     let id = entry["id"].as_str().unwrap();
@@ -50,8 +50,8 @@ async fn players_are_listed_and_edited(app: &TestApp) {
         (Some("Someone#EUW"), Some(true))
     );
     let listed = app.admin(Method::GET, "/players?limit=10", None).await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1);
-    assert_eq!(listed.body[0]["peak_tier"], 18);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["items"][0]["peak_tier"], 18);
     app.admin(Method::PUT, "/players/p1", Some(json!({"peak_tier": -1})))
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY);

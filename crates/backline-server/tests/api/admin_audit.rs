@@ -14,7 +14,7 @@ crate::api_stories!(
 
 fn entries(r: &crate::helpers::Reply) -> Vec<Value> {
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
-    r.body["entries"].as_array().unwrap().clone()
+    r.body["items"].as_array().unwrap().clone()
 }
 
 async fn api_writes_are_audited_with_their_operator_entity_and_source(app: &TestApp) {
@@ -65,9 +65,9 @@ async fn api_writes_are_audited_with_their_operator_entity_and_source(app: &Test
     assert_eq!(all[2]["source"], "127.0.0.1");
     assert!(all[2]["at"].is_string());
     let tokens = app.admin(Method::GET, "/admin-tokens", None).await;
-    assert_eq!(all[3]["entity_id"], tokens.body[2]["id"]);
-    assert_eq!(all[0]["actor_id"], tokens.body[1]["id"]);
-    assert_eq!(all[4]["entity_id"], tokens.body[1]["id"]);
+    assert_eq!(all[3]["entity_id"], tokens.body["items"][2]["id"]);
+    assert_eq!(all[0]["actor_id"], tokens.body["items"][1]["id"]);
+    assert_eq!(all[4]["entity_id"], tokens.body["items"][1]["id"]);
     for secret in [&moderator, &viewer, &key, &app.admin_token] {
         assert!(!log.text.contains(secret.as_str()));
     }
@@ -148,7 +148,7 @@ async fn the_audit_log_is_filtered_and_paged_by_cursor(app: &TestApp) {
     loop {
         let page = app.admin(Method::GET, &path, None).await;
         seen.extend(entries(&page).iter().map(|e| e["seq"].as_i64().unwrap()));
-        match page.body["next_cursor"].as_i64() {
+        match page.body["next_cursor"].as_str() {
             Some(cursor) => path = format!("/audit?limit=2&cursor={cursor}"),
             None => break,
         }
@@ -210,10 +210,10 @@ async fn cli_writes_are_audited_as_the_cli(app: &TestApp) {
     )
     .await;
     assert!(ok, "{err}");
-    let page = listed["entries"].as_array().unwrap();
+    let page = listed["items"].as_array().unwrap();
     assert_eq!(page.len(), 2);
     assert_eq!(page[0]["action"], "key revoke");
-    let cursor = listed["next_cursor"].as_i64().unwrap().to_string();
+    let cursor = listed["next_cursor"].as_str().unwrap().to_owned();
     let (ok, next, _) = cli(
         url,
         &[
@@ -222,6 +222,6 @@ async fn cli_writes_are_audited_as_the_cli(app: &TestApp) {
     )
     .await;
     assert!(ok);
-    assert_eq!(next["entries"][1]["action"], "admin-token issue");
+    assert_eq!(next["items"][1]["action"], "admin-token issue");
     assert!(next["next_cursor"].is_null());
 }

@@ -5,6 +5,7 @@ use crate::helpers::{cli, TestApp};
 use backline_domain::admin::AdminRole;
 use backline_domain::secret::SecretHash;
 use backline_server::config::Config;
+use backline_server::core::page::PageRequest;
 use backline_server::server;
 use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SettingStore};
@@ -57,10 +58,13 @@ pub async fn issue(app: &TestApp, name: &str, role: &str) -> String {
 async fn the_bootstrap_token_is_an_owner_listed_without_its_secret(app: &TestApp) {
     let listed = app.admin(Method::GET, "/admin-tokens", None).await;
     assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
-    assert_eq!(listed.body.as_array().unwrap().len(), 1);
-    assert_eq!(listed.body[0]["name"], "bootstrap");
-    assert_eq!(listed.body[0]["role"], "owner");
-    assert_eq!(listed.body[0]["prefix"], json!(&app.admin_token[..6]));
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["items"][0]["name"], "bootstrap");
+    assert_eq!(listed.body["items"][0]["role"], "owner");
+    assert_eq!(
+        listed.body["items"][0]["prefix"],
+        json!(&app.admin_token[..6])
+    );
     assert!(!listed.text.contains(&app.admin_token));
     let stored = app.store().await;
     let hash = SecretHash::of(&app.admin_token);
@@ -76,8 +80,7 @@ async fn the_bootstrap_token_is_an_owner_listed_without_its_secret(app: &TestApp
 async fn admin_tokens_are_issued_listed_and_revoked_through_the_api(app: &TestApp) {
     let viewer = issue(app, "alice", "viewer").await;
     let listed = app.admin(Method::GET, "/admin-tokens", None).await;
-    let names: Vec<_> = listed
-        .body
+    let names: Vec<_> = listed.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -119,7 +122,7 @@ async fn admin_tokens_are_issued_listed_and_revoked_through_the_api(app: &TestAp
     // By id as well.
     issue(app, "carol", "viewer").await;
     let listed = app.admin(Method::GET, "/admin-tokens", None).await;
-    let id = listed.body[2]["id"].as_str().unwrap().to_owned();
+    let id = listed.body["items"][2]["id"].as_str().unwrap().to_owned();
     let revoked = app
         .admin(Method::DELETE, &format!("/admin-tokens/{id}"), None)
         .await;
@@ -138,10 +141,10 @@ async fn each_role_may_read_and_only_write_what_it_is_allowed(app: &TestApp) {
         let keys = app
             .admin(Method::GET, &format!("/orgs/{org}/keys"), None)
             .await;
-        keys.body[0]["id"].as_str().unwrap().to_owned()
+        keys.body["items"][0]["id"].as_str().unwrap().to_owned()
     };
     app.issue_token("spectra-backend").await;
-    let token_id = app.admin(Method::GET, "/tokens", None).await.body[0]["id"]
+    let token_id = app.admin(Method::GET, "/tokens", None).await.body["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -192,13 +195,12 @@ async fn each_role_may_read_and_only_write_what_it_is_allowed(app: &TestApp) {
             .await
             .assert_error(StatusCode::FORBIDDEN);
     }
-    assert!(app
-        .admin(Method::GET, "/players?limit=10", None)
-        .await
-        .body
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        app.admin(Method::GET, "/players?limit=10", None).await.body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let edited = as_token(
         app,
         Some(&moderator),
@@ -224,16 +226,16 @@ async fn each_role_may_read_and_only_write_what_it_is_allowed(app: &TestApp) {
 
     // Nothing the refused writes asked for happened.
     let orgs = app.admin(Method::GET, "/orgs", None).await;
-    assert_eq!(orgs.body.as_array().unwrap().len(), 1);
-    assert_eq!(orgs.body[0]["supporter"], false);
+    assert_eq!(orgs.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(orgs.body["items"][0]["supporter"], false);
     let keys = app
         .admin(Method::GET, &format!("/orgs/{org}/keys"), None)
         .await;
-    assert_eq!(keys.body.as_array().unwrap().len(), 1);
-    assert!(keys.body[0]["revoked_at"].is_null());
+    assert_eq!(keys.body["items"].as_array().unwrap().len(), 1);
+    assert!(keys.body["items"][0]["revoked_at"].is_null());
     let tokens = app.admin(Method::GET, "/tokens", None).await;
-    assert_eq!(tokens.body.as_array().unwrap().len(), 1);
-    assert!(tokens.body[0]["revoked_at"].is_null());
+    assert_eq!(tokens.body["items"].as_array().unwrap().len(), 1);
+    assert!(tokens.body["items"][0]["revoked_at"].is_null());
     let sessions = app
         .admin(
             Method::GET,
@@ -241,10 +243,10 @@ async fn each_role_may_read_and_only_write_what_it_is_allowed(app: &TestApp) {
             None,
         )
         .await;
-    assert!(sessions.body.as_array().unwrap().is_empty());
+    assert!(sessions.body["items"].as_array().unwrap().is_empty());
     let admins = app.admin(Method::GET, "/admin-tokens", None).await;
-    assert_eq!(admins.body.as_array().unwrap().len(), 3);
-    assert!(admins.body[0]["revoked_at"].is_null());
+    assert_eq!(admins.body["items"].as_array().unwrap().len(), 3);
+    assert!(admins.body["items"][0]["revoked_at"].is_null());
 
     // Every role reads.
     for token in [&moderator, &viewer] {
@@ -284,9 +286,9 @@ async fn requests_without_a_valid_admin_token_are_refused_and_change_nothing(app
         }
     }
     let orgs = app.admin(Method::GET, "/orgs", None).await;
-    assert_eq!(orgs.body.as_array().unwrap().len(), 1);
+    assert_eq!(orgs.body["items"].as_array().unwrap().len(), 1);
     let admins = app.admin(Method::GET, "/admin-tokens", None).await;
-    assert_eq!(admins.body.as_array().unwrap().len(), 2);
+    assert_eq!(admins.body["items"].as_array().unwrap().len(), 2);
 }
 
 async fn admin_tokens_are_issued_listed_and_revoked_through_the_cli(app: &TestApp) {
@@ -367,7 +369,14 @@ async fn legacy_token_becomes_the_bootstrap_owner(backend: Backend) {
     );
     // A second start changes nothing.
     assert!(core.ensure_admin_token().await.unwrap().is_none());
-    assert_eq!(core.list_admin_tokens().await.unwrap().len(), 1);
+    assert_eq!(
+        core.list_admin_tokens(&PageRequest::new(None, None).unwrap())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     // The configured token is an owner too.
     let configured = core
         .authenticate_admin(Some("configured"), Some("configured"))

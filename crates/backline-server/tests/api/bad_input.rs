@@ -15,7 +15,11 @@ crate::api_stories!(
 
 async fn assert_no_matches(app: &TestApp) {
     let listed = app.admin(Method::GET, "/matches", None).await;
-    assert_eq!(listed.body, json!([]), "nothing was stored");
+    assert_eq!(
+        listed.body,
+        json!({"items": [], "next_cursor": null}),
+        "nothing was stored"
+    );
 }
 
 async fn malformed_and_mistyped_match_bodies_are_refused_and_store_nothing(app: &TestApp) {
@@ -106,8 +110,8 @@ async fn a_body_over_the_limit_is_a_json_413_and_stores_nothing(app: &TestApp) {
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     let listed = app.admin(Method::GET, "/matches", None).await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1);
-    assert_eq!(listed.body[0]["match_id"], "small-one");
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["items"][0]["match_id"], "small-one");
 }
 
 async fn malformed_and_mistyped_stats_bodies_are_refused(app: &TestApp) {
@@ -237,12 +241,12 @@ async fn the_admin_api_needs_its_token_and_validates_input(app: &TestApp) {
         .assert_error(StatusCode::NOT_FOUND);
     let orgs = app.admin(Method::GET, "/orgs", None).await;
     assert_eq!(
-        orgs.body.as_array().unwrap().len(),
+        orgs.body["items"].as_array().unwrap().len(),
         1,
         "only the one valid organisation exists"
     );
     let keys = app
         .admin(Method::GET, &format!("/orgs/{org}/keys"), None)
         .await;
-    assert_eq!(keys.body, json!([]));
+    assert_eq!(keys.body, json!({"items": [], "next_cursor": null}));
 }

@@ -13,7 +13,7 @@ use crate::nakama_helpers::{basic, custom};
 use crate::spectra_matches::Spectra;
 use backline_domain::accounts::ExternalAccount;
 use backline_store::testing::Outage;
-use backline_store::{Backend, OrgStore, UserStore};
+use backline_store::{Backend, OrgStore, Seek, UserStore};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, Executor};
@@ -152,7 +152,7 @@ async fn a_database_outage_is_a_503_in_each_surfaces_shape_and_never_a_401(app: 
     restore(outage).await;
     // Nothing was changed: one organisation, no account for the newcomer.
     let store = app.store().await;
-    let orgs = store.list_orgs().await.unwrap();
+    let orgs = store.list_orgs(&Seek::first(10)).await.unwrap();
     assert_eq!(orgs.len(), 1, "{orgs:?}");
     let newcomer = store
         .find_user_by_external(&ExternalAccount::new("custom", "outage-newcomer"))

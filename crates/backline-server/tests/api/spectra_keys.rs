@@ -107,7 +107,7 @@ async fn several_backend_tokens_work_until_revoked(app: &TestApp) {
         StatusCode::OK
     );
     let tokens = app.admin(Method::GET, "/tokens", None).await;
-    let first_id = tokens.body.as_array().unwrap()[0]["id"]
+    let first_id = tokens.body["items"].as_array().unwrap()[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();

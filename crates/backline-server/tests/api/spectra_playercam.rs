@@ -59,7 +59,7 @@ async fn an_organisation_key_creates_a_session_that_spectra_reads(app: &TestApp)
             None,
         )
         .await;
-    assert_eq!(sessions.body[0]["identifier"], identifier);
+    assert_eq!(sessions.body["items"][0]["identifier"], identifier);
     assert!(
         !sessions.text.contains(secret),
         "the secret is shown only once"
@@ -160,7 +160,7 @@ async fn create_session_refuses_unknown_expired_and_missing_keys(app: &TestApp) 
             None,
         )
         .await;
-    assert_eq!(sessions.body, json!([]));
+    assert_eq!(sessions.body, json!({"items": [], "next_cursor": null}));
 }
 
 async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {

@@ -88,7 +88,11 @@ async fn path_parameters_that_are_not_utf8_are_json_400s_on_every_surface(app: &
     r.assert_laravel_error(400, None);
     assert_json(&r);
     let r = app.admin(Method::GET, "/matches", None).await;
-    assert_eq!(r.body, json!([]), "nothing was stored: {r:?}");
+    assert_eq!(
+        r.body,
+        json!({"items": [], "next_cursor": null}),
+        "nothing was stored: {r:?}"
+    );
 }
 
 async fn admin_query_strings_that_do_not_fit_are_json_400s_naming_the_parameter(app: &TestApp) {
@@ -138,7 +142,11 @@ async fn bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_
         "{r:?}"
     );
     let r = app.admin(Method::GET, "/orgs", None).await;
-    assert_eq!(r.body, json!([]), "no organisation was created: {r:?}");
+    assert_eq!(
+        r.body,
+        json!({"items": [], "next_cursor": null}),
+        "no organisation was created: {r:?}"
+    );
 
     // Nakama: 400 code 3, and no account was created.
     let auth = basic(crate::helpers::SERVER_KEY);

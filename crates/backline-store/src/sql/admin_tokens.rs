@@ -1,7 +1,7 @@
 //! Operators' named admin tokens.
 
-use super::{opt_ts, ts, SqlStore};
-use crate::traits::{AdminTokenRef, AdminTokenStore};
+use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use crate::traits::{AdminTokenRef, AdminTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::admin::{AdminRole, AdminToken};
 use backline_domain::ids::AdminTokenId;
@@ -58,9 +58,18 @@ impl AdminTokenStore for SqlStore {
         row.as_ref().map(token_from_row).transpose()
     }
 
-    async fn list_admin_tokens(&self) -> StoreResult<Vec<AdminToken>> {
-        let sql = format!("SELECT {COLUMNS} FROM admin_tokens ORDER BY created_at, id");
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+    async fn list_admin_tokens(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<AdminToken>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM admin_tokens WHERE {} ORDER BY created_at, id LIMIT $3",
+            after_ascending("created_at", "id", 1)
+        );
+        let (at, id) = seek_binds(seek);
+        let rows = sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(token_from_row).collect()
     }
 

@@ -1,7 +1,7 @@
 //! Organisations' access keys.
 
-use super::{opt_ts, ts, SqlStore};
-use crate::traits::{AccessKeyRef, AccessKeyStore};
+use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use crate::traits::{AccessKeyRef, AccessKeyStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
@@ -65,13 +65,22 @@ impl AccessKeyStore for SqlStore {
         Ok(Some((key, org)))
     }
 
-    async fn list_access_keys(&self, org: Option<&OrgId>) -> StoreResult<Vec<AccessKey>> {
+    async fn list_access_keys(
+        &self,
+        org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
+    ) -> StoreResult<Vec<AccessKey>> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM access_keys WHERE ($1 IS NULL OR org_id = $1) \
-             ORDER BY created_at, id"
+            "SELECT {KEY_COLUMNS} FROM access_keys WHERE ($1 IS NULL OR org_id = $1) AND {} \
+             ORDER BY created_at, id LIMIT $4",
+            after_ascending("created_at", "id", 2)
         );
+        let (at, id) = seek_binds(seek);
         let rows = sqlx::query(&sql)
             .bind(org.map(OrgId::as_str))
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(key_from_row).collect()

@@ -106,11 +106,17 @@ impl MatchStore for SqlStore {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM spectra_matches \
              WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR org_id = $2) \
-             ORDER BY updated_at DESC, match_id, group_code LIMIT $3"
+             AND ($3 IS NULL OR updated_at < $3 OR (updated_at = $3 AND \
+                  (match_id > $4 OR (match_id = $4 AND group_code > $5)))) \
+             ORDER BY updated_at DESC, match_id, group_code LIMIT $6"
         );
+        let after = filter.after.as_ref();
         let rows = sqlx::query(&sql)
             .bind(filter.state.map(MatchState::as_str))
             .bind(filter.org_id.as_deref())
+            .bind(after.map(|k| k.updated_at.millis()))
+            .bind(after.map(|k| k.match_id.as_str()))
+            .bind(after.map(|k| k.group_code.as_str()))
             .bind(filter.limit)
             .fetch_all(&self.read)
             .await?;

@@ -256,3 +256,25 @@ fn placeholders(from: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The keyset condition of a list ordered by `time` ascending, then `id`: rows after the key
+/// bound as `$n` (the time in milliseconds, `NULL` for the first page) and `$n+1` (the id).
+fn after_ascending(time: &str, id: &str, n: usize) -> String {
+    let m = n + 1;
+    format!("(${n} IS NULL OR {time} > ${n} OR ({time} = ${n} AND {id} > ${m}))")
+}
+
+/// The same for a list ordered by `time` descending (newest first), then `id` ascending.
+fn after_descending(time: &str, id: &str, n: usize) -> String {
+    let m = n + 1;
+    format!("(${n} IS NULL OR {time} < ${n} OR ({time} = ${n} AND {id} > ${m}))")
+}
+
+/// The time (milliseconds) and id of a seek's key, to bind for [`after_ascending`] /
+/// [`after_descending`].
+fn seek_binds(seek: &crate::traits::Seek<crate::traits::TimeKey>) -> (Option<i64>, Option<&str>) {
+    match &seek.after {
+        Some(key) => (Some(key.at.millis()), Some(key.id.as_str())),
+        None => (None, None),
+    }
+}

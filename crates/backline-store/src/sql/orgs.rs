@@ -1,7 +1,7 @@
 //! Organisations.
 
-use super::{opt_ts, ts, SqlStore};
-use crate::traits::OrgStore;
+use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use crate::traits::{OrgStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::OrgId;
 use backline_domain::org::Organisation;
@@ -46,9 +46,18 @@ impl OrgStore for SqlStore {
         row.as_ref().map(org_from_row).transpose()
     }
 
-    async fn list_orgs(&self) -> StoreResult<Vec<Organisation>> {
-        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs ORDER BY created_at, id");
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+    async fn list_orgs(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<Organisation>> {
+        let sql = format!(
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE {} ORDER BY created_at, id LIMIT $3",
+            after_ascending("created_at", "id", 1)
+        );
+        let (at, id) = seek_binds(seek);
+        let rows = sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(org_from_row).collect()
     }
 

@@ -1,7 +1,7 @@
 //! Player-cam sessions and their players.
 
-use super::{ts, SqlStore};
-use crate::traits::{PlayercamChange, PlayercamStore};
+use super::{after_ascending, seek_binds, ts, SqlStore};
+use crate::traits::{PlayercamChange, PlayercamStore, Seek, TimeKey};
 use crate::StoreResult;
 use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::secret::SecretHash;
@@ -67,13 +67,19 @@ impl PlayercamStore for SqlStore {
     async fn list_playercam_sessions(
         &self,
         org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
     ) -> StoreResult<Vec<PlayercamSession>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM playercam_sessions WHERE ($1 IS NULL OR org_id = $1) \
-             ORDER BY created_at, id"
+             AND {} ORDER BY created_at, id LIMIT $4",
+            after_ascending("created_at", "id", 2)
         );
+        let (at, id) = seek_binds(seek);
         let rows = sqlx::query(&sql)
             .bind(org.map(OrgId::as_str))
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(session_from_row).collect()

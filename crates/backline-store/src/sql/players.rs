@@ -1,7 +1,7 @@
 //! The Riot player registry.
 
-use super::{placeholders, ts, SqlStore};
-use crate::traits::{PlayerChange, PlayerStore};
+use super::{after_descending, placeholders, seek_binds, ts, SqlStore};
+use crate::traits::{PlayerChange, PlayerStore, Seek, TimeKey};
 use crate::StoreResult;
 use backline_domain::spectra::player::{ObservedPlayer, RiotPlayer};
 use backline_domain::Timestamp;
@@ -85,11 +85,19 @@ impl PlayerStore for SqlStore {
         rows.iter().map(player_from_row).collect()
     }
 
-    async fn list_players(&self, limit: i64) -> StoreResult<Vec<RiotPlayer>> {
+    async fn list_players(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<RiotPlayer>> {
         let sql = format!(
-            "SELECT {PLAYER_COLUMNS} FROM riot_players ORDER BY updated_at DESC, puuid LIMIT $1"
+            "SELECT {PLAYER_COLUMNS} FROM riot_players WHERE {} \
+             ORDER BY updated_at DESC, puuid LIMIT $3",
+            after_descending("updated_at", "puuid", 1)
         );
-        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.read).await?;
+        let (at, id) = seek_binds(seek);
+        let rows = sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(player_from_row).collect()
     }
 

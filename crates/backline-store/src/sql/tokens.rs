@@ -1,7 +1,7 @@
 //! API tokens of client programs.
 
-use super::{opt_ts, ts, SqlStore};
-use crate::traits::ApiTokenStore;
+use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use crate::traits::{ApiTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::SecretHash;
@@ -60,9 +60,18 @@ impl ApiTokenStore for SqlStore {
         row.as_ref().map(token_from_row).transpose()
     }
 
-    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id");
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+    async fn list_api_tokens(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<ApiToken>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE {} ORDER BY created_at, id LIMIT $3",
+            after_ascending("created_at", "id", 1)
+        );
+        let (at, id) = seek_binds(seek);
+        let rows = sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(token_from_row).collect()
     }
 

@@ -1,7 +1,7 @@
 //! Users, groups, external accounts and revoked sessions.
 
 use super::{conflict, ts, SqlStore};
-use crate::traits::{SessionStatus, UserStore};
+use crate::traits::{Seek, SessionStatus, UserFilter, UserStore};
 use crate::{StoreError, StoreResult};
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
 use backline_domain::ids::UserId;
@@ -312,4 +312,47 @@ impl UserStore for SqlStore {
         )
         .await
     }
+
+    async fn list_users(&self, filter: &UserFilter, seek: &Seek<String>) -> StoreResult<Vec<User>> {
+        let pattern = filter
+            .text
+            .as_deref()
+            .map(|t| format!("%{}%", like_escaped(&t.to_lowercase())));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u \
+             WHERE ($1 IS NULL OR lower(u.username) LIKE $1 ESCAPE '\\' \
+                    OR lower(u.display_name) LIKE $1 ESCAPE '\\' \
+                    OR lower(COALESCE(u.email, '')) LIKE $1 ESCAPE '\\') \
+             AND ($2 IS NULL OR u.disabled = $2) \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM user_groups g \
+                  WHERE g.user_id = u.id AND g.group_name = $3)) \
+             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM external_accounts e \
+                  WHERE e.user_id = u.id AND e.source = $4 AND ($5 IS NULL OR e.account_id = $5))) \
+             AND ($6 IS NULL OR u.username > $6) \
+             ORDER BY u.username LIMIT $7"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(pattern)
+            .bind(filter.disabled.map(i64::from))
+            .bind(filter.group.map(SystemGroup::name))
+            .bind(filter.source.as_deref())
+            .bind(filter.account_id.as_deref())
+            .bind(seek.after.as_deref())
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+}
+
+/// `text` with the LIKE wildcards (`%`, `_`) and the escape character itself escaped.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

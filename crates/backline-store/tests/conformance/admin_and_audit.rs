@@ -42,7 +42,7 @@ async fn admin_tokens_are_stored_once_per_name_found_by_hash_and_revoked_by_id_o
         .await
         .unwrap());
     assert_eq!(
-        store.list_admin_tokens().await.unwrap(),
+        store.list_admin_tokens(&Seek::first(10)).await.unwrap(),
         vec![owner.clone(), viewer.clone()]
     );
     assert_eq!(

@@ -28,7 +28,21 @@ async fn organisations_are_stored_listed_and_made_supporters(store: SqlStore) {
     store.insert_org(&a).await.unwrap();
     store.insert_org(&b).await.unwrap();
     assert_eq!(store.get_org(&a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(store.list_orgs().await.unwrap(), vec![a.clone(), b.clone()]);
+    assert_eq!(
+        store.list_orgs(&Seek::first(10)).await.unwrap(),
+        vec![a.clone(), b.clone()]
+    );
+    // The next page starts after the last key handed out.
+    let first = store.list_orgs(&Seek::first(1)).await.unwrap();
+    assert_eq!(first, vec![a.clone()]);
+    let after = Seek {
+        after: Some(TimeKey {
+            at: first[0].created_at,
+            id: first[0].id.to_string(),
+        }),
+        limit: 10,
+    };
+    assert_eq!(store.list_orgs(&after).await.unwrap(), vec![b.clone()]);
     let until = Timestamp::from_millis(5_000);
     let updated = store.set_supporter(&b.id, true, Some(until)).await.unwrap();
     assert!(updated.supporter);
@@ -102,16 +116,30 @@ async fn access_keys_are_found_by_hash_and_revoked_by_id_or_hash(store: SqlStore
         )
         .await;
     assert!(matches!(unknown, Err(StoreError::NotFound)));
-    assert_eq!(store.list_access_keys(Some(&o.id)).await.unwrap().len(), 2);
     assert_eq!(
         store
-            .list_access_keys(Some(&OrgId::from_string("none")))
+            .list_access_keys(Some(&o.id), &Seek::first(10))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .list_access_keys(Some(&OrgId::from_string("none")), &Seek::first(10))
             .await
             .unwrap()
             .len(),
         0
     );
-    assert_eq!(store.list_access_keys(None).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .list_access_keys(None, &Seek::first(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // The same hash twice is refused by the database.
     let dup = store
@@ -156,7 +184,7 @@ async fn api_tokens_are_found_only_by_kind_and_while_unrevoked(store: SqlStore) 
             .unwrap(),
         None
     );
-    let listed = store.list_api_tokens().await.unwrap();
+    let listed = store.list_api_tokens(&Seek::first(10)).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].revoked_at, Some(Timestamp::from_millis(2)));
     assert!(matches!(

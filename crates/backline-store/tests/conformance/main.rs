@@ -7,6 +7,7 @@ mod matches;
 mod playercams_and_settings;
 mod players_and_stats;
 mod unavailable;
+mod users_and_link_tokens;
 
 use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};

@@ -332,4 +332,20 @@ async fn matches_are_listed_by_state_and_organisation(store: SqlStore) {
         .await
         .unwrap();
     assert_eq!(limited.len(), 1);
+    let rest = store
+        .list_matches(&MatchFilter {
+            after: Some(MatchKey {
+                updated_at: limited[0].updated_at,
+                match_id: limited[0].match_id.clone(),
+                group_code: limited[0].group_code.clone(),
+            }),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|m| m.match_id.as_str()).collect::<Vec<_>>(),
+        vec!["m1"]
+    );
 }

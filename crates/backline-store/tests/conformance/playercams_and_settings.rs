@@ -91,7 +91,10 @@ async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) 
         ]
     );
     assert_eq!(
-        store.list_playercam_sessions(Some(&o.id)).await.unwrap(),
+        store
+            .list_playercam_sessions(Some(&o.id), &Seek::first(10))
+            .await
+            .unwrap(),
         vec![found]
     );
 }

@@ -62,7 +62,7 @@ async fn observed_tiers_move_forward_and_the_peak_never_drops(store: SqlStore) {
         (None, None)
     );
     store.observe_players(&[], t(3)).await.unwrap();
-    assert_eq!(store.list_players(1).await.unwrap().len(), 1);
+    assert_eq!(store.list_players(&Seek::first(1)).await.unwrap().len(), 1);
 }
 
 async fn operator_tiers_are_not_overwritten_by_observations(store: SqlStore) {

@@ -23,9 +23,18 @@ use std::net::SocketAddr;
 /// players. Organisations, access keys, API tokens and player-cam sessions (which issue
 /// secrets) are the owner's.
 const MODERATOR_WRITES: &[&str] = &[
+    // Users' status: disabling ends the user's sessions. Creating users, passwords, external
+    // accounts and system groups (which grant powers) are the owner's.
+    "/admin/v1/users/{user_id}/disable",
+    "/admin/v1/users/{user_id}/enable",
+    // Revoking a player's unused link token (moderation of an account link).
+    "/admin/v1/link-tokens/{token_id}",
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
 ];
+
+/// Routes only an owner may even read: they show secrets (the Nakama server and http keys).
+const OWNER_READS: &[&str] = &["/admin/v1/nakama/keys"];
 
 /// The largest response body read back to find the id of the entity a write changed.
 const AUDIT_BODY_LIMIT: usize = 1 << 20;
@@ -36,7 +45,7 @@ fn is_write(method: &Method) -> bool {
 
 /// Whether `role` may call `method` on the route `template`.
 pub fn permits(role: AdminRole, method: &Method, template: &str) -> bool {
-    if template.starts_with("/admin/v1/admin-tokens") {
+    if template.starts_with("/admin/v1/admin-tokens") || OWNER_READS.contains(&template) {
         return role == AdminRole::Owner;
     }
     if !is_write(method) {
@@ -119,6 +128,8 @@ fn entity_type(template: &str) -> String {
         .rfind(|s| !s.starts_with('{'))
         .unwrap_or_default();
     match literal {
+        // A user's status, password, links and groups change the user.
+        _ if template.starts_with("/admin/v1/users/") => "users".to_owned(),
         "supporter" => "orgs".to_owned(),
         other => other.to_owned(),
     }

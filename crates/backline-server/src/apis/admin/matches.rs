@@ -1,7 +1,9 @@
 //! Matches and their statistics (JSON and CSV export).
 
 use super::extract::{Admin, Path, Query};
+use super::paging::page_request;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
 use crate::http::AppState;
@@ -11,21 +13,26 @@ use axum::response::IntoResponse;
 use axum::Json;
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::record::MatchRecord;
-use backline_store::MatchFilter;
 use serde::{Deserialize, Serialize};
 
+/// Filters of `GET /admin/v1/matches` beside the page: a lifecycle state and an
+/// organisation id.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     state: Option<String>,
     org: Option<String>,
     limit: Option<i64>,
+    cursor: Option<String>,
 }
 
+/// Match records (one per observer), most recently updated first, in pages.
 pub async fn list_matches(
     _: Admin,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<MatchRecord>>, AdminError> {
+) -> Result<Json<Page<MatchRecord>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
     let match_state = q
         .state
         .as_deref()
@@ -40,12 +47,9 @@ pub async fn list_matches(
             })
         })
         .transpose()?;
-    let filter = MatchFilter {
-        state: match_state,
-        org_id: q.org,
-        limit: q.limit.unwrap_or(100),
-    };
-    Ok(Json(state.core.list_matches(&filter).await?))
+    Ok(Json(
+        state.core.list_matches(match_state, q.org, &page).await?,
+    ))
 }
 
 #[derive(Serialize)]

@@ -4,13 +4,17 @@
 mod access;
 mod error;
 mod extract;
+mod link_tokens;
 mod matches;
 mod metrics;
+mod nakama_keys;
 mod operators;
 mod orgs;
+mod paging;
 mod playercams;
 mod players;
 mod tokens;
+mod users;
 
 pub use access::permits;
 pub use error::AdminError;
@@ -19,7 +23,7 @@ pub use metrics::scrape_open as open_metrics;
 use crate::http::{panic, AppState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 /// The admin API's routes; `state` feeds the route layer that authenticates and audits.
@@ -34,6 +38,26 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(operators::revoke_admin_token),
         )
         .route("/audit", get(operators::list_audit))
+        .route("/users", get(users::list_users).post(users::create_user))
+        .route("/users/{user_id}", get(users::get_user))
+        .route("/users/{user_id}/disable", post(users::disable_user))
+        .route("/users/{user_id}/enable", post(users::enable_user))
+        .route("/users/{user_id}/password", put(users::set_password))
+        .route("/users/{user_id}/links", post(users::link_account))
+        .route(
+            "/users/{user_id}/links/{source}",
+            delete(users::unlink_account),
+        )
+        .route(
+            "/users/{user_id}/groups/{group}",
+            put(users::add_group).delete(users::remove_group),
+        )
+        .route("/nakama/keys", get(nakama_keys::get_nakama_keys))
+        .route("/link-tokens", get(link_tokens::list_link_tokens))
+        .route(
+            "/link-tokens/{token_id}",
+            delete(link_tokens::revoke_link_token),
+        )
         .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
         .route("/orgs/{org_id}", get(orgs::get_org))
         .route("/orgs/{org_id}/supporter", put(orgs::set_supporter))

@@ -1,21 +1,25 @@
 //! Operators' admin tokens (owner only) and the audit log.
 
 use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::{page_request, PageQuery};
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use backline_domain::admin::{AdminRole, AdminToken};
+use backline_domain::admin::{AdminRole, AdminToken, AuditEntry};
 use backline_domain::Timestamp;
 use backline_store::AuditFilter;
 use serde::Deserialize;
 
+/// Admin tokens (revoked ones too), oldest first, in pages.
 pub async fn list_admin_tokens(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<AdminToken>>, AdminError> {
-    Ok(Json(state.core.list_admin_tokens().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<AdminToken>>, AdminError> {
+    Ok(Json(state.core.list_admin_tokens(&q.request()?).await?))
 }
 
 #[derive(Deserialize)]
@@ -61,7 +65,7 @@ pub struct AuditQuery {
     action: Option<String>,
     since: Option<String>,
     until: Option<String>,
-    cursor: Option<i64>,
+    cursor: Option<String>,
     limit: Option<i64>,
 }
 
@@ -77,11 +81,13 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     .transpose()
 }
 
+/// The audit log, newest first, in pages (the cursor is an entry's `seq`).
 pub async fn list_audit(
     _: Admin,
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<crate::core::audit::AuditPage>, AdminError> {
+) -> Result<Json<Page<AuditEntry>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
     let filter = AuditFilter {
         actor: q.actor,
         entity_type: q.entity_type,
@@ -89,8 +95,7 @@ pub async fn list_audit(
         action: q.action,
         since: time("since", q.since)?,
         until: time("until", q.until)?,
-        before_seq: q.cursor,
-        limit: q.limit.unwrap_or(100),
+        ..AuditFilter::default()
     };
-    Ok(Json(state.core.list_audit(&filter).await?))
+    Ok(Json(state.core.list_audit(filter, &page).await?))
 }

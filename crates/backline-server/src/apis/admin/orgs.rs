@@ -1,7 +1,9 @@
 //! Organisations, supporter status and access keys.
 
-use super::extract::{Admin, AdminJson, Path};
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,11 +19,13 @@ fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<Timestam
         .map_err(|e| AdminError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {e}")))
 }
 
+/// Organisations, oldest first, in pages.
 pub async fn list_orgs(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<Organisation>>, AdminError> {
-    Ok(Json(state.core.list_orgs().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<Organisation>>, AdminError> {
+    Ok(Json(state.core.list_orgs(&q.request()?).await?))
 }
 
 #[derive(Deserialize)]
@@ -73,14 +77,17 @@ pub async fn set_supporter(
     ))
 }
 
+/// An organisation's access keys (revoked ones too), oldest first, in pages.
 pub async fn list_keys(
     _: Admin,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
-) -> Result<Json<Vec<AccessKey>>, AdminError> {
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<AccessKey>>, AdminError> {
+    let page = q.request()?;
     let org_id = OrgId::from_string(org_id);
     state.core.get_org(&org_id).await?;
-    Ok(Json(state.core.list_keys(Some(&org_id)).await?))
+    Ok(Json(state.core.list_keys(Some(&org_id), &page).await?))
 }
 
 #[derive(Deserialize)]

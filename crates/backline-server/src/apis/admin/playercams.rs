@@ -1,7 +1,9 @@
 //! Player-cam sessions and their players.
 
-use super::extract::{Admin, AdminJson, Path};
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,15 +12,21 @@ use backline_domain::ids::OrgId;
 use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
 use serde::{Deserialize, Serialize};
 
+/// An organisation's player-cam sessions, oldest first, in pages.
 pub async fn list_sessions(
     _: Admin,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
-) -> Result<Json<Vec<PlayercamSession>>, AdminError> {
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<PlayercamSession>>, AdminError> {
+    let page = q.request()?;
     let org_id = OrgId::from_string(org_id);
     state.core.get_org(&org_id).await?;
     Ok(Json(
-        state.core.list_playercam_sessions(Some(&org_id)).await?,
+        state
+            .core
+            .list_playercam_sessions(Some(&org_id), &page)
+            .await?,
     ))
 }
 

@@ -1,7 +1,9 @@
 //! The Riot player registry.
 
 use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::core::players::PlayerEdit;
 use crate::http::AppState;
 use axum::extract::State;
@@ -9,17 +11,13 @@ use axum::Json;
 use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    limit: Option<i64>,
-}
-
+/// Known players, most recently updated first, in pages.
 pub async fn list_players(
     _: Admin,
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<RiotPlayer>>, AdminError> {
-    Ok(Json(state.core.list_players(q.limit.unwrap_or(100)).await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<RiotPlayer>>, AdminError> {
+    Ok(Json(state.core.list_players(&q.request()?).await?))
 }
 
 #[derive(Deserialize)]

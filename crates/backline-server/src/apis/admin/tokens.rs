@@ -1,7 +1,9 @@
 //! API tokens of client programs.
 
-use super::extract::{Admin, AdminJson, Path};
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::page::Page;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,11 +12,13 @@ use backline_domain::ids::ApiTokenId;
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use serde::Deserialize;
 
+/// API tokens (revoked ones too), oldest first, in pages.
 pub async fn list_tokens(
     _: Admin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<ApiToken>>, AdminError> {
-    Ok(Json(state.core.list_api_tokens().await?))
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<ApiToken>>, AdminError> {
+    Ok(Json(state.core.list_api_tokens(&q.request()?).await?))
 }
 
 #[derive(Deserialize)]

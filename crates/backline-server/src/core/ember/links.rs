@@ -78,3 +78,111 @@ impl Core {
         }
     }
 }
+
+// Operators' view: list and revoke, never showing a token.
+use super::super::page::{time_key, Page, PageRequest};
+use backline_domain::ids::{LinkTokenId, ServerId};
+use backline_store::{
+    LinkRevokeError, LinkTokenAdminStore, LinkTokenFilter, LinkTokenRecord, LinkTokenState,
+};
+
+/// A link token as operators see it: its id, never the token (a credential) nor its hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkTokenSummary {
+    pub id: LinkTokenId,
+    pub server_id: ServerId,
+    /// The game account the token links.
+    pub player: PlayerRef,
+    /// `active` (redeemable now), `used` or `expired`.
+    pub state: &'static str,
+    #[serde(with = "backline_domain::timestamp::rfc3339")]
+    pub created_at: Timestamp,
+    #[serde(with = "backline_domain::timestamp::rfc3339")]
+    pub expires_at: Timestamp,
+    #[serde(with = "backline_domain::timestamp::rfc3339_option")]
+    pub redeemed_at: Option<Timestamp>,
+    /// The user the game account was linked to.
+    pub redeemed_by: Option<UserId>,
+}
+
+fn state_name(record: &LinkTokenRecord, now: Timestamp) -> &'static str {
+    if record.redeemed_at.is_some() {
+        "used"
+    } else if record.expires_at <= now {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+impl LinkTokenSummary {
+    fn of(record: LinkTokenRecord, now: Timestamp) -> Self {
+        Self {
+            state: state_name(&record, now),
+            id: record.id,
+            server_id: record.server_id,
+            player: record.player,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            redeemed_at: record.redeemed_at,
+            redeemed_by: record.redeemed_by,
+        }
+    }
+}
+
+/// A link token state as operators name it: `active`, `used` or `expired`.
+pub fn parse_link_state(text: &str) -> CoreResult<LinkTokenState> {
+    match text {
+        "active" => Ok(LinkTokenState::Active),
+        "used" => Ok(LinkTokenState::Used),
+        "expired" => Ok(LinkTokenState::Expired),
+        other => Err(CoreError::invalid(
+            "state",
+            format!("unknown state `{other}`; use active, used or expired"),
+        )),
+    }
+}
+
+/// Which link tokens to list; every given filter must hold.
+#[derive(Clone, Debug, Default)]
+pub struct LinkTokenQuery {
+    pub server: Option<ServerId>,
+    pub state: Option<LinkTokenState>,
+    pub player: Option<PlayerRef>,
+}
+
+impl Core {
+    /// A page of link tokens, newest first.
+    pub async fn list_link_tokens(
+        &self,
+        query: LinkTokenQuery,
+        page: &PageRequest,
+    ) -> CoreResult<Page<LinkTokenSummary>> {
+        let now = Timestamp::now();
+        let filter = LinkTokenFilter {
+            server: query.server,
+            state: query.state,
+            player: query.player,
+            now,
+        };
+        let rows = self
+            .store
+            .list_link_tokens(&filter, &page.time_seek()?)
+            .await?;
+        Ok(page
+            .page(rows, |r| time_key(r.created_at, r.id.as_str()))
+            .map(|r| LinkTokenSummary::of(r, now)))
+    }
+
+    /// Revokes a token that was not used yet (it can no longer be redeemed); `NotFound` for
+    /// an unknown one, `Conflict` for a used one (the link it made stays).
+    pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
+        match self.store.revoke_link_token(id).await? {
+            Ok(record) => Ok(LinkTokenSummary::of(record, Timestamp::now())),
+            Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(format!("link token {id}"))),
+            Err(LinkRevokeError::AlreadyRedeemed) => Err(CoreError::Conflict(format!(
+                "link token {id} was used already; unlink the account from the user instead"
+            ))),
+        }
+    }
+}

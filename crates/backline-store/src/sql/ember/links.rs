@@ -9,6 +9,15 @@ use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
 use sqlx::Row;
 
+// Operators' view (list, revoke).
+use super::super::{after_descending, opt_ts, seek_binds, ts};
+use crate::traits::{
+    LinkRevokeError, LinkTokenAdminStore, LinkTokenFilter, LinkTokenRecord, LinkTokenState, Seek,
+    TimeKey,
+};
+use backline_domain::ids::LinkTokenId;
+use sqlx::any::AnyRow;
+
 impl LinkTokenStore for SqlStore {
     async fn find_link_token(&self, token: &SecretHash) -> StoreResult<Option<LinkTokenView>> {
         let row = sqlx::query(
@@ -43,8 +52,8 @@ impl LinkTokenStore for SqlStore {
         expires_at: Timestamp,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO ember_link_tokens (token_hash, server_id, source, account_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO ember_link_tokens (token_hash, server_id, source, account_id, created_at, expires_at, id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(token.as_str())
         .bind(server.as_str())
@@ -52,6 +61,7 @@ impl LinkTokenStore for SqlStore {
         .bind(&player.account_id)
         .bind(now.millis())
         .bind(expires_at.millis())
+        .bind(LinkTokenId::generate().as_str())
         .execute(&self.write)
         .await?;
         Ok(())
@@ -144,5 +154,94 @@ impl LinkTokenStore for SqlStore {
         }
         tx.commit().await?;
         Ok(Ok(player))
+    }
+}
+
+const ADMIN_COLUMNS: &str =
+    "id, server_id, source, account_id, created_at, expires_at, redeemed_at, redeemed_by";
+
+fn record_from_row(row: &AnyRow) -> StoreResult<LinkTokenRecord> {
+    Ok(LinkTokenRecord {
+        id: LinkTokenId::from_string(row.try_get::<String, _>("id")?),
+        server_id: ServerId::from_string(row.try_get::<String, _>("server_id")?),
+        player: PlayerRef {
+            source: row.try_get("source")?,
+            account_id: row.try_get("account_id")?,
+        },
+        created_at: ts(row, "created_at")?,
+        expires_at: ts(row, "expires_at")?,
+        redeemed_at: opt_ts(row, "redeemed_at")?,
+        redeemed_by: row
+            .try_get::<Option<String>, _>("redeemed_by")?
+            .map(UserId::from_string),
+    })
+}
+
+impl LinkTokenAdminStore for SqlStore {
+    async fn list_link_tokens(
+        &self,
+        filter: &LinkTokenFilter,
+        seek: &Seek<TimeKey>,
+    ) -> StoreResult<Vec<LinkTokenRecord>> {
+        let state = filter.state.map(|s| match s {
+            LinkTokenState::Active => "active",
+            LinkTokenState::Used => "used",
+            LinkTokenState::Expired => "expired",
+        });
+        // The state ($4) is judged at `now` ($5).
+        let sql = format!(
+            "SELECT {ADMIN_COLUMNS} FROM ember_link_tokens \
+             WHERE ($1 IS NULL OR server_id = $1) AND ($2 IS NULL OR source = $2) \
+             AND ($3 IS NULL OR account_id = $3) \
+             AND ($4 IS NULL \
+                  OR ($4 = 'used' AND redeemed_at IS NOT NULL) \
+                  OR ($4 = 'active' AND redeemed_at IS NULL AND expires_at > $5) \
+                  OR ($4 = 'expired' AND redeemed_at IS NULL AND expires_at <= $5)) \
+             AND {} ORDER BY created_at DESC, id LIMIT $8",
+            after_descending("created_at", "id", 6)
+        );
+        let (at, id) = seek_binds(seek);
+        let player = filter.player.as_ref();
+        let rows = sqlx::query(&sql)
+            .bind(filter.server.as_ref().map(ServerId::as_str))
+            .bind(player.map(|p| p.source.as_str()))
+            .bind(player.map(|p| p.account_id.as_str()))
+            .bind(state)
+            .bind(filter.now.millis())
+            .bind(at)
+            .bind(id)
+            .bind(seek.limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn revoke_link_token(
+        &self,
+        id: &LinkTokenId,
+    ) -> StoreResult<Result<LinkTokenRecord, LinkRevokeError>> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!("SELECT {ADMIN_COLUMNS} FROM ember_link_tokens WHERE id = $1");
+        let Some(row) = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(Err(LinkRevokeError::Unknown));
+        };
+        let record = record_from_row(&row)?;
+        if record.redeemed_at.is_some() {
+            return Ok(Err(LinkRevokeError::AlreadyRedeemed));
+        }
+        let deleted =
+            sqlx::query("DELETE FROM ember_link_tokens WHERE id = $1 AND redeemed_at IS NULL")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Ok(Err(LinkRevokeError::AlreadyRedeemed));
+        }
+        tx.commit().await?;
+        Ok(Ok(record))
     }
 }

@@ -1,0 +1,68 @@
+//! Ember link tokens as operators see them: listed by id (the token is a credential, shown
+//! only to the game that asked for it; neither it nor its hash is ever listed), and revoked
+//! while unused.
+
+use super::extract::{Admin, Path, Query};
+use super::paging::page_request;
+use super::AdminError;
+use crate::core::ember::links::{parse_link_state, LinkTokenQuery, LinkTokenSummary};
+use crate::core::page::Page;
+use crate::core::CoreError;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::Json;
+use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ids::{LinkTokenId, ServerId};
+use serde::Deserialize;
+
+/// Filters of `GET /admin/v1/link-tokens` beside the page (newest first).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListLinkTokensQuery {
+    /// The game server that asked for the token.
+    server: Option<String>,
+    /// `active`, `used` or `expired`.
+    state: Option<String>,
+    /// The game account, `SOURCE:ACCOUNT_ID` (`steam:7656…`).
+    player: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Link tokens, newest first, in pages.
+pub async fn list_link_tokens(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<ListLinkTokensQuery>,
+) -> Result<Json<Page<LinkTokenSummary>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
+    let player = q
+        .player
+        .as_deref()
+        .map(|p| {
+            PlayerRef::parse(p)
+                .ok_or_else(|| CoreError::invalid("player", "use SOURCE:ACCOUNT_ID (steam:7656…)"))
+        })
+        .transpose()?;
+    let query = LinkTokenQuery {
+        server: q.server.map(ServerId::from_string),
+        state: q.state.as_deref().map(parse_link_state).transpose()?,
+        player,
+    };
+    Ok(Json(state.core.list_link_tokens(query, &page).await?))
+}
+
+/// Revokes a link token that was not used (it can no longer be redeemed): the token as it
+/// was; 404 for an unknown one, 409 for a used one.
+pub async fn revoke_link_token(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(token_id): Path<String>,
+) -> Result<Json<LinkTokenSummary>, AdminError> {
+    Ok(Json(
+        state
+            .core
+            .revoke_link_token(&LinkTokenId::from_string(token_id))
+            .await?,
+    ))
+}

@@ -1,0 +1,23 @@
+//! The Nakama surface's keys (`backline nakama keys`), for owners only.
+//!
+//! Decision: the server key and the http key are shown with their values. Every Nakama client
+//! or server-to-server caller is given them, the CLI prints them, and only an owner may read
+//! this route; the answer is never logged (reads are not audited either). The session and
+//! refresh signing keys are shown only by where they come from: whoever holds one can make a
+//! session for any user, and no operator task needs them.
+
+use super::extract::Admin;
+use super::AdminError;
+use crate::core::nakama_keys::NakamaKeyReport;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::Json;
+
+/// Each key's source (`configured` or `database`, i.e. generated on a first start) and, for
+/// `server_key` and `http_key`, its `value`.
+pub async fn get_nakama_keys(
+    _: Admin,
+    State(state): State<AppState>,
+) -> Result<Json<NakamaKeyReport>, AdminError> {
+    Ok(Json(state.core.nakama_key_report(&state.config.nakama)))
+}

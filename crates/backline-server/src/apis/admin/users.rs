@@ -1,0 +1,216 @@
+//! Users: the accounts of the Nakama surface, shared by every surface (`backline user`).
+//!
+//! `{user_id}` in a path is a user's id or, as the CLI accepts, a username (the id is tried
+//! first). Every answer that changes a user is the user as `GET /users/{user_id}` shows it:
+//! the user's fields (`id`, `username`, `display_name`, `email`, `disabled`, `created_at`, …)
+//! with `groups` and `external_accounts`; never a password or its hash.
+
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::paging::page_request;
+use super::AdminError;
+use crate::core::accounts::{AccountView, NewUser};
+use crate::core::page::Page;
+use crate::core::CoreError;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use backline_domain::accounts::{SystemGroup, User};
+use backline_store::UserFilter;
+use serde::Deserialize;
+
+/// Filters of `GET /admin/v1/users` beside the page (users in username order).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersQuery {
+    /// A piece of the username, display name or email (case-insensitive).
+    q: Option<String>,
+    disabled: Option<bool>,
+    /// A system group (`Global Operators`, or `global-operators`).
+    group: Option<String>,
+    /// Users with an external account of this source (`discord`, `steam`, …)…
+    source: Option<String>,
+    /// …with this account id (needs `source`).
+    external_id: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// A system group named in a path or query: its name in any case, with `-` or `_` for the
+/// spaces (`global-bots`).
+fn group(text: &str) -> Result<SystemGroup, AdminError> {
+    SystemGroup::parse(&text.replace(['-', '_'], " ")).ok_or_else(|| {
+        CoreError::invalid(
+            "group",
+            format!(
+                "unknown group `{text}`; use Global Bots, Global Developers, Global Operators \
+                 or Global Private Data Access"
+            ),
+        )
+        .into()
+    })
+}
+
+/// Users in username order, in pages.
+pub async fn list_users(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<ListUsersQuery>,
+) -> Result<Json<Page<User>>, AdminError> {
+    let page = page_request(q.limit, q.cursor)?;
+    let filter = UserFilter {
+        text: q.q,
+        disabled: q.disabled,
+        group: q.group.as_deref().map(group).transpose()?,
+        source: q.source,
+        account_id: q.external_id,
+    };
+    Ok(Json(state.core.list_users(filter, &page).await?))
+}
+
+/// `POST /admin/v1/users`, as `backline user create`: a username, optionally an email, a
+/// password (8 to 1024 characters; none means the user cannot sign in with one) and a
+/// display name (the username when absent).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    username: String,
+    email: Option<String>,
+    password: Option<String>,
+    display_name: Option<String>,
+}
+
+/// Creates a user: 201 with the user (its `id`), 409 when the username or email is taken.
+pub async fn create_user(
+    _: Admin,
+    State(state): State<AppState>,
+    AdminJson(req): AdminJson<CreateUserRequest>,
+) -> Result<(StatusCode, Json<AccountView>), AdminError> {
+    let new = NewUser {
+        username: Some(req.username),
+        display_name: req.display_name,
+        email: req.email,
+        password: req.password,
+        external: Vec::new(),
+    };
+    let user = state.core.create_user(new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.core.account_view(user).await?),
+    ))
+}
+
+/// A user with its external accounts, system groups, disabled state and creation time.
+pub async fn get_user(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+) -> Result<Json<AccountView>, AdminError> {
+    let user = state.core.find_user(&user).await?;
+    Ok(Json(state.core.account_view(user).await?))
+}
+
+/// Disables a user and ends every session it has (as `backline user disable`).
+pub async fn disable_user(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+) -> Result<Json<AccountView>, AdminError> {
+    Ok(Json(state.core.set_disabled(&user, true).await?))
+}
+
+/// Enables a user again (its old sessions stay ended).
+pub async fn enable_user(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+) -> Result<Json<AccountView>, AdminError> {
+    Ok(Json(state.core.set_disabled(&user, false).await?))
+}
+
+/// `PUT /admin/v1/users/{user_id}/password`: the new password, checked as the CLI checks it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    password: String,
+}
+
+/// Sets a user's password (as `backline user password`).
+pub async fn set_password(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+    AdminJson(req): AdminJson<PasswordRequest>,
+) -> Result<Json<AccountView>, AdminError> {
+    let user = state.core.set_password(&user, req.password).await?;
+    Ok(Json(state.core.account_view(user).await?))
+}
+
+/// `POST /admin/v1/users/{user_id}/links`: an external account to link.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    source: String,
+    external_id: String,
+}
+
+/// Links an external account (as `backline user link`): 201 with the user; 409 when the
+/// account is linked to another user; linking one the user has already changes nothing.
+pub async fn link_account(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(user): Path<String>,
+    AdminJson(req): AdminJson<LinkRequest>,
+) -> Result<(StatusCode, Json<AccountView>), AdminError> {
+    let view = state
+        .core
+        .link_account(&user, &req.source, &req.external_id)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `DELETE /admin/v1/users/{user_id}/links/{source}?external_id=`: which account of the
+/// source, needed only when the user has several.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlinkQuery {
+    external_id: Option<String>,
+}
+
+/// Unlinks the user's account of a source (as `backline user unlink`); 404 when the user has
+/// none, 422 when it has several and `external_id` does not name one.
+pub async fn unlink_account(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((user, source)): Path<(String, String)>,
+    Query(q): Query<UnlinkQuery>,
+) -> Result<Json<AccountView>, AdminError> {
+    Ok(Json(
+        state
+            .core
+            .unlink_source(&user, &source, q.external_id.as_deref())
+            .await?,
+    ))
+}
+
+/// Adds the user to a system group (`{group}`: `Global%20Bots` or `global-bots`).
+pub async fn add_group(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((user, name)): Path<(String, String)>,
+) -> Result<Json<AccountView>, AdminError> {
+    let group = group(&name)?;
+    Ok(Json(state.core.set_group(&user, group.name(), true).await?))
+}
+
+/// Removes the user from a system group (nothing changes when it was not in it).
+pub async fn remove_group(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((user, name)): Path<(String, String)>,
+) -> Result<Json<AccountView>, AdminError> {
+    let group = group(&name)?;
+    Ok(Json(
+        state.core.set_group(&user, group.name(), false).await?,
+    ))
+}
