@@ -47,7 +47,10 @@ pub async fn start(shots: &Path) -> Option<Browser> {
         .spawn()
         .expect("chromedriver starts");
     let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -101,7 +104,13 @@ impl Browser {
     /// Waits until no element matches `css`.
     pub async fn wait_gone(&self, css: &str) {
         let started = Instant::now();
-        while !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty() {
+        while !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
             assert!(started.elapsed() < PATIENCE, "`{css}` never went away");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -25,12 +25,18 @@ impl Replay {
     /// Issues what the capture needs (an organisation, its key, tokens, a player-cam
     /// session) and rewrites the capture with them.
     pub async fn prepare(app: &TestApp) -> Self {
-        let org = app.create_org("Replay Org", Some("2099-01-01T00:00:00Z")).await;
+        let org = app
+            .create_org("Replay Org", Some("2099-01-01T00:00:00Z"))
+            .await;
         let key = app.issue_key(&org, None).await;
         let backend = app.issue_token("spectra-backend").await;
         let stats = app.issue_token("spectra-stats").await;
         let session = app
-            .admin(Method::POST, &format!("/orgs/{org}/playercam-sessions"), None)
+            .admin(
+                Method::POST,
+                &format!("/orgs/{org}/playercam-sessions"),
+                None,
+            )
             .await;
         let pc_id = session.body["identifier"].as_str().unwrap().to_owned();
         let pc_secret = session.body["secret"].as_str().unwrap().to_owned();

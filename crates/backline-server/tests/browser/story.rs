@@ -85,7 +85,9 @@ async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
     browser.open(&app.url("/console")).await;
     browser.wait_text("h1", "Backline console").await;
     browser.fill("#token", token).await;
-    browser.click("form[action='/console/sign-in'] button").await;
+    browser
+        .click("form[action='/console/sign-in'] button")
+        .await;
     browser.wait_text("h1", "Dashboard").await;
 }
 
@@ -95,7 +97,10 @@ pub async fn run(backend: Backend) -> bool {
         .join("../../target/console-screenshots")
         .join(backend.name());
     let Some(app) = TestApp::spawn(backend).await else {
-        eprintln!("skipping the browser test on {}: no database", backend.name());
+        eprintln!(
+            "skipping the browser test on {}: no database",
+            backend.name()
+        );
         return true;
     };
     let Some(browser) = driver::start(&shots).await else {
@@ -123,15 +128,23 @@ pub async fn run(backend: Backend) -> bool {
     replay.until(&app, "/update").await;
     browser.wait_text("#live-matches .score", "1 – 0").await;
     replay.until(&app, "/update").await;
-    browser.wait_text("#live-matches .round", "3 · shopping").await;
+    browser
+        .wait_text("#live-matches .round", "3 · shopping")
+        .await;
     browser.wait_text("#live-matches .score", "1 – 1").await;
-    browser.wait_text("#failed-executions", "Unknown command").await;
+    browser
+        .wait_text("#failed-executions", "Unknown command")
+        .await;
     let stayed = browser
         .client
         .execute("return window.stayedOpen === true;", vec![])
         .await
         .unwrap();
-    assert_eq!(stayed, json!(true), "the dashboard updated without a reload");
+    assert_eq!(
+        stayed,
+        json!(true),
+        "the dashboard updated without a reload"
+    );
     browser.shot("dashboard").await;
     replay.until(&app, "/complete").await;
     browser.wait_gone("#live-matches tr[data-match]").await;
@@ -172,7 +185,11 @@ pub async fn run(backend: Backend) -> bool {
     browser.wait_text("#bans", "griefing").await;
     browser.shot("bans").await;
     browser.click("#bans tr[data-ban] button").await;
-    browser.client.accept_alert().await.expect("the page asks first");
+    browser
+        .client
+        .accept_alert()
+        .await
+        .expect("the page asks first");
     browser.wait_text("#bans", "lifted").await;
     let player = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
     let bans = core.bans_of_player(&player).await.unwrap();
@@ -189,7 +206,9 @@ pub async fn run(backend: Backend) -> bool {
         browser.shot(name).await;
     }
     browser.wait_text("#audit", "console: lift ban").await;
-    browser.wait_text("#audit", "console: re-run execution").await;
+    browser
+        .wait_text("#audit", "console: re-run execution")
+        .await;
 
     // On a phone-sized screen.
     browser.client.set_window_size(390, 844).await.unwrap();

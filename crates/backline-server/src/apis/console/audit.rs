@@ -42,13 +42,9 @@ pub async fn list_audit(
         entity_type: given(&query.entity_type),
         entity_id: given(&query.entity_id),
         action: given(&query.action),
-        since: None,
-        until: None,
-        before_seq: request.integer_cursor()?,
-        limit: request.fetch(),
+        ..AuditFilter::default()
     };
-    let entries = state.core.list_audit(&filter).await?.entries;
-    let listed = request.page(entries, |e| e.seq.to_string());
+    let listed = state.core.list_audit(filter, &request).await?;
     let base = format!(
         "/console/audit?{}",
         url::form_urlencoded::Serializer::new(String::new())

@@ -11,7 +11,7 @@ use axum::extract::State;
 use backline_domain::ember::actions::ExecutionStatus;
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::record::MatchRecord;
-use backline_store::{ExecutionFilter, MatchFilter, ServerFilter};
+use backline_store::{ExecutionFilter, ServerFilter};
 use maud::{html, Markup};
 use serde_json::Value;
 
@@ -44,13 +44,13 @@ pub fn score(snapshot: Option<&Value>) -> Option<String> {
 /// Registered and live Spectra matches, each with its latest snapshot (for the score).
 async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
     let mut found = Vec::new();
+    let request = PageRequest::new(Some(LIVE_LIMIT), None)?;
     for match_state in [MatchState::Live, MatchState::Registered] {
-        let filter = MatchFilter {
-            state: Some(match_state),
-            org_id: None,
-            limit: LIVE_LIMIT,
-        };
-        found.extend(state.core.list_matches(&filter).await?);
+        let page = state
+            .core
+            .list_matches(Some(match_state), None, &request)
+            .await?;
+        found.extend(page.items);
     }
     found.sort_by_key(|m| std::cmp::Reverse(m.updated_at));
     found.truncate(LIVE_LIMIT as usize);

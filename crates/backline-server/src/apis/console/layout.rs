@@ -15,6 +15,7 @@ const AREAS: &[(&str, &str)] = &[
     ("/console/executions", "Executions"),
     ("/console/bans", "Bans"),
     ("/console/roles", "Roles"),
+    ("/console/users", "Users"),
     ("/console/audit", "Audit log"),
 ];
 

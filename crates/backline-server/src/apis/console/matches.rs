@@ -4,8 +4,9 @@
 use super::dashboard::score;
 use super::extract::{Path, Query};
 use super::html::{HtmlError, HtmlPage};
-use super::layout::{badge, empty_row, page, when};
+use super::layout::{badge, empty_row, page, pager, when};
 use super::session::Console;
+use crate::core::page::PageRequest;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
 use crate::http::AppState;
@@ -14,7 +15,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::stats::MatchStats;
-use backline_store::MatchFilter;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -27,6 +27,7 @@ pub struct ListQuery {
     state: String,
     #[serde(default)]
     org: String,
+    cursor: Option<String>,
 }
 
 /// `GET /console/matches`: the latest matches, newest first.
@@ -45,12 +46,17 @@ pub async fn list_matches(
             )
         })?),
     };
-    let filter = MatchFilter {
-        state: match_state,
-        org_id: Some(query.org.clone()).filter(|o| !o.is_empty()),
-        limit: 100,
-    };
-    let matches = state.core.list_matches(&filter).await?;
+    let request = PageRequest::new(None, query.cursor.clone())?;
+    let org = Some(query.org.clone()).filter(|o| !o.is_empty());
+    let listed = state.core.list_matches(match_state, org, &request).await?;
+    let matches = &listed.items;
+    let base = format!(
+        "/console/matches?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("state", &query.state)
+            .append_pair("org", &query.org)
+            .finish()
+    );
     let body = html! {
         form.filters method="get" action="/console/matches" {
             div { label for="state" { "State" }
@@ -61,13 +67,13 @@ pub async fn list_matches(
             div { label for="org" { "Organisation id" } input #org name="org" value=(query.org); }
             button.quiet type="submit" { "Filter" }
         }
-        p.hint { "The 100 most recently updated matches." }
+        p.hint { "Most recently updated first." }
         div.table-wrap {
             table {
                 thead { tr { th { "Match" } th { "Observer" } th { "Map" } th { "Round" } th { "State" } th { "Updated" } } }
                 tbody {
                     @if matches.is_empty() { (empty_row(6, "No match.")) }
-                    @for m in &matches {
+                    @for m in matches {
                         tr {
                             td { a.mono href={ "/console/matches/" (m.match_id) } { (m.match_id) } }
                             td.mono { (m.group_code) }
@@ -81,6 +87,8 @@ pub async fn list_matches(
             }
         }
     };
+    let body =
+        html! { (body) (pager(&base, listed.next_cursor.as_deref(), query.cursor.is_some())) };
     Ok(page(&console, "/console/matches", "Matches", body))
 }
 

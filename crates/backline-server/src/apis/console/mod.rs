@@ -21,6 +21,7 @@ mod orgs;
 mod roles;
 mod servers;
 mod session;
+mod users;
 
 use crate::http::{panic, AppState};
 use axum::routing::{get, post};
@@ -63,6 +64,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/roles/{role_id}/up", post(roles::move_role_up))
         .route("/roles/{role_id}/grants", post(roles::set_grant))
+        .route("/users", get(users::list_users))
+        .route("/users/{user_id}", get(users::show_user))
+        .route("/users/{user_id}/disable", post(users::disable_user))
+        .route("/users/{user_id}/enable", post(users::enable_user))
+        .route("/users/{user_id}/link", post(users::link_account))
+        .route("/users/{user_id}/unlink", post(users::unlink_account))
         .route("/audit", get(audit::list_audit))
         .fallback(html::unknown_page)
         .method_not_allowed_fallback(html::wrong_method)

@@ -1,11 +1,12 @@
 //! Organisations and their access keys: list, create, supporter status, issue and revoke
 //! keys. A new key is shown once, on the page that answers the issuing form.
 
-use super::extract::Path;
+use super::extract::{Path, Query};
 use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
-use super::layout::{badge, empty_row, page, when};
+use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::page::{PageRequest, MAX_PAGE};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -64,12 +65,21 @@ fn parse_date(field: &str, text: &str) -> Result<Option<Timestamp>, HtmlError> {
     })
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
 /// `GET /console/orgs`.
 pub async fn list_orgs(
     console: Console,
     State(state): State<AppState>,
+    Query(query): Query<CursorQuery>,
 ) -> Result<HtmlPage, HtmlError> {
-    let orgs = state.core.list_orgs().await?;
+    let request = PageRequest::new(None, query.cursor.clone())?;
+    let listed = state.core.list_orgs(&request).await?;
+    let orgs = &listed.items;
     let now = Timestamp::now();
     let body = html! {
         @if console.may(&CREATE_ORG) {
@@ -85,7 +95,7 @@ pub async fn list_orgs(
                 thead { tr { th { "Name" } th { "Id" } th { "Supporter" } th { "Created" } } }
                 tbody {
                     @if orgs.is_empty() { (empty_row(4, "No organisation yet.")) }
-                    @for org in &orgs {
+                    @for org in orgs {
                         tr {
                             td { a href={ "/console/orgs/" (org.id) } { (org.name) } }
                             td.mono { (org.id) }
@@ -97,6 +107,7 @@ pub async fn list_orgs(
             }
         }
     };
+    let body = html! { (body) (pager("/console/orgs", listed.next_cursor.as_deref(), query.cursor.is_some())) };
     Ok(page(&console, "/console/orgs", "Organisations", body))
 }
 
@@ -157,7 +168,9 @@ async fn org_page(
     issued: Option<(String, AccessKey)>,
 ) -> Result<HtmlPage, HtmlError> {
     let org = state.core.get_org(org_id).await?;
-    let keys = state.core.list_keys(Some(org_id)).await?;
+    // Every key of one organisation on one page: there are few.
+    let all = PageRequest::new(Some(MAX_PAGE), None)?;
+    let keys = state.core.list_keys(Some(org_id), &all).await?.items;
     let now = Timestamp::now();
     let body = html! {
         @if let Some((secret, key)) = &issued {

@@ -10,7 +10,7 @@ use crate::core::console::{form_token, CONSOLE_SESSION_TTL_SECONDS};
 use crate::core::CoreError;
 use crate::http::guessing::client_address;
 use crate::http::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -128,9 +128,13 @@ impl FromRequestParts<AppState> for Console {
                 source: source_of(parts, state),
             }),
             Err(CoreError::Unauthorized) => {
+                // Nested under `/console`, the request's own URI lacks the prefix.
                 let back = if parts.method == Method::GET {
                     parts
-                        .uri
+                        .extensions
+                        .get::<OriginalUri>()
+                        .map(|u| &u.0)
+                        .unwrap_or(&parts.uri)
                         .path_and_query()
                         .map(|p| p.as_str().to_owned())
                         .unwrap_or_default()

@@ -156,6 +156,9 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{token}", "some-link-token".to_owned()),
         ("{ban_id}", "some-ban-id".to_owned()),
         ("{role_id}", "some-role-id".to_owned()),
+        ("{user_id}", b.user_id.clone()),
+        ("{group}", "Global%20Bots".to_owned()),
+        ("{name}", "console.css".to_owned()),
     ] {
         path = path.replace(param, &value);
     }
