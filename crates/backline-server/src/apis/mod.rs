@@ -5,6 +5,7 @@ pub mod admin;
 pub mod console;
 pub mod ember;
 pub mod link;
+pub mod events;
 pub mod nakama;
 pub mod spectra;
 

@@ -10,6 +10,7 @@ pub mod authentication;
 pub mod console;
 pub mod ember;
 pub mod error;
+pub mod events;
 pub mod evr;
 pub mod issued;
 pub mod matches;
@@ -47,6 +48,8 @@ pub struct Core {
     pub store: SqlStore,
     pub settings: CoreSettings,
     pub keys: Arc<NakamaKeys>,
+    /// The live event stream's publisher and subscribers ([`events`]).
+    pub events: events::Events,
 }
 
 impl Core {
@@ -55,6 +58,7 @@ impl Core {
             store,
             settings,
             keys: Arc::new(keys),
+            events: events::Events::local(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod admin_tokens;
 mod audit;
 mod console_sessions;
 mod ember;
+pub mod events;
 mod evr;
 mod gauges;
 mod keys;

@@ -3,7 +3,7 @@
 
 mod access;
 mod error;
-mod extract;
+pub(crate) mod extract;
 mod link_tokens;
 mod matches;
 mod metrics;

@@ -5,8 +5,10 @@
 
 use super::Core;
 use crate::core::CoreResult;
+use backline_domain::events::EventKind;
 use backline_domain::Timestamp;
 use backline_store::EvrStore;
+use serde_json::json;
 use std::time::Duration;
 
 /// How long each timer waits.
@@ -52,9 +54,30 @@ impl Core {
                 &self.settings.node,
             )
             .await?;
+        for sid in &removed {
+            self.publish_now(
+                EventKind::BroadcasterDown,
+                json!({"sid": sid, "reason": "silent"}),
+            )
+            .await;
+        }
+        for id in &started {
+            self.publish_now(
+                EventKind::EvrMatchStarted,
+                json!({"match_id": id, "reason": "start time reached"}),
+            )
+            .await;
+        }
+        for id in &ended {
+            self.publish_now(
+                EventKind::EvrMatchEnded,
+                json!({"match_id": id, "reason": "empty"}),
+            )
+            .await;
+        }
         Ok(TimerPass {
             broadcasters_removed: removed.len(),
-            matches_started: started,
+            matches_started: started.len() as u64,
             matches_ended: ended.len(),
         })
     }

@@ -70,6 +70,7 @@ pub fn all_routes() -> Vec<Route> {
         ("ember", "/api/game"),
         ("console", "/console"),
         ("link", "/link"),
+        ("events", ""),
     ] {
         for mut route in routes_of(surface, prefix) {
             // A nested router's `/` is its prefix itself.
@@ -152,6 +153,9 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
         // The console takes only its session cookie, the link page a link token in the path
         // (and the player's session cookie): no header credential opens either.
         vec![]
+    } else if p == "/events" {
+        // Operators see every event, an organisation's key its own match events.
+        vec![Kind::Admin, Kind::AccessKey]
     } else {
         panic!(
             "route {} {p} is not classified: say what it takes",
