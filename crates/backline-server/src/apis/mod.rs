@@ -4,8 +4,8 @@
 pub mod admin;
 pub mod console;
 pub mod ember;
-pub mod link;
 pub mod events;
+pub mod link;
 pub mod nakama;
 pub mod spectra;
 

@@ -6,9 +6,12 @@ use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+/// One captured request: method, path, headers, body.
+type Request = (Method, String, Vec<(String, String)>, Option<Vec<u8>>);
+
 /// The captured requests, rewritten for this server.
 pub struct Replay {
-    requests: Vec<(Method, String, Vec<(String, String)>, Option<Vec<u8>>)>,
+    requests: Vec<Request>,
 }
 
 fn base_path(base: &str) -> &'static str {

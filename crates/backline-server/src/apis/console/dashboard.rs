@@ -160,7 +160,7 @@ pub async fn show_dashboard(
     let live = live_part(&state).await?;
     let body = html! {
         p.muted { span #live-state .live-dot {} "Updates as events arrive." }
-        div #live data-live="/console/live" {
+        div #live data-live="/console/live" data-stream="/console/events" {
             (live)
         }
     };

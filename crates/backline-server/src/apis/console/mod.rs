@@ -11,6 +11,7 @@ mod assets;
 mod audit;
 mod bans;
 mod dashboard;
+mod events;
 mod executions;
 pub(crate) mod extract;
 pub(crate) mod forms;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::show_dashboard))
         .route("/live", get(dashboard::show_live))
+        .route("/events", get(events::stream_events))
         .route(
             "/sign-in",
             get(session::show_sign_in).post(session::sign_in),
