@@ -8,6 +8,8 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_broadcasters;
+mod admin_evr_matches;
 mod admin_roles;
 mod bad_input;
 mod cli;

@@ -10,6 +10,7 @@ mod console_sessions;
 mod ember;
 pub mod events;
 mod evr;
+mod evr_admin;
 mod gauges;
 mod keys;
 mod matches;

@@ -31,6 +31,10 @@ const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/link-tokens/{token_id}",
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+    // Ending an EVR match is a kick of everyone in it. Removing an EVR broadcaster
+    // (`DELETE /admin/v1/broadcasters/{sid}`) is the owner's: it takes a game server out of
+    // the pool every lobby is hosted from (capacity, not a player), like game servers.
+    "/admin/v1/evr/matches/{match_id}/end",
 ];
 
 /// Routes only an owner may even read: they show secrets (the Nakama server and http keys).
@@ -131,6 +135,8 @@ fn entity_type(template: &str) -> String {
         // A user's status, password, links and groups change the user.
         _ if template.starts_with("/admin/v1/users/") => "users".to_owned(),
         "supporter" => "orgs".to_owned(),
+        // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
+        _ if template.starts_with("/admin/v1/evr/matches/") => "evr-matches".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -158,5 +164,30 @@ impl Operator {
                 ),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod evr_tests {
+    use super::*;
+
+    #[test]
+    fn moderators_end_evr_matches_but_only_owners_remove_broadcasters() {
+        let end = "/admin/v1/evr/matches/{match_id}/end";
+        let remove = "/admin/v1/broadcasters/{sid}";
+        assert!(permits(AdminRole::Moderator, &Method::POST, end));
+        assert!(!permits(AdminRole::Viewer, &Method::POST, end));
+        assert!(!permits(AdminRole::Moderator, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Owner, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Viewer, &Method::GET, remove));
+    }
+
+    #[test]
+    fn evr_writes_are_audited_under_their_own_entity_types() {
+        assert_eq!(
+            entity_type("/admin/v1/evr/matches/{match_id}/end"),
+            "evr-matches"
+        );
+        assert_eq!(entity_type("/admin/v1/broadcasters/{sid}"), "broadcasters");
     }
 }

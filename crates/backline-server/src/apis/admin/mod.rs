@@ -2,7 +2,9 @@
 //! (`Authorization: Bearer …`) whose role permits the route ([`access`]). It mirrors the admin CLI: both call the same core use cases.
 
 mod access;
+mod broadcasters;
 mod error;
+mod evr_matches;
 pub(crate) mod extract;
 mod link_tokens;
 mod matches;
@@ -80,6 +82,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/matches/{match_id}/stats.csv",
             get(matches::get_match_stats_csv),
         )
+        .route("/broadcasters", get(broadcasters::list_broadcasters))
+        .route(
+            "/broadcasters/{sid}",
+            get(broadcasters::get_broadcaster).delete(broadcasters::remove_broadcaster),
+        )
+        .route("/evr/matches", get(evr_matches::list_matches))
+        .route("/evr/matches/{match_id}", get(evr_matches::get_match))
+        .route("/evr/matches/{match_id}/end", post(evr_matches::end_match))
         .route(
             "/orgs/{org_id}/playercam-sessions",
             get(playercams::list_sessions).post(playercams::create_session),
