@@ -13,7 +13,24 @@ crate::api_stories!(
     a_viewer_sees_no_write_forms_and_is_refused_a_write,
     revoking_the_admin_token_or_signing_out_ends_the_console_session,
     unknown_console_pages_and_bad_filters_answer_html_pages,
+    every_page_renders_and_a_viewer_gets_no_write_form_on_any,
+    ember_writes_from_the_console_rerun_lift_ban_and_manage_roles,
 );
+
+/// The console's pages, as the top bar lists them.
+const PAGES: [&str; 11] = [
+    "/console",
+    "/console/orgs",
+    "/console/matches",
+    "/console/servers",
+    "/console/executions",
+    "/console/bans",
+    "/console/roles",
+    "/console/users",
+    "/console/broadcasters",
+    "/console/lobbies",
+    "/console/audit",
+];
 
 /// An HTML answer with the cookies it set.
 #[derive(Debug)]
@@ -490,4 +507,215 @@ async fn unknown_console_pages_and_bad_filters_answer_html_pages(app: &TestApp) 
     assert_eq!(no_match.status, StatusCode::NOT_FOUND);
     let asset = app.get("/console/assets/nope.js", &[]).await;
     assert_eq!(asset.status, StatusCode::NOT_FOUND);
+}
+
+/// A game server with one failed execution and a banned player; the server's id, token and
+/// the execution's id.
+async fn ember_world(app: &TestApp) -> (String, String, i64) {
+    use crate::ember_helpers::{form, poll, server, STEAM_ID};
+    let (server_id, token) = server(app, "Console Server", &["eu"]).await;
+    let core = app.core().await;
+    core.queue_action(
+        &backline_server::core::ember::executions::Target::Server(server_id.clone()),
+        backline_domain::ember::actions::ActionKind::Command,
+        "say hi",
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    core.store.close().await;
+    let delivered = poll(app, &token, "").await;
+    let id = delivered
+        .iter()
+        .find_map(|a| a["payload"]["execution_id"].as_i64())
+        .expect("the action is delivered");
+    let finish = form(
+        app,
+        &token,
+        Method::POST,
+        &format!("/actions/executions/{id}/finish"),
+        "_method=PATCH&error=Unknown+command",
+    )
+    .await;
+    assert_eq!(finish.status, StatusCode::NO_CONTENT);
+    let ban = form(
+        app,
+        &token,
+        Method::POST,
+        &format!("/players/steam/{STEAM_ID}/bans"),
+        "scope=global&reason=griefing",
+    )
+    .await;
+    assert!(ban.status.is_success(), "{ban:?}");
+    (server_id, token, id)
+}
+
+async fn every_page_renders_and_a_viewer_gets_no_write_form_on_any(app: &TestApp) {
+    ember_world(app).await;
+    let viewer = crate::admin_roles::issue(app, "eyes", "viewer").await;
+    let mut owner = Visitor::new(app);
+    owner.signed_in(&app.admin_token).await;
+    let mut watcher = Visitor::new(app);
+    watcher.signed_in(&viewer).await;
+    for path in PAGES {
+        let page = owner.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {page:?}");
+        assert!(page.text.contains("<h1>"), "{path}");
+        let seen = watcher.get(path).await;
+        assert_eq!(seen.status, StatusCode::OK, "{path}: {seen:?}");
+        let posts = seen.text.matches("method=\"post\"").count();
+        assert_eq!(posts, 1, "{path}: only the sign-out form for a viewer");
+    }
+    let executions = owner.get("/console/executions").await;
+    assert!(executions.text.contains("Unknown command"));
+    assert!(executions.text.contains("/rerun\""), "the owner may re-run");
+    let live = owner.get("/console/live").await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert!(live.text.contains("id=\"failed-executions\""));
+    assert!(live.text.contains("Unknown command"));
+    assert!(!live.text.contains("<html"), "only the live part");
+}
+
+async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &TestApp) {
+    let (server_id, _, failed) = ember_world(app).await;
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let rerun = visitor
+        .post(
+            &format!("/console/executions/{failed}/rerun"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(rerun.status, StatusCode::SEE_OTHER, "{rerun:?}");
+    let core = app.core().await;
+    let executions = core
+        .list_executions(Some(&server_id), None, 10)
+        .await
+        .unwrap();
+    let again = executions
+        .iter()
+        .find(|e| e.rerun_of.map(|id| id.0) == Some(failed))
+        .expect("a re-run");
+    assert_eq!(
+        rerun.location.as_deref(),
+        Some(format!("/console/executions?rerun={}", again.id).as_str())
+    );
+    let running = visitor
+        .post(
+            &format!("/console/executions/{}/rerun", again.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        running.status,
+        StatusCode::CONFLICT,
+        "a queued execution is not re-run"
+    );
+
+    let player = backline_domain::ember::actions::PlayerRef::parse(&format!(
+        "steam:{}",
+        crate::ember_helpers::STEAM_ID
+    ))
+    .unwrap();
+    let ban_id = core.bans_of_player(&player).await.unwrap()[0]
+        .id
+        .to_string();
+    let lifted = visitor
+        .post(&format!("/console/bans/{ban_id}/lift"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{lifted:?}");
+    assert!(core.bans_of_player(&player).await.unwrap()[0]
+        .lifted_at
+        .is_some());
+    let created = visitor
+        .post(
+            "/console/bans",
+            &[
+                ("csrf", &csrf),
+                ("player", "steam:76561190000000001"),
+                ("scope", "global"),
+                ("group", ""),
+                ("duration_minutes", "60"),
+                ("reason", "spam"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let spam = visitor
+        .get("/console/bans?player=steam%3A76561190000000001")
+        .await;
+    assert!(
+        spam.text.contains("spam") && spam.text.contains("active"),
+        "{}",
+        spam.text
+    );
+
+    for (name, ingame) in [("Admin", "admin"), ("VIP", "vip")] {
+        let role = visitor
+            .post(
+                "/console/roles",
+                &[
+                    ("csrf", &csrf),
+                    ("name", name),
+                    ("ingame", ingame),
+                    ("position", "10"),
+                    ("groups", ""),
+                ],
+            )
+            .await;
+        assert_eq!(role.status, StatusCode::SEE_OTHER, "{role:?}");
+    }
+    let roles = core.list_roles().await.unwrap();
+    let vip = roles
+        .iter()
+        .find(|r| r.name == "VIP")
+        .unwrap()
+        .id
+        .to_string();
+    let up = visitor
+        .post(&format!("/console/roles/{vip}/up"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER);
+    let mut roles = core.list_roles().await.unwrap();
+    roles.sort_by_key(|r| r.position);
+    assert_eq!(roles[0].name, "VIP", "moved up: {roles:?}");
+    let edited = visitor
+        .post(
+            &format!("/console/roles/{vip}"),
+            &[("csrf", &csrf), ("ingame", "vip_plus"), ("groups", "eu")],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let granted = visitor
+        .post(
+            &format!("/console/roles/{vip}/grants"),
+            &[
+                ("csrf", &csrf),
+                ("player", "steam:76561190000000001"),
+                ("granted", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{granted:?}");
+    let holders = visitor.get(&format!("/console/roles/{vip}")).await;
+    assert!(holders.text.contains("vip_plus"));
+    assert!(
+        holders.text.contains("76561190000000001"),
+        "the grant is listed"
+    );
+    core.store.close().await;
+
+    let audit = app.admin(Method::GET, "/audit?limit=50", None).await;
+    for action in [
+        "console: re-run execution",
+        "console: lift ban",
+        "console: create ban",
+        "console: create role",
+        "console: reorder roles",
+        "console: edit role",
+        "console: grant or revoke role",
+    ] {
+        assert!(audit.text.contains(action), "{action} audited");
+    }
 }

@@ -4,6 +4,7 @@
 use super::html::HtmlPage;
 use super::layout::{badge, empty_row, page, when};
 use super::session::Console;
+use crate::core::evr::admin::{BroadcasterQuery, EvrMatchQuery};
 use crate::core::page::PageRequest;
 use crate::core::CoreError;
 use crate::http::AppState;
@@ -85,6 +86,14 @@ async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
         .core
         .list_executions_page(&failed_filter, &few)
         .await?;
+    let lobbies = state
+        .core
+        .evr_match_page(&EvrMatchQuery::default(), &few)
+        .await?;
+    let broadcasters = state
+        .core
+        .broadcaster_page(&BroadcasterQuery::default(), &few)
+        .await?;
     Ok(html! {
         div.cards {
             div.card { div.n #count-spectra { (gauges.spectra_live_matches) } div.l { "Spectra matches in progress" } }
@@ -108,6 +117,40 @@ async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
                             td.score { (score(m.snapshot.as_ref()).unwrap_or_else(|| "—".to_owned())) }
                             td { (badge(m.state.as_str())) }
                             td { (when(Some(m.updated_at))) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "EVR lobbies" }
+        div.table-wrap {
+            table #live-lobbies {
+                thead { tr { th { "Match" } th { "Mode" } th { "State" } th { "Players" } } }
+                tbody {
+                    @if lobbies.items.is_empty() { (empty_row(4, "No EVR lobby.")) }
+                    @for m in &lobbies.items {
+                        tr {
+                            td.mono { (m.id) }
+                            td { (m.mode.as_deref().unwrap_or("—")) }
+                            td { (badge(m.state.as_str())) }
+                            td { (m.player_count) " / " (m.player_limit) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Broadcasters" }
+        div.table-wrap {
+            table #live-broadcasters {
+                thead { tr { th { "Endpoint" } th { "Regions" } th { "State" } th { "Last heartbeat" } } }
+                tbody {
+                    @if broadcasters.items.is_empty() { (empty_row(4, "No broadcaster.")) }
+                    @for b in &broadcasters.items {
+                        tr {
+                            td.mono { (b.endpoint) }
+                            td { (b.regions.join(", ")) }
+                            td { (badge(b.state.as_str())) }
+                            td { (when(Some(b.last_heartbeat_at))) }
                         }
                     }
                 }

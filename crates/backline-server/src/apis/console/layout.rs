@@ -16,6 +16,8 @@ const AREAS: &[(&str, &str)] = &[
     ("/console/bans", "Bans"),
     ("/console/roles", "Roles"),
     ("/console/users", "Users"),
+    ("/console/broadcasters", "Broadcasters"),
+    ("/console/lobbies", "EVR lobbies"),
     ("/console/audit", "Audit log"),
 ];
 

@@ -12,6 +12,7 @@ mod audit;
 mod bans;
 mod dashboard;
 mod events;
+mod evr;
 mod executions;
 pub(crate) mod extract;
 pub(crate) mod forms;
@@ -72,6 +73,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{user_id}/enable", post(users::enable_user))
         .route("/users/{user_id}/link", post(users::link_account))
         .route("/users/{user_id}/unlink", post(users::unlink_account))
+        .route("/broadcasters", get(evr::list_broadcasters))
+        .route("/broadcasters/{sid}/remove", post(evr::remove_broadcaster))
+        .route("/lobbies", get(evr::list_lobbies))
+        .route("/lobbies/{match_id}/end", post(evr::end_lobby))
         .route("/audit", get(audit::list_audit))
         .fallback(html::unknown_page)
         .method_not_allowed_fallback(html::wrong_method)
