@@ -73,7 +73,7 @@ impl BanReach {
 }
 
 /// Where a ban stands, as operators search for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BanStatus {
     /// Neither lifted nor expired.
@@ -91,6 +91,23 @@ impl BanStatus {
             "lifted" => Some(Self::Lifted),
             "expired" => Some(Self::Expired),
             _ => None,
+        }
+    }
+}
+
+/// A ban with where it stands, as operators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BanView {
+    #[serde(flatten)]
+    pub ban: Ban,
+    pub status: BanStatus,
+}
+
+impl BanView {
+    pub fn at(ban: Ban, now: Timestamp) -> Self {
+        Self {
+            status: ban.status(now),
+            ban,
         }
     }
 }

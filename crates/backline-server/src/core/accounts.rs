@@ -193,21 +193,13 @@ impl Core {
         self.account_view(user).await
     }
 
-    /// Disables (or re-enables) a user. Disabling ends every session the user has: they stop
-    /// working at once and stay revoked after a re-enable (the user signs in again).
+    /// Disables (or re-enables) a user; a disabled user's sessions stop working at once.
     pub async fn set_disabled(&self, id_or_name: &str, disabled: bool) -> CoreResult<AccountView> {
         let user = self.find_user(id_or_name).await?;
-        let now = Timestamp::now();
         self.store
-            .set_disabled(&user.id, disabled, now)
+            .set_disabled(&user.id, disabled, Timestamp::now())
             .await
             .map_err(store_conflict)?;
-        if disabled {
-            self.store
-                .revoke_all_tokens(&user.id, now)
-                .await
-                .map_err(store_conflict)?;
-        }
         let user = self.find_user(user.id.as_str()).await?;
         self.account_view(user).await
     }

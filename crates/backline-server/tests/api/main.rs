@@ -8,9 +8,17 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_bans;
 mod admin_broadcasters;
 mod admin_evr_matches;
+mod admin_executions;
+mod admin_link_tokens;
+mod admin_nakama_keys;
+mod admin_pages;
 mod admin_roles;
+mod admin_roles_and_grants;
+mod admin_servers;
+mod admin_users;
 mod bad_input;
 mod cli;
 mod cli_passwords;

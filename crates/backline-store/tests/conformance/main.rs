@@ -2,6 +2,7 @@
 
 mod admin_and_audit;
 mod console_sessions;
+mod ember_operator_views;
 mod events;
 mod evr_admin;
 mod keys_and_tokens;

@@ -6,18 +6,25 @@
 //! refresh signing keys are shown only by where they come from: whoever holds one can make a
 //! session for any user, and no operator task needs them.
 
-use super::extract::Admin;
+use super::extract::{Admin, Query};
 use super::AdminError;
 use crate::core::nakama_keys::NakamaKeyReport;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
+use serde::Deserialize;
+
+/// The route takes no query parameters; any is refused (400).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
 
 /// Each key's source (`configured` or `database`, i.e. generated on a first start) and, for
 /// `server_key` and `http_key`, its `value`.
 pub async fn get_nakama_keys(
     _: Admin,
     State(state): State<AppState>,
+    Query(NoQuery {}): Query<NoQuery>,
 ) -> Result<Json<NakamaKeyReport>, AdminError> {
     Ok(Json(state.core.nakama_key_report(&state.config.nakama)))
 }

@@ -110,7 +110,8 @@ pub async fn get_user(
     Ok(Json(state.core.account_view(user).await?))
 }
 
-/// Disables a user and ends every session it has (as `backline user disable`).
+/// Disables a user (as `backline user disable`): it cannot sign in, and every session it has
+/// is refused at once, on every node (the state is in the database).
 pub async fn disable_user(
     _: Admin,
     State(state): State<AppState>,
@@ -119,7 +120,8 @@ pub async fn disable_user(
     Ok(Json(state.core.set_disabled(&user, true).await?))
 }
 
-/// Enables a user again (its old sessions stay ended).
+/// Enables a user again (as `backline user enable`): sessions that have not expired work
+/// again, as they do after the CLI's enable.
 pub async fn enable_user(
     _: Admin,
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
 //! Bans reported by game servers (and operators), and lifting them.
 
-use super::super::page::{Page, PageRequest};
+use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
@@ -218,8 +218,9 @@ impl Core {
         query: &BanQuery,
         request: &PageRequest,
     ) -> CoreResult<Page<Ban>> {
-        let after = super::pair_cursor(request)?
-            .map(|(millis, id)| (Timestamp::from_millis(millis), BanId::from_string(id)));
+        let after = request
+            .time_cursor()?
+            .map(|(at, id)| (at, BanId::from_string(id)));
         let user = match &query.player {
             Some(player) => {
                 let account = ExternalAccount::new(&player.source, &player.account_id);
@@ -245,7 +246,7 @@ impl Core {
             .store
             .filter_bans(&filter, Timestamp::now(), after.as_ref(), request.fetch())
             .await?;
-        Ok(request.page(bans, |b| format!("{}:{}", b.created_at.millis(), b.id)))
+        Ok(request.page(bans, |b| time_key(b.created_at, b.id.as_str())))
     }
 
     pub async fn get_ban(&self, id: &BanId) -> CoreResult<Ban> {

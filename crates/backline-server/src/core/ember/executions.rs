@@ -1,6 +1,6 @@
 //! Queueing actions for servers, finishing and re-running executions.
 
-use super::super::page::{Page, PageRequest};
+use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
@@ -247,14 +247,16 @@ impl Core {
                 id: ExecutionId(id),
             }),
             (Some(_), ExecutionOrder::FailedFirst) => {
-                let (rank, id) = super::pair_cursor(request)?
-                    .and_then(|(rank, id)| Some((rank, id.parse::<i64>().ok()?)))
-                    .filter(|(rank, _)| matches!(rank, 0 | 1))
-                    .ok_or_else(|| {
-                        CoreError::invalid("cursor", "not a cursor Backline handed out")
-                    })?;
+                let refused = || CoreError::invalid("cursor", "not a cursor Backline handed out");
+                let key = request.key_cursor(2)?.ok_or_else(refused)?;
+                let id = key[1].parse::<i64>().map_err(|_| refused())?;
+                let failed = match key[0].as_str() {
+                    "failed" => true,
+                    "other" => false,
+                    _ => return Err(refused()),
+                };
                 Some(ExecutionKey {
-                    failed: rank == 0,
+                    failed,
                     id: ExecutionId(id),
                 })
             }
@@ -267,12 +269,12 @@ impl Core {
         Ok(request.page(executions, move |e| match order {
             ExecutionOrder::Newest => e.id.to_string(),
             ExecutionOrder::FailedFirst => {
-                let rank = if e.status == ExecutionStatus::Failed {
-                    0
+                let group = if e.status == ExecutionStatus::Failed {
+                    "failed"
                 } else {
-                    1
+                    "other"
                 };
-                format!("{rank}:{}", e.id)
+                key_cursor(&[group, &e.id.to_string()])
             }
         }))
     }

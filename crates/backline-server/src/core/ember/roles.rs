@@ -1,6 +1,6 @@
 //! Roles: created by operators, granted and revoked by operators and by game servers.
 
-use super::super::page::{Page, PageRequest};
+use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
@@ -108,14 +108,22 @@ impl Core {
             .ok_or_else(|| CoreError::not_found(format!("role {id}")))
     }
 
-    /// Roles matching `query`, most privileged first (position, then name), in pages. The
-    /// cursor is the last role's `POSITION:NAME`.
+    /// Roles matching `query`, most privileged first (position, then name), in pages (the
+    /// cursor is the last role's position and name).
     pub async fn list_roles_page(
         &self,
         query: &RoleQuery,
         request: &PageRequest,
     ) -> CoreResult<Page<Role>> {
-        let after = super::pair_cursor(request)?;
+        let after = request
+            .key_cursor(2)?
+            .map(|key| {
+                let position = key[0].parse::<i64>().map_err(|_| {
+                    CoreError::invalid("cursor", "not a cursor Backline handed out")
+                })?;
+                Ok::<_, CoreError>((position, key[1].clone()))
+            })
+            .transpose()?;
         let roles = match &query.player {
             Some(player) => {
                 let account = ExternalAccount::new(&player.source, &player.account_id);
@@ -154,7 +162,7 @@ impl Core {
             .collect();
         roles.sort_by(|a, b| (a.position, &a.name).cmp(&(b.position, &b.name)));
         roles.truncate(request.fetch() as usize);
-        Ok(request.page(roles, |r| format!("{}:{}", r.position, r.name)))
+        Ok(request.page(roles, |r| key_cursor(&[&r.position.to_string(), &r.name])))
     }
 
     /// Changes a role. Servers learn the new in-game equivalent or groups with the next

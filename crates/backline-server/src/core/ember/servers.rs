@@ -1,6 +1,6 @@
 //! Game servers: created and configured by operators, authenticated by their token.
 
-use super::super::page::{Page, PageRequest};
+use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::ember::bans::BanScope;
 use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
@@ -198,14 +198,15 @@ impl Core {
         filter: &ServerFilter,
         request: &PageRequest,
     ) -> CoreResult<Page<ServerOverview>> {
-        let after = super::pair_cursor(request)?
-            .map(|(millis, id)| (Timestamp::from_millis(millis), ServerId::from_string(id)));
+        let after = request
+            .time_cursor()?
+            .map(|(at, id)| (at, ServerId::from_string(id)));
         let servers = self
             .store
             .server_overviews(filter, Timestamp::now(), after.as_ref(), request.fetch())
             .await?;
         Ok(request.page(servers, |s| {
-            format!("{}:{}", s.server.created_at.millis(), s.server.id)
+            time_key(s.server.created_at, s.server.id.as_str())
         }))
     }
 

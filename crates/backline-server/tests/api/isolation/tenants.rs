@@ -144,6 +144,8 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{org_id}", b.org_id.clone()),
         ("{match_id}", crate::helpers::MATCH_ID.to_owned()),
         ("{identifier}", b.playercam_identifier.clone()),
+        ("{user_id}", "some-user".to_owned()),
+        ("{group}", "global-bots".to_owned()),
         ("{secret}", secret.to_owned()),
         ("{full_name}", "Player%23EUW".to_owned()),
         ("{execution_id}", b.execution_id.to_string()),
@@ -157,9 +159,9 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{token}", "some-link-token".to_owned()),
         ("{ban_id}", "some-ban-id".to_owned()),
         ("{role_id}", "some-role-id".to_owned()),
-        ("{user_id}", b.user_id.clone()),
-        ("{group}", "Global%20Bots".to_owned()),
         ("{name}", "console.css".to_owned()),
+        ("{server_id}", "some-server-id".to_owned()),
+        ("{game}", "gmod".to_owned()),
     ] {
         path = path.replace(param, &value);
     }
