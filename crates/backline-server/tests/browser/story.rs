@@ -200,6 +200,9 @@ pub async fn run(backend: Backend) -> bool {
         ("/console/servers", "servers"),
         ("/console/orgs", "orgs"),
         ("/console/roles", "roles"),
+        ("/console/users", "users"),
+        ("/console/broadcasters", "broadcasters"),
+        ("/console/lobbies", "lobbies"),
         ("/console/audit", "audit"),
     ] {
         browser.open(&app.url(path)).await;
