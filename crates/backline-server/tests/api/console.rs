@@ -15,6 +15,7 @@ crate::api_stories!(
     unknown_console_pages_and_bad_filters_answer_html_pages,
     every_page_renders_and_a_viewer_gets_no_write_form_on_any,
     ember_writes_from_the_console_rerun_lift_ban_and_manage_roles,
+    wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets,
 );
 
 /// The console's pages, as the top bar lists them.
@@ -718,4 +719,50 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
     ] {
         assert!(audit.text.contains(action), "{action} audited");
     }
+}
+
+async fn wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    let max = app.config.guess_limit.max_failures;
+    for _ in 0..max {
+        let wrong = visitor.sign_in("not-a-token").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = visitor.sign_in(&app.admin_token).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    assert!(limited.content_type.starts_with("text/html"));
+    assert!(!visitor.cookies.iter().any(|(k, _)| k == "backline_console"));
+}
+
+/// Behind an https public URL the cookies are `Secure`, and forms posted from that origin
+/// are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_secure_behind_an_https_public_url() {
+    let Some(app) = TestApp::spawn_with(backline_store::Backend::Sqlite, |config| {
+        config.ember.public_url = Some("https://console.example.org".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let mut visitor = Visitor::new(&app);
+    let form = visitor.get("/console/sign-in").await;
+    assert!(form.set_cookies[0].contains("; Secure"), "{form:?}");
+    let csrf = csrf_of(&form.text);
+    let done = visitor
+        .request(
+            Method::POST,
+            "/console/sign-in",
+            Some(&[("csrf", &csrf), ("token", &app.admin_token)]),
+            Some("https://console.example.org"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    let session = done
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("backline_console="))
+        .unwrap();
+    assert!(session.contains("; Secure"));
+    app.stop().await;
 }

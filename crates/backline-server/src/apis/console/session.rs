@@ -54,8 +54,8 @@ impl Console {
             Ok(())
         } else {
             Err(HtmlError::forbidden(format!(
-                "The {} role may not {}: nothing was changed. Ask an owner for a token with a \
-                 role that may.",
+                "The {} role may not make this change ({}). Nothing was changed; ask an \
+                 owner for a token with a role that may.",
                 self.operator.role.as_str(),
                 write.action.trim_start_matches("console: "),
             )))
