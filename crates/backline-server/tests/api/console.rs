@@ -16,6 +16,7 @@ crate::api_stories!(
     every_page_renders_and_a_viewer_gets_no_write_form_on_any,
     ember_writes_from_the_console_rerun_lift_ban_and_manage_roles,
     wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets,
+    users_are_found_disabled_and_linked_from_the_console,
 );
 
 /// The console's pages, as the top bar lists them.
@@ -765,4 +766,72 @@ async fn cookies_are_secure_behind_an_https_public_url() {
         .unwrap();
     assert!(session.contains("; Secure"));
     app.stop().await;
+}
+
+async fn users_are_found_disabled_and_linked_from_the_console(app: &TestApp) {
+    let core = app.core().await;
+    let user = core
+        .create_user(backline_server::core::accounts::NewUser {
+            username: Some("console_user".into()),
+            email: Some("cu@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let found = visitor.get("/console/users?text=console_u").await;
+    assert!(
+        found.text.contains(&format!("/console/users/{}", user.id)),
+        "{}",
+        found.text
+    );
+    let page_path = format!("/console/users/{}", user.id);
+    let linked = visitor
+        .post(
+            &format!("{page_path}/link"),
+            &[
+                ("csrf", &csrf),
+                ("source", "steam"),
+                ("account_id", "76561190000000042"),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{linked:?}");
+    let shown = visitor.get(&page_path).await;
+    assert!(shown.text.contains("76561190000000042"));
+    let by_account = visitor
+        .get("/console/users?source=steam&account_id=76561190000000042")
+        .await;
+    assert!(by_account.text.contains("console_user"));
+    let disabled = visitor
+        .post(&format!("{page_path}/disable"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    assert!(core.find_user("console_user").await.unwrap().disabled);
+    let unlinked = visitor
+        .post(
+            &format!("{page_path}/unlink"),
+            &[
+                ("csrf", &csrf),
+                ("source", "steam"),
+                ("account_id", "76561190000000042"),
+            ],
+        )
+        .await;
+    assert_eq!(unlinked.status, StatusCode::SEE_OTHER);
+    let view = core
+        .account_view(core.find_user("console_user").await.unwrap())
+        .await
+        .unwrap();
+    assert!(view.external_accounts.is_empty());
+    core.store.close().await;
+    let audit = app.admin(Method::GET, "/audit?limit=20", None).await;
+    for action in [
+        "console: link external account",
+        "console: disable user",
+        "console: unlink external account",
+    ] {
+        assert!(audit.text.contains(action), "{action}");
+    }
 }

@@ -157,6 +157,18 @@ pub async fn run(backend: Backend) -> bool {
     browser.wait_text("#observers", "completed").await;
     browser.wait_text("#stats-csv", "Download CSV").await;
     browser.shot("match").await;
+    let csv = browser
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; \
+             fetch(document.getElementById('stats-csv').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap_or_default();
+    assert!(csv.starts_with("match_id,map,team"), "{csv}");
+    assert_eq!(csv.lines().count(), 11, "a header and ten players: {csv}");
 
     // Re-run the failed execution.
     browser.open(&app.url("/console/executions")).await;
