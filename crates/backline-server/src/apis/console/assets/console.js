@@ -12,8 +12,8 @@
     }
   });
 
-  // An element with data-live="URL" is replaced by a fresh copy of URL whenever the event
-  // stream named by data-stream says something happened.
+  // An element with data-live="URL" gets a fresh copy of URL whenever the event stream named
+  // by data-stream says something happened (requests are coalesced while one is running).
   function startLive() {
     var target = document.querySelector("[data-live]");
     if (!target) return;
@@ -49,14 +49,16 @@
 
     if (streamUrl && window.EventSource) {
       var source = new EventSource(streamUrl);
-      source.onopen = function () { setState(true, "live"); };
+      var opened = false;
+      // After a reconnection, catch up at once (the stream resumes, but may start afresh).
+      source.onopen = function () {
+        setState(true, "live");
+        if (opened) refresh();
+        opened = true;
+      };
       source.onerror = function () { setState(false, "reconnecting"); };
+      // Every event is a plain message (no `event:` name): any change refreshes the part.
       source.onmessage = function () { refresh(); };
-      // Named events (event: match.updated …) arrive through addEventListener only.
-      var kinds = (target.getAttribute("data-kinds") || "").split(" ");
-      kinds.forEach(function (kind) {
-        if (kind) source.addEventListener(kind, function () { refresh(); });
-      });
     } else {
       setState(false, "no live updates in this browser");
     }
