@@ -120,7 +120,8 @@ pub fn add_shared_answers(doc: &mut OpenApi) {
         let schema = match surface {
             Surface::Nakama => &nakama_error,
             Surface::Ember => &ember_error,
-            Surface::Spectra | Surface::Admin => &json_error,
+            // The HTML pages (`/console`, `/link`) are not in the document.
+            Surface::Spectra | Surface::Admin | Surface::Pages => &json_error,
         };
         for (method, op) in [
             (Method::GET, &mut item.get),
