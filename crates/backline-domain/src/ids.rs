@@ -78,6 +78,10 @@ id_type!(
     /// A role.
     RoleId
 );
+id_type!(
+    /// One queued action: the executions it queued on each target server share it.
+    ActionId
+);
 
 /// An execution (an integer: plugins send it back in `finish`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -4,10 +4,12 @@
 //! awaits on a multi-threaded runtime.
 
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
-use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
-use backline_domain::ember::bans::Ban;
-use backline_domain::ember::roles::Role;
-use backline_domain::ember::servers::GameServer;
+use backline_domain::ember::actions::{
+    ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
+};
+use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
+use backline_domain::ember::roles::{Role, RoleHolder};
+use backline_domain::ember::servers::{GameServer, ServerOverview};
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
 use backline_domain::ids::{
@@ -584,6 +586,8 @@ pub struct NewExecution<'a> {
     pub rerun_of: Option<ExecutionId>,
     /// A kick queued by a ban (delivered while the player is banned).
     pub enforces_ban: bool,
+    /// The action these executions belong to; `None`: a new action.
+    pub action: Option<&'a backline_domain::ids::ActionId>,
 }
 
 pub trait GameServerStore {
@@ -638,6 +642,61 @@ pub trait GameServerStore {
         &self,
         player: &PlayerRef,
     ) -> impl Future<Output = StoreResult<Vec<ServerId>>> + Send;
+    /// Servers matching `filter` with their queue and last error, oldest first (by creation
+    /// time, then id), after the server `after` names; at most `limit`. `now` decides
+    /// whether a server still polls ([`GameServer::is_polling`]).
+    fn server_overviews(
+        &self,
+        filter: &ServerFilter,
+        now: Timestamp,
+        after: Option<&(Timestamp, ServerId)>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<ServerOverview>>> + Send;
+}
+
+/// Which servers an operator lists; every `Some` narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct ServerFilter {
+    pub id: Option<ServerId>,
+    pub game: Option<String>,
+    /// Servers in this server group.
+    pub group: Option<String>,
+    /// A case-insensitive part of the name.
+    pub name_contains: Option<String>,
+    /// Servers that still poll (`true`) or stopped (`false`, never-polled ones included).
+    pub polling: Option<bool>,
+}
+
+/// Which executions an operator lists; every `Some` narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct ExecutionFilter {
+    pub server: Option<ServerId>,
+    pub status: Option<ExecutionStatus>,
+    pub kind: Option<ActionKind>,
+    pub action: Option<backline_domain::ids::ActionId>,
+    pub order: ExecutionOrder,
+}
+
+/// Where a page of executions ended: the last execution's id, and whether it failed (in
+/// [`ExecutionOrder::FailedFirst`], failed ones come before the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionKey {
+    pub failed: bool,
+    pub id: ExecutionId,
+}
+
+/// Which bans an operator lists; every `Some` narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct BanFilter {
+    /// Bans of this user (the user of a player's account).
+    pub user: Option<UserId>,
+    /// Active, lifted or expired at the time the list is read.
+    pub status: Option<BanStatus>,
+    pub scope: Option<BanScope>,
+    /// Bans a server with this reach enforces ([`BanReach::covers`]).
+    pub reach: Option<BanReach>,
+    /// A case-insensitive part of the reason.
+    pub reason_contains: Option<String>,
 }
 
 pub trait ExecutionStore {
@@ -667,6 +726,13 @@ pub trait ExecutionStore {
         status: Option<ExecutionStatus>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+    /// Executions matching `filter` in its order, after `after`; at most `limit`.
+    fn filter_executions(
+        &self,
+        filter: &ExecutionFilter,
+        after: Option<ExecutionKey>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
 }
 
 pub trait BanStore {
@@ -678,6 +744,16 @@ pub trait BanStore {
         ids: &[BanId],
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_ban(&self, id: &BanId) -> impl Future<Output = StoreResult<Option<Ban>>> + Send;
+    /// Bans matching `filter` (status as of `now`), newest first (creation time, then id
+    /// descending), after the ban `after` names; at most `limit`.
+    fn filter_bans(
+        &self,
+        filter: &BanFilter,
+        now: Timestamp,
+        after: Option<&(Timestamp, BanId)>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
 }
 
 /// A user's roles: held now, and held before and lost.
@@ -710,6 +786,19 @@ pub trait RoleStore {
         &self,
         users: &[UserId],
     ) -> impl Future<Output = StoreResult<Vec<(UserId, UserRoles)>>> + Send;
+    /// Saves a role's name, in-game equivalent, position and groups; `NotFound` for an
+    /// unknown role, `Conflict` when the name or in-game equivalent is another role's.
+    fn update_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives the roles positions 1, 2, … in this order, in one transaction; `NotFound` (and
+    /// nothing changed) when one of them does not exist.
+    fn reorder_roles(&self, order: &[RoleId]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The users holding a role now, by user id, after `after`; at most `limit`.
+    fn role_holders(
+        &self,
+        role: &RoleId,
+        after: Option<&UserId>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<RoleHolder>>> + Send;
 }
 
 /// Why a link token cannot be redeemed.

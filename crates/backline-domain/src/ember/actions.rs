@@ -1,6 +1,6 @@
 //! Actions and their executions: what operators queue for servers and the plugin acknowledges.
 
-use crate::ids::{ExecutionId, ServerId};
+use crate::ids::{ActionId, ExecutionId, ServerId};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -65,6 +65,27 @@ impl ExecutionStatus {
     }
 }
 
+/// The order of an execution list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExecutionOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Failed ones first (newest first among them), then the others newest first: what an
+    /// operator looking for trouble reads first.
+    FailedFirst,
+}
+
+impl ExecutionOrder {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "newest" => Some(Self::Newest),
+            "failed_first" => Some(Self::FailedFirst),
+            _ => None,
+        }
+    }
+}
+
 /// The player an execution concerns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerRef {
@@ -87,6 +108,9 @@ impl PlayerRef {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Execution {
     pub id: ExecutionId,
+    /// The action this execution is one server's share of (`None` for executions queued
+    /// before actions had ids).
+    pub action_id: Option<ActionId>,
     pub server_id: ServerId,
     pub kind: ActionKind,
     /// The action's payload, without `execution_id` (added when delivered).

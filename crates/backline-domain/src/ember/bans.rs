@@ -72,6 +72,46 @@ impl BanReach {
     }
 }
 
+/// Where a ban stands, as operators search for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BanStatus {
+    /// Neither lifted nor expired.
+    Active,
+    /// Lifted by a server or an operator (whether or not it had expired before).
+    Lifted,
+    /// Ran out without being lifted.
+    Expired,
+}
+
+impl BanStatus {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(Self::Active),
+            "lifted" => Some(Self::Lifted),
+            "expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// A ban with where it stands, as operators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BanView {
+    #[serde(flatten)]
+    pub ban: Ban,
+    pub status: BanStatus,
+}
+
+impl BanView {
+    pub fn at(ban: Ban, now: Timestamp) -> Self {
+        Self {
+            status: ban.status(now),
+            ban,
+        }
+    }
+}
+
 /// A ban of a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Ban {
@@ -97,6 +137,17 @@ pub struct Ban {
 impl Ban {
     pub fn is_active(&self, now: Timestamp) -> bool {
         self.lifted_at.is_none() && self.expires_at.is_none_or(|at| at > now)
+    }
+
+    /// Active, lifted or expired at `now`.
+    pub fn status(&self, now: Timestamp) -> BanStatus {
+        if self.lifted_at.is_some() {
+            BanStatus::Lifted
+        } else if self.is_active(now) {
+            BanStatus::Active
+        } else {
+            BanStatus::Expired
+        }
     }
 
     /// Whether this ban keeps the player off `server` (by scope, group, and what the server

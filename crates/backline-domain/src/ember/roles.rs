@@ -1,8 +1,10 @@
 //! Roles: a hierarchy (position, most privileged first), in-game equivalents, and the server
 //! groups a role is limited to.
 
+use super::actions::PlayerRef;
 use super::servers::GameServer;
-use crate::ids::RoleId;
+use crate::ids::{RoleId, UserId};
+use crate::Timestamp;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -23,6 +25,15 @@ impl Role {
         self.server_groups.is_empty()
             || self.server_groups.iter().any(|g| server.groups.contains(g))
     }
+}
+
+/// A user holding a role, with the game accounts that name them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoleHolder {
+    pub user_id: UserId,
+    pub accounts: Vec<PlayerRef>,
+    #[serde(with = "crate::timestamp::rfc3339")]
+    pub granted_at: Timestamp,
 }
 
 /// A user's roles, as the roles actions report them.

@@ -1,7 +1,7 @@
 //! Game servers as the integration API sees them.
 
 use super::bans::BanScope;
-use crate::ids::ServerId;
+use crate::ids::{ExecutionId, ServerId};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,9 @@ pub struct RoleSync {
     pub send: bool,
     pub receive: bool,
 }
+
+/// A server that has not polled for this many of its poll intervals has stopped polling.
+pub const STOPPED_AFTER_INTERVALS: i64 = 3;
 
 /// A game server known to Backline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -48,6 +51,15 @@ impl GameServer {
             .or_else(|| self.groups.first().map(String::as_str))
     }
 
+    /// Whether the server still polls: its last poll came at most three poll intervals ago
+    /// (a server never polled does not). The store's `polling` filter states the same rule.
+    pub fn is_polling(&self, now: Timestamp) -> bool {
+        self.last_poll_at.is_some_and(|at| {
+            now.millis() - at.millis()
+                <= STOPPED_AFTER_INTERVALS * self.poll_interval_seconds * 1000
+        })
+    }
+
     /// The `settings` action payload.
     pub fn settings_payload(&self) -> serde_json::Value {
         serde_json::json!({
@@ -55,5 +67,59 @@ impl GameServer {
             "ban_log": self.ban_log,
             "poll_interval": self.poll_interval_seconds,
         })
+    }
+}
+
+/// The latest failed execution of a server: what operators see as its last error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LastError {
+    pub execution_id: ExecutionId,
+    /// The error the plugin reported with `finish`.
+    pub error: String,
+    #[serde(with = "crate::timestamp::rfc3339")]
+    pub at: Timestamp,
+}
+
+/// A server with what operators watch: whether it polls, its queue and its last error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServerOverview {
+    #[serde(flatten)]
+    pub server: GameServer,
+    /// See [`GameServer::is_polling`].
+    pub polling: bool,
+    /// Executions the server has not finished yet (queued or leased).
+    pub queue_depth: i64,
+    /// Of those, the ones handed to a poll and not yet finished.
+    pub leased: i64,
+    pub last_error: Option<LastError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_polls_until_three_intervals_pass_without_a_poll() {
+        let mut server = GameServer {
+            id: ServerId::from_string("s"),
+            name: "S".into(),
+            game: "gmod".into(),
+            address: None,
+            groups: Vec::new(),
+            poll_interval_seconds: 10,
+            enforced_ban_scopes: Vec::new(),
+            default_ban_group: None,
+            role_sync: RoleSync::default(),
+            ban_log: false,
+            settings_version: 1,
+            created_at: Timestamp::from_millis(0),
+            last_poll_at: None,
+        };
+        let now = Timestamp::from_millis(100_000);
+        assert!(!server.is_polling(now));
+        server.last_poll_at = Some(Timestamp::from_millis(70_000));
+        assert!(server.is_polling(now));
+        server.last_poll_at = Some(Timestamp::from_millis(69_999));
+        assert!(!server.is_polling(now));
     }
 }

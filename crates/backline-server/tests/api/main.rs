@@ -8,10 +8,14 @@ mod nakama_helpers;
 
 mod admin_api;
 mod admin_audit;
+mod admin_bans;
+mod admin_executions;
 mod admin_link_tokens;
 mod admin_nakama_keys;
 mod admin_pages;
 mod admin_roles;
+mod admin_roles_and_grants;
+mod admin_servers;
 mod admin_users;
 mod bad_input;
 mod cli;

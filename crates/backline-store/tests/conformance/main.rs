@@ -1,6 +1,7 @@
 //! The store conformance suite: the same stories against SQLite and PostgreSQL.
 
 mod admin_and_audit;
+mod ember_operator_views;
 mod keys_and_tokens;
 mod matches;
 mod playercams_and_settings;

@@ -19,9 +19,12 @@ use axum::response::{IntoResponse, Response};
 use backline_domain::admin::AdminRole;
 use std::net::SocketAddr;
 
-/// Routes (templates under `/admin/v1`) a moderator may write: players and player-cam
-/// players. Organisations, access keys, API tokens and player-cam sessions (which issue
-/// secrets) are the owner's.
+/// Routes (templates under `/admin/v1`) a moderator may write: users' status, unused link
+/// tokens, players and player-cam players; the game integration's bans, roles and grants,
+/// kicks and re-runs of executions.
+/// Organisations, access keys, API tokens and player-cam sessions (which issue secrets), game
+/// servers (their tokens and settings) and arbitrary actions (console commands and code) are
+/// the owner's.
 const MODERATOR_WRITES: &[&str] = &[
     // Users' status: disabling ends the user's sessions. Creating users, passwords, external
     // accounts and system groups (which grant powers) are the owner's.
@@ -31,6 +34,14 @@ const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/link-tokens/{token_id}",
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+    "/admin/v1/bans",
+    "/admin/v1/bans/{ban_id}/lift",
+    "/admin/v1/roles",
+    "/admin/v1/roles/order",
+    "/admin/v1/roles/{role_id}",
+    "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
+    "/admin/v1/kicks",
+    "/admin/v1/executions/{execution_id}/rerun",
 ];
 
 /// Routes only an owner may even read: they show secrets (the Nakama server and http keys).
@@ -120,7 +131,8 @@ pub async fn authenticate_and_audit(
 }
 
 /// The kind of entity a route changes: its last literal segment (`supporter` is an
-/// organisation's).
+/// organisation's, a server's `token` the server's, a role's `order` and `grants` the
+/// role's, `lift` a ban's, `rerun` an execution's, `kicks` are actions).
 fn entity_type(template: &str) -> String {
     let literal = template
         .trim_start_matches("/admin/v1/")
@@ -131,6 +143,11 @@ fn entity_type(template: &str) -> String {
         // A user's status, password, links and groups change the user.
         _ if template.starts_with("/admin/v1/users/") => "users".to_owned(),
         "supporter" => "orgs".to_owned(),
+        "token" => "servers".to_owned(),
+        "order" | "grants" => "roles".to_owned(),
+        "lift" => "bans".to_owned(),
+        "rerun" => "executions".to_owned(),
+        "kicks" => "actions".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -141,7 +158,12 @@ fn entity_id(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     ["id", "identifier", "puuid", "full_name"]
         .iter()
-        .find_map(|field| value.get(*field)?.as_str().map(str::to_owned))
+        .find_map(|field| match value.get(*field)? {
+            serde_json::Value::String(text) => Some(text.clone()),
+            // Executions are numbered.
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
 }
 
 impl Operator {

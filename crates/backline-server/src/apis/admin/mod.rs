@@ -2,7 +2,9 @@
 //! (`Authorization: Bearer …`) whose role permits the route ([`access`]). It mirrors the admin CLI: both call the same core use cases.
 
 mod access;
+mod bans;
 mod error;
+mod executions;
 mod extract;
 mod link_tokens;
 mod matches;
@@ -13,6 +15,8 @@ mod orgs;
 mod paging;
 mod playercams;
 mod players;
+mod roles;
+mod servers;
 mod tokens;
 mod users;
 
@@ -91,6 +95,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/playercam-sessions/{identifier}/players/{full_name}",
             put(playercams::change_player),
         )
+        .merge(ember_routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             access::authenticate_and_audit,
@@ -98,6 +103,47 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(panic::layer(render_status))
+}
+
+/// The game integration's servers, games, roles and grants, bans, actions and executions.
+fn ember_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/servers",
+            get(servers::list_servers).post(servers::create_server),
+        )
+        .route(
+            "/servers/{server_id}",
+            get(servers::get_server).patch(servers::edit_server),
+        )
+        .route(
+            "/servers/{server_id}/token",
+            post(servers::rotate_server_token),
+        )
+        .route("/games", get(servers::list_games))
+        .route("/games/{game}", get(servers::get_game))
+        .route("/roles", get(roles::list_roles).post(roles::create_role))
+        .route("/roles/order", put(roles::reorder_roles))
+        .route(
+            "/roles/{role_id}",
+            get(roles::get_role).patch(roles::edit_role),
+        )
+        .route("/roles/{role_id}/grants", get(roles::list_role_holders))
+        .route(
+            "/roles/{role_id}/grants/{source}/{account_id}",
+            put(roles::grant_role).delete(roles::revoke_role),
+        )
+        .route("/bans", get(bans::list_bans).post(bans::create_ban))
+        .route("/bans/{ban_id}", get(bans::get_ban))
+        .route("/bans/{ban_id}/lift", post(bans::lift_ban))
+        .route("/actions", post(executions::queue_action))
+        .route("/kicks", post(executions::kick_player))
+        .route("/executions", get(executions::list_executions))
+        .route("/executions/{execution_id}", get(executions::get_execution))
+        .route(
+            "/executions/{execution_id}/rerun",
+            post(executions::rerun_execution),
+        )
 }
 
 /// `GET /metrics` on the main listener, behind the same authenticating layer as the admin

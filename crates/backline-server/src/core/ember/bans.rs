@@ -1,12 +1,14 @@
 //! Bans reported by game servers (and operators), and lifting them.
 
+use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
-use backline_domain::ember::bans::{Ban, BanScope};
+use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
 use backline_domain::ember::servers::GameServer;
-use backline_domain::ids::BanId;
+use backline_domain::ids::{ActionId, BanId, ServerId};
 use backline_domain::Timestamp;
-use backline_store::{BanStore, NewExecution};
+use backline_store::{BanFilter, BanStore, NewExecution, UserStore};
 use serde_json::json;
 
 /// A ban as a server reports it.
@@ -20,23 +22,55 @@ pub struct NewBan {
     pub scope: BanScope,
 }
 
+/// A ban an operator issues (admin API, console).
+#[derive(Clone, Debug)]
+pub struct OperatorBan {
+    pub player: PlayerRef,
+    pub scope: BanScope,
+    /// For `server` bans: the server group the ban applies to (required for them, refused
+    /// for the others).
+    pub group: Option<String>,
+    /// Absent or 0: permanent.
+    pub duration_minutes: Option<i64>,
+    pub reason: String,
+}
+
+/// Which bans an operator lists; every `Some` narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct BanQuery {
+    /// Bans of this player's user.
+    pub player: Option<PlayerRef>,
+    pub status: Option<BanStatus>,
+    pub scope: Option<BanScope>,
+    /// Bans this server enforces.
+    pub server: Option<ServerId>,
+    /// A case-insensitive part of the reason.
+    pub reason: Option<String>,
+}
+
+/// The duration in minutes (0: permanent) of a ban, checked along with its reason.
+fn check_ban(duration_minutes: Option<i64>, reason: &str) -> CoreResult<i64> {
+    let minutes = duration_minutes.unwrap_or(0);
+    if minutes < 0 {
+        return Err(CoreError::invalid(
+            "duration_minutes",
+            "The duration minutes field must be at least 0.",
+        ));
+    }
+    if reason.chars().count() > 1000 {
+        return Err(CoreError::invalid(
+            "reason",
+            "The reason field must not be greater than 1000 characters.",
+        ));
+    }
+    Ok(minutes)
+}
+
 impl Core {
     /// Records a ban issued from `server` and queues a kick on every server where the player
     /// is connected now and the ban applies.
     pub async fn create_ban(&self, server: &GameServer, new: NewBan) -> CoreResult<Ban> {
-        let minutes = new.duration_minutes.unwrap_or(0);
-        if minutes < 0 {
-            return Err(CoreError::invalid(
-                "duration_minutes",
-                "The duration minutes field must be at least 0.",
-            ));
-        }
-        if new.reason.chars().count() > 1000 {
-            return Err(CoreError::invalid(
-                "reason",
-                "The reason field must not be greater than 1000 characters.",
-            ));
-        }
+        let minutes = check_ban(new.duration_minutes, &new.reason)?;
         let user = self.user_for_player(&new.player).await?;
         let admin = match &new.admin {
             Some(admin) => Some(self.user_for_player(admin).await?.id),
@@ -70,15 +104,67 @@ impl Core {
             expires_at: (minutes > 0).then(|| now.plus_seconds(minutes.saturating_mul(60))),
             lifted_at: None,
         };
-        self.store.insert_ban(&ban).await?;
-        for target in self.servers_with(&new.player).await? {
+        self.record_ban(&ban, &new.player).await?;
+        Ok(ban)
+    }
+
+    /// Records an operator's ban and, as for a server's ban, queues a kick on every server
+    /// where the player is connected now and the ban applies.
+    pub async fn create_operator_ban(&self, new: OperatorBan) -> CoreResult<Ban> {
+        let player = Core::player(&new.player.source, &new.player.account_id)?;
+        let minutes = check_ban(new.duration_minutes, &new.reason)?;
+        let group = new
+            .group
+            .map(|g| g.trim().to_owned())
+            .filter(|g| !g.is_empty());
+        let server_group = match (new.scope, group) {
+            (BanScope::Server, Some(group)) => Some(group),
+            (BanScope::Server, None) => {
+                return Err(CoreError::invalid(
+                    "group",
+                    "a server ban needs the server group it applies to",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(CoreError::invalid(
+                    "group",
+                    "only server bans apply to a server group",
+                ))
+            }
+            (_, None) => None,
+        };
+        let user = self.user_for_player(&player).await?;
+        let now = Timestamp::now();
+        let ban = Ban {
+            id: BanId::generate(),
+            user_id: user.id,
+            source: player.source.clone(),
+            account_id: player.account_id.clone(),
+            scope: new.scope,
+            server_group,
+            admin_user_id: None,
+            reason: new.reason.trim().to_owned(),
+            created_at: now,
+            expires_at: (minutes > 0).then(|| now.plus_seconds(minutes.saturating_mul(60))),
+            lifted_at: None,
+        };
+        self.record_ban(&ban, &player).await?;
+        Ok(ban)
+    }
+
+    /// Stores a ban and queues its kicks (one action) where the player is connected now and
+    /// the ban applies.
+    async fn record_ban(&self, ban: &Ban, player: &PlayerRef) -> CoreResult<()> {
+        self.store.insert_ban(ban).await?;
+        let action = ActionId::generate();
+        for target in self.servers_with(player).await? {
             if !ban.applies_to(&target) {
                 continue;
             }
             let Some(game) = self.settings.ember.games.get(&target.game) else {
                 continue;
             };
-            if let Some(command) = game.command("kick", &new.player.account_id, &ban.reason) {
+            if let Some(command) = game.command("kick", &player.account_id, &ban.reason) {
                 // Marked as the ban's own kick: delivered while the player is banned, when
                 // every other execution about them is held.
                 self.queue_new(
@@ -86,16 +172,17 @@ impl Core {
                     &NewExecution {
                         kind: ActionKind::Command,
                         payload: &json!({"command": command}),
-                        player: Some(&new.player),
+                        player: Some(player),
                         require_online: true,
                         rerun_of: None,
                         enforces_ban: true,
+                        action: Some(&action),
                     },
                 )
                 .await?;
             }
         }
-        Ok(ban)
+        Ok(())
     }
 
     /// Lifts the player's active bans this server may lift; how many.
@@ -118,5 +205,61 @@ impl Core {
     pub async fn bans_of_player(&self, player: &PlayerRef) -> CoreResult<Vec<Ban>> {
         let user = self.user_for_player(player).await?;
         Ok(self.store.bans_of(&[user.id]).await?)
+    }
+
+    /// Bans matching `query`, newest first, in pages. A player never seen has no bans.
+    pub async fn list_bans(
+        &self,
+        query: &BanQuery,
+        request: &PageRequest,
+    ) -> CoreResult<Page<Ban>> {
+        let after = request
+            .time_cursor()?
+            .map(|(at, id)| (at, BanId::from_string(id)));
+        let user = match &query.player {
+            Some(player) => {
+                let account = ExternalAccount::new(&player.source, &player.account_id);
+                match self.store.find_user_by_external(&account).await? {
+                    Some(user) => Some(user.id),
+                    None => return Ok(request.page(Vec::new(), |_: &Ban| String::new())),
+                }
+            }
+            None => None,
+        };
+        let reach = match &query.server {
+            Some(id) => Some(BanReach::of(&self.get_server(id.as_str()).await?)),
+            None => None,
+        };
+        let filter = BanFilter {
+            user,
+            status: query.status,
+            scope: query.scope,
+            reach,
+            reason_contains: query.reason.clone().filter(|r| !r.is_empty()),
+        };
+        let bans = self
+            .store
+            .filter_bans(&filter, Timestamp::now(), after.as_ref(), request.fetch())
+            .await?;
+        Ok(request.page(bans, |b| time_key(b.created_at, b.id.as_str())))
+    }
+
+    pub async fn get_ban(&self, id: &BanId) -> CoreResult<Ban> {
+        self.store
+            .get_ban(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("ban {id}")))
+    }
+
+    /// Lifts a ban (an operator may lift any); lifting a lifted ban changes nothing. The
+    /// executions the ban held are delivered from the player's next poll on.
+    pub async fn lift_ban(&self, id: &BanId) -> CoreResult<Ban> {
+        let ban = self.get_ban(id).await?;
+        if ban.lifted_at.is_none() {
+            self.store
+                .lift_bans(std::slice::from_ref(&ban.id), Timestamp::now())
+                .await?;
+        }
+        self.get_ban(id).await
     }
 }

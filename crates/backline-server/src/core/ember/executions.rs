@@ -1,12 +1,43 @@
 //! Queueing actions for servers, finishing and re-running executions.
 
+use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
-use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
+use backline_domain::ember::actions::{
+    ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
+};
 use backline_domain::ember::servers::GameServer;
-use backline_domain::ids::{ExecutionId, ServerId};
+use backline_domain::ids::{ActionId, ExecutionId, ServerId};
 use backline_domain::Timestamp;
-use backline_store::{ExecutionStore, GameServerStore, NewExecution, StoreError};
+use backline_store::{
+    ExecutionFilter, ExecutionKey, ExecutionStore, GameServerStore, NewExecution, StoreError,
+};
+use serde::Serialize;
 use serde_json::{json, Value};
+
+/// An action as queued: its id and one execution per target server.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueuedAction {
+    pub id: Option<ActionId>,
+    pub executions: Vec<Execution>,
+}
+
+impl From<Vec<Execution>> for QueuedAction {
+    fn from(executions: Vec<Execution>) -> Self {
+        Self {
+            id: executions.first().and_then(|e| e.action_id.clone()),
+            executions,
+        }
+    }
+}
+
+/// An operator's kick of a player.
+#[derive(Clone, Debug)]
+pub struct Kick {
+    pub player: PlayerRef,
+    pub reason: String,
+    /// Only this server; `None`: every server where the player is connected now.
+    pub server: Option<ServerId>,
+}
 
 /// Which servers an action goes to.
 #[derive(Clone, Debug)]
@@ -99,6 +130,7 @@ impl Core {
                 require_online,
                 rerun_of,
                 enforces_ban: false,
+                action: None,
             },
         )
         .await
@@ -159,6 +191,7 @@ impl Core {
                     require_online: old.require_online,
                     rerun_of: Some(old.id),
                     enforces_ban: old.enforces_ban,
+                    action: None,
                 },
             )
             .await?;
@@ -190,5 +223,120 @@ impl Core {
             }
         }
         Ok(servers)
+    }
+
+    /// Executions matching `filter` in its order, in pages.
+    pub async fn list_executions_page(
+        &self,
+        filter: &ExecutionFilter,
+        request: &PageRequest,
+    ) -> CoreResult<Page<Execution>> {
+        let after = match (&request.cursor, filter.order) {
+            (None, _) => None,
+            (Some(_), ExecutionOrder::Newest) => request.integer_cursor()?.map(|id| ExecutionKey {
+                failed: false,
+                id: ExecutionId(id),
+            }),
+            (Some(_), ExecutionOrder::FailedFirst) => {
+                let refused = || CoreError::invalid("cursor", "not a cursor Backline handed out");
+                let key = request.key_cursor(2)?.ok_or_else(refused)?;
+                let id = key[1].parse::<i64>().map_err(|_| refused())?;
+                let failed = match key[0].as_str() {
+                    "failed" => true,
+                    "other" => false,
+                    _ => return Err(refused()),
+                };
+                Some(ExecutionKey {
+                    failed,
+                    id: ExecutionId(id),
+                })
+            }
+        };
+        let executions = self
+            .store
+            .filter_executions(filter, after, request.fetch())
+            .await?;
+        let order = filter.order;
+        Ok(request.page(executions, move |e| match order {
+            ExecutionOrder::Newest => e.id.to_string(),
+            ExecutionOrder::FailedFirst => {
+                let group = if e.status == ExecutionStatus::Failed {
+                    "failed"
+                } else {
+                    "other"
+                };
+                key_cursor(&[group, &e.id.to_string()])
+            }
+        }))
+    }
+
+    pub async fn get_execution(&self, id: ExecutionId) -> CoreResult<Execution> {
+        self.store
+            .get_execution(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found(format!("execution {id}")))
+    }
+
+    /// Queues the game's `kick` command for a player on the servers where the player is
+    /// connected now (or on the one named), delivered only while the player is there.
+    pub async fn kick_player(&self, kick: &Kick) -> CoreResult<QueuedAction> {
+        let player = Core::player(&kick.player.source, &kick.player.account_id)?;
+        let reason = kick.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1000 {
+            return Err(CoreError::invalid("reason", "must be 1 to 1000 characters"));
+        }
+        let servers = match &kick.server {
+            Some(id) => vec![self.get_server(id.as_str()).await?],
+            None => self.servers_with(&player).await?,
+        };
+        if servers.is_empty() {
+            return Err(CoreError::not_found(format!(
+                "server where {}:{} is connected",
+                player.source, player.account_id
+            )));
+        }
+        let mut executions = Vec::new();
+        for server in servers {
+            let command = self
+                .settings
+                .ember
+                .games
+                .get(&server.game)
+                .and_then(|game| game.command("kick", &player.account_id, reason))
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        "server",
+                        format!(
+                            "the game {} of server {} has no kick command",
+                            server.game, server.id
+                        ),
+                    )
+                })?;
+            executions.push((server.id, command));
+        }
+        // One action: the same id on every server's execution.
+        let action = ActionId::generate();
+        let mut queued = Vec::with_capacity(executions.len());
+        for (server, command) in executions {
+            queued.extend(
+                self.queue_new(
+                    std::slice::from_ref(&server),
+                    &NewExecution {
+                        kind: ActionKind::Command,
+                        payload: &json!({"command": command}),
+                        player: Some(&player),
+                        require_online: true,
+                        rerun_of: None,
+                        enforces_ban: false,
+                        action: Some(&action),
+                    },
+                )
+                .await?,
+            );
+        }
+        Ok(QueuedAction {
+            id: Some(action),
+            executions: queued,
+        })
     }
 }

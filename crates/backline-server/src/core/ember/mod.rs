@@ -2,6 +2,7 @@
 
 pub mod bans;
 pub mod executions;
+pub mod games;
 pub mod links;
 pub mod players;
 pub mod poll;

@@ -1,13 +1,74 @@
 //! Roles: created by operators, granted and revoked by operators and by game servers.
 
+use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
-use backline_domain::accounts::User;
+use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
-use backline_domain::ember::roles::{roles_payload, Role, RoleChange};
+use backline_domain::ember::roles::{roles_payload, Role, RoleChange, RoleHolder};
 use backline_domain::ember::servers::GameServer;
-use backline_domain::ids::RoleId;
+use backline_domain::ids::{RoleId, UserId};
 use backline_domain::Timestamp;
 use backline_store::{GameServerStore, RoleStore, StoreError, UserStore};
+use serde::Serialize;
+
+/// Which roles an operator lists; every `Some` narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct RoleQuery {
+    /// A case-insensitive part of the name or the in-game equivalent.
+    pub name: Option<String>,
+    /// Roles that sync to servers of this group (roles limited to no group sync everywhere).
+    pub group: Option<String>,
+    /// Roles this player's user holds now.
+    pub player: Option<PlayerRef>,
+}
+
+/// A change to a role; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct RoleEdit {
+    pub name: Option<String>,
+    pub ingame: Option<String>,
+    pub position: Option<i64>,
+    pub groups: Option<Vec<String>>,
+}
+
+/// A player's grant of a role, after an operator granted or revoked it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleGrant {
+    /// The role's id.
+    pub id: RoleId,
+    pub role: String,
+    pub user_id: UserId,
+    pub player: PlayerRef,
+    /// Whether the user holds the role now.
+    pub held: bool,
+    /// Whether this request changed that (servers that receive roles were told).
+    pub changed: bool,
+}
+
+fn check_role_text(field: &'static str, text: &str) -> CoreResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 64 {
+        return Err(CoreError::invalid(field, "must be 1 to 64 characters"));
+    }
+    Ok(text.to_owned())
+}
+
+fn role_groups(groups: Vec<String>) -> Vec<String> {
+    let mut groups: Vec<String> = groups
+        .into_iter()
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty())
+        .collect();
+    groups.dedup();
+    groups
+}
+
+fn conflict(e: StoreError) -> CoreError {
+    match e {
+        StoreError::Conflict(msg) => CoreError::Conflict(msg),
+        other => other.into(),
+    }
+}
 
 impl Core {
     pub async fn create_role(
@@ -17,11 +78,10 @@ impl Core {
         position: i64,
         groups: Vec<String>,
     ) -> CoreResult<Role> {
-        let (name, ingame) = (name.trim(), ingame.trim());
-        if name.is_empty()
-            || ingame.is_empty()
-            || name.chars().count() > 64
-            || ingame.chars().count() > 64
+        if name.trim().is_empty()
+            || ingame.trim().is_empty()
+            || name.trim().chars().count() > 64
+            || ingame.trim().chars().count() > 64
         {
             return Err(CoreError::invalid(
                 "name",
@@ -30,16 +90,162 @@ impl Core {
         }
         let role = Role {
             id: RoleId::generate(),
-            name: name.to_owned(),
-            ingame: ingame.to_owned(),
+            name: name.trim().to_owned(),
+            ingame: ingame.trim().to_owned(),
             position,
-            server_groups: groups.into_iter().filter(|g| !g.is_empty()).collect(),
+            server_groups: role_groups(groups),
         };
-        self.store.insert_role(&role).await.map_err(|e| match e {
-            StoreError::Conflict(msg) => CoreError::Conflict(msg),
-            other => other.into(),
+        self.store.insert_role(&role).await.map_err(conflict)?;
+        Ok(role)
+    }
+
+    pub async fn get_role(&self, id: &RoleId) -> CoreResult<Role> {
+        self.store
+            .list_roles()
+            .await?
+            .into_iter()
+            .find(|r| &r.id == id)
+            .ok_or_else(|| CoreError::not_found(format!("role {id}")))
+    }
+
+    /// Roles matching `query`, most privileged first (position, then name), in pages (the
+    /// cursor is the last role's position and name).
+    pub async fn list_roles_page(
+        &self,
+        query: &RoleQuery,
+        request: &PageRequest,
+    ) -> CoreResult<Page<Role>> {
+        let after = request
+            .key_cursor(2)?
+            .map(|key| {
+                let position = key[0].parse::<i64>().map_err(|_| {
+                    CoreError::invalid("cursor", "not a cursor Backline handed out")
+                })?;
+                Ok::<_, CoreError>((position, key[1].clone()))
+            })
+            .transpose()?;
+        let roles = match &query.player {
+            Some(player) => {
+                let account = ExternalAccount::new(&player.source, &player.account_id);
+                match self.store.find_user_by_external(&account).await? {
+                    Some(user) => self
+                        .store
+                        .roles_of(std::slice::from_ref(&user.id))
+                        .await?
+                        .into_iter()
+                        .flat_map(|(_, roles)| roles.held)
+                        .collect(),
+                    None => Vec::new(),
+                }
+            }
+            None => self.store.list_roles().await?,
+        };
+        let needle = query.name.as_deref().map(str::to_lowercase);
+        let mut roles: Vec<Role> = roles
+            .into_iter()
+            .filter(|r| {
+                needle.as_deref().is_none_or(|n| {
+                    r.name.to_lowercase().contains(n) || r.ingame.to_lowercase().contains(n)
+                })
+            })
+            .filter(|r| {
+                query
+                    .group
+                    .as_ref()
+                    .is_none_or(|g| r.server_groups.is_empty() || r.server_groups.contains(g))
+            })
+            .filter(|r| {
+                after.as_ref().is_none_or(|(position, name)| {
+                    (r.position, r.name.as_str()) > (*position, name.as_str())
+                })
+            })
+            .collect();
+        roles.sort_by(|a, b| (a.position, &a.name).cmp(&(b.position, &b.name)));
+        roles.truncate(request.fetch() as usize);
+        Ok(request.page(roles, |r| key_cursor(&[&r.position.to_string(), &r.name])))
+    }
+
+    /// Changes a role. Servers learn the new in-game equivalent or groups with the next
+    /// exhaustive sync of each player (when the player connects).
+    pub async fn change_role(&self, id: &RoleId, edit: RoleEdit) -> CoreResult<Role> {
+        let mut role = self.get_role(id).await?;
+        if let Some(name) = edit.name {
+            role.name = check_role_text("name", &name)?;
+        }
+        if let Some(ingame) = edit.ingame {
+            role.ingame = check_role_text("ingame", &ingame)?;
+        }
+        if let Some(position) = edit.position {
+            role.position = position;
+        }
+        if let Some(groups) = edit.groups {
+            role.server_groups = role_groups(groups);
+        }
+        self.store.update_role(&role).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::not_found(format!("role {id}")),
+            other => conflict(other),
         })?;
         Ok(role)
+    }
+
+    /// Puts every role in this order, most privileged first (positions 1, 2, …); the list
+    /// must name each role exactly once.
+    pub async fn reorder_roles(&self, order: &[RoleId]) -> CoreResult<Vec<Role>> {
+        let roles = self.store.list_roles().await?;
+        if let Some(unknown) = order.iter().find(|id| !roles.iter().any(|r| &r.id == *id)) {
+            return Err(CoreError::not_found(format!("role {unknown}")));
+        }
+        let mut named: Vec<&RoleId> = order.iter().collect();
+        named.sort();
+        named.dedup();
+        if named.len() != order.len() || order.len() != roles.len() {
+            return Err(CoreError::invalid(
+                "role_ids",
+                "must name every role exactly once",
+            ));
+        }
+        self.store.reorder_roles(order).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::not_found("role"),
+            other => other.into(),
+        })?;
+        Ok(self.store.list_roles().await?)
+    }
+
+    /// Grants (or revokes) a role to a player's user as an operator, exactly as `backline
+    /// role grant|revoke` does: servers that receive roles get a partial `roles` action.
+    pub async fn set_role_grant(
+        &self,
+        id: &RoleId,
+        player: &PlayerRef,
+        granted: bool,
+    ) -> CoreResult<RoleGrant> {
+        let player = Core::player(&player.source, &player.account_id)?;
+        let role = self.get_role(id).await?;
+        let user = self.user_for_player(&player).await?;
+        let changed = self.apply_role(&user, &role, granted, None).await?;
+        Ok(RoleGrant {
+            id: role.id,
+            role: role.name,
+            user_id: user.id,
+            player,
+            held: granted,
+            changed,
+        })
+    }
+
+    /// The users holding a role now, in pages (by user id).
+    pub async fn role_holders(
+        &self,
+        id: &RoleId,
+        request: &PageRequest,
+    ) -> CoreResult<Page<RoleHolder>> {
+        let role = self.get_role(id).await?;
+        let after = request.cursor.clone().map(UserId::from_string);
+        let holders = self
+            .store
+            .role_holders(&role.id, after.as_ref(), request.fetch())
+            .await?;
+        Ok(request.page(holders, |h| h.user_id.to_string()))
     }
 
     pub async fn list_roles(&self) -> CoreResult<Vec<Role>> {
@@ -135,14 +341,14 @@ impl Core {
     }
 
     /// Grants or revokes `role`; when that changed something, tells the servers that receive
-    /// roles (all but `except`).
+    /// roles (all but `except`). Whether it changed something.
     async fn apply_role(
         &self,
         user: &User,
         role: &Role,
         granted: bool,
         except: Option<&GameServer>,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<bool> {
         let now = Timestamp::now();
         let changed = if granted {
             self.store.grant_role(&user.id, &role.id, now).await?
@@ -153,7 +359,7 @@ impl Core {
             self.queue_partial_roles(user, role, granted, except)
                 .await?;
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// `POST …/roles` and `DELETE …/roles/{ingame}` (multi-role games): the game granted or
@@ -170,7 +376,9 @@ impl Core {
             .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
             .await?;
         let user = self.user_for_player(player).await?;
-        self.apply_role(&user, &role, granted, Some(server)).await
+        self.apply_role(&user, &role, granted, Some(server))
+            .await
+            .map(|_| ())
     }
 
     /// `GET …/primaryrole`: the highest role the user holds that syncs to this server.

@@ -1,12 +1,13 @@
 //! Game servers: created and configured by operators, authenticated by their token.
 
+use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::ember::bans::BanScope;
-use backline_domain::ember::servers::{GameServer, RoleSync};
+use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
 use backline_domain::ids::ServerId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{GameServerStore, StoreError};
+use backline_store::{GameServerStore, ServerFilter, StoreError};
 
 const SERVER_TOKEN_LEN: usize = 40;
 
@@ -58,6 +59,14 @@ fn check_interval(seconds: i64) -> CoreResult<i64> {
     }
 }
 
+fn check_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 128 {
+        return Err(CoreError::invalid("name", "must be 1 to 128 characters"));
+    }
+    Ok(name.to_owned())
+}
+
 fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
     let mut out: Vec<String> = groups
         .into_iter()
@@ -77,10 +86,7 @@ fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
 
 impl Core {
     pub async fn create_server(&self, new: NewServer) -> CoreResult<IssuedServer> {
-        let name = new.name.trim();
-        if name.is_empty() || name.chars().count() > 128 {
-            return Err(CoreError::invalid("name", "must be 1 to 128 characters"));
-        }
+        let name = check_name(&new.name)?;
         if !self.settings.ember.games.contains_key(&new.game) {
             let known: Vec<_> = self.settings.ember.games.keys().cloned().collect();
             return Err(CoreError::invalid(
@@ -91,7 +97,7 @@ impl Core {
         let token = IssuedSecret::generate(SERVER_TOKEN_LEN);
         let server = GameServer {
             id: ServerId::generate(),
-            name: name.to_owned(),
+            name,
             game: new.game,
             address: new.address.filter(|a| !a.is_empty()),
             groups: check_groups(new.groups)?,
@@ -150,7 +156,7 @@ impl Core {
     pub async fn change_server(&self, id: &str, change: ServerChange) -> CoreResult<GameServer> {
         let mut server = self.get_server(id).await?;
         if let Some(name) = change.name {
-            server.name = name;
+            server.name = check_name(&name)?;
         }
         if let Some(address) = change.address {
             server.address = Some(address).filter(|a| !a.is_empty());
@@ -183,5 +189,37 @@ impl Core {
                 StoreError::NotFound => CoreError::not_found(format!("server {id}")),
                 other => other.into(),
             })
+    }
+
+    /// Servers matching `filter`, oldest first, with whether each still polls, its queue
+    /// depth and its last error (the latest failed execution).
+    pub async fn list_server_overviews(
+        &self,
+        filter: &ServerFilter,
+        request: &PageRequest,
+    ) -> CoreResult<Page<ServerOverview>> {
+        let after = request
+            .time_cursor()?
+            .map(|(at, id)| (at, ServerId::from_string(id)));
+        let servers = self
+            .store
+            .server_overviews(filter, Timestamp::now(), after.as_ref(), request.fetch())
+            .await?;
+        Ok(request.page(servers, |s| {
+            time_key(s.server.created_at, s.server.id.as_str())
+        }))
+    }
+
+    /// One server with whether it polls, its queue depth and its last error.
+    pub async fn server_overview(&self, id: &ServerId) -> CoreResult<ServerOverview> {
+        let filter = ServerFilter {
+            id: Some(id.clone()),
+            ..ServerFilter::default()
+        };
+        self.store
+            .server_overviews(&filter, Timestamp::now(), None, 1)
+            .await?
+            .pop()
+            .ok_or_else(|| CoreError::not_found(format!("server {id}")))
     }
 }

@@ -1,9 +1,10 @@
 //! Bans.
 
 use super::super::{opt_ts, placeholders, ts, SqlStore};
-use crate::traits::BanStore;
+use super::{contains_pattern, Conditions};
+use crate::traits::{BanFilter, BanStore};
 use crate::{StoreError, StoreResult};
-use backline_domain::ember::bans::{Ban, BanScope};
+use backline_domain::ember::bans::{Ban, BanScope, BanStatus};
 use backline_domain::ids::{BanId, UserId};
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
@@ -84,5 +85,90 @@ impl BanStore for SqlStore {
         }
         query.execute(&self.write).await?;
         Ok(())
+    }
+
+    async fn get_ban(&self, id: &BanId) -> StoreResult<Option<Ban>> {
+        let sql = format!("SELECT {BAN_COLUMNS} FROM ember_bans WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(ban_from_row).transpose()
+    }
+
+    async fn filter_bans(
+        &self,
+        filter: &BanFilter,
+        now: Timestamp,
+        after: Option<&(Timestamp, BanId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<Ban>> {
+        let mut c = Conditions::default();
+        if let Some(user) = &filter.user {
+            let p = c.text(user.as_str());
+            c.and(format!("user_id = {p}"));
+        }
+        // `Ban::status`, in SQL.
+        match filter.status {
+            Some(BanStatus::Active) => {
+                let p = c.int(now.millis());
+                c.and(format!(
+                    "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > {p})"
+                ));
+            }
+            Some(BanStatus::Lifted) => c.and("lifted_at IS NOT NULL".to_owned()),
+            Some(BanStatus::Expired) => {
+                let p = c.int(now.millis());
+                c.and(format!(
+                    "lifted_at IS NULL AND expires_at IS NOT NULL AND expires_at <= {p}"
+                ));
+            }
+            None => {}
+        }
+        if let Some(scope) = filter.scope {
+            let p = c.text(scope.as_str());
+            c.and(format!("scope = {p}"));
+        }
+        if let Some(reach) = &filter.reach {
+            // `BanReach::covers`, in SQL.
+            let mut scopes = Vec::new();
+            if reach.global {
+                scopes.push("scope = 'global'".to_owned());
+            }
+            if !reach.server_groups.is_empty() {
+                let groups: Vec<String> = reach
+                    .server_groups
+                    .iter()
+                    .map(|g| c.text(g.as_str()))
+                    .collect();
+                scopes.push(format!(
+                    "(scope = 'server' AND server_group IN ({}))",
+                    groups.join(", ")
+                ));
+            }
+            c.and(if scopes.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!("({})", scopes.join(" OR "))
+            });
+        }
+        if let Some(reason) = &filter.reason_contains {
+            let p = c.text(contains_pattern(reason));
+            c.and(format!("LOWER(reason) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some((created_at, id)) = after {
+            let t = c.int(created_at.millis());
+            let i = c.text(id.as_str());
+            c.and(format!(
+                "(created_at < {t} OR (created_at = {t} AND id < {i}))"
+            ));
+        }
+        let limit = c.int(limit);
+        let sql = format!(
+            "SELECT {BAN_COLUMNS} FROM ember_bans{} ORDER BY created_at DESC, id DESC LIMIT {limit}",
+            c.where_clause()
+        );
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        rows.iter().map(ban_from_row).collect()
     }
 }

@@ -1,10 +1,13 @@
 //! Executions: queued by operators and bans, leased by polls, finished by plugins.
 
 use super::super::{opt_ts, ts, SqlStore};
-use crate::traits::{ExecutionStore, NewExecution};
+use super::Conditions;
+use crate::traits::{ExecutionFilter, ExecutionKey, ExecutionStore, NewExecution};
 use crate::{StoreError, StoreResult};
-use backline_domain::ember::actions::{ActionKind, Execution, ExecutionStatus, PlayerRef};
-use backline_domain::ids::{ExecutionId, ServerId};
+use backline_domain::ember::actions::{
+    ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
+};
+use backline_domain::ids::{ActionId, ExecutionId, ServerId};
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -12,7 +15,7 @@ use sqlx::Row;
 pub(super) const EXECUTION_COLUMNS: &str =
     "id, server_id, kind, payload, player_source, player_account_id, \
     require_online, status, attempts, lease_until, error, rerun_of, created_at, finished_at, \
-    enforces_ban";
+    enforces_ban, action_id";
 
 pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
     let kind: String = row.try_get("kind")?;
@@ -21,6 +24,9 @@ pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
     let account: Option<String> = row.try_get("player_account_id")?;
     Ok(Execution {
         id: ExecutionId(row.try_get("id")?),
+        action_id: row
+            .try_get::<Option<String>, _>("action_id")?
+            .map(ActionId::from_string),
         server_id: ServerId::from_string(row.try_get::<String, _>("server_id")?),
         kind: ActionKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("action kind `{kind}`")))?,
@@ -50,12 +56,14 @@ impl ExecutionStore for SqlStore {
     ) -> StoreResult<Vec<Execution>> {
         let mut tx = self.begin_write().await?;
         let payload = super::to_json(new.payload);
+        // One action, whatever number of servers it goes to.
+        let action = new.action.cloned().unwrap_or_else(ActionId::generate);
         let mut queued = Vec::with_capacity(servers.len());
         for server in servers {
             let row = sqlx::query(&format!(
                 "INSERT INTO ember_executions (server_id, kind, payload, player_source, player_account_id, \
-                 require_online, status, attempts, rerun_of, created_at, enforces_ban) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9) RETURNING {EXECUTION_COLUMNS}"
+                 require_online, status, attempts, rerun_of, created_at, enforces_ban, action_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9, $10) RETURNING {EXECUTION_COLUMNS}"
             ))
             .bind(server.as_str())
             .bind(new.kind.as_str())
@@ -66,6 +74,7 @@ impl ExecutionStore for SqlStore {
             .bind(new.rerun_of.map(|id| id.0))
             .bind(now.millis())
             .bind(new.enforces_ban as i64)
+            .bind(action.as_str())
             .fetch_one(&mut *tx)
             .await?;
             queued.push(execution_from_row(&row)?);
@@ -128,6 +137,54 @@ impl ExecutionStore for SqlStore {
             .bind(limit)
             .fetch_all(&self.read)
             .await?;
+        rows.iter().map(execution_from_row).collect()
+    }
+
+    async fn filter_executions(
+        &self,
+        filter: &ExecutionFilter,
+        after: Option<ExecutionKey>,
+        limit: i64,
+    ) -> StoreResult<Vec<Execution>> {
+        let mut c = Conditions::default();
+        if let Some(server) = &filter.server {
+            let p = c.text(server.as_str());
+            c.and(format!("server_id = {p}"));
+        }
+        if let Some(status) = filter.status {
+            let p = c.text(status.as_str());
+            c.and(format!("status = {p}"));
+        }
+        if let Some(kind) = filter.kind {
+            let p = c.text(kind.as_str());
+            c.and(format!("kind = {p}"));
+        }
+        if let Some(action) = &filter.action {
+            let p = c.text(action.as_str());
+            c.and(format!("action_id = {p}"));
+        }
+        let rank = "(CASE WHEN status = 'failed' THEN 0 ELSE 1 END)";
+        let order = match filter.order {
+            ExecutionOrder::Newest => "id DESC".to_owned(),
+            ExecutionOrder::FailedFirst => format!("{rank}, id DESC"),
+        };
+        if let Some(key) = after {
+            let id = c.int(key.id.0);
+            let condition = match filter.order {
+                ExecutionOrder::Newest => format!("id < {id}"),
+                ExecutionOrder::FailedFirst => {
+                    let r = c.int(if key.failed { 0 } else { 1 });
+                    format!("({rank} > {r} OR ({rank} = {r} AND id < {id}))")
+                }
+            };
+            c.and(condition);
+        }
+        let limit = c.int(limit);
+        let sql = format!(
+            "SELECT {EXECUTION_COLUMNS} FROM ember_executions{} ORDER BY {order} LIMIT {limit}",
+            c.where_clause()
+        );
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
         rows.iter().map(execution_from_row).collect()
     }
 }

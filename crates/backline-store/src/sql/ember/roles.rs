@@ -1,10 +1,11 @@
 //! Roles and who holds them.
 
-use super::super::{conflict, placeholders, SqlStore};
+use super::super::{conflict, placeholders, ts, SqlStore};
 use super::{json, to_json};
 use crate::traits::{RoleStore, UserRoles};
-use crate::StoreResult;
-use backline_domain::ember::roles::Role;
+use crate::{StoreError, StoreResult};
+use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ember::roles::{Role, RoleHolder};
 use backline_domain::ids::{RoleId, UserId};
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
@@ -99,5 +100,95 @@ impl RoleStore for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn update_role(&self, role: &Role) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE ember_roles SET name = $2, ingame = $3, position = $4, server_groups = $5 WHERE id = $1",
+        )
+        .bind(role.id.as_str())
+        .bind(&role.name)
+        .bind(&role.ingame)
+        .bind(role.position)
+        .bind(to_json(&role.server_groups))
+        .execute(&self.write)
+        .await
+        .map_err(|e| {
+            conflict(e, || {
+                format!(
+                    "another role is named {} or plays as {}",
+                    role.name, role.ingame
+                )
+            })
+        })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn reorder_roles(&self, order: &[RoleId]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (index, id) in order.iter().enumerate() {
+            let done = sqlx::query("UPDATE ember_roles SET position = $2 WHERE id = $1")
+                .bind(id.as_str())
+                .bind(index as i64 + 1)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn role_holders(
+        &self,
+        role: &RoleId,
+        after: Option<&UserId>,
+        limit: i64,
+    ) -> StoreResult<Vec<RoleHolder>> {
+        let rows = sqlx::query(
+            "SELECT user_id, granted_at FROM ember_user_roles \
+             WHERE role_id = $1 AND revoked_at IS NULL AND user_id > $2 ORDER BY user_id LIMIT $3",
+        )
+        .bind(role.as_str())
+        .bind(after.map_or("", UserId::as_str))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        let mut holders = rows
+            .iter()
+            .map(|row| {
+                Ok(RoleHolder {
+                    user_id: UserId::from_string(row.try_get::<String, _>("user_id")?),
+                    accounts: Vec::new(),
+                    granted_at: ts(row, "granted_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        if holders.is_empty() {
+            return Ok(holders);
+        }
+        let sql = format!(
+            "SELECT user_id, source, account_id FROM external_accounts WHERE user_id IN ({}) \
+             ORDER BY source, account_id",
+            placeholders(1, holders.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for holder in &holders {
+            query = query.bind(holder.user_id.as_str());
+        }
+        for row in query.fetch_all(&self.read).await? {
+            let user = row.try_get::<String, _>("user_id")?;
+            if let Some(holder) = holders.iter_mut().find(|h| h.user_id.as_str() == user) {
+                holder.accounts.push(PlayerRef {
+                    source: row.try_get("source")?,
+                    account_id: row.try_get("account_id")?,
+                });
+            }
+        }
+        Ok(holders)
     }
 }

@@ -2,13 +2,15 @@
 
 use super::super::{opt_ts, placeholders, ts, Backend, SqlStore};
 use super::executions::{execution_from_row, EXECUTION_COLUMNS};
-use super::{json, to_json};
-use crate::traits::{GameServerStore, PollLease, PresenceState};
+use super::{contains_pattern, json, to_json, Conditions};
+use crate::traits::{GameServerStore, PollLease, PresenceState, ServerFilter};
 use crate::{StoreError, StoreResult};
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::bans::BanReach;
-use backline_domain::ember::servers::{GameServer, RoleSync};
-use backline_domain::ids::ServerId;
+use backline_domain::ember::servers::{
+    GameServer, LastError, RoleSync, ServerOverview, STOPPED_AFTER_INTERVALS,
+};
+use backline_domain::ids::{ExecutionId, ServerId};
 use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
@@ -36,6 +38,81 @@ fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
         created_at: ts(row, "created_at")?,
         last_poll_at: opt_ts(row, "last_poll_at")?,
     })
+}
+
+/// `filter` as conditions on the server `s` (`now` decides whether it polls).
+fn server_conditions(
+    backend: Backend,
+    filter: &ServerFilter,
+    now: Timestamp,
+    after: Option<&(Timestamp, ServerId)>,
+) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(id) = &filter.id {
+        let p = c.text(id.as_str());
+        c.and(format!("s.id = {p}"));
+    }
+    if let Some(game) = &filter.game {
+        let p = c.text(game.as_str());
+        c.and(format!("s.game = {p}"));
+    }
+    if let Some(group) = &filter.group {
+        // The groups are a JSON array of strings: an element is its quoted JSON text.
+        let p = c.text(to_json(group));
+        c.and(match backend {
+            Backend::Sqlite => format!("instr(s.server_groups, {p}) > 0"),
+            Backend::Postgres => format!("strpos(s.server_groups, {p}) > 0"),
+        });
+    }
+    if let Some(name) = &filter.name_contains {
+        let p = c.text(contains_pattern(name));
+        c.and(format!("LOWER(s.name) LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(polling) = filter.polling {
+        // `GameServer::is_polling`, in SQL.
+        let p = c.int(now.millis());
+        let polls = format!(
+            "(s.last_poll_at IS NOT NULL AND s.last_poll_at >= {p} - {} * s.poll_interval_seconds)",
+            STOPPED_AFTER_INTERVALS * 1000
+        );
+        c.and(if polling {
+            polls
+        } else {
+            format!("NOT {polls}")
+        });
+    }
+    if let Some((created_at, id)) = after {
+        let t = c.int(created_at.millis());
+        let i = c.text(id.as_str());
+        c.and(format!(
+            "(s.created_at > {t} OR (s.created_at = {t} AND s.id > {i}))"
+        ));
+    }
+    c
+}
+
+/// The server overview statement: servers (`where_clause` on `s`) with their queue depth,
+/// leased executions and latest failure, `limit` at most.
+fn overview_sql(where_clause: &str, limit: &str) -> String {
+    let columns: Vec<String> = SERVER_COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect();
+    // Unfinished executions are counted through the partial index of pending ones, the last
+    // failure found through the one of failed ones: however long the queue of finished
+    // executions, a server costs two index ranges and one index probe.
+    format!(
+        "SELECT {}, \
+         (SELECT COUNT(*) FROM ember_executions q WHERE q.server_id = s.id \
+          AND q.status IN ('queued', 'leased')) AS queue_depth, \
+         (SELECT COUNT(*) FROM ember_executions q WHERE q.server_id = s.id \
+          AND q.status IN ('queued', 'leased') AND q.status = 'leased') AS leased, \
+         f.id AS failed_id, f.error AS failed_error, f.finished_at AS failed_at \
+         FROM ember_servers s LEFT JOIN ember_executions f ON f.id = \
+         (SELECT MAX(x.id) FROM ember_executions x WHERE x.server_id = s.id AND x.status = 'failed') \
+         {where_clause} ORDER BY s.created_at, s.id LIMIT {limit}",
+        columns.join(", ")
+    )
 }
 
 /// The poll's lease statement: `$1` server, `$2` now, `$3` lease end, `$4` batch size, then
@@ -282,6 +359,41 @@ impl GameServerStore for SqlStore {
         Ok(())
     }
 
+    async fn server_overviews(
+        &self,
+        filter: &ServerFilter,
+        now: Timestamp,
+        after: Option<&(Timestamp, ServerId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ServerOverview>> {
+        let mut c = server_conditions(self.backend, filter, now, after);
+        let limit = c.int(limit);
+        let sql = overview_sql(&c.where_clause(), &limit);
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|row| {
+                let server = server_from_row(row)?;
+                let last_error = match row.try_get::<Option<i64>, _>("failed_id")? {
+                    Some(id) => Some(LastError {
+                        execution_id: ExecutionId(id),
+                        error: row
+                            .try_get::<Option<String>, _>("failed_error")?
+                            .unwrap_or_default(),
+                        at: opt_ts(row, "failed_at")?.unwrap_or(server.created_at),
+                    }),
+                    None => None,
+                };
+                Ok(ServerOverview {
+                    polling: server.is_polling(now),
+                    queue_depth: row.try_get("queue_depth")?,
+                    leased: row.try_get("leased")?,
+                    last_error,
+                    server,
+                })
+            })
+            .collect()
+    }
+
     async fn servers_with_player(&self, player: &PlayerRef) -> StoreResult<Vec<ServerId>> {
         let rows = sqlx::query("SELECT server_id FROM ember_presence WHERE source = $1 AND account_id = $2 ORDER BY server_id")
             .bind(&player.source)
@@ -338,6 +450,34 @@ mod tests {
             );
             assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
         }
+        store.close().await;
+        db.drop_database().await;
+    }
+
+    /// The overview reads executions only through the partial indexes of pending and of
+    /// failed executions (and the primary key), never by scanning them (SQLite's plan).
+    #[tokio::test]
+    async fn the_server_overview_reads_executions_through_partial_indexes_on_sqlite() {
+        let db = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let store = db.store().await;
+        let sql = format!("EXPLAIN QUERY PLAN {}", overview_sql("", "$1"));
+        let plan: Vec<String> = sqlx::query(&sql)
+            .bind(10i64)
+            .fetch_all(&store.read)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect();
+        for index in ["ember_executions_pending", "ember_executions_failed"] {
+            assert!(plan.iter().any(|d| d.contains(index)), "{index}: {plan:?}");
+        }
+        assert!(
+            !plan
+                .iter()
+                .any(|d| d.starts_with("SCAN") && !d.starts_with("SCAN s")),
+            "{plan:?}"
+        );
         store.close().await;
         db.drop_database().await;
     }

@@ -1,0 +1,115 @@
+//! Bans of the game integration: search, create (as an operator), lift.
+
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::roles::player_parameter;
+use super::AdminError;
+use crate::core::ember::bans::{BanQuery, OperatorBan};
+use crate::core::page::{Page, PageRequest};
+use crate::http::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use backline_domain::ember::actions::PlayerRef;
+use backline_domain::ember::bans::{Ban, BanScope, BanStatus, BanView};
+use backline_domain::ids::{BanId, ServerId};
+use backline_domain::Timestamp;
+use serde::Deserialize;
+
+/// A ban as operators see it: with its status now.
+fn view(ban: Ban) -> BanView {
+    BanView::at(ban, Timestamp::now())
+}
+
+/// Filters of `GET /admin/v1/bans`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BansQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    /// `SOURCE:ACCOUNT_ID`: the bans of this player's user.
+    player: Option<String>,
+    status: Option<BanStatus>,
+    scope: Option<BanScope>,
+    /// A server id: the bans that server enforces.
+    server: Option<String>,
+    /// A case-insensitive part of the reason.
+    reason: Option<String>,
+}
+
+/// `GET /admin/v1/bans`: newest first.
+pub async fn list_bans(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<BansQuery>,
+) -> Result<Json<Page<BanView>>, AdminError> {
+    let request = PageRequest::new(q.limit, q.cursor)?;
+    let query = BanQuery {
+        player: q.player.as_deref().map(player_parameter).transpose()?,
+        status: q.status,
+        scope: q.scope,
+        server: q.server.map(ServerId::from_string),
+        reason: q.reason,
+    };
+    Ok(Json(
+        state.core.list_bans(&query, &request).await?.map(view),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBanRequest {
+    source: String,
+    account_id: String,
+    /// `global` (every server and the website), `server` (one server group, `group`) or
+    /// `web`.
+    scope: BanScope,
+    group: Option<String>,
+    /// Absent or 0: permanent.
+    duration_minutes: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/v1/bans`: bans the player's user and queues a kick on every server where the
+/// player is connected now and the ban applies, as a server's ban does.
+pub async fn create_ban(
+    _: Admin,
+    State(state): State<AppState>,
+    AdminJson(req): AdminJson<CreateBanRequest>,
+) -> Result<(StatusCode, Json<BanView>), AdminError> {
+    let ban = state
+        .core
+        .create_operator_ban(OperatorBan {
+            player: PlayerRef {
+                source: req.source,
+                account_id: req.account_id,
+            },
+            scope: req.scope,
+            group: req.group,
+            duration_minutes: req.duration_minutes,
+            reason: req.reason,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(ban))))
+}
+
+pub async fn get_ban(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BanView>, AdminError> {
+    Ok(Json(view(
+        state.core.get_ban(&BanId::from_string(id)).await?,
+    )))
+}
+
+/// `POST /admin/v1/bans/{id}/lift`: the executions the ban held go out with the next poll.
+pub async fn lift_ban(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BanView>, AdminError> {
+    Ok(Json(view(
+        state.core.lift_ban(&BanId::from_string(id)).await?,
+    )))
+}

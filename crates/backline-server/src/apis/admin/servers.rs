@@ -1,0 +1,180 @@
+//! Game servers of the game integration (create, edit, rotate their token) and the games
+//! they can run. Both are the owner's to change.
+
+use super::extract::{Admin, AdminJson, Path, Query};
+use super::AdminError;
+use crate::core::ember::games::KeyedGame;
+use crate::core::ember::servers::{NewServer, ServerChange};
+use crate::core::page::{Page, PageRequest};
+use crate::http::body::present_or_null;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use backline_domain::ember::bans::BanScope;
+use backline_domain::ember::servers::{GameServer, ServerOverview};
+use backline_domain::ids::ServerId;
+use backline_store::ServerFilter;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Filters of `GET /admin/v1/servers`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServersQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+    /// A game key (`gmod`).
+    game: Option<String>,
+    /// Servers in this server group.
+    group: Option<String>,
+    /// A case-insensitive part of the name.
+    name: Option<String>,
+    /// Servers that polled within three poll intervals (`true`) or not (`false`).
+    polling: Option<bool>,
+}
+
+/// `GET /admin/v1/servers`: servers oldest first, with `polling`, `queue_depth`, `leased`
+/// and `last_error`.
+pub async fn list_servers(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<ServersQuery>,
+) -> Result<Json<Page<ServerOverview>>, AdminError> {
+    let request = PageRequest::new(q.limit, q.cursor)?;
+    let filter = ServerFilter {
+        id: None,
+        game: q.game,
+        group: q.group,
+        name_contains: q.name.filter(|n| !n.is_empty()),
+        polling: q.polling,
+    };
+    Ok(Json(
+        state.core.list_server_overviews(&filter, &request).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateServerRequest {
+    name: String,
+    game: String,
+    address: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+    poll_interval_seconds: Option<i64>,
+}
+
+/// `POST /admin/v1/servers`: the server and its `token`, shown this once.
+pub async fn create_server(
+    _: Admin,
+    State(state): State<AppState>,
+    AdminJson(req): AdminJson<CreateServerRequest>,
+) -> Result<(StatusCode, Json<Value>), AdminError> {
+    let issued = state
+        .core
+        .create_server(NewServer {
+            name: req.name,
+            game: req.game,
+            address: req.address,
+            groups: req.groups,
+            poll_interval_seconds: req.poll_interval_seconds,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(issued.to_json())))
+}
+
+pub async fn get_server(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ServerOverview>, AdminError> {
+    Ok(Json(
+        state
+            .core
+            .server_overview(&ServerId::from_string(id))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSyncEdit {
+    send: Option<bool>,
+    receive: Option<bool>,
+}
+
+/// A change of settings, as `backline server set` makes; absent fields stay as they are.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditServerRequest {
+    name: Option<String>,
+    /// `null` or `""` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    address: Option<Option<String>>,
+    /// The server's groups, all of them (replaces the list).
+    groups: Option<Vec<String>>,
+    poll_interval_seconds: Option<i64>,
+    enforced_ban_scopes: Option<Vec<BanScope>>,
+    /// `null` or `""`: `server` bans from this server go to its first group.
+    #[serde(default, deserialize_with = "present_or_null")]
+    default_ban_group: Option<Option<String>>,
+    role_sync: Option<RoleSyncEdit>,
+    ban_log: Option<bool>,
+}
+
+/// `PATCH /admin/v1/servers/{id}`: the next poll delivers the new settings.
+pub async fn edit_server(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    AdminJson(req): AdminJson<EditServerRequest>,
+) -> Result<Json<GameServer>, AdminError> {
+    let change = ServerChange {
+        name: req.name,
+        address: req.address.map(Option::unwrap_or_default),
+        groups: req.groups,
+        poll_interval_seconds: req.poll_interval_seconds,
+        enforced_ban_scopes: req.enforced_ban_scopes,
+        default_ban_group: req.default_ban_group,
+        role_sync_send: req.role_sync.as_ref().and_then(|r| r.send),
+        role_sync_receive: req.role_sync.as_ref().and_then(|r| r.receive),
+        ban_log: req.ban_log,
+    };
+    Ok(Json(state.core.change_server(&id, change).await?))
+}
+
+/// `POST /admin/v1/servers/{id}/token`: a new token, shown this once; the old one stops
+/// working at once.
+pub async fn rotate_server_token(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AdminError> {
+    Ok(Json(state.core.rotate_server_token(&id).await?.to_json()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GamesQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /admin/v1/games`: built-in and configured games by key.
+pub async fn list_games(
+    _: Admin,
+    State(state): State<AppState>,
+    Query(q): Query<GamesQuery>,
+) -> Result<Json<Page<KeyedGame>>, AdminError> {
+    let request = PageRequest::new(q.limit, q.cursor)?;
+    Ok(Json(state.core.list_games(&request)))
+}
+
+pub async fn get_game(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<KeyedGame>, AdminError> {
+    Ok(Json(state.core.get_game(&key)?))
+}
