@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod ember;
+pub mod events;
 pub mod evr;
 pub mod ids;
 pub mod org;

@@ -80,6 +80,38 @@ pub struct Config {
     pub spectra: SpectraConfig,
     pub nakama: NakamaConfig,
     pub ember: EmberConfig,
+    pub events: EventsConfig,
+}
+
+/// The longest retention of the event log (ten years).
+pub const MAX_RETENTION_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
+/// Settings of the live event stream (`GET /events`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// How long the event log keeps events: a subscriber can resume with `Last-Event-ID`
+    /// after a disconnection this long at most.
+    pub retention_seconds: u64,
+    /// How often, in milliseconds, the log is read without a notification (events the CLI
+    /// appended to a SQLite database), pruned, and game servers' polling state checked.
+    pub interval_millis: u64,
+    /// Seconds between keep-alive comments on an idle stream.
+    pub keep_alive_seconds: u64,
+    /// An open stream checks its credential again, before sending an event, when it was
+    /// last checked this many seconds ago: a revoked key or token stops receiving events.
+    pub recheck_seconds: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            retention_seconds: 3600,
+            interval_millis: 1000,
+            keep_alive_seconds: 15,
+            recheck_seconds: 30,
+        }
+    }
 }
 
 /// Limits on failed attempts at secrets, per client address and endpoint family.
@@ -220,6 +252,7 @@ impl Default for Config {
             spectra: SpectraConfig::default(),
             nakama: NakamaConfig::default(),
             ember: EmberConfig::default(),
+            events: EventsConfig::default(),
         }
     }
 }
@@ -250,6 +283,7 @@ impl fmt::Debug for Config {
             .field("spectra", &self.spectra)
             .field("nakama", &self.nakama)
             .field("ember", &self.ember)
+            .field("events", &self.events)
             .finish()
     }
 }
@@ -370,6 +404,17 @@ impl Config {
                     problem: "must be at least 1".into(),
                 });
             }
+        }
+        let v = &self.events;
+        if !(1..=MAX_RETENTION_SECONDS).contains(&v.retention_seconds)
+            || !(10..=60_000).contains(&v.interval_millis)
+            || v.keep_alive_seconds < 1
+            || v.recheck_seconds < 1
+        {
+            return Err(ConfigError::Invalid {
+                field: "events",
+                problem: "retention_seconds 1 to 315360000 (ten years), interval_millis 10 to 60000, keep_alive_seconds ≥ 1, recheck_seconds ≥ 1".into(),
+            });
         }
         if self.spectra.playercam_session_ttl_seconds < 60 {
             return Err(ConfigError::Invalid {

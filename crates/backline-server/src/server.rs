@@ -4,6 +4,8 @@
 use crate::apis;
 use crate::config::{redact_url, Config};
 use crate::core::ember::EmberSettings;
+use crate::core::events::hub::EventSettings;
+use crate::core::events::{Events, PostgresNotifier};
 use crate::core::evr::timers::TimerSettings;
 use crate::core::nakama_keys::{self, GeneratedKeys};
 use crate::core::{Core, CoreSettings};
@@ -70,7 +72,13 @@ pub struct Prepared {
 /// Opens the store and binds nothing yet: `listener` is already bound by the caller
 /// (tests bind port 0).
 pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Prepared> {
-    let (core, generated_keys) = open_core(&config).await?;
+    let (mut core, generated_keys) = open_core(&config).await?;
+    if core.store.backend() == backline_store::Backend::Postgres {
+        core.events = Events::new(Arc::new(PostgresNotifier::start(
+            config.database_url.clone(),
+        )));
+    }
+    core.start_event_hub().await?;
     let generated_admin_token = if config.admin_token.is_some() {
         None
     } else {
@@ -128,6 +136,27 @@ impl Prepared {
                 let _ = timers_stopped.await;
             },
         ));
+        let (hub_stop, hub_stopped) = tokio::sync::oneshot::channel::<()>();
+        let hub = tokio::spawn(self.state.core.clone().event_hub(
+            event_settings(&self.state.config),
+            async move {
+                let _ = hub_stopped.await;
+            },
+        ));
+        let (sweep_stop, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
+        let sweep = tokio::spawn(self.state.core.clone().event_sweep(
+            event_settings(&self.state.config),
+            async move {
+                let _ = sweep_stopped.await;
+            },
+        ));
+        // Event streams never end by themselves: end them when shutting down begins, so the
+        // graceful shutdown does not wait for them.
+        let events = self.state.core.events.clone();
+        let shutdown = async move {
+            shutdown.await;
+            events.close();
+        };
         let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
         let metrics = self.metrics_listener.map(|listener| {
             let app = axum::Router::new()
@@ -180,6 +209,10 @@ impl Prepared {
         };
         http::serve::serve(self.listener, app, limits, shutdown).await;
         let _ = timers_stop.send(());
+        let _ = hub_stop.send(());
+        let _ = sweep_stop.send(());
+        let _ = hub.await;
+        let _ = sweep.await;
         let _ = metrics_stop.send(());
         if let Some(metrics) = metrics {
             let _ = metrics.await;
@@ -197,6 +230,14 @@ fn timer_settings(config: &Config) -> TimerSettings {
         prepared_match_start_seconds: n.prepared_match_start_seconds,
         empty_match_end_seconds: n.empty_match_end_seconds,
         interval: Duration::from_millis(n.timer_interval_millis),
+    }
+}
+
+fn event_settings(config: &Config) -> EventSettings {
+    EventSettings {
+        retention_seconds: config.events.retention_seconds as i64,
+        interval: Duration::from_millis(config.events.interval_millis),
+        gap_settle: Duration::from_secs(3),
     }
 }
 

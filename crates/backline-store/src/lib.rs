@@ -15,5 +15,6 @@ pub mod testing;
 pub mod traits;
 
 pub use error::{StoreError, StoreResult};
+pub use sql::events::{EventListener, EVENTS_CHANNEL};
 pub use sql::{Backend, MigrationState, PoolOptions, SqlStore};
 pub use traits::*;

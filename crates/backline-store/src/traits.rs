@@ -535,12 +535,12 @@ pub trait EvrStore {
         session_id: &str,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Starts prepared matches prepared at or before `cutoff`; how many.
+    /// Starts prepared matches prepared at or before `cutoff`; the started ids.
     fn start_due_matches(
         &self,
         cutoff: Timestamp,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Ends started matches empty since at or before `cutoff` and gives their broadcasters
     /// (when still registered) a new idle match; the ended ids.
     fn end_empty_matches(
@@ -827,6 +827,67 @@ pub trait LinkTokenStore {
         user: &UserId,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Result<PlayerRef, LinkRedeemError>>> + Send;
+}
+
+/// The live event log behind `GET /events`.
+pub trait EventStore {
+    /// Appends an event; its id comes from the log's sequence. On PostgreSQL the id is
+    /// announced with `NOTIFY` on [`crate::EVENTS_CHANNEL`] when the insert commits.
+    fn append_event(
+        &self,
+        event: &backline_domain::events::NewEvent,
+    ) -> impl Future<Output = StoreResult<backline_domain::events::Event>> + Send;
+    /// Appends several events in order, in one transaction (one `NOTIFY`, with the last id).
+    fn append_events(
+        &self,
+        events: &[backline_domain::events::NewEvent],
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::events::Event>>> + Send;
+    /// Events with an id above `after`, in id order, at most `limit`.
+    fn events_after(
+        &self,
+        after: backline_domain::events::EventId,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::events::Event>>> + Send;
+    /// The highest id the log has given out and still holds or has pruned (0 when none).
+    fn last_event_id(
+        &self,
+    ) -> impl Future<Output = StoreResult<backline_domain::events::EventId>> + Send;
+    /// Deletes the events that happened before `cutoff` (and every older id); how many.
+    fn prune_events(&self, cutoff: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// The highest id pruned so far (0 when none): resuming after an older id would miss
+    /// events.
+    fn events_pruned_through(
+        &self,
+    ) -> impl Future<Output = StoreResult<backline_domain::events::EventId>> + Send;
+}
+
+/// Servers whose polling state the sweep flipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PollingChanges {
+    /// Servers that polled within three poll intervals and did not count as polling.
+    pub started: Vec<PolledServer>,
+    /// Servers counted as polling with no poll for three poll intervals.
+    pub stopped: Vec<PolledServer>,
+}
+
+/// A server whose polling state changed, as the change is reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolledServer {
+    pub id: ServerId,
+    pub name: String,
+    pub poll_interval_seconds: i64,
+    pub last_poll_at: Option<Timestamp>,
+}
+
+/// The stored polling state of game servers.
+pub trait PollingStateStore {
+    /// Flips the stored state of servers whose polling changed as of `now` (no poll for three
+    /// times their interval: stopped; a poll within it: started). Each flip is a conditional
+    /// update, so of several nodes sweeping at once exactly one reports each change.
+    fn sweep_polling(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<PollingChanges>> + Send;
 }
 
 /// Everything the server needs from a store.

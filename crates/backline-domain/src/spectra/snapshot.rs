@@ -35,6 +35,8 @@ pub struct MatchSnapshot {
     pub map: Option<String>,
     pub match_type: Option<String>,
     pub players: Vec<ObservedPlayer>,
+    /// Rounds won by each team, in the order of `teams` (absent or non-numeric: 0).
+    pub score: Vec<i64>,
     /// The match object as JSON text, in the client's key order, without `groupSecret` and
     /// `tools.playercamsInfo.secret`.
     pub document: String,
@@ -72,6 +74,9 @@ struct MatchView {
 struct TeamView {
     #[serde(default)]
     players: Vec<PlayerView>,
+    /// Read leniently: the score is shown, never relied on.
+    #[serde(default)]
+    rounds_won: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +191,11 @@ impl MatchSnapshot {
             }
         }
         let document = sanitised(&members)?;
+        let score = view
+            .teams
+            .iter()
+            .map(|t| t.rounds_won.as_ref().and_then(Value::as_i64).unwrap_or(0))
+            .collect();
         let players = view
             .teams
             .into_iter()
@@ -209,6 +219,7 @@ impl MatchSnapshot {
             map: view.map.filter(|m| !m.is_empty()),
             match_type: view.match_type,
             players,
+            score,
             document,
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod ember;
+pub mod events;
 pub mod nakama;
 pub mod spectra;
 

@@ -39,7 +39,8 @@ pub fn summary(config: &Config) -> String {
          timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
-         ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={})",
+         ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={}) \
+         events(retention={}s interval={}ms keep_alive={}s recheck={}s)",
         config.listen,
         config
             .metrics_listen
@@ -73,6 +74,10 @@ pub fn summary(config: &Config) -> String {
         e.poll_batch,
         e.rate_limit_per_minute,
         e.games.len(),
+        config.events.retention_seconds,
+        config.events.interval_millis,
+        config.events.keep_alive_seconds,
+        config.events.recheck_seconds,
     )
 }
 

@@ -2,11 +2,13 @@
 
 use super::page::{key_cursor, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use backline_domain::spectra::record::MatchRecord;
 use backline_domain::spectra::snapshot::{MatchSnapshot, SnapshotError};
 use backline_domain::Timestamp;
 use backline_store::{MatchFilter, MatchKey, MatchStore, PlayerStore, SnapshotWrite};
+use serde_json::json;
 
 /// What was recorded, for the answer to Spectra.
 #[derive(Debug)]
@@ -62,6 +64,22 @@ impl Core {
         if call != SnapshotCall::Update {
             self.store.observe_players(&snapshot.players, now).await?;
         }
+        let kind = match call {
+            SnapshotCall::Register => EventKind::MatchRegistered,
+            SnapshotCall::Update => EventKind::MatchUpdated,
+            SnapshotCall::Complete => EventKind::MatchCompleted,
+        };
+        let payload = json!({
+            "match_id": snapshot.match_id,
+            "group_code": snapshot.group_code,
+            "state": state,
+            "round": snapshot.round_number,
+            "phase": snapshot.round_phase,
+            "score": snapshot.score,
+            "map": snapshot.map,
+        });
+        self.publish(NewEvent::now(kind, payload).of_org(snapshot.organization_id))
+            .await;
         Ok(RecordedSnapshot {
             match_id: snapshot.match_id,
             group_code: snapshot.group_code,

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authentication;
 pub mod ember;
 pub mod error;
+pub mod events;
 pub mod evr;
 pub mod issued;
 pub mod matches;
@@ -46,6 +47,8 @@ pub struct Core {
     pub store: SqlStore,
     pub settings: CoreSettings,
     pub keys: Arc<NakamaKeys>,
+    /// The live event stream's publisher and subscribers ([`events`]).
+    pub events: events::Events,
 }
 
 impl Core {
@@ -54,6 +57,7 @@ impl Core {
             store,
             settings,
             keys: Arc::new(keys),
+            events: events::Events::local(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The Spectra stats backend: match links, regions, MMR tiers, computed statistics.
 
 use super::{Core, CoreError, CoreResult};
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::record::StatsRecord;
 use backline_domain::spectra::stats::{self, MatchStats};
 use backline_domain::Timestamp;
@@ -84,6 +85,7 @@ impl Core {
     pub async fn compute_match_stats(&self, match_uuid: &str) -> CoreResult<MatchStats> {
         let match_uuid = require_match_uuid(match_uuid)?;
         let records = self.store.get_match(match_uuid).await?;
+        let org_id = records.iter().find_map(|r| r.org_id.clone());
         let snapshot = records
             .into_iter()
             .find_map(|r| r.snapshot)
@@ -93,6 +95,15 @@ impl Core {
         self.store
             .save_match_stats(match_uuid, &json, Timestamp::now())
             .await?;
+        let payload = serde_json::json!({
+            "match_id": match_uuid,
+            "map": computed.map,
+            "winner": computed.winner,
+            "rounds_played": computed.rounds_played,
+            "players": computed.players.len(),
+        });
+        self.publish(NewEvent::now(EventKind::StatsReady, payload).of_org(org_id))
+            .await;
         Ok(computed)
     }
 

@@ -1,5 +1,5 @@
 //! Limits on guessing secrets: failed attempts per client address at access keys
-//! (`validateAccessKey`), passwords (Nakama email login and the `account/authenticate/password`
+//! (`validateAccessKey`, and `/events`, which also takes admin tokens), passwords (Nakama email login and the `account/authenticate/password`
 //! RPC), link tokens (the `link/redeem` RPC) and player-cam session secrets.
 //!
 //! Only failures are counted, per client address and family of secret, in a window that
@@ -56,7 +56,9 @@ impl SecretFamily {
     /// The family of secrets `path` takes guesses at, if any (paths as the router sees them,
     /// before percent-decoding; RPC ids are matched as the RPC table does).
     pub fn guessed_at(method: &Method, path: &str) -> Option<Self> {
-        if method == Method::GET && path.starts_with("/spectra/system/validateAccessKey/") {
+        if method == Method::GET
+            && (path.starts_with("/spectra/system/validateAccessKey/") || path == "/events")
+        {
             return Some(Self::AccessKey);
         }
         if path.starts_with("/spectra/playercam/api/getNameOverridesAndPlayercams/")
@@ -192,6 +194,7 @@ mod tests {
                 Some(SecretFamily::PlayercamSecret),
             ),
             (&get, "/admin/v1/orgs", None),
+            (&get, "/events", Some(SecretFamily::AccessKey)),
         ];
         for (method, path, expected) in cases {
             assert_eq!(SecretFamily::guessed_at(method, path), expected, "{path}");

@@ -71,6 +71,11 @@ impl Metrics {
         });
     }
 
+    /// Sets the number of open event-stream subscriptions (`backline_event_subscribers`).
+    pub fn set_event_subscribers(&self, subscribers: i64) {
+        self.with(|| metrics::gauge!("backline_event_subscribers").set(subscribers as f64));
+    }
+
     /// The Prometheus text exposition, after setting the gauges read at scrape time.
     pub fn render(&self, gauges: &Gauges, pool: &PoolUsage) -> String {
         self.with(|| {

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
         .merge(apis::admin::metrics_router(state.clone()))
+        .merge(apis::events::router())
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))

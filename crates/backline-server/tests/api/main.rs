@@ -25,6 +25,7 @@ mod ember_players;
 mod ember_polling;
 mod ember_reference;
 mod ember_transport;
+mod events;
 mod evr_broadcasters;
 mod evr_lobby;
 mod evr_matches;

@@ -18,7 +18,18 @@ fn base_path(base: &str) -> &'static str {
     }
 }
 
-async fn the_recorded_spectra_session_gets_the_answers_spectra_expects(app: &TestApp) {
+/// What a replay used and got.
+pub struct Replayed {
+    /// The organisation whose key the capture's `GOODKEY` became.
+    pub org: String,
+    /// That organisation's access key.
+    pub key: String,
+    /// Each recorded path (as captured) and this server's answer.
+    pub replies: Vec<(String, Value)>,
+}
+
+/// Issues the credentials the capture needs and replays it; every answer is a JSON 200.
+pub async fn replay_capture(app: &TestApp) -> Replayed {
     // What the capture used, and what this server issued instead.
     let org = app
         .create_org("Replay Org", Some("2099-01-01T00:00:00Z"))
@@ -97,6 +108,11 @@ async fn the_recorded_spectra_session_gets_the_answers_spectra_expects(app: &Tes
         );
         replies.push((recorded["path"].as_str().unwrap().to_owned(), reply.body));
     }
+    Replayed { org, key, replies }
+}
+
+async fn the_recorded_spectra_session_gets_the_answers_spectra_expects(app: &TestApp) {
+    let Replayed { org, replies, .. } = replay_capture(app).await;
 
     let answer = |suffix: &str| {
         replies

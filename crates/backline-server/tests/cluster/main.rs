@@ -9,4 +9,5 @@ mod crash;
 
 mod ember_polls;
 mod evr_timers;
+mod live_events;
 mod revocations;

@@ -456,18 +456,24 @@ impl EvrStore for SqlStore {
         Ok(left)
     }
 
-    async fn start_due_matches(&self, cutoff: Timestamp, now: Timestamp) -> StoreResult<u64> {
-        let done = sqlx::query(
+    async fn start_due_matches(
+        &self,
+        cutoff: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
             "UPDATE evr_matches SET phase = 'started', started_at = $2, start_time = $2, \
              empty_since = CASE WHEN EXISTS (SELECT 1 FROM evr_match_players p WHERE p.match_id = evr_matches.id) \
                  THEN NULL ELSE $2 END \
-             WHERE phase = 'prepared' AND prepared_at <= $1",
+             WHERE phase = 'prepared' AND prepared_at <= $1 RETURNING id",
         )
         .bind(cutoff.millis())
         .bind(now.millis())
-        .execute(&self.write)
+        .fetch_all(&self.write)
         .await?;
-        Ok(done.rows_affected())
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>("id")?))
+            .collect()
     }
 
     async fn end_empty_matches(

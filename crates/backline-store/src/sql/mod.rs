@@ -7,6 +7,7 @@
 mod admin_tokens;
 mod audit;
 mod ember;
+pub mod events;
 mod evr;
 mod gauges;
 mod keys;

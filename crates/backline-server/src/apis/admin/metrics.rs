@@ -16,6 +16,9 @@ pub async fn scrape(_: Admin, state: State<AppState>) -> Result<impl IntoRespons
 /// The same without a token, for the dedicated metrics listener.
 pub async fn scrape_open(State(state): State<AppState>) -> Result<impl IntoResponse, AdminError> {
     let (gauges, pool) = state.core.gauges().await?;
+    state
+        .metrics
+        .set_event_subscribers(state.core.events.subscribers());
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -5,7 +5,7 @@ mod access;
 mod bans;
 mod error;
 mod executions;
-mod extract;
+pub(crate) mod extract;
 mod link_tokens;
 mod matches;
 mod metrics;

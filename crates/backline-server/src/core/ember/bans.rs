@@ -6,6 +6,7 @@ use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
 use backline_domain::ember::servers::GameServer;
+use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, BanId, ServerId};
 use backline_domain::Timestamp;
 use backline_store::{BanFilter, BanStore, NewExecution, UserStore};
@@ -156,6 +157,7 @@ impl Core {
     /// the ban applies.
     async fn record_ban(&self, ban: &Ban, player: &PlayerRef) -> CoreResult<()> {
         self.store.insert_ban(ban).await?;
+        self.publish_ban(EventKind::BanCreated, ban).await;
         let action = ActionId::generate();
         for target in self.servers_with(player).await? {
             if !ban.applies_to(&target) {
@@ -189,15 +191,18 @@ impl Core {
     pub async fn lift_bans(&self, server: &GameServer, player: &PlayerRef) -> CoreResult<usize> {
         let user = self.user_for_player(player).await?;
         let now = Timestamp::now();
-        let ids: Vec<BanId> = self
+        let lifted: Vec<Ban> = self
             .store
             .bans_of(std::slice::from_ref(&user.id))
             .await?
             .into_iter()
             .filter(|b| b.is_active(now) && b.liftable_by(server))
-            .map(|b| b.id)
             .collect();
+        let ids: Vec<BanId> = lifted.iter().map(|b| b.id.clone()).collect();
         self.store.lift_bans(&ids, now).await?;
+        for ban in &lifted {
+            self.publish_ban(EventKind::BanLifted, ban).await;
+        }
         Ok(ids.len())
     }
 
@@ -255,11 +260,14 @@ impl Core {
     /// executions the ban held are delivered from the player's next poll on.
     pub async fn lift_ban(&self, id: &BanId) -> CoreResult<Ban> {
         let ban = self.get_ban(id).await?;
-        if ban.lifted_at.is_none() {
-            self.store
-                .lift_bans(std::slice::from_ref(&ban.id), Timestamp::now())
-                .await?;
+        if ban.lifted_at.is_some() {
+            return Ok(ban);
         }
-        self.get_ban(id).await
+        self.store
+            .lift_bans(std::slice::from_ref(&ban.id), Timestamp::now())
+            .await?;
+        let lifted = self.get_ban(id).await?;
+        self.publish_ban(EventKind::BanLifted, &lifted).await;
+        Ok(lifted)
     }
 }

@@ -6,6 +6,7 @@ use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
 };
 use backline_domain::ember::servers::GameServer;
+use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, ExecutionId, ServerId};
 use backline_domain::Timestamp;
 use backline_store::{
@@ -145,10 +146,13 @@ impl Core {
         if servers.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self
+        let queued = self
             .store
             .queue_executions(servers, new, Timestamp::now())
-            .await?)
+            .await?;
+        self.publish_executions(EventKind::ExecutionQueued, &queued)
+            .await;
+        Ok(queued)
     }
 
     /// Finishes (or fails, with `error`) an execution of this server; twice is harmless.
@@ -165,7 +169,10 @@ impl Core {
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(format!("execution {id}")),
                 other => other.into(),
-            })
+            })?;
+        self.publish_execution_done(&server.id, ExecutionId(id), error)
+            .await;
+        Ok(())
     }
 
     /// Queues a finished or failed execution again, as a new execution.

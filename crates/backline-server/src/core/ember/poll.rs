@@ -9,6 +9,7 @@ use super::super::{Core, CoreResult};
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::roles::{ingame_names, roles_payload, RoleChange};
 use backline_domain::ember::servers::GameServer;
+use backline_domain::events::EventKind;
 use backline_domain::Timestamp;
 use backline_store::{BanStore, GameServerStore, PresenceState, RoleStore};
 use serde_json::{json, Value};
@@ -99,6 +100,8 @@ impl Core {
             }
         }
         actions.extend(lease.executions.iter().map(|e| e.delivered()));
+        self.publish_executions(EventKind::ExecutionDelivered, &lease.executions)
+            .await;
         Ok(actions)
     }
 }

@@ -1,6 +1,7 @@
 //! Broadcasters: EVR game servers that register, heartbeat and host matches.
 
 use super::{Actor, Core, CoreError, CoreResult};
+use backline_domain::events::EventKind;
 use backline_domain::evr::features::normalise;
 use backline_domain::evr::records::{Broadcaster, EvrMatch};
 use backline_domain::evr::symbol::Symbol;
@@ -8,6 +9,7 @@ use backline_domain::ids::BroadcasterId;
 use backline_domain::Timestamp;
 use backline_store::EvrStore;
 use serde::Serialize;
+use serde_json::json;
 use std::net::IpAddr;
 
 /// What a game server registers with.
@@ -95,6 +97,15 @@ impl Core {
         self.store
             .insert_broadcaster(&broadcaster, &match_id)
             .await?;
+        let payload = json!({
+            "sid": broadcaster.sid,
+            "endpoint": broadcaster.endpoint(),
+            "regions": broadcaster.regions,
+            "version_lock": broadcaster.version_lock,
+            "features": broadcaster.features,
+            "idle_match_id": match_id,
+        });
+        self.publish_now(EventKind::BroadcasterUp, payload).await;
         Ok(Registered {
             sid: broadcaster.sid.to_string(),
             endpoint: broadcaster.endpoint(),
@@ -130,6 +141,11 @@ impl Core {
             )
             .await?
         {
+            self.publish_now(
+                EventKind::BroadcasterDown,
+                json!({"sid": sid, "reason": "unregistered"}),
+            )
+            .await;
             Ok(())
         } else {
             Err(CoreError::not_found("broadcaster"))

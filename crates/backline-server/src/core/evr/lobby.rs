@@ -7,6 +7,7 @@
 
 use super::{Actor, Core, CoreError, CoreResult};
 use backline_domain::accounts::{check_account_id, SystemGroup};
+use backline_domain::events::EventKind;
 use backline_domain::evr::lobby::{FailureCode, JoinFailure, Joiner, Lobby, Occupant};
 use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{EvrMatch, MatchPlayer};
@@ -116,6 +117,11 @@ impl Core {
                 "match not found",
             )),
             Some(Ok(joined)) => {
+                // This join started the match when it stamped the start with its own time.
+                if joined.started_at == Some(now) {
+                    self.publish_evr_match(EventKind::EvrMatchStarted, &joined)
+                        .await;
+                }
                 let team = joined
                     .players
                     .iter()

@@ -2,6 +2,7 @@
 
 use super::{Actor, Core, CoreError, CoreResult};
 use backline_domain::accounts::SystemGroup;
+use backline_domain::events::EventKind;
 use backline_domain::evr::features::{first_missing, normalise};
 use backline_domain::evr::label::LobbyType;
 use backline_domain::evr::modes::{Mode, DEFAULT_TEAM_SIZE};
@@ -135,14 +136,18 @@ impl Core {
             return Err(CoreError::Precondition("session already prepared".into()));
         }
         let (prep, start_time) = self.preparation(actor, req, &current.broadcaster.features)?;
-        self.store
+        let prepared = self
+            .store
             .prepare_evr_match(id, &prep, start_time, Timestamp::now())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(format!("match {id}")),
                 StoreError::Conflict(msg) => CoreError::Precondition(msg),
                 other => other.into(),
-            })
+            })?;
+        self.publish_evr_match(EventKind::EvrMatchPrepared, &prepared)
+            .await;
+        Ok(prepared)
     }
 
     /// Prepares a match on a broadcaster Backline picks: idle, in the requested group and

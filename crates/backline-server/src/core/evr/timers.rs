@@ -5,8 +5,10 @@
 
 use super::Core;
 use crate::core::CoreResult;
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::Timestamp;
 use backline_store::EvrStore;
+use serde_json::json;
 use std::time::Duration;
 
 /// How long each timer waits.
@@ -52,9 +54,31 @@ impl Core {
                 &self.settings.node,
             )
             .await?;
+        let events = removed
+            .iter()
+            .map(|sid| {
+                NewEvent::now(
+                    EventKind::BroadcasterDown,
+                    json!({"sid": sid, "reason": "silent"}),
+                )
+            })
+            .chain(started.iter().map(|id| {
+                NewEvent::now(
+                    EventKind::EvrMatchStarted,
+                    json!({"match_id": id, "reason": "start time reached"}),
+                )
+            }))
+            .chain(ended.iter().map(|id| {
+                NewEvent::now(
+                    EventKind::EvrMatchEnded,
+                    json!({"match_id": id, "reason": "empty"}),
+                )
+            }))
+            .collect();
+        self.publish_all(events).await;
         Ok(TimerPass {
             broadcasters_removed: removed.len(),
-            matches_started: started,
+            matches_started: started.len() as u64,
             matches_ended: ended.len(),
         })
     }

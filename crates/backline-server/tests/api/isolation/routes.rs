@@ -68,6 +68,7 @@ pub fn all_routes() -> Vec<Route> {
         ("admin", "/admin/v1"),
         ("nakama", "/v2"),
         ("ember", "/api/game"),
+        ("events", ""),
     ] {
         for route in routes_of(surface, prefix) {
             if route.path == "/v2/rpc/{*id}" {
@@ -139,6 +140,9 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
         vec![Kind::Session, Kind::HttpKey]
     } else if p.starts_with("/api/game/") {
         vec![Kind::ServerToken]
+    } else if p == "/events" {
+        // Operators see every event, an organisation's key its own match events.
+        vec![Kind::Admin, Kind::AccessKey]
     } else {
         panic!(
             "route {} {p} is not classified: say what it takes",

@@ -3,6 +3,7 @@
 mod bans;
 mod executions;
 mod links;
+mod polling;
 mod roles;
 mod servers;
 
