@@ -5,7 +5,7 @@ use crate::Timestamp;
 use serde::Serialize;
 
 /// One account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub username: String,
@@ -16,8 +16,10 @@ pub struct User {
     /// Session tokens issued at or before this instant are revoked (logout of every session).
     #[serde(skip)]
     pub sessions_revoked_before: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub updated_at: Timestamp,
 }

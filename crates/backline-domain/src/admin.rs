@@ -6,7 +6,7 @@ use crate::Timestamp;
 use serde::Serialize;
 
 /// What an admin token lets its operator do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AdminRole {
     /// Everything, including admin tokens.
@@ -37,23 +37,26 @@ impl AdminRole {
 }
 
 /// An issued admin token as stored: never the token itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AdminToken {
     pub id: AdminTokenId,
     pub name: String,
     pub role: AdminRole,
     pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub revoked_at: Option<Timestamp>,
 }
 
 /// One recorded write: who did what to which entity, when and from where. Never a secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Assigned by the store, increasing; the pagination cursor.
     pub seq: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub at: Timestamp,
     /// The admin token's name (`config` for the configured token, `cli` for the CLI).

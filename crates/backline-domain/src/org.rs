@@ -5,15 +5,17 @@ use crate::Timestamp;
 use serde::Serialize;
 
 /// A team or community using Backline (Spectra's `organizationId`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: OrgId,
     pub name: String,
     /// Whether the organisation is a supporter at all; see `supporter_until` for the end.
     pub supporter: bool,
     /// End of the supporter status; `None` with `supporter` means "until revoked".
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub supporter_until: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
 }
@@ -26,16 +28,19 @@ impl Organisation {
 }
 
 /// An organisation's access key as stored: never the key itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccessKey {
     pub id: AccessKeyId,
     pub org_id: OrgId,
     /// First characters of the key, so operators can tell keys apart.
     pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub revoked_at: Option<Timestamp>,
 }

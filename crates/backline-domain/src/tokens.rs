@@ -5,7 +5,7 @@ use crate::Timestamp;
 use serde::Serialize;
 
 /// What an API token lets its bearer do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum ApiTokenKind {
     /// Spectra Server's `BACKEND_TOKEN`, sent as `X-User-Token`.
     #[serde(rename = "spectra-backend")]
@@ -33,14 +33,16 @@ impl ApiTokenKind {
 }
 
 /// An issued API token as stored: never the token itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: ApiTokenId,
     pub kind: ApiTokenKind,
     pub name: String,
     pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub revoked_at: Option<Timestamp>,
 }

@@ -11,7 +11,9 @@ use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
 use backline_domain::ember::roles::{Role, RoleHolder};
 use backline_domain::ember::servers::{GameServer, ServerOverview};
 use backline_domain::evr::lobby::JoinFailure;
-use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Preparation};
+use backline_domain::evr::records::{
+    Broadcaster, BroadcasterState, EvrMatch, MatchPlayer, Phase, Preparation,
+};
 use backline_domain::ids::{
     AccessKeyId, ApiTokenId, BanId, BroadcasterId, ExecutionId, LinkTokenId, OrgId, RoleId,
     ServerId, UserId,
@@ -549,6 +551,80 @@ pub trait EvrStore {
         now: Timestamp,
         node: &str,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Ends a prepared or started match now, as [`EvrStore::end_empty_matches`] ends one: its
+    /// players leave and its broadcaster (when still registered) gets a new idle match.
+    /// `NotFound` for an unknown match, `Conflict` for an idle or ended one.
+    fn end_evr_match(
+        &self,
+        id: &str,
+        now: Timestamp,
+        node: &str,
+    ) -> impl Future<Output = StoreResult<EndedMatch>> + Send;
+}
+
+/// A match an operator ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndedMatch {
+    /// The match as it is now (ended, no players).
+    pub ended: EvrMatch,
+    /// Who was in it when it ended.
+    pub removed_players: Vec<MatchPlayer>,
+    /// The broadcaster's idle match afterwards (`None` when the broadcaster is gone).
+    pub idle_match_id: Option<String>,
+}
+
+/// Which broadcasters an operator lists; every given filter must hold.
+#[derive(Clone, Debug)]
+pub struct BroadcasterFilter {
+    pub operator: Option<UserId>,
+    /// Registered with any of these regions (the stored forms of one region).
+    pub regions: Vec<String>,
+    /// Offering every one of these features.
+    pub features: Vec<String>,
+    pub version_lock: Option<u64>,
+    pub group_id: Option<String>,
+    pub state: Option<BroadcasterState>,
+    /// A broadcaster whose last heartbeat is older than this is stale.
+    pub stale_before: Timestamp,
+    /// The page: after the key (registration time, sid) of the previous page's last.
+    pub seek: Seek<TimeKey>,
+}
+
+/// Which EVR matches an operator lists; every given filter must hold.
+#[derive(Clone, Debug)]
+pub struct EvrMatchFilter {
+    /// One phase; `None` is every phase but `ended`.
+    pub phase: Option<Phase>,
+    /// Open (prepared or started) or not.
+    pub open: Option<bool>,
+    pub mode: Option<String>,
+    /// Created on a broadcaster with any of these regions (the stored forms of one region).
+    pub regions: Vec<String>,
+    pub broadcaster: Option<BroadcasterId>,
+    /// With a player of this user id, username or EVR id.
+    pub player: Option<String>,
+    /// The page: after the key (creation time, id) of the previous page's last, in the
+    /// list's order (newest first, then by id).
+    pub seek: Seek<TimeKey>,
+}
+
+/// The operator's view of broadcasters and matches, read in pages.
+pub trait EvrAdminStore {
+    /// Broadcasters oldest registration first, then by sid.
+    fn page_broadcasters(
+        &self,
+        filter: &BroadcasterFilter,
+    ) -> impl Future<Output = StoreResult<Vec<Broadcaster>>> + Send;
+    /// The matches that have not ended on these broadcasters, with their players.
+    fn live_matches_on(
+        &self,
+        sids: &[BroadcasterId],
+    ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
+    /// Matches newest first, then by id, with their players.
+    fn page_evr_matches(
+        &self,
+        filter: &EvrMatchFilter,
+    ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
 }
 
 /// Whether a player is joining or in game, as a poll reports it.
@@ -902,6 +978,7 @@ pub trait Store:
     + PlayercamStore
     + UserStore
     + EvrStore
+    + EvrAdminStore
     + GameServerStore
     + ExecutionStore
     + BanStore
@@ -926,6 +1003,7 @@ impl<T> Store for T where
         + PlayercamStore
         + UserStore
         + EvrStore
+        + EvrAdminStore
         + GameServerStore
         + ExecutionStore
         + BanStore

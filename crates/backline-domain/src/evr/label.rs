@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// EVR's application id, part of every session's settings.
 pub const APP_ID: &str = "1369078409873402";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LobbyType {
     Public,

@@ -50,8 +50,66 @@ impl Broadcaster {
     }
 }
 
+/// How often a broadcaster sends a heartbeat at least (EVR: every 30 s); one silent for
+/// longer is stale, and the match timers remove it after `broadcaster_timeout_seconds`.
+pub const HEARTBEAT_INTERVAL_SECONDS: i64 = 30;
+
+/// A broadcaster id (a UUID, as registration generates them); `None` for anything else.
+pub fn parse_sid(text: &str) -> Option<BroadcasterId> {
+    uuid::Uuid::parse_str(text)
+        .ok()
+        .filter(|u| u.hyphenated().to_string() == text.to_ascii_lowercase())
+        .map(|_| BroadcasterId::from_string(text.to_ascii_lowercase()))
+}
+
+/// What a broadcaster is doing, as an operator filters them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BroadcasterState {
+    /// No heartbeat within [`HEARTBEAT_INTERVAL_SECONDS`] (whatever it hosts).
+    Stale,
+    /// Hosting a prepared or started match.
+    InMatch,
+    /// Waiting with its idle match for a preparation.
+    Idle,
+}
+
+impl BroadcasterState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stale => "stale",
+            Self::InMatch => "in_match",
+            Self::Idle => "idle",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Stale, Self::InMatch, Self::Idle]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// The stored forms a region filter matches: names are kept as registered (lower-cased),
+/// symbols unknown to Backline as `0x…`, so `us-central-2` also finds a broadcaster that
+/// registered `0xf1e60114d33c122a`.
+pub fn region_forms(text: &str) -> Vec<String> {
+    let text = text.trim().to_ascii_lowercase();
+    let named = if text.starts_with("0x") {
+        Symbol::parse(&text).token()
+    } else {
+        text
+    };
+    let hex = format!("0x{:016x}", Symbol::parse(&named).0);
+    if hex == named {
+        vec![named]
+    } else {
+        vec![named, hex]
+    }
+}
+
 /// Where a match is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// Unassigned, waiting on its broadcaster to be prepared.
@@ -62,6 +120,11 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Whether players may join (the label's `open`): prepared or started.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Prepared | Self::Started)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Idle => "idle",
@@ -122,6 +185,7 @@ pub struct EvrMatch {
     pub prepared_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
     pub empty_since: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
     pub players: Vec<MatchPlayer>,
 }
 
@@ -129,6 +193,13 @@ impl EvrMatch {
     /// A new idle match id: a UUID, a dot and the node name.
     pub fn new_id(node: &str) -> String {
         format!("{}.{node}", uuid::Uuid::new_v4())
+    }
+
+    /// Whether `text` has the shape of a match id: a UUID, a dot and a node name.
+    pub fn is_match_id(text: &str) -> bool {
+        text.split_once('.').is_some_and(|(uuid, node)| {
+            !node.is_empty() && uuid.len() == 36 && uuid::Uuid::parse_str(uuid).is_ok()
+        })
     }
 
     /// The team a role alignment gives the player with this Discord id.
@@ -179,7 +250,7 @@ impl EvrMatch {
             .filter(|f| !f.is_empty());
         MatchLabel {
             id: self.id.clone(),
-            open: self.phase == Phase::Prepared || self.phase == Phase::Started,
+            open: self.phase.is_open(),
             lobby_type: prep.map_or(LobbyType::Unassigned, |p| p.lobby_type),
             broadcaster: self.broadcaster.clone(),
             started: self.phase == Phase::Started,
@@ -203,5 +274,68 @@ impl EvrMatch {
             players,
             team_alignments,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_ids_are_a_uuid_a_dot_and_a_node() {
+        assert!(EvrMatch::is_match_id(&EvrMatch::new_id("backline")));
+        assert!(EvrMatch::is_match_id(
+            "0b8e6a1c-1111-4222-8333-944445555666.node.b"
+        ));
+        for bad in [
+            "",
+            "0b8e6a1c-1111-4222-8333-944445555666",
+            "0b8e6a1c-1111-4222-8333-944445555666.",
+            "not-a-uuid.backline",
+            "0b8e6a1c111142228333944445555666.backline",
+        ] {
+            assert!(!EvrMatch::is_match_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn broadcaster_ids_are_hyphenated_uuids() {
+        let sid = BroadcasterId::generate();
+        assert_eq!(parse_sid(sid.as_str()), Some(sid.clone()));
+        assert_eq!(
+            parse_sid(&sid.as_str().to_ascii_uppercase()),
+            Some(sid),
+            "read case-insensitively"
+        );
+        assert_eq!(parse_sid("abc"), None);
+        assert_eq!(parse_sid("0b8e6a1c111142228333944445555666"), None);
+    }
+
+    #[test]
+    fn a_region_filter_finds_names_and_their_symbols() {
+        assert_eq!(
+            region_forms("US-Central-2"),
+            vec!["us-central-2".to_owned(), "0xf1e60114d33c122a".to_owned()]
+        );
+        assert_eq!(
+            region_forms("0x2fd38a995f615b9e"),
+            vec!["default".to_owned(), "0x2fd38a995f615b9e".to_owned()]
+        );
+        assert_eq!(
+            region_forms("0x0000000000000001"),
+            vec!["0x0000000000000001".to_owned()]
+        );
+    }
+
+    #[test]
+    fn broadcaster_states_read_back_their_names() {
+        for state in [
+            BroadcasterState::Stale,
+            BroadcasterState::InMatch,
+            BroadcasterState::Idle,
+        ] {
+            assert_eq!(BroadcasterState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(BroadcasterState::parse("busy"), None);
     }
 }

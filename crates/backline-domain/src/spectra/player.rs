@@ -10,7 +10,7 @@ pub const REGIONS: &[&str] = &["eu", "na", "ap", "kr", "latam", "br"];
 pub const MAX_TIER: i64 = 27;
 
 /// A Riot account as the registry holds it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RiotPlayer {
     /// Riot PUUID.
     pub puuid: String,
@@ -21,6 +21,7 @@ pub struct RiotPlayer {
     pub peak_tier: Option<i64>,
     /// True once an operator set the tiers: learned values no longer overwrite them.
     pub tiers_set_by_operator: bool,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub updated_at: Timestamp,
 }

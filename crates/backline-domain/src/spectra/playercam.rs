@@ -6,20 +6,22 @@ use serde::Serialize;
 
 /// A session an organisation created for one event; Spectra Server reads it by identifier
 /// and secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlayercamSession {
     pub id: PlayercamSessionId,
     pub org_id: OrgId,
     /// Public half of the credentials, part of every URL.
     pub identifier: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub expires_at: Timestamp,
 }
 
 /// One player's settings in a session, keyed by `Name#TAG`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlayercamPlayer {
     pub full_name: String,
     pub camera_enabled: bool,

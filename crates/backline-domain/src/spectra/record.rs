@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One observer's view of one Riot match, keyed by `(match_id, group_code)`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MatchRecord {
     pub match_id: String,
     pub group_code: String,
@@ -16,13 +16,17 @@ pub struct MatchRecord {
     pub round_phase: String,
     pub map: Option<String>,
     pub match_type: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub registered_at: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub first_seen_at: Timestamp,
     /// When the stored snapshot was accepted.
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339")]
     pub updated_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub completed_at: Option<Timestamp>,
     /// The latest snapshot, without secrets; omitted from listings.
@@ -31,12 +35,13 @@ pub struct MatchRecord {
 }
 
 /// What the stats backend keeps for a Riot match (shared by all observers of it).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StatsRecord {
     pub match_id: String,
     pub region: Option<String>,
     pub group_codes: Vec<String>,
     pub stats: Option<Value>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "crate::timestamp::rfc3339_option")]
     pub computed_at: Option<Timestamp>,
 }

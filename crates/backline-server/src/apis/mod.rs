@@ -5,6 +5,7 @@ pub mod admin;
 pub mod ember;
 pub mod events;
 pub mod nakama;
+pub mod openapi;
 pub mod spectra;
 
 #[cfg(test)]

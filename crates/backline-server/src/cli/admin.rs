@@ -47,6 +47,8 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
         Command::Action(c) => super::ember::action(core, c, json).await,
         Command::Execution(c) => super::ember::execution(core, c, json).await,
         Command::Ban(c) => super::ember::ban(core, c, json).await,
+        Command::Broadcaster(c) => super::evr::broadcaster(core, c, json).await,
+        Command::Evr(c) => super::evr::evr(core, c, json).await,
         Command::Nakama(NakamaCommand::Keys) => {
             let keys =
                 json!({ "server_key": core.keys.server_key, "http_key": core.keys.http_key });

@@ -135,6 +135,12 @@ pub fn write_of(command: &Command) -> Option<AuditRecord> {
             RoleCommand::List => return None,
         },
         Command::Action(ActionCommand::Queue { .. }) => ("action queue", "executions", None),
+        Command::Broadcaster(BroadcasterCommand::Remove { sid }) => {
+            ("broadcaster remove", "broadcasters", Some(sid))
+        }
+        Command::Evr(EvrCommand::Match(EvrMatchCommand::End { match_id })) => {
+            ("evr match end", "evr-matches", Some(match_id))
+        }
         _ => return rerun(command),
     };
     Some(AuditRecord::cli(action, entity, id.map(str::to_owned)))

@@ -5,6 +5,7 @@ mod admin;
 mod admin_tokens;
 mod audit;
 mod ember;
+mod evr;
 mod output;
 mod password;
 mod serve;
@@ -13,6 +14,7 @@ mod users;
 
 use crate::config::{Config, Overrides};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use evr::{BroadcasterCommand, EvrCommand, EvrMatchCommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -94,6 +96,12 @@ pub enum Command {
     /// Bans.
     #[command(subcommand)]
     Ban(BanCommand),
+    /// EVR broadcasters: game servers registered to host matches.
+    #[command(subcommand)]
+    Broadcaster(evr::BroadcasterCommand),
+    /// The EVR surface's matches.
+    #[command(subcommand)]
+    Evr(evr::EvrCommand),
 }
 
 #[derive(Subcommand, Debug)]

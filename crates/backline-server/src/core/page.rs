@@ -121,7 +121,7 @@ pub fn time_key(at: Timestamp, id: &str) -> String {
 }
 
 /// One page of a list and the cursor of the next (`null` on the last page).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

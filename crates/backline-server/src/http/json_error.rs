@@ -9,7 +9,6 @@ use crate::http::failure::{self, Failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 #[derive(Debug)]
 pub struct JsonError {
@@ -93,9 +92,22 @@ from_rejection!(
     axum::extract::rejection::QueryRejection
 );
 
+/// The body of every error of the admin API and the Spectra surface.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct JsonErrorBody {
+    /// A stable code for the status: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `invalid` (422), `too_many_requests`, `unavailable`, `internal`, …
+    pub error: String,
+    /// What went wrong, as a sentence.
+    pub message: String,
+}
+
 impl IntoResponse for JsonError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.code(), "message": self.message });
+        let body = JsonErrorBody {
+            error: self.code().to_owned(),
+            message: self.message,
+        };
         (self.status, Json(body)).into_response()
     }
 }

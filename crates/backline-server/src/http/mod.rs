@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(apis::admin::metrics_router(state.clone()))
         .merge(apis::events::router())
+        .merge(apis::openapi::router())
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))
@@ -66,23 +67,45 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The answer of `/healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database cannot be reached.
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
 /// Liveness and database reachability.
-async fn healthz(
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operator",
+    responses(
+        (status = 200, description = "Serving, and the database answers", body = Health),
+        (status = 503, description = "The database cannot be reached", body = Health),
+    ),
+)]
+pub(crate) async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+) -> (axum::http::StatusCode, Json<Health>) {
     use backline_store::SettingStore;
     match state.core.store.get_setting("admin_token_sha256").await {
         Ok(_) => (
             axum::http::StatusCode::OK,
-            Json(serde_json::json!({"status": "ok"})),
+            Json(Health {
+                status: "ok".into(),
+                message: None,
+            }),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check could not reach the database");
             (
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    serde_json::json!({"status": "unavailable", "message": "database unreachable"}),
-                ),
+                Json(Health {
+                    status: "unavailable".into(),
+                    message: Some("database unreachable".into()),
+                }),
             )
         }
     }

@@ -1,7 +1,7 @@
 //! EVR broadcasters, matches and players.
 
 use super::{opt_ts, placeholders, ts, Backend, SqlStore};
-use crate::traits::{EvrStore, JoinDecision};
+use crate::traits::{EndedMatch, EvrStore, JoinDecision};
 use crate::{StoreError, StoreResult};
 use backline_domain::evr::label::BroadcasterLabel;
 use backline_domain::evr::lobby::JoinFailure;
@@ -13,17 +13,17 @@ use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-const BROADCASTER_COLUMNS: &str =
+pub(super) const BROADCASTER_COLUMNS: &str =
     "id, operator_id, server_id, internal_ip, external_ip, port, regions, \
     version_lock, features, tags, group_ids, registered_at, heartbeat_at";
-const MATCH_COLUMNS: &str =
+pub(super) const MATCH_COLUMNS: &str =
     "id, broadcaster_id, broadcaster, phase, preparation, start_time, created_at, \
-    prepared_at, started_at, empty_since";
+    prepared_at, started_at, empty_since, ended_at";
 const PLAYER_COLUMNS: &str =
     "match_id, session_id, user_id, username, display_name, evr_id, discord_id, team, \
     client_ip, party_id, joined_at";
 
-fn json<T: DeserializeOwned>(row: &AnyRow, column: &str) -> StoreResult<T> {
+pub(super) fn json<T: DeserializeOwned>(row: &AnyRow, column: &str) -> StoreResult<T> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
@@ -34,11 +34,11 @@ fn u64_text(row: &AnyRow, column: &str) -> StoreResult<u64> {
         .map_err(|_| StoreError::Corrupt(format!("{column}: `{text}` is not a u64")))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("records serialise")
 }
 
-fn broadcaster_from_row(row: &AnyRow) -> StoreResult<Broadcaster> {
+pub(super) fn broadcaster_from_row(row: &AnyRow) -> StoreResult<Broadcaster> {
     Ok(Broadcaster {
         sid: BroadcasterId::from_string(row.try_get::<String, _>("id")?),
         operator_id: UserId::from_string(row.try_get::<String, _>("operator_id")?),
@@ -57,7 +57,7 @@ fn broadcaster_from_row(row: &AnyRow) -> StoreResult<Broadcaster> {
     })
 }
 
-fn match_from_row(row: &AnyRow) -> StoreResult<EvrMatch> {
+pub(super) fn match_from_row(row: &AnyRow) -> StoreResult<EvrMatch> {
     let phase: String = row.try_get("phase")?;
     let preparation: Option<String> = row.try_get("preparation")?;
     Ok(EvrMatch {
@@ -75,6 +75,7 @@ fn match_from_row(row: &AnyRow) -> StoreResult<EvrMatch> {
         prepared_at: opt_ts(row, "prepared_at")?,
         started_at: opt_ts(row, "started_at")?,
         empty_since: opt_ts(row, "empty_since")?,
+        ended_at: opt_ts(row, "ended_at")?,
         players: Vec::new(),
     })
 }
@@ -108,8 +109,8 @@ async fn insert_idle_match(
     now: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO evr_matches (id, broadcaster_id, host, broadcaster, phase, start_time, created_at) \
-         SELECT $1, $2, $3, $4, 'idle', $5, $5 WHERE EXISTS (SELECT 1 FROM evr_broadcasters WHERE id = $2) \
+        "INSERT INTO evr_matches (id, broadcaster_id, host, broadcaster, regions, phase, start_time, created_at) \
+         SELECT $1, $2, $3, $4, $6, 'idle', $5, $5 WHERE EXISTS (SELECT 1 FROM evr_broadcasters WHERE id = $2) \
          AND NOT EXISTS (SELECT 1 FROM evr_matches WHERE broadcaster_id = $2 AND phase = 'idle')",
     )
     .bind(id)
@@ -117,6 +118,7 @@ async fn insert_idle_match(
     .bind(host)
     .bind(to_json(broadcaster))
     .bind(now.millis())
+    .bind(to_json(&broadcaster.regions))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -140,7 +142,10 @@ async fn retire_matches_of(
     Ok(())
 }
 
-async fn players_of(tx: &mut Transaction<'static, Any>, id: &str) -> StoreResult<Vec<MatchPlayer>> {
+pub(super) async fn players_of(
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+) -> StoreResult<Vec<MatchPlayer>> {
     let sql = format!("SELECT {PLAYER_COLUMNS} FROM evr_match_players WHERE match_id = $1 ORDER BY joined_at, session_id");
     let rows = sqlx::query(&sql).bind(id).fetch_all(&mut **tx).await?;
     rows.iter()
@@ -150,7 +155,10 @@ async fn players_of(tx: &mut Transaction<'static, Any>, id: &str) -> StoreResult
 
 impl SqlStore {
     /// Attaches players to matches with one query.
-    async fn with_players(&self, mut matches: Vec<EvrMatch>) -> StoreResult<Vec<EvrMatch>> {
+    pub(super) async fn with_players(
+        &self,
+        mut matches: Vec<EvrMatch>,
+    ) -> StoreResult<Vec<EvrMatch>> {
         if matches.is_empty() {
             return Ok(matches);
         }
@@ -329,13 +337,14 @@ impl EvrStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<EvrMatch> {
         let done = sqlx::query(
-            "UPDATE evr_matches SET phase = 'prepared', preparation = $2, start_time = $3, prepared_at = $4 \
-             WHERE id = $1 AND phase = 'idle'",
+            "UPDATE evr_matches SET phase = 'prepared', preparation = $2, start_time = $3, prepared_at = $4, \
+             mode = $5 WHERE id = $1 AND phase = 'idle'",
         )
         .bind(id)
         .bind(to_json(p))
         .bind(start_time.millis())
         .bind(now.millis())
+        .bind(&p.mode)
         .execute(&self.write)
         .await?;
         let current = self.get_evr_match(id).await?.ok_or(StoreError::NotFound)?;
@@ -494,14 +503,81 @@ impl EvrStore for SqlStore {
         .await?;
         let mut ended = Vec::with_capacity(rows.len());
         for row in rows {
-            let broadcaster: BroadcasterLabel = json(&row, "broadcaster")?;
-            let host: String = row.try_get("host")?;
-            insert_idle_match(&mut tx, &broadcaster, &host, &EvrMatch::new_id(node), now).await?;
-            ended.push(row.try_get("id")?);
+            ended.push(after_end(&mut tx, &row, now, node).await?);
         }
         tx.commit().await?;
         Ok(ended)
     }
+
+    async fn end_evr_match(&self, id: &str, now: Timestamp, node: &str) -> StoreResult<EndedMatch> {
+        let mut tx = self.begin_write().await?;
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let sql = format!("SELECT {MATCH_COLUMNS} FROM evr_matches WHERE id = $1{lock}");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let removed_players = players_of(&mut tx, id).await?;
+        let rows = sqlx::query(
+            "UPDATE evr_matches SET phase = 'ended', ended_at = $2 \
+             WHERE id = $1 AND phase IN ('prepared', 'started') RETURNING id, broadcaster, host",
+        )
+        .bind(id)
+        .bind(now.millis())
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(claimed) = rows.first() else {
+            let phase = match_from_row(&row)?.phase;
+            return Err(StoreError::Conflict(match phase {
+                Phase::Idle => "the match is idle (not prepared): there is nothing to end".into(),
+                _ => "the match has ended already".into(),
+            }));
+        };
+        after_end(&mut tx, claimed, now, node).await?;
+        let ended = sqlx::query(&format!(
+            "SELECT {MATCH_COLUMNS} FROM evr_matches WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ended = match_from_row(&ended)?;
+        let idle_match_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM evr_matches WHERE broadcaster_id = $1 AND phase = 'idle'",
+        )
+        .bind(ended.broadcaster_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(EndedMatch {
+            ended,
+            removed_players,
+            idle_match_id,
+        })
+    }
+}
+
+/// What every end of a match does once the match is marked `ended` (`row` holds its `id`,
+/// `broadcaster` and `host`): its players leave and its broadcaster, when still registered,
+/// gets a new idle match. The timers' end of empty matches and an operator's end share it.
+async fn after_end(
+    tx: &mut Transaction<'static, Any>,
+    row: &AnyRow,
+    now: Timestamp,
+    node: &str,
+) -> StoreResult<String> {
+    let id: String = row.try_get("id")?;
+    let broadcaster: BroadcasterLabel = json(row, "broadcaster")?;
+    let host: String = row.try_get("host")?;
+    sqlx::query("DELETE FROM evr_match_players WHERE match_id = $1")
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?;
+    insert_idle_match(tx, &broadcaster, &host, &EvrMatch::new_id(node), now).await?;
+    Ok(id)
 }
 
 /// Claims an EVR id for `user` inside `tx`: links it when no account holds it (the unique

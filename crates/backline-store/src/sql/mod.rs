@@ -9,6 +9,7 @@ mod audit;
 mod ember;
 pub mod events;
 mod evr;
+mod evr_admin;
 mod gauges;
 mod keys;
 mod matches;

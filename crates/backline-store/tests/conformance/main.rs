@@ -3,6 +3,7 @@
 mod admin_and_audit;
 mod ember_operator_views;
 mod events;
+mod evr_admin;
 mod keys_and_tokens;
 mod matches;
 mod playercams_and_settings;

@@ -42,6 +42,10 @@ const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
     "/admin/v1/kicks",
     "/admin/v1/executions/{execution_id}/rerun",
+    // Ending an EVR match is a kick of everyone in it. Removing an EVR broadcaster
+    // (`DELETE /admin/v1/broadcasters/{sid}`) is the owner's: it takes a game server out of
+    // the pool every lobby is hosted from (capacity, not a player), like game servers.
+    "/admin/v1/evr/matches/{match_id}/end",
 ];
 
 /// Routes only an owner may even read: they show secrets (the Nakama server and http keys).
@@ -148,6 +152,8 @@ fn entity_type(template: &str) -> String {
         "lift" => "bans".to_owned(),
         "rerun" => "executions".to_owned(),
         "kicks" => "actions".to_owned(),
+        // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
+        _ if template.starts_with("/admin/v1/evr/matches/") => "evr-matches".to_owned(),
         other => other.to_owned(),
     }
 }
@@ -180,5 +186,30 @@ impl Operator {
                 ),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod evr_tests {
+    use super::*;
+
+    #[test]
+    fn moderators_end_evr_matches_but_only_owners_remove_broadcasters() {
+        let end = "/admin/v1/evr/matches/{match_id}/end";
+        let remove = "/admin/v1/broadcasters/{sid}";
+        assert!(permits(AdminRole::Moderator, &Method::POST, end));
+        assert!(!permits(AdminRole::Viewer, &Method::POST, end));
+        assert!(!permits(AdminRole::Moderator, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Owner, &Method::DELETE, remove));
+        assert!(permits(AdminRole::Viewer, &Method::GET, remove));
+    }
+
+    #[test]
+    fn evr_writes_are_audited_under_their_own_entity_types() {
+        assert_eq!(
+            entity_type("/admin/v1/evr/matches/{match_id}/end"),
+            "evr-matches"
+        );
+        assert_eq!(entity_type("/admin/v1/broadcasters/{sid}"), "broadcasters");
     }
 }

@@ -8,6 +8,7 @@ use super::AdminError;
 use crate::core::ember::links::{parse_link_state, LinkTokenQuery, LinkTokenSummary};
 use crate::core::page::Page;
 use crate::core::CoreError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -16,7 +17,8 @@ use backline_domain::ids::{LinkTokenId, ServerId};
 use serde::Deserialize;
 
 /// Filters of `GET /admin/v1/link-tokens` beside the page (newest first).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListLinkTokensQuery {
     /// The game server that asked for the token.
@@ -30,6 +32,17 @@ pub struct ListLinkTokensQuery {
 }
 
 /// Link tokens, newest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/link-tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListLinkTokensQuery),
+    responses(
+        (status = 200, description = "Link tokens, newest first (never the token itself)", body = Page<serde_json::Value>),
+        (status = 422, description = "A bad filter or limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_link_tokens(
     _: Admin,
     State(state): State<AppState>,
@@ -54,6 +67,17 @@ pub async fn list_link_tokens(
 
 /// Revokes a link token that was not used (it can no longer be redeemed): the token as it
 /// was; 404 for an unknown one, 409 for a used one.
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/link-tokens/{token_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("token_id" = String, Path)),
+    responses(
+        (status = 200, description = "The revoked token as it was", body = Object),
+        (status = 409, description = "The token was used", body = JsonErrorBody),
+    ),
+)]
 pub async fn revoke_link_token(
     _: Admin,
     State(state): State<AppState>,

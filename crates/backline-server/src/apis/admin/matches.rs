@@ -6,6 +6,7 @@ use super::AdminError;
 use crate::core::page::Page;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -17,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 /// Filters of `GET /admin/v1/matches` beside the page: a lifecycle state and an
 /// organisation id.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     state: Option<String>,
@@ -27,6 +29,17 @@ pub struct ListQuery {
 }
 
 /// Match records (one per observer), most recently updated first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Matches, newest first", body = Page<MatchRecord>),
+        (status = 422, description = "Unknown state or a bad limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_matches(
     _: Admin,
     State(state): State<AppState>,
@@ -52,7 +65,7 @@ pub async fn list_matches(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MatchResponse {
     match_id: String,
     /// One record per observer (group code), most advanced first.
@@ -60,6 +73,14 @@ pub struct MatchResponse {
     region: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match, one record per observer", body = MatchResponse)),
+)]
 pub async fn get_match(
     _: Admin,
     State(state): State<AppState>,
@@ -78,6 +99,14 @@ pub async fn get_match(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}/stats",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match's statistics", body = Object)),
+)]
 pub async fn get_match_stats(
     _: Admin,
     State(state): State<AppState>,
@@ -86,6 +115,14 @@ pub async fn get_match_stats(
     Ok(Json(state.core.match_stats(&match_id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/matches/{match_id}/stats.csv",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("match_id" = String, Path)),
+    responses((status = 200, description = "The match's statistics, one row per player", content_type = "text/csv", body = String)),
+)]
 pub async fn get_match_stats_csv(
     _: Admin,
     State(state): State<AppState>,

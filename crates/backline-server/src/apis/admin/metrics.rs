@@ -9,6 +9,13 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 /// Renders this server's metrics with the gauges read now (admin token required).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operator",
+    security(("admin_token" = [])),
+    responses((status = 200, description = "The Prometheus text exposition", content_type = "text/plain", body = String)),
+)]
 pub async fn scrape(_: Admin, state: State<AppState>) -> Result<impl IntoResponse, AdminError> {
     scrape_open(state).await
 }

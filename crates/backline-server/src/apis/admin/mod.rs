@@ -3,7 +3,9 @@
 
 mod access;
 mod bans;
+mod broadcasters;
 mod error;
+mod evr_matches;
 mod executions;
 pub(crate) mod extract;
 mod link_tokens;
@@ -28,6 +30,60 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+
+/// The admin API's operations in the OpenAPI document (with `/metrics`): a handler joins
+/// the list when its route joins the router below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        operators::list_admin_tokens,
+        operators::issue_admin_token,
+        operators::revoke_admin_token,
+        operators::list_audit,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::disable_user,
+        users::enable_user,
+        users::set_password,
+        users::link_account,
+        users::unlink_account,
+        users::add_group,
+        users::remove_group,
+        nakama_keys::get_nakama_keys,
+        link_tokens::list_link_tokens,
+        link_tokens::revoke_link_token,
+        orgs::list_orgs,
+        orgs::create_org,
+        orgs::get_org,
+        orgs::set_supporter,
+        orgs::list_keys,
+        orgs::issue_key,
+        orgs::revoke_key,
+        tokens::list_tokens,
+        tokens::issue_token,
+        tokens::revoke_token,
+        players::list_players,
+        players::edit_player,
+        matches::list_matches,
+        matches::get_match,
+        matches::get_match_stats,
+        matches::get_match_stats_csv,
+        playercams::list_sessions,
+        playercams::create_session,
+        playercams::list_players,
+        playercams::change_player,
+        broadcasters::list_broadcasters,
+        broadcasters::get_broadcaster,
+        broadcasters::remove_broadcaster,
+        evr_matches::list_matches,
+        evr_matches::get_match,
+        evr_matches::end_match,
+        metrics::scrape,
+    ),
+    tags((name = "admin", description = "The admin API: everything the admin CLI does")),
+)]
+pub struct AdminApi;
 
 /// The admin API's routes; `state` feeds the route layer that authenticates and audits.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -83,6 +139,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/matches/{match_id}/stats.csv",
             get(matches::get_match_stats_csv),
         )
+        .route("/broadcasters", get(broadcasters::list_broadcasters))
+        .route(
+            "/broadcasters/{sid}",
+            get(broadcasters::get_broadcaster).delete(broadcasters::remove_broadcaster),
+        )
+        .route("/evr/matches", get(evr_matches::list_matches))
+        .route("/evr/matches/{match_id}", get(evr_matches::get_match))
+        .route("/evr/matches/{match_id}/end", post(evr_matches::end_match))
         .route(
             "/orgs/{org_id}/playercam-sessions",
             get(playercams::list_sessions).post(playercams::create_session),

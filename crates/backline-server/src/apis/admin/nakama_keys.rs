@@ -21,6 +21,15 @@ pub struct NoQuery {}
 
 /// Each key's source (`configured` or `database`, i.e. generated on a first start) and, for
 /// `server_key` and `http_key`, its `value`.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/nakama/keys",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Each key's source and, for the server and http keys, its value (owner only)", body = Object),
+    ),
+)]
 pub async fn get_nakama_keys(
     _: Admin,
     State(state): State<AppState>,

@@ -4,6 +4,7 @@ use super::extract::{Admin, AdminJson, Path, Query};
 use super::paging::{page_request, PageQuery};
 use super::AdminError;
 use crate::core::page::Page;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,6 +15,14 @@ use backline_store::AuditFilter;
 use serde::Deserialize;
 
 /// Admin tokens (revoked ones too), oldest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/admin-tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "Admin tokens (owner only)", body = Page<AdminToken>)),
+)]
 pub async fn list_admin_tokens(
     _: Admin,
     State(state): State<AppState>,
@@ -22,13 +31,25 @@ pub async fn list_admin_tokens(
     Ok(Json(state.core.list_admin_tokens(&q.request()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueAdminTokenRequest {
     name: String,
     role: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/admin-tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = IssueAdminTokenRequest,
+    responses(
+        (status = 201, description = "The token's record plus `token`, the token itself (shown once)", body = Object),
+        (status = 409, description = "A token of that name exists", body = JsonErrorBody),
+        (status = 422, description = "Unknown role or bad name", body = JsonErrorBody),
+    ),
+)]
 pub async fn issue_admin_token(
     _: Admin,
     State(state): State<AppState>,
@@ -47,6 +68,14 @@ pub async fn issue_admin_token(
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/admin-tokens/{id_or_name}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id_or_name" = String, Path, description = "The token's id or name")),
+    responses((status = 200, description = "The revoked token", body = AdminToken)),
+)]
 pub async fn revoke_admin_token(
     _: Admin,
     State(state): State<AppState>,
@@ -56,14 +85,17 @@ pub async fn revoke_admin_token(
 }
 
 /// Filters of `GET /admin/v1/audit`; times are RFC 3339, `cursor` is a page's `next_cursor`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     actor: Option<String>,
     entity_type: Option<String>,
     entity_id: Option<String>,
     action: Option<String>,
+    #[param(format = DateTime)]
     since: Option<String>,
+    #[param(format = DateTime)]
     until: Option<String>,
     cursor: Option<String>,
     limit: Option<i64>,
@@ -82,6 +114,17 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
 }
 
 /// The audit log, newest first, in pages (the cursor is an entry's `seq`).
+#[utoipa::path(
+    get,
+    path = "/admin/v1/audit",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "One page of the audit log, newest first", body = Page<AuditEntry>),
+        (status = 422, description = "A limit out of range", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_audit(
     _: Admin,
     State(state): State<AppState>,

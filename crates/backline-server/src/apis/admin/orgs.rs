@@ -4,6 +4,7 @@ use super::extract::{Admin, AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
 use crate::core::page::Page;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +21,14 @@ fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<Timestam
 }
 
 /// Organisations, oldest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/orgs",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "Organisations", body = Page<Organisation>)),
+)]
 pub async fn list_orgs(
     _: Admin,
     State(state): State<AppState>,
@@ -28,13 +37,25 @@ pub async fn list_orgs(
     Ok(Json(state.core.list_orgs(&q.request()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgRequest {
     name: String,
+    #[schema(format = DateTime)]
     supporter_until: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/orgs",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = CreateOrgRequest,
+    responses(
+        (status = 201, description = "The new organisation", body = Organisation),
+        (status = 422, description = "A bad name or time", body = JsonErrorBody),
+    ),
+)]
 pub async fn create_org(
     _: Admin,
     State(state): State<AppState>,
@@ -47,6 +68,14 @@ pub async fn create_org(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/orgs/{org_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path)),
+    responses((status = 200, description = "The organisation", body = Organisation)),
+)]
 pub async fn get_org(
     _: Admin,
     State(state): State<AppState>,
@@ -55,13 +84,26 @@ pub async fn get_org(
     Ok(Json(state.core.get_org(&OrgId::from_string(org_id)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupporterRequest {
     supporter: bool,
+    #[schema(format = DateTime)]
     until: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/admin/v1/orgs/{org_id}/supporter",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path)),
+    request_body = SupporterRequest,
+    responses(
+        (status = 200, description = "The organisation", body = Organisation),
+        (status = 422, description = "A bad time", body = JsonErrorBody),
+    ),
+)]
 pub async fn set_supporter(
     _: Admin,
     State(state): State<AppState>,
@@ -78,6 +120,14 @@ pub async fn set_supporter(
 }
 
 /// An organisation's access keys (revoked ones too), oldest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/orgs/{org_id}/keys",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path), PageQuery),
+    responses((status = 200, description = "The organisation's access keys", body = Page<AccessKey>)),
+)]
 pub async fn list_keys(
     _: Admin,
     State(state): State<AppState>,
@@ -90,12 +140,25 @@ pub async fn list_keys(
     Ok(Json(state.core.list_keys(Some(&org_id), &page).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueKeyRequest {
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/orgs/{org_id}/keys",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path)),
+    request_body = IssueKeyRequest,
+    responses(
+        (status = 201, description = "The key's record plus `access_key`, the key itself (shown once)", body = Object),
+        (status = 422, description = "A bad time", body = JsonErrorBody),
+    ),
+)]
 pub async fn issue_key(
     _: Admin,
     State(state): State<AppState>,
@@ -110,6 +173,14 @@ pub async fn issue_key(
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/keys/{key_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, description = "The revoked key", body = AccessKey)),
+)]
 pub async fn revoke_key(
     _: Admin,
     State(state): State<AppState>,

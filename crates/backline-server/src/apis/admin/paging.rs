@@ -6,10 +6,14 @@ use crate::core::page::PageRequest;
 use serde::Deserialize;
 
 /// `?limit=&cursor=` of a list with no filters; any other parameter is refused.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`.
     cursor: Option<String>,
 }
 

@@ -4,6 +4,7 @@ use super::extract::{Admin, AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
 use crate::core::page::Page;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,6 +14,14 @@ use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
 use serde::{Deserialize, Serialize};
 
 /// An organisation's player-cam sessions, oldest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/orgs/{org_id}/playercam-sessions",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path), PageQuery),
+    responses((status = 200, description = "The organisation's player-cam sessions", body = Page<PlayercamSession>)),
+)]
 pub async fn list_sessions(
     _: Admin,
     State(state): State<AppState>,
@@ -30,6 +39,14 @@ pub async fn list_sessions(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/orgs/{org_id}/playercam-sessions",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("org_id" = String, Path)),
+    responses((status = 201, description = "The session's record plus `secret` (shown once)", body = Object)),
+)]
 pub async fn create_session(
     _: Admin,
     State(state): State<AppState>,
@@ -42,12 +59,20 @@ pub async fn create_session(
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionPlayersResponse {
     session: PlayercamSession,
     players: Vec<PlayercamPlayer>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/v1/playercam-sessions/{identifier}/players",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("identifier" = String, Path)),
+    responses((status = 200, description = "The session and its players", body = SessionPlayersResponse)),
+)]
 pub async fn list_players(
     _: Admin,
     State(state): State<AppState>,
@@ -58,14 +83,27 @@ pub async fn list_players(
 }
 
 /// `display_name: null` clears the override; an absent field leaves it as it is.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePlayerRequest {
     camera_enabled: Option<bool>,
+    #[schema(value_type = Option<String>)]
     #[serde(default, deserialize_with = "crate::http::body::present_or_null")]
     display_name: Option<Option<String>>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("identifier" = String, Path), ("full_name" = String, Path, description = "Name#TAG")),
+    request_body = ChangePlayerRequest,
+    responses(
+        (status = 200, description = "The player's settings", body = PlayercamPlayer),
+        (status = 422, description = "Not a Name#TAG", body = JsonErrorBody),
+    ),
+)]
 pub async fn change_player(
     _: Admin,
     State(state): State<AppState>,

@@ -5,6 +5,7 @@ use super::paging::PageQuery;
 use super::AdminError;
 use crate::core::page::Page;
 use crate::core::players::PlayerEdit;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -12,6 +13,17 @@ use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;
 
 /// Known players, most recently updated first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/players",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Players of the registry", body = Page<RiotPlayer>),
+        (status = 422, description = "A bad limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_players(
     _: Admin,
     State(state): State<AppState>,
@@ -20,7 +32,7 @@ pub async fn list_players(
     Ok(Json(state.core.list_players(&q.request()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditPlayerRequest {
     full_name: Option<String>,
@@ -29,6 +41,18 @@ pub struct EditPlayerRequest {
     peak_tier: Option<i64>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/admin/v1/players/{puuid}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("puuid" = String, Path)),
+    request_body = EditPlayerRequest,
+    responses(
+        (status = 200, description = "The player", body = RiotPlayer),
+        (status = 422, description = "A bad name, region or tier", body = JsonErrorBody),
+    ),
+)]
 pub async fn edit_player(
     _: Admin,
     State(state): State<AppState>,

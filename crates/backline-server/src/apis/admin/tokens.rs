@@ -4,6 +4,7 @@ use super::extract::{Admin, AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
 use crate::core::page::Page;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,6 +14,14 @@ use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use serde::Deserialize;
 
 /// API tokens (revoked ones too), oldest first, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "API tokens", body = Page<ApiToken>)),
+)]
 pub async fn list_tokens(
     _: Admin,
     State(state): State<AppState>,
@@ -21,13 +30,24 @@ pub async fn list_tokens(
     Ok(Json(state.core.list_api_tokens(&q.request()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueTokenRequest {
     kind: String,
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/admin/v1/tokens",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = IssueTokenRequest,
+    responses(
+        (status = 201, description = "The token's record plus `token`, the token itself (shown once)", body = Object),
+        (status = 422, description = "Unknown kind or bad name", body = JsonErrorBody),
+    ),
+)]
 pub async fn issue_token(
     _: Admin,
     State(state): State<AppState>,
@@ -49,6 +69,14 @@ pub async fn issue_token(
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/tokens/{token_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("token_id" = String, Path)),
+    responses((status = 200, description = "The revoked token", body = ApiToken)),
+)]
 pub async fn revoke_token(
     _: Admin,
     State(state): State<AppState>,

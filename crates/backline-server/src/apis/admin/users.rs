@@ -11,6 +11,7 @@ use super::AdminError;
 use crate::core::accounts::{AccountView, NewUser};
 use crate::core::page::Page;
 use crate::core::CoreError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,7 +21,8 @@ use backline_store::UserFilter;
 use serde::Deserialize;
 
 /// Filters of `GET /admin/v1/users` beside the page (users in username order).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// A piece of the username, display name or email (case-insensitive).
@@ -52,6 +54,17 @@ fn group(text: &str) -> Result<SystemGroup, AdminError> {
 }
 
 /// Users in username order, in pages.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/users",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(ListUsersQuery),
+    responses(
+        (status = 200, description = "Users in username order", body = Page<User>),
+        (status = 422, description = "A bad filter or limit", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_users(
     _: Admin,
     State(state): State<AppState>,
@@ -71,7 +84,7 @@ pub async fn list_users(
 /// `POST /admin/v1/users`, as `backline user create`: a username, optionally an email, a
 /// password (8 to 1024 characters; none means the user cannot sign in with one) and a
 /// display name (the username when absent).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     username: String,
@@ -81,6 +94,18 @@ pub struct CreateUserRequest {
 }
 
 /// Creates a user: 201 with the user (its `id`), 409 when the username or email is taken.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "The user with its groups and external accounts", body = Object),
+        (status = 409, description = "The username or email is taken", body = JsonErrorBody),
+        (status = 422, description = "A bad username, email or password", body = JsonErrorBody),
+    ),
+)]
 pub async fn create_user(
     _: Admin,
     State(state): State<AppState>,
@@ -101,6 +126,16 @@ pub async fn create_user(
 }
 
 /// A user with its external accounts, system groups, disabled state and creation time.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/users/{user_id}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path)),
+    responses(
+        (status = 200, description = "The user with its groups and external accounts", body = Object),
+    ),
+)]
 pub async fn get_user(
     _: Admin,
     State(state): State<AppState>,
@@ -112,6 +147,16 @@ pub async fn get_user(
 
 /// Disables a user (as `backline user disable`): it cannot sign in, and every session it has
 /// is refused at once, on every node (the state is in the database).
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/disable",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path)),
+    responses(
+        (status = 200, description = "The user, disabled (its sessions refused)", body = Object),
+    ),
+)]
 pub async fn disable_user(
     _: Admin,
     State(state): State<AppState>,
@@ -122,6 +167,16 @@ pub async fn disable_user(
 
 /// Enables a user again (as `backline user enable`): sessions that have not expired work
 /// again, as they do after the CLI's enable.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/enable",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path)),
+    responses(
+        (status = 200, description = "The user, enabled (unexpired sessions work again)", body = Object),
+    ),
+)]
 pub async fn enable_user(
     _: Admin,
     State(state): State<AppState>,
@@ -131,13 +186,25 @@ pub async fn enable_user(
 }
 
 /// `PUT /admin/v1/users/{user_id}/password`: the new password, checked as the CLI checks it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     password: String,
 }
 
 /// Sets a user's password (as `backline user password`).
+#[utoipa::path(
+    put,
+    path = "/admin/v1/users/{user_id}/password",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path)),
+    request_body = PasswordRequest,
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 422, description = "A password too short or too long", body = JsonErrorBody),
+    ),
+)]
 pub async fn set_password(
     _: Admin,
     State(state): State<AppState>,
@@ -149,7 +216,7 @@ pub async fn set_password(
 }
 
 /// `POST /admin/v1/users/{user_id}/links`: an external account to link.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     source: String,
@@ -158,6 +225,19 @@ pub struct LinkRequest {
 
 /// Links an external account (as `backline user link`): 201 with the user; 409 when the
 /// account is linked to another user; linking one the user has already changes nothing.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/links",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path)),
+    request_body = LinkRequest,
+    responses(
+        (status = 201, description = "The user with the account linked", body = Object),
+        (status = 409, description = "The account is linked to another user", body = JsonErrorBody),
+        (status = 422, description = "A bad source or id", body = JsonErrorBody),
+    ),
+)]
 pub async fn link_account(
     _: Admin,
     State(state): State<AppState>,
@@ -173,7 +253,8 @@ pub async fn link_account(
 
 /// `DELETE /admin/v1/users/{user_id}/links/{source}?external_id=`: which account of the
 /// source, needed only when the user has several.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnlinkQuery {
     external_id: Option<String>,
@@ -181,6 +262,17 @@ pub struct UnlinkQuery {
 
 /// Unlinks the user's account of a source (as `backline user unlink`); 404 when the user has
 /// none, 422 when it has several and `external_id` does not name one.
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/users/{user_id}/links/{source}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path), ("source" = String, Path), UnlinkQuery),
+    responses(
+        (status = 200, description = "The user without the account", body = Object),
+        (status = 422, description = "Several accounts of the source and no external_id naming one", body = JsonErrorBody),
+    ),
+)]
 pub async fn unlink_account(
     _: Admin,
     State(state): State<AppState>,
@@ -196,6 +288,17 @@ pub async fn unlink_account(
 }
 
 /// Adds the user to a system group (`{group}`: `Global%20Bots` or `global-bots`).
+#[utoipa::path(
+    put,
+    path = "/admin/v1/users/{user_id}/groups/{group}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path), ("group" = String, Path)),
+    responses(
+        (status = 200, description = "The user in the group", body = Object),
+        (status = 422, description = "Unknown group", body = JsonErrorBody),
+    ),
+)]
 pub async fn add_group(
     _: Admin,
     State(state): State<AppState>,
@@ -206,6 +309,17 @@ pub async fn add_group(
 }
 
 /// Removes the user from a system group (nothing changes when it was not in it).
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/users/{user_id}/groups/{group}",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user_id" = String, Path), ("group" = String, Path)),
+    responses(
+        (status = 200, description = "The user out of the group", body = Object),
+        (status = 422, description = "Unknown group", body = JsonErrorBody),
+    ),
+)]
 pub async fn remove_group(
     _: Admin,
     State(state): State<AppState>,

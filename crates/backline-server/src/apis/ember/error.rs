@@ -9,7 +9,7 @@ use crate::http::failure::{self, Failure};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub struct EmberError {
@@ -88,11 +88,22 @@ impl From<axum::extract::rejection::PathRejection> for EmberError {
     }
 }
 
+/// Laravel's error body: the message, and for a validation error (422) the messages by field.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct EmberErrorBody {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+}
+
 impl IntoResponse for EmberError {
     fn into_response(self) -> Response {
-        let body = match &self.field {
-            Some(field) => json!({"message": self.message, "errors": {field: [self.message]}}),
-            None => json!({"message": self.message}),
+        let errors = self
+            .field
+            .map(|field| BTreeMap::from([(field, vec![self.message.clone()])]));
+        let body = EmberErrorBody {
+            message: self.message,
+            errors,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {

@@ -7,17 +7,38 @@
 mod decode;
 mod error;
 mod extract;
+mod fields;
 pub mod form;
 mod players;
 mod polling;
 
 #[doc(hidden)]
 pub use decode::decode_params;
-pub use error::EmberError;
+pub use error::{EmberError, EmberErrorBody};
 
 use crate::http::{panic, AppState};
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
+
+/// The game integration's operations in the OpenAPI document: a handler joins the list when
+/// its route joins the router below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        polling::get_meta,
+        polling::poll,
+        polling::finish_execution,
+        players::create_ban,
+        players::lift_bans,
+        players::grant_role,
+        players::revoke_role,
+        players::get_primary_role,
+        players::set_primary_role,
+        players::create_link_token,
+    ),
+    tags((name = "ember", description = "The Ember-compatible game integration (Laravel errors)")),
+)]
+pub struct EmberApi;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,7 +1,9 @@
 //! Player endpoints: bans, roles, primary role, link tokens.
 
 use super::error::EmberError;
+use super::error::EmberErrorBody;
 use super::extract::{Params, Path, Server};
+use super::fields::{BanFields, PrimaryRole, RoleFields};
 use crate::core::ember::bans::NewBan;
 use crate::core::Core;
 use crate::http::AppState;
@@ -17,6 +19,21 @@ fn player(source: &str, account_id: &str) -> Result<PlayerRef, EmberError> {
 }
 
 /// `POST /api/game/players/{source}/{account_id}/bans`.
+#[utoipa::path(
+    post,
+    path = "/api/game/players/{source}/{account_id}/bans",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path, description = "steam, discord, minecraft, …"), ("account_id" = String, Path)),
+    request_body(content(
+        (BanFields = "application/x-www-form-urlencoded"),
+        (BanFields = "application/json"),
+    )),
+    responses(
+        (status = 201, description = "`{\"ban\": …}`: the ban", body = Object),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn create_ban(
     State(state): State<AppState>,
     Server(server): Server,
@@ -54,6 +71,17 @@ pub async fn create_ban(
 }
 
 /// `DELETE /api/game/players/{source}/{account_id}/bans`.
+#[utoipa::path(
+    delete,
+    path = "/api/game/players/{source}/{account_id}/bans",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path)),
+    responses(
+        (status = 204, description = "The player's bans are lifted"),
+        (status = 422, description = "A bad source or account id", body = EmberErrorBody),
+    ),
+)]
 pub async fn lift_bans(
     State(state): State<AppState>,
     Server(server): Server,
@@ -67,6 +95,21 @@ pub async fn lift_bans(
 }
 
 /// `POST /api/game/players/{source}/{account_id}/roles` with `name` (in-game equivalent).
+#[utoipa::path(
+    post,
+    path = "/api/game/players/{source}/{account_id}/roles",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path)),
+    request_body(content(
+        (RoleFields = "application/x-www-form-urlencoded"),
+        (RoleFields = "application/json"),
+    )),
+    responses(
+        (status = 204, description = "Granted"),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn grant_role(
     State(state): State<AppState>,
     Server(server): Server,
@@ -82,6 +125,17 @@ pub async fn grant_role(
 }
 
 /// `DELETE /api/game/players/{source}/{account_id}/roles/{ingame}`.
+#[utoipa::path(
+    delete,
+    path = "/api/game/players/{source}/{account_id}/roles/{ingame}",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path), ("ingame" = String, Path, description = "The role's in-game equivalent")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 422, description = "A bad source or account id", body = EmberErrorBody),
+    ),
+)]
 pub async fn revoke_role(
     State(state): State<AppState>,
     Server(server): Server,
@@ -95,19 +149,45 @@ pub async fn revoke_role(
 }
 
 /// `GET /api/game/players/{source}/{account_id}/primaryrole`: `{"name": … | null}`.
+#[utoipa::path(
+    get,
+    path = "/api/game/players/{source}/{account_id}/primaryrole",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path)),
+    responses(
+        (status = 200, description = "The player's primary role", body = PrimaryRole),
+        (status = 422, description = "A bad source or account id", body = EmberErrorBody),
+    ),
+)]
 pub async fn get_primary_role(
     State(state): State<AppState>,
     Server(server): Server,
     Path((source, account_id)): Path<(String, String)>,
-) -> Result<Json<Value>, EmberError> {
+) -> Result<Json<PrimaryRole>, EmberError> {
     let name = state
         .core
         .primary_role(&server, &player(&source, &account_id)?)
         .await?;
-    Ok(Json(json!({ "name": name })))
+    Ok(Json(PrimaryRole { name }))
 }
 
 /// `POST /api/game/players/{source}/{account_id}/primaryrole` with `name`.
+#[utoipa::path(
+    post,
+    path = "/api/game/players/{source}/{account_id}/primaryrole",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path)),
+    request_body(content(
+        (RoleFields = "application/x-www-form-urlencoded"),
+        (RoleFields = "application/json"),
+    )),
+    responses(
+        (status = 204, description = "Set"),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn set_primary_role(
     State(state): State<AppState>,
     Server(server): Server,
@@ -123,6 +203,17 @@ pub async fn set_primary_role(
 }
 
 /// `POST /api/game/players/{source}/{account_id}/linktoken`: `201 {"token", "url", "expires_at"}`.
+#[utoipa::path(
+    post,
+    path = "/api/game/players/{source}/{account_id}/linktoken",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("source" = String, Path), ("account_id" = String, Path)),
+    responses(
+        (status = 201, description = "`{\"token\", \"url\", \"expires_at\"}`: the player opens `url` to link the account", body = Object),
+        (status = 422, description = "A bad source or account id", body = EmberErrorBody),
+    ),
+)]
 pub async fn create_link_token(
     State(state): State<AppState>,
     Server(server): Server,

@@ -1,7 +1,9 @@
 //! `meta`, `poll` and `finish`.
 
 use super::error::EmberError;
+use super::error::EmberErrorBody;
 use super::extract::{Params, Path, Server};
+use super::fields::{FinishFields, PollFields};
 use super::form::as_list;
 use crate::core::Core;
 use crate::http::AppState;
@@ -15,6 +17,17 @@ use backline_store::PresenceState;
 use serde_json::{json, Value};
 
 /// `GET /api/game/meta?actions[]=settings`.
+#[utoipa::path(
+    get,
+    path = "/api/game/meta",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("actions[]" = Option<Vec<String>>, Query, description = "The actions whose settings are wanted")),
+    responses(
+        (status = 200, description = "`{\"actions\": {<action>: <settings>}}`", body = Object),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn get_meta(
     State(state): State<AppState>,
     Server(server): Server,
@@ -81,6 +94,20 @@ fn players(params: &Params) -> Result<Vec<(PresenceState, PlayerRef)>, EmberErro
 }
 
 /// `POST /api/game/poll`: actions, and `X-RateLimit-Reset` for the next poll.
+#[utoipa::path(
+    post,
+    path = "/api/game/poll",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    request_body(content(
+        (PollFields = "application/x-www-form-urlencoded"),
+        (PollFields = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "`{\"actions\": [...]}`: the executions to run now; `X-RateLimit-Reset` says when to poll again", body = Object),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn poll(
     State(state): State<AppState>,
     Server(server): Server,
@@ -102,6 +129,22 @@ pub async fn poll(
 }
 
 /// `PATCH /api/game/actions/executions/{execution_id}/finish` with optional `error`.
+#[utoipa::path(
+    patch,
+    path = "/api/game/actions/executions/{execution_id}/finish",
+    tag = "ember",
+    security(("ember_server_token" = [])),
+    params(("execution_id" = String, Path)),
+    request_body(content(
+        (FinishFields = "application/x-www-form-urlencoded"),
+        (FinishFields = "application/json"),
+    )),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 409, description = "The execution is not leased to this server", body = EmberErrorBody),
+        (status = 422, description = "A bad parameter", body = EmberErrorBody),
+    ),
+)]
 pub async fn finish_execution(
     State(state): State<AppState>,
     Server(server): Server,

@@ -8,6 +8,13 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// Upstream: Nakama `api_account.go` `GetAccount` (`api.Account`).
+#[utoipa::path(
+    get,
+    path = "/v2/account",
+    tag = "nakama",
+    security(("nakama_session" = [])),
+    responses((status = 200, description = "Nakama's `api.Account`: `user`, `email`, `devices`, `custom_id`", body = Object)),
+)]
 pub async fn get_account(
     State(state): State<AppState>,
     Session(claims): Session,

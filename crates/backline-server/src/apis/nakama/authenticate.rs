@@ -4,7 +4,7 @@
 //! Upstream: Nakama `api_authenticate.go`, `api_session.go`; the request and answer shapes are
 //! those of `@heroiclabs/nakama-js`.
 
-use super::error::NakamaError;
+use super::error::{NakamaError, NakamaErrorBody};
 use super::extract::{NakamaJson, QueryPairs, ServerKey, Session};
 use crate::core::authentication::{Authenticated, Login};
 use crate::http::AppState;
@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionResponse {
+    /// Present (true) only when this call created the account.
+    #[schema(required = false)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     created: bool,
     token: String,
@@ -32,7 +34,7 @@ impl From<Authenticated> for SessionResponse {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct IdRequest {
     #[serde(default)]
     id: String,
@@ -52,6 +54,22 @@ fn login<'a>(
 }
 
 /// `POST /v2/account/authenticate/custom?create=&username=` with `{"id", "vars"?}`.
+#[utoipa::path(
+    post,
+    path = "/v2/account/authenticate/custom",
+    tag = "nakama",
+    security(("nakama_server_key" = [])),
+    params(
+        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
+        ("username" = Option<String>, Query, description = "The username of a new account"),
+    ),
+    request_body = IdRequest,
+    responses(
+        (status = 200, description = "A session", body = SessionResponse),
+        (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
+        (status = 409, description = "The username is taken", body = NakamaErrorBody),
+    ),
+)]
 pub async fn authenticate_custom(
     State(state): State<AppState>,
     _: ServerKey,
@@ -65,6 +83,22 @@ pub async fn authenticate_custom(
 }
 
 /// `POST /v2/account/authenticate/device?create=&username=` with `{"id", "vars"?}`.
+#[utoipa::path(
+    post,
+    path = "/v2/account/authenticate/device",
+    tag = "nakama",
+    security(("nakama_server_key" = [])),
+    params(
+        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
+        ("username" = Option<String>, Query, description = "The username of a new account"),
+    ),
+    request_body = IdRequest,
+    responses(
+        (status = 200, description = "A session", body = SessionResponse),
+        (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
+        (status = 409, description = "The username is taken", body = NakamaErrorBody),
+    ),
+)]
 pub async fn authenticate_device(
     State(state): State<AppState>,
     _: ServerKey,
@@ -77,7 +111,7 @@ pub async fn authenticate_device(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmailRequest {
     #[serde(default)]
     email: String,
@@ -88,6 +122,24 @@ pub struct EmailRequest {
 }
 
 /// `POST /v2/account/authenticate/email?create=&username=` with `{"email", "password"}`.
+#[utoipa::path(
+    post,
+    path = "/v2/account/authenticate/email",
+    tag = "nakama",
+    security(("nakama_server_key" = [])),
+    params(
+        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
+        ("username" = Option<String>, Query, description = "The username of a new account"),
+    ),
+    request_body = EmailRequest,
+    responses(
+        (status = 200, description = "A session", body = SessionResponse),
+        (status = 401, description = "A wrong password or server key", body = NakamaErrorBody),
+        (status = 404, description = "No such account and `create=false`", body = NakamaErrorBody),
+        (status = 409, description = "The email or username is taken", body = NakamaErrorBody),
+        (status = 429, description = "Too many wrong passwords; see Retry-After", body = NakamaErrorBody),
+    ),
+)]
 pub async fn authenticate_email(
     State(state): State<AppState>,
     _: ServerKey,
@@ -104,7 +156,7 @@ pub async fn authenticate_email(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     #[serde(default)]
     token: String,
@@ -113,6 +165,14 @@ pub struct RefreshRequest {
 }
 
 /// `POST /v2/account/session/refresh` with `{"token": "<refresh token>", "vars"?}`.
+#[utoipa::path(
+    post,
+    path = "/v2/account/session/refresh",
+    tag = "nakama",
+    security(("nakama_server_key" = [])),
+    request_body = RefreshRequest,
+    responses((status = 200, description = "A new session", body = SessionResponse)),
+)]
 pub async fn refresh_session(
     State(state): State<AppState>,
     _: ServerKey,
@@ -133,7 +193,7 @@ pub async fn refresh_session(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LogoutRequest {
     #[serde(default)]
     token: String,
@@ -143,6 +203,14 @@ pub struct LogoutRequest {
 
 /// `POST /v2/session/logout` (Bearer) with `{"token", "refresh_token"}`; both empty logs out
 /// every session of the user.
+#[utoipa::path(
+    post,
+    path = "/v2/session/logout",
+    tag = "nakama",
+    security(("nakama_session" = [])),
+    request_body = LogoutRequest,
+    responses((status = 200, description = "Signed out: `{}`", body = Object)),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     Session(claims): Session,

@@ -6,7 +6,6 @@ use crate::http::failure::{self, Failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
 /// gRPC status codes Backline answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,10 +124,22 @@ impl From<axum::extract::rejection::PathRejection> for NakamaError {
     }
 }
 
+/// Nakama's error body (grpc-gateway's): the message twice and the gRPC code.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NakamaErrorBody {
+    pub error: String,
+    pub message: String,
+    /// The gRPC status code (3 invalid argument, 5 not found, 16 unauthenticated, …).
+    pub code: i32,
+}
+
 impl IntoResponse for NakamaError {
     fn into_response(self) -> Response {
-        let body =
-            json!({ "error": self.message, "message": self.message, "code": self.code as i32 });
+        let body = NakamaErrorBody {
+            error: self.message.clone(),
+            message: self.message,
+            code: self.code as i32,
+        };
         (self.code.status(), Json(body)).into_response()
     }
 }
@@ -138,8 +149,11 @@ pub fn render_status(status: StatusCode) -> Response {
     match status {
         StatusCode::NOT_FOUND => NakamaError::not_found("Not Found").into_response(),
         StatusCode::METHOD_NOT_ALLOWED => {
-            let body =
-                json!({"error": "Method Not Allowed", "message": "Method Not Allowed", "code": 12});
+            let body = NakamaErrorBody {
+                error: "Method Not Allowed".into(),
+                message: "Method Not Allowed".into(),
+                code: 12,
+            };
             (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
         }
         _ => NakamaError::new(Code::Internal, "Internal server error.").into_response(),

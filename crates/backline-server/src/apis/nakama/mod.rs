@@ -10,7 +10,7 @@ mod error;
 mod extract;
 mod rpc;
 
-pub use error::NakamaError;
+pub use error::{NakamaError, NakamaErrorBody};
 #[doc(hidden)]
 pub use extract::QueryPairs;
 #[doc(hidden)]
@@ -19,6 +19,26 @@ pub use rpc::{parse_payload, payload_from_body, wrap_result};
 use crate::http::{panic, AppState};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use rpc::doc::RpcPaths;
+
+/// The Nakama surface's operations in the OpenAPI document (with `/healthcheck`; the RPCs
+/// come from the RPC table's [`rpc::doc`]): a handler joins the list when its route joins
+/// the router below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        authenticate::authenticate_custom,
+        authenticate::authenticate_device,
+        authenticate::authenticate_email,
+        authenticate::refresh_session,
+        authenticate::logout,
+        account::get_account,
+        healthcheck,
+    ),
+    modifiers(&RpcPaths),
+    tags((name = "nakama", description = "The Nakama-compatible surface used by EVR")),
+)]
+pub struct NakamaApi;
 
 /// Routes under `/v2`.
 pub fn router() -> Router<AppState> {
@@ -48,6 +68,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /healthcheck`: `{}`.
+#[utoipa::path(
+    get,
+    path = "/healthcheck",
+    tag = "nakama",
+    responses((status = 200, description = "Serving: `{}`", body = Object)),
+)]
 pub async fn healthcheck() -> Json<serde_json::Value> {
     Json(serde_json::json!({}))
 }

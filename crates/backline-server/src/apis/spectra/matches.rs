@@ -6,6 +6,7 @@
 use super::extract::{BackendToken, Path, RawBody};
 use super::SpectraError;
 use crate::core::matches::RecordedSnapshot;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use axum::Json;
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchCallResponse {
     match_id: String,
@@ -46,6 +47,19 @@ async fn record(
 }
 
 /// `POST /spectra/system/match/{matchId}/register`, body `{"match": {...}}`.
+#[utoipa::path(
+    post,
+    path = "/spectra/system/match/{match_id}/register",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    params(("match_id" = String, Path)),
+    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    responses(
+        (status = 200, description = "Recorded", body = MatchCallResponse),
+        (status = 409, description = "Another organisation's match", body = JsonErrorBody),
+        (status = 422, description = "Not a match snapshot", body = JsonErrorBody),
+    ),
+)]
 pub async fn register_match(
     State(state): State<AppState>,
     _token: BackendToken,
@@ -56,6 +70,19 @@ pub async fn register_match(
 }
 
 /// `PUT /spectra/system/match/{matchId}/update`.
+#[utoipa::path(
+    put,
+    path = "/spectra/system/match/{match_id}/update",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    params(("match_id" = String, Path)),
+    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    responses(
+        (status = 200, description = "Recorded", body = MatchCallResponse),
+        (status = 409, description = "Another organisation's match", body = JsonErrorBody),
+        (status = 422, description = "Not a match snapshot", body = JsonErrorBody),
+    ),
+)]
 pub async fn update_match(
     State(state): State<AppState>,
     _token: BackendToken,
@@ -66,6 +93,19 @@ pub async fn update_match(
 }
 
 /// `PUT /spectra/system/match/{matchId}/complete`; a second complete is a no-op.
+#[utoipa::path(
+    put,
+    path = "/spectra/system/match/{match_id}/complete",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    params(("match_id" = String, Path)),
+    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    responses(
+        (status = 200, description = "Recorded", body = MatchCallResponse),
+        (status = 409, description = "Another organisation's match", body = JsonErrorBody),
+        (status = 422, description = "Not a match snapshot", body = JsonErrorBody),
+    ),
+)]
 pub async fn complete_match(
     State(state): State<AppState>,
     _token: BackendToken,
@@ -75,7 +115,42 @@ pub async fn complete_match(
     record(state, SnapshotCall::Complete, match_id, body).await
 }
 
-/// Upstream: Spectra builds `/system/match//register` when `matchId` is empty.
-pub async fn reject_empty_match_id(_token: BackendToken) -> SpectraError {
+fn empty_match_id() -> SpectraError {
     SpectraError::new(StatusCode::BAD_REQUEST, "matchId: must not be empty")
+}
+
+/// Upstream: Spectra builds `/system/match//register` when `matchId` is empty.
+#[utoipa::path(
+    post,
+    path = "/spectra/system/match//register",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+)]
+pub async fn reject_empty_register(_token: BackendToken) -> SpectraError {
+    empty_match_id()
+}
+
+/// `/system/match//update`: as [`reject_empty_register`].
+#[utoipa::path(
+    put,
+    path = "/spectra/system/match//update",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+)]
+pub async fn reject_empty_update(_token: BackendToken) -> SpectraError {
+    empty_match_id()
+}
+
+/// `/system/match//complete`: as [`reject_empty_register`].
+#[utoipa::path(
+    put,
+    path = "/spectra/system/match//complete",
+    tag = "spectra",
+    security(("spectra_backend_token" = [])),
+    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+)]
+pub async fn reject_empty_complete(_token: BackendToken) -> SpectraError {
+    empty_match_id()
 }

@@ -21,6 +21,33 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 
+/// The Spectra surface's operations in the OpenAPI document: a handler joins the list when
+/// its route joins the router below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        access_keys::validate_access_key,
+        access_keys::get_supporter,
+        matches::register_match,
+        matches::update_match,
+        matches::complete_match,
+        matches::reject_empty_register,
+        matches::reject_empty_update,
+        matches::reject_empty_complete,
+        stats::add_match,
+        stats::update_match_region,
+        stats::fetch_player_mmr,
+        stats::fetch_match_stats,
+        playercam::create_session,
+        playercam::get_name_overrides_and_playercams,
+        session_page::session_page,
+        session_page::list_session_players,
+        session_page::change_session_player,
+    ),
+    tags((name = "spectra", description = "The Spectra Server backend (BACKEND_URL=…/spectra)")),
+)]
+pub struct SpectraApi;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -43,12 +70,12 @@ pub fn router() -> Router<AppState> {
         // Upstream: an empty matchId yields `/system/match//register`.
         .route(
             "/system/match//register",
-            post(matches::reject_empty_match_id),
+            post(matches::reject_empty_register),
         )
-        .route("/system/match//update", put(matches::reject_empty_match_id))
+        .route("/system/match//update", put(matches::reject_empty_update))
         .route(
             "/system/match//complete",
-            put(matches::reject_empty_match_id),
+            put(matches::reject_empty_complete),
         )
         .route("/stats/addMatch", post(stats::add_match))
         .route("/stats/updateMatchRegion", post(stats::update_match_region))

@@ -5,6 +5,7 @@
 
 use super::extract::{Path, RawBody};
 use super::SpectraError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,7 +13,7 @@ use axum::Json;
 use backline_domain::spectra::playercam::{enabled_players, name_overrides_json};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSessionResponse {
     session_identifier: String,
@@ -20,6 +21,17 @@ pub struct CreateSessionResponse {
 }
 
 /// `POST /spectra/playercam/api/createSession` with `X-Organization-Key`, body `{}`.
+#[utoipa::path(
+    post,
+    path = "/spectra/playercam/api/createSession",
+    tag = "spectra",
+    security(("access_key" = [])),
+    request_body(content = Object, description = "`{}`"),
+    responses(
+        (status = 200, description = "The new session's identifier and secret", body = CreateSessionResponse),
+        (status = 403, description = "The access key has expired", body = JsonErrorBody),
+    ),
+)]
 pub async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -44,7 +56,7 @@ pub async fn create_session(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NameOverridesAndPlayercamsResponse {
     /// A JSON array of `[fullName, displayName]` pairs, as a string.
@@ -53,6 +65,18 @@ pub struct NameOverridesAndPlayercamsResponse {
 }
 
 /// `GET /spectra/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}`.
+#[utoipa::path(
+    get,
+    path = "/spectra/playercam/api/getNameOverridesAndPlayercams/{identifier}/{secret}",
+    tag = "spectra",
+    params(("identifier" = String, Path), ("secret" = String, Path, description = "The session secret")),
+    responses(
+        (status = 200, description = "Name overrides and players with a camera", body = NameOverridesAndPlayercamsResponse),
+        (status = 401, description = "A wrong secret", body = JsonErrorBody),
+        (status = 403, description = "The session has expired", body = JsonErrorBody),
+        (status = 429, description = "Too many wrong secrets; see Retry-After", body = JsonErrorBody),
+    ),
+)]
 pub async fn get_name_overrides_and_playercams(
     State(state): State<AppState>,
     Path((identifier, secret)): Path<(String, String)>,

@@ -8,6 +8,7 @@
 
 use super::extract::{Path, SpectraJson};
 use super::SpectraError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -20,6 +21,13 @@ const PAGE: &str = include_str!("assets/session.html");
 
 /// `GET /spectra/playercam/session/{identifier}`: the page (the same for every identifier;
 /// nothing is revealed before the secret is checked).
+#[utoipa::path(
+    get,
+    path = "/spectra/playercam/session/{identifier}",
+    tag = "spectra",
+    params(("identifier" = String, Path)),
+    responses((status = 200, description = "The session page", content_type = "text/html", body = String)),
+)]
 pub async fn session_page() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "no-store")], Html(PAGE))
 }
@@ -31,13 +39,24 @@ fn secret(headers: &HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionPlayersResponse {
     session: PlayercamSession,
     players: Vec<PlayercamPlayer>,
 }
 
 /// `GET /spectra/playercam/api/session/{identifier}/players` with `X-Session-Secret`.
+#[utoipa::path(
+    get,
+    path = "/spectra/playercam/api/session/{identifier}/players",
+    tag = "spectra",
+    security(("playercam_session_secret" = [])),
+    params(("identifier" = String, Path)),
+    responses(
+        (status = 200, description = "The session and its players", body = SessionPlayersResponse),
+        (status = 403, description = "The session has expired", body = JsonErrorBody),
+    ),
+)]
 pub async fn list_session_players(
     State(state): State<AppState>,
     Path(identifier): Path<String>,
@@ -51,15 +70,29 @@ pub async fn list_session_players(
 }
 
 /// `display_name: null` or `""` clears the override; an absent field leaves it as it is.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeSessionPlayerRequest {
     camera_enabled: Option<bool>,
+    #[schema(value_type = Option<String>)]
     #[serde(default, deserialize_with = "crate::http::body::present_or_null")]
     display_name: Option<Option<String>>,
 }
 
 /// `PUT /spectra/playercam/api/session/{identifier}/players/{fullName}` with `X-Session-Secret`.
+#[utoipa::path(
+    put,
+    path = "/spectra/playercam/api/session/{identifier}/players/{full_name}",
+    tag = "spectra",
+    security(("playercam_session_secret" = [])),
+    params(("identifier" = String, Path), ("full_name" = String, Path, description = "Name#TAG")),
+    request_body = ChangeSessionPlayerRequest,
+    responses(
+        (status = 200, description = "The player's settings", body = PlayercamPlayer),
+        (status = 403, description = "The session has expired", body = JsonErrorBody),
+        (status = 422, description = "Not a Name#TAG", body = JsonErrorBody),
+    ),
+)]
 pub async fn change_session_player(
     State(state): State<AppState>,
     Path((identifier, full_name)): Path<(String, String)>,

@@ -6,20 +6,21 @@
 
 use super::extract::{SpectraJson, StatsToken};
 use super::SpectraError;
+use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
 use backline_domain::spectra::stats::MatchStats;
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddMatchRequest {
     code: String,
     match_uuid: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddMatchResponse {
     match_uuid: String,
@@ -28,6 +29,17 @@ pub struct AddMatchResponse {
     newly_linked: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/spectra/stats/addMatch",
+    tag = "spectra",
+    security(("spectra_stats_token" = [])),
+    request_body = AddMatchRequest,
+    responses(
+        (status = 200, description = "The group code is linked to the match", body = AddMatchResponse),
+        (status = 422, description = "A missing or bad field", body = JsonErrorBody),
+    ),
+)]
 pub async fn add_match(
     State(state): State<AppState>,
     _token: StatsToken,
@@ -44,7 +56,7 @@ pub async fn add_match(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMatchRegionRequest {
     match_uuid: String,
@@ -53,13 +65,25 @@ pub struct UpdateMatchRegionRequest {
     account_puuid: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMatchRegionResponse {
     match_uuid: String,
     region: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/spectra/stats/updateMatchRegion",
+    tag = "spectra",
+    security(("spectra_stats_token" = [])),
+    request_body = UpdateMatchRegionRequest,
+    responses(
+        (status = 200, description = "The match's region, when the player's is known", body = UpdateMatchRegionResponse),
+        (status = 404, description = "No such match", body = JsonErrorBody),
+        (status = 422, description = "A missing or bad field", body = JsonErrorBody),
+    ),
+)]
 pub async fn update_match_region(
     State(state): State<AppState>,
     _token: StatsToken,
@@ -75,7 +99,7 @@ pub async fn update_match_region(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchPlayerMmrRequest {
     #[allow(dead_code)]
@@ -84,12 +108,12 @@ pub struct FetchPlayerMmrRequest {
     account_puuids: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FetchPlayerMmrResponse {
     results: Vec<PlayerMmr>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PlayerMmr {
     puuid: String,
     #[serde(rename = "currentMMRTier")]
@@ -98,6 +122,17 @@ pub struct PlayerMmr {
     peak_mmr_tier: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/spectra/stats/fetchPlayerMMR",
+    tag = "spectra",
+    security(("spectra_stats_token" = [])),
+    request_body = FetchPlayerMmrRequest,
+    responses(
+        (status = 200, description = "The players' tiers", body = FetchPlayerMmrResponse),
+        (status = 422, description = "A missing or bad field", body = JsonErrorBody),
+    ),
+)]
 pub async fn fetch_player_mmr(
     State(state): State<AppState>,
     _token: StatsToken,
@@ -115,19 +150,32 @@ pub async fn fetch_player_mmr(
     Ok(Json(FetchPlayerMmrResponse { results }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchMatchStatsRequest {
     match_uuid: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchMatchStatsResponse {
     match_uuid: String,
+    #[schema(value_type = Object)]
     stats: MatchStats,
 }
 
+#[utoipa::path(
+    post,
+    path = "/spectra/stats/fetchMatchStats",
+    tag = "spectra",
+    security(("spectra_stats_token" = [])),
+    request_body = FetchMatchStatsRequest,
+    responses(
+        (status = 200, description = "The match's statistics", body = FetchMatchStatsResponse),
+        (status = 404, description = "No such match", body = JsonErrorBody),
+        (status = 422, description = "A missing or bad field", body = JsonErrorBody),
+    ),
+)]
 pub async fn fetch_match_stats(
     State(state): State<AppState>,
     _token: StatsToken,

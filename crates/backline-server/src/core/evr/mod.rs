@@ -1,6 +1,7 @@
 //! EVR use cases: broadcasters, match listing, preparation and allocation, joining and
 //! leaving, and the timers that start, end and clean up matches.
 
+pub mod admin;
 pub mod broadcasters;
 pub mod lobby;
 pub mod matches;

@@ -1,6 +1,7 @@
 //! The live event stream (`GET /events`): what each change produces, who sees it, filtering
 //! by kind, resumption with `Last-Event-ID`, and the answers to bad requests.
 
+mod admin_evr;
 mod ember_evr;
 mod ordering;
 mod replay;

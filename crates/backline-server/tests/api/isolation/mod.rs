@@ -3,7 +3,7 @@
 //! not take, and with tenant A's credential on tenant B's resources. Every answer must be
 //! 401, 403 or 404 and hold none of tenant B's data; afterwards B's data is as it was.
 
-mod routes;
+pub(crate) mod routes;
 mod tenants;
 
 use crate::ember_helpers::form;

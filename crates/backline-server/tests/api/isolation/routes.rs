@@ -10,10 +10,29 @@ pub struct Route {
     pub path: String,
 }
 
-/// Routes of `src/apis/<surface>/mod.rs`, under `prefix`.
+/// Routes of `src/apis/<surface>/mod.rs` (its `router` function), under `prefix`.
 pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
-    let file = format!("{}/src/apis/{surface}/mod.rs", env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(file).unwrap();
+    routes_in(&format!("apis/{surface}/mod.rs"), "router", prefix)
+}
+
+/// Routes served at the root, outside the four surfaces: the shared router's own
+/// (`http/mod.rs`), `/metrics` and `/openapi.json`.
+pub fn root_routes() -> Vec<Route> {
+    let mut routes = routes_in("http/mod.rs", "router", "");
+    routes.extend(routes_in("apis/admin/mod.rs", "metrics_router", ""));
+    routes.extend(routes_of("openapi", ""));
+    routes
+}
+
+/// The `.route(` declarations of `fn function` in `src/<file>`, under `prefix`.
+pub fn routes_in(file: &str, function: &str, prefix: &str) -> Vec<Route> {
+    let file = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&file).unwrap();
+    let start = source
+        .find(&format!("fn {function}("))
+        .unwrap_or_else(|| panic!("no fn {function} in {file}"));
+    let body = &source[start..];
+    let source = &body[..body.find("\n}\n").unwrap_or(body.len())];
     let mut routes = Vec::new();
     for declaration in source.split(".route(").skip(1) {
         let declaration = declaration
@@ -42,7 +61,10 @@ pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
             }
         }
     }
-    assert!(!routes.is_empty(), "no routes found for {surface}");
+    assert!(
+        !routes.is_empty(),
+        "no routes found in fn {function} of {file}"
+    );
     routes
 }
 
@@ -60,9 +82,9 @@ pub fn rpc_ids() -> Vec<String> {
         .collect()
 }
 
-/// Every route of every surface, RPCs expanded.
+/// Every route of every surface and of the root, RPCs expanded.
 pub fn all_routes() -> Vec<Route> {
-    let mut routes = Vec::new();
+    let mut routes = root_routes();
     for (surface, prefix) in [
         ("spectra", "/spectra"),
         ("admin", "/admin/v1"),
@@ -119,7 +141,7 @@ pub const KINDS: [Kind; 11] = [
 /// What a route takes: `None` for public routes.
 pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
     let p = route.path.as_str();
-    let kinds = if p.starts_with("/admin/v1/") {
+    let kinds = if p.starts_with("/admin/v1/") || p == "/metrics" {
         vec![Kind::Admin]
     } else if p.starts_with("/spectra/system/") {
         vec![Kind::SpectraBackend]
@@ -129,6 +151,9 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
         vec![Kind::AccessKey]
     } else if p.starts_with("/spectra/playercam/api/") {
         vec![Kind::PlayercamSecret]
+    } else if ["/healthz", "/healthcheck", "/openapi.json"].contains(&p) {
+        // Public: liveness, and the OpenAPI document.
+        return None;
     } else if p.starts_with("/spectra/supporter/") || p.starts_with("/spectra/playercam/session/") {
         // Public: the supporter flag, and the session page (the same for every identifier).
         return None;

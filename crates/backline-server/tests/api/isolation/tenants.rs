@@ -139,6 +139,7 @@ impl Tenant {
 pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
     let mut path = route.path.clone();
     for (param, value) in [
+        ("{sid}", "0b8e6a1c-1111-4222-8333-944445555666".to_owned()),
         ("{key}", b.access_key.clone()),
         ("{org_id}", b.org_id.clone()),
         ("{match_id}", crate::helpers::MATCH_ID.to_owned()),

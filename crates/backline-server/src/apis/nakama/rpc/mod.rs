@@ -6,6 +6,7 @@
 //! the answer is `{"id", "payload": "<result as JSON text>"}`.
 
 mod accounts;
+pub mod doc;
 mod evr;
 
 use super::error::NakamaError;

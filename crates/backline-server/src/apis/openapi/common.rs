@@ -1,0 +1,135 @@
+//! The error answers that come from the plumbing every route of a surface shares, added to
+//! each operation in its surface's error shape (handlers document their own 404/409/422):
+//! unreadable input (400), a refused credential (401), a role that may not (403, admin), an
+//! unknown entity in the path (404), a malformed id or a bad page or filter of a list (422),
+//! a body too slow (408) or too large (413), too many failed guesses or requests (429), the
+//! database unavailable (503). Also gives every operation its id.
+
+use crate::apis::ember::EmberErrorBody;
+use crate::apis::nakama::NakamaErrorBody;
+use crate::http::guessing::SecretFamily;
+use crate::http::json_error::JsonErrorBody;
+use crate::http::surface::Surface;
+use axum::http::Method;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::ToSchema;
+
+/// Routes that never reach the database.
+const STORELESS: &[&str] = &[
+    "/openapi.json",
+    "/healthcheck",
+    "/spectra/playercam/session/{identifier}",
+];
+
+fn register<T: ToSchema>(components: &mut Components) -> String {
+    let name = T::name().into_owned();
+    components.schemas.insert(name.clone(), T::schema());
+    name
+}
+
+fn answer(schema: &str, description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema)))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// The statuses the shared plumbing may answer for `method path` (described).
+fn shared_statuses(
+    surface: Surface,
+    method: &Method,
+    path: &str,
+    op: &Operation,
+) -> Vec<(u16, &'static str)> {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = op.request_body.is_some();
+    let has_input = has_body || path.contains('{') || op.parameters.is_some();
+    let mut statuses = Vec::new();
+    if has_input {
+        statuses.push((400, "The input cannot be read"));
+    }
+    if secured {
+        statuses.push((401, "The credential is missing, unknown or revoked"));
+    }
+    let is_write = !matches!(*method, Method::GET | Method::HEAD);
+    if surface == Surface::Admin
+        && secured
+        && (is_write || path.starts_with("/admin/v1/admin-tokens"))
+    {
+        statuses.push((403, "The admin token's role may not do this"));
+    }
+    if path.contains('{') {
+        statuses.push((404, "No such entity"));
+    }
+    // Nakama answers invalid input 400; the other surfaces 422 (ids are checked by the core).
+    let paged = op.parameters.iter().flatten().any(|p| p.name == "limit");
+    if surface != Surface::Nakama && (paged || path.contains('{')) {
+        statuses.push((422, "A malformed id, a limit out of range or a bad filter"));
+    }
+    if has_body {
+        statuses.push((408, "The body was not received in time"));
+        statuses.push((413, "The body is too large"));
+    }
+    let guessed = SecretFamily::guessed_at(method, path).is_some();
+    if guessed || surface == Surface::Ember && secured {
+        statuses.push((429, "Too many attempts; see Retry-After"));
+    }
+    if !STORELESS.contains(&path) {
+        statuses.push((503, "The database is unavailable; try again shortly"));
+    }
+    statuses
+}
+
+/// An operation id unique by construction: the method and the path's words
+/// (`get_admin_v1_orgs_org_id`); handler names repeat across surfaces.
+fn operation_id(method: &Method, path: &str) -> String {
+    let words: Vec<&str> = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    format!(
+        "{}_{}",
+        method.as_str().to_ascii_lowercase(),
+        words.join("_")
+    )
+}
+
+/// Adds the shared error answers to every operation that does not document them itself.
+pub fn add_shared_answers(doc: &mut OpenApi) {
+    let components = doc.components.get_or_insert_with(Components::default);
+    let json_error = register::<JsonErrorBody>(components);
+    let nakama_error = register::<NakamaErrorBody>(components);
+    let ember_error = register::<EmberErrorBody>(components);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let surface = Surface::of(path);
+        let schema = match surface {
+            Surface::Nakama => &nakama_error,
+            Surface::Ember => &ember_error,
+            Surface::Spectra | Surface::Admin => &json_error,
+        };
+        for (method, op) in [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ] {
+            let Some(op) = op else { continue };
+            op.operation_id = Some(operation_id(&method, path));
+            for (status, description) in shared_statuses(surface, &method, path, op) {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| answer(schema, description));
+            }
+        }
+    }
+}
