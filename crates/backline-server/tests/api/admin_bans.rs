@@ -204,9 +204,12 @@ async fn bans_are_searched_by_player_status_server_scope_and_reason_and_paged(ap
     assert_eq!(pages, 3);
     let mut ids: Vec<&str> = items.iter().map(|b| b["id"].as_str().unwrap()).collect();
     // Newest first.
-    let created: Vec<&str> = items
+    // Compared as times: RFC 3339 text trims trailing zeros of the fraction.
+    let created: Vec<backline_domain::Timestamp> = items
         .iter()
-        .map(|b| b["created_at"].as_str().unwrap())
+        .map(|b| {
+            backline_domain::Timestamp::parse_rfc3339(b["created_at"].as_str().unwrap()).unwrap()
+        })
         .collect();
     assert!(created.windows(2).all(|w| w[0] >= w[1]), "{created:?}");
     ids.sort();

@@ -19,6 +19,9 @@ pub const EVENTS_CHANNEL: &str = "backline_events";
 
 const COLUMNS: &str = "id, kind, at, org_id, payload";
 
+/// Events per INSERT statement (four parameters each, well under both databases' limits).
+const ROWS_PER_INSERT: usize = 200;
+
 fn event_from_row(row: &AnyRow) -> StoreResult<Event> {
     let payload: String = row.try_get("payload")?;
     Ok(Event {
@@ -43,21 +46,33 @@ impl EventStore for SqlStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let insert = format!(
-            "INSERT INTO events (kind, at, org_id, payload) VALUES ($1, $2, $3, $4) \
-             RETURNING {COLUMNS}"
-        );
         let mut tx = self.begin_write().await?;
         let mut stored = Vec::with_capacity(events.len());
-        for event in events {
-            let row = sqlx::query(&insert)
-                .bind(event.kind.as_str())
-                .bind(event.at.millis())
-                .bind(event.org_id.as_deref())
-                .bind(event.payload.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-            stored.push(event_from_row(&row)?);
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("({})", super::placeholders(4 * i + 1, 4)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO events (kind, at, org_id, payload) VALUES {rows} RETURNING {COLUMNS}"
+            );
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                query = query
+                    .bind(event.kind.as_str())
+                    .bind(event.at.millis())
+                    .bind(event.org_id.as_deref())
+                    .bind(event.payload.to_string());
+            }
+            let mut appended = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(event_from_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            // Ids are given in the order of the rows; RETURNING's order is not promised.
+            appended.sort_by_key(|e| e.id);
+            stored.extend(appended);
         }
         if let (Backend::Postgres, Some(last)) = (self.backend, stored.last()) {
             // NOTIFY takes no bind parameters; the payload is a number.

@@ -74,7 +74,24 @@ async fn appended_events_get_growing_ids_and_are_read_in_id_order(store: SqlStor
     );
     assert!(ids[2] < group[0].id && group[0].id < group[1].id);
     assert!(store.append_events(&[]).await.unwrap().is_empty());
-    assert_eq!(store.last_event_id().await.unwrap(), group[1].id);
+    // A large group (several statements) keeps its order.
+    let many: Vec<NewEvent> = (0..450)
+        .map(|i| event(EventKind::ExecutionQueued, 3000 + i, None))
+        .collect();
+    let appended = store.append_events(&many).await.unwrap();
+    assert_eq!(appended.len(), 450);
+    assert!(appended.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(appended
+        .iter()
+        .zip(&many)
+        .all(|(stored, sent)| stored.at == sent.at && stored.payload == sent.payload));
+    let read = store.events_after(group[1].id, 1000).await.unwrap();
+    assert_eq!(read, appended);
+    let group = [group, appended].concat();
+    assert_eq!(
+        store.last_event_id().await.unwrap(),
+        group.last().unwrap().id
+    );
 }
 
 async fn pruning_removes_old_events_and_remembers_how_far(store: SqlStore) {

@@ -34,10 +34,6 @@ const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/link-tokens/{token_id}",
     "/admin/v1/players/{puuid}",
     "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
-    // Ending an EVR match is a kick of everyone in it. Removing an EVR broadcaster
-    // (`DELETE /admin/v1/broadcasters/{sid}`) is the owner's: it takes a game server out of
-    // the pool every lobby is hosted from (capacity, not a player), like game servers.
-    "/admin/v1/evr/matches/{match_id}/end",
     "/admin/v1/bans",
     "/admin/v1/bans/{ban_id}/lift",
     "/admin/v1/roles",
@@ -46,6 +42,10 @@ const MODERATOR_WRITES: &[&str] = &[
     "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
     "/admin/v1/kicks",
     "/admin/v1/executions/{execution_id}/rerun",
+    // Ending an EVR match is a kick of everyone in it. Removing an EVR broadcaster
+    // (`DELETE /admin/v1/broadcasters/{sid}`) is the owner's: it takes a game server out of
+    // the pool every lobby is hosted from (capacity, not a player), like game servers.
+    "/admin/v1/evr/matches/{match_id}/end",
 ];
 
 /// Routes only an owner may even read: they show secrets (the Nakama server and http keys).
@@ -147,13 +147,13 @@ fn entity_type(template: &str) -> String {
         // A user's status, password, links and groups change the user.
         _ if template.starts_with("/admin/v1/users/") => "users".to_owned(),
         "supporter" => "orgs".to_owned(),
-        // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
-        _ if template.starts_with("/admin/v1/evr/matches/") => "evr-matches".to_owned(),
         "token" => "servers".to_owned(),
         "order" | "grants" => "roles".to_owned(),
         "lift" => "bans".to_owned(),
         "rerun" => "executions".to_owned(),
         "kicks" => "actions".to_owned(),
+        // EVR matches (`/evr/matches/{match_id}/end`) are not Spectra's `matches`.
+        _ if template.starts_with("/admin/v1/evr/matches/") => "evr-matches".to_owned(),
         other => other.to_owned(),
     }
 }
