@@ -903,6 +903,48 @@ pub trait LinkTokenStore {
         user: &UserId,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Result<PlayerRef, LinkRedeemError>>> + Send;
+    /// The token's game account and state, without redeeming it.
+    fn find_link_token(
+        &self,
+        token: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<LinkTokenView>>> + Send;
+}
+
+/// What the link page shows before a link token is redeemed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkTokenView {
+    pub server: ServerId,
+    pub player: PlayerRef,
+    pub expires_at: Timestamp,
+    pub redeemed_at: Option<Timestamp>,
+}
+
+/// Web console sessions, opened with an admin token.
+pub trait ConsoleSessionStore {
+    /// Stores a session: the hash of its id, the hash of the admin token that opened it.
+    fn insert_console_session(
+        &self,
+        id: &SecretHash,
+        admin_token: &SecretHash,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The hash of the admin token of the session with this id, unless it expired by `now`.
+    fn find_console_session(
+        &self,
+        id: &SecretHash,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<SecretHash>>> + Send;
+    /// Ends a session (nothing happens for an unknown one).
+    fn delete_console_session(
+        &self,
+        id: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Forgets sessions that expired by `now`; how many.
+    fn delete_expired_console_sessions(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 /// The live event log behind `GET /events`.
@@ -986,6 +1028,7 @@ pub trait Store:
     + LinkTokenStore
     + AdminTokenStore
     + AuditStore
+    + ConsoleSessionStore
     + Send
     + Sync
     + 'static
@@ -1013,6 +1056,7 @@ impl<T> Store for T where
         + AuditStore
         + AdminTokenStore
         + AuditStore
+        + ConsoleSessionStore
         + Send
         + Sync
         + 'static

@@ -2,8 +2,10 @@
 //! router.
 
 pub mod admin;
+pub mod console;
 pub mod ember;
 pub mod events;
+pub mod link;
 pub mod nakama;
 pub mod openapi;
 pub mod spectra;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin_token;
 pub mod audit;
 pub mod authentication;
+pub mod console;
 pub mod ember;
 pub mod error;
 pub mod events;

@@ -29,6 +29,8 @@ pub enum SecretFamily {
     LinkToken,
     /// Player-cam session identifiers and secrets.
     PlayercamSecret,
+    /// Admin tokens presented to the console's sign-in form.
+    AdminToken,
 }
 
 impl SecretFamily {
@@ -38,6 +40,7 @@ impl SecretFamily {
             Self::Password => "password",
             Self::LinkToken => "link-token",
             Self::PlayercamSecret => "playercam",
+            Self::AdminToken => "admin-token",
         }
     }
 
@@ -45,7 +48,7 @@ impl SecretFamily {
     /// not a guess; an expired key or used link token is a secret the caller already had.
     fn failed(self, status: StatusCode) -> bool {
         match self {
-            Self::AccessKey => status == StatusCode::UNAUTHORIZED,
+            Self::AccessKey | Self::AdminToken => status == StatusCode::UNAUTHORIZED,
             Self::Password | Self::PlayercamSecret => {
                 status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND
             }
@@ -68,6 +71,18 @@ impl SecretFamily {
         }
         if path == "/v2/account/authenticate/email" {
             return Some(Self::Password);
+        }
+        if method == Method::POST && path == "/console/sign-in" {
+            return Some(Self::AdminToken);
+        }
+        // The player's link page: every request names a link token; its sign-in form takes
+        // a password.
+        if let Some(rest) = path.strip_prefix("/link/") {
+            return Some(if method == Method::POST && rest.ends_with("/sign-in") {
+                Self::Password
+            } else {
+                Self::LinkToken
+            });
         }
         let id = path.strip_prefix("/v2/rpc/")?;
         let id = percent_encoding::percent_decode_str(id)
@@ -194,6 +209,11 @@ mod tests {
                 Some(SecretFamily::PlayercamSecret),
             ),
             (&get, "/admin/v1/orgs", None),
+            (&post, "/console/sign-in", Some(SecretFamily::AdminToken)),
+            (&get, "/console/sign-in", None),
+            (&get, "/link/abc", Some(SecretFamily::LinkToken)),
+            (&post, "/link/abc", Some(SecretFamily::LinkToken)),
+            (&post, "/link/abc/sign-in", Some(SecretFamily::Password)),
             (&get, "/events", Some(SecretFamily::AccessKey)),
         ];
         for (method, path, expected) in cases {

@@ -102,6 +102,7 @@ fn surface_name(surface: Surface) -> &'static str {
         Surface::Nakama => "nakama",
         Surface::Ember => "ember",
         Surface::Admin => "admin",
+        Surface::Pages => "console",
     }
 }
 

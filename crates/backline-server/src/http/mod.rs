@@ -42,6 +42,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router(state.clone()))
+        .nest("/console", apis::console::router())
+        .nest("/link", apis::link::router())
         .nest("/v2", apis::nakama::router())
         .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))

@@ -16,6 +16,8 @@ pub enum Surface {
     Nakama,
     Ember,
     Admin,
+    /// The HTML pages of the operator surface (`/console`, `/link`).
+    Pages,
 }
 
 impl Surface {
@@ -31,6 +33,8 @@ impl Surface {
             Self::Nakama
         } else if under("/api/game") {
             Self::Ember
+        } else if under("/console") || under("/link") {
+            Self::Pages
         } else {
             Self::Admin
         }
@@ -48,6 +52,7 @@ impl Surface {
             // Laravel's own throttle answer, `Retry-After` included.
             Self::Ember => return EmberError::too_many(seconds).into_response(),
             Self::Admin => JsonError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response(),
+            Self::Pages => page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message),
         };
         response
             .headers_mut()
@@ -65,12 +70,22 @@ impl Surface {
             Self::Nakama => NakamaError::too_slow(message).into_response(),
             Self::Ember => EmberError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
             Self::Admin => JsonError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
+            Self::Pages => page(StatusCode::REQUEST_TIMEOUT, "Too slow", &message),
         };
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         response
     }
+}
+
+/// An HTML page with the operator pages' headers.
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let mut response = crate::apis::console::html::HtmlError::new(status, title, message)
+        .without_back()
+        .into_response();
+    crate::apis::console::html::secure_headers(response.headers_mut());
+    response
 }
 
 #[cfg(test)]
@@ -86,6 +101,9 @@ mod tests {
         assert_eq!(Surface::of("/api/game/poll"), Surface::Ember);
         assert_eq!(Surface::of("/admin/v1/orgs"), Surface::Admin);
         assert_eq!(Surface::of("/"), Surface::Admin);
+        assert_eq!(Surface::of("/console/sign-in"), Surface::Pages);
+        assert_eq!(Surface::of("/link/abc"), Surface::Pages);
+        assert_eq!(Surface::of("/linkage"), Surface::Admin);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod admin_tokens;
 mod audit;
+mod console_sessions;
 mod ember;
 pub mod events;
 mod evr;

@@ -22,6 +22,7 @@ mod servers;
 mod tokens;
 mod users;
 
+pub use access::permits;
 pub use error::AdminError;
 pub use metrics::scrape_open as open_metrics;
 

@@ -114,6 +114,8 @@ pub fn add_shared_answers(doc: &mut OpenApi) {
             Surface::Nakama => &nakama_error,
             Surface::Ember => &ember_error,
             Surface::Spectra | Surface::Admin => &json_error,
+            // The console's and link page's HTML is not part of the API document.
+            Surface::Pages => continue,
         };
         for (method, op) in [
             (Method::GET, &mut item.get),

@@ -6,7 +6,7 @@ use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::UserId;
 use backline_domain::secret::{IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{LinkRedeemError, LinkTokenStore};
+use backline_store::{LinkRedeemError, LinkTokenStore, LinkTokenView};
 use serde::Serialize;
 
 const LINK_TOKEN_LEN: usize = 24;
@@ -38,6 +38,23 @@ impl Core {
             token: token.expose().to_owned(),
             expires_at,
         })
+    }
+
+    /// The game account a token would link, without redeeming it: `NotFound` for an unknown
+    /// token, `Precondition` for a used or expired one (as [`Core::redeem_link_token`]).
+    pub async fn preview_link_token(&self, token: &str) -> CoreResult<LinkTokenView> {
+        let view = self
+            .store
+            .find_link_token(&SecretHash::of(token.trim()))
+            .await?
+            .ok_or_else(|| CoreError::not_found("link token"))?;
+        if view.redeemed_at.is_some() {
+            return Err(CoreError::Precondition("link token already used".into()));
+        }
+        if view.expires_at <= Timestamp::now() {
+            return Err(CoreError::Precondition("link token expired".into()));
+        }
+        Ok(view)
     }
 
     /// Links the token's game account to `user`.

@@ -90,9 +90,15 @@ pub fn all_routes() -> Vec<Route> {
         ("admin", "/admin/v1"),
         ("nakama", "/v2"),
         ("ember", "/api/game"),
+        ("console", "/console"),
+        ("link", "/link"),
         ("events", ""),
     ] {
-        for route in routes_of(surface, prefix) {
+        for mut route in routes_of(surface, prefix) {
+            // A nested router's `/` is its prefix itself.
+            if route.path == format!("{prefix}/") {
+                route.path = prefix.to_owned();
+            }
             if route.path == "/v2/rpc/{*id}" {
                 for id in rpc_ids() {
                     routes.push(Route {
@@ -165,6 +171,13 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
         vec![Kind::Session, Kind::HttpKey]
     } else if p.starts_with("/api/game/") {
         vec![Kind::ServerToken]
+    } else if p == "/console/sign-in" || p.starts_with("/console/assets/") {
+        // Public: the sign-in form and the embedded stylesheet and script.
+        return None;
+    } else if p == "/console" || p.starts_with("/console/") || p.starts_with("/link/") {
+        // The console takes only its session cookie, the link page a link token in the path
+        // (and the player's session cookie): no header credential opens either.
+        vec![]
     } else if p == "/events" {
         // Operators see every event, an organisation's key its own match events.
         vec![Kind::Admin, Kind::AccessKey]

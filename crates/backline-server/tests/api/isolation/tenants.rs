@@ -156,10 +156,12 @@ pub fn concrete_path(route: &Route, b: &Tenant, secret: &str) -> String {
         ("{token_id}", "some-token-id".to_owned()),
         ("{puuid}", "some-puuid".to_owned()),
         ("{id_or_name}", "some-admin-token".to_owned()),
+        ("{token}", "some-link-token".to_owned()),
+        ("{ban_id}", "some-ban-id".to_owned()),
+        ("{role_id}", "some-role-id".to_owned()),
+        ("{name}", "console.css".to_owned()),
         ("{server_id}", "some-server-id".to_owned()),
         ("{game}", "gmod".to_owned()),
-        ("{role_id}", "some-role-id".to_owned()),
-        ("{ban_id}", "some-ban-id".to_owned()),
     ] {
         path = path.replace(param, &value);
     }

@@ -1,7 +1,7 @@
 //! Link tokens: a game account joins a signed-in user.
 
 use super::super::SqlStore;
-use crate::traits::{LinkRedeemError, LinkTokenStore};
+use crate::traits::{LinkRedeemError, LinkTokenStore, LinkTokenView};
 use crate::StoreResult;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ids::{ServerId, UserId};
@@ -19,6 +19,30 @@ use backline_domain::ids::LinkTokenId;
 use sqlx::any::AnyRow;
 
 impl LinkTokenStore for SqlStore {
+    async fn find_link_token(&self, token: &SecretHash) -> StoreResult<Option<LinkTokenView>> {
+        let row = sqlx::query(
+            "SELECT server_id, source, account_id, expires_at, redeemed_at \
+             FROM ember_link_tokens WHERE token_hash = $1",
+        )
+        .bind(token.as_str())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(LinkTokenView {
+            server: ServerId::from_string(row.try_get::<String, _>("server_id")?),
+            player: PlayerRef {
+                source: row.try_get("source")?,
+                account_id: row.try_get("account_id")?,
+            },
+            expires_at: Timestamp::from_millis(row.try_get("expires_at")?),
+            redeemed_at: row
+                .try_get::<Option<i64>, _>("redeemed_at")?
+                .map(Timestamp::from_millis),
+        }))
+    }
+
     async fn insert_link_token(
         &self,
         token: &SecretHash,

@@ -1,0 +1,837 @@
+//! The web console over HTTP: sign-in and sessions, the cookie's attributes, the form checks
+//! (anti-forgery token and origin), roles limiting what is shown and allowed, the audit of
+//! console writes, revocation ending sessions.
+
+use crate::helpers::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::api_stories!(
+    console_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie,
+    a_form_without_the_session_token_or_from_another_origin_changes_nothing,
+    console_writes_go_through_the_use_cases_and_are_audited_with_the_operator,
+    a_viewer_sees_no_write_forms_and_is_refused_a_write,
+    revoking_the_admin_token_or_signing_out_ends_the_console_session,
+    unknown_console_pages_and_bad_filters_answer_html_pages,
+    every_page_renders_and_a_viewer_gets_no_write_form_on_any,
+    ember_writes_from_the_console_rerun_lift_ban_and_manage_roles,
+    wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets,
+    users_are_found_disabled_and_linked_from_the_console,
+);
+
+/// The console's pages, as the top bar lists them.
+const PAGES: [&str; 11] = [
+    "/console",
+    "/console/orgs",
+    "/console/matches",
+    "/console/servers",
+    "/console/executions",
+    "/console/bans",
+    "/console/roles",
+    "/console/users",
+    "/console/broadcasters",
+    "/console/lobbies",
+    "/console/audit",
+];
+
+/// An HTML answer with the cookies it set.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub text: String,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub content_type: String,
+}
+
+/// A browser without JavaScript: keeps cookies, sends forms with this server's `Origin`.
+pub struct Visitor<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            app,
+            client,
+            cookies: Vec::new(),
+        }
+    }
+
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        fields: Option<&[(&str, &str)]>,
+        origin: Option<&str>,
+    ) -> Page {
+        let mut request = self.client.request(method, self.app.url(path));
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header("cookie", jar.join("; "));
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(fields) = fields {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields.iter())
+                .finish();
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header("location");
+        let content_type = header("content-type").unwrap_or_default();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() && !cookie.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        let text = response.text().await.unwrap_or_default();
+        Page {
+            status,
+            text,
+            location,
+            set_cookies,
+            content_type,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.request(Method::GET, path, None, None).await
+    }
+
+    /// Posts a form as the page of this server would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let origin = self.app.base.clone();
+        self.request(Method::POST, path, Some(fields), Some(&origin))
+            .await
+    }
+
+    /// Signs in with `token` through the sign-in form; the answer to the form.
+    pub async fn sign_in(&mut self, token: &str) -> Page {
+        let form = self.get("/console/sign-in").await;
+        assert_eq!(form.status, StatusCode::OK, "{form:?}");
+        let csrf = csrf_of(&form.text);
+        self.post(
+            "/console/sign-in",
+            &[("csrf", &csrf), ("token", token), ("next", "/console")],
+        )
+        .await
+    }
+
+    /// Signs in and returns the anti-forgery token of the session's forms.
+    pub async fn signed_in(&mut self, token: &str) -> String {
+        let done = self.sign_in(token).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+        let dashboard = self.get("/console").await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{dashboard:?}");
+        csrf_of(&dashboard.text)
+    }
+}
+
+/// The anti-forgery token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form in {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn stored_count(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Connection;
+    match app.db.backend {
+        backline_store::Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            n
+        }
+        backline_store::Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+            n
+        }
+    }
+}
+
+async fn console_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    let refused = visitor.get("/console/orgs").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{refused:?}");
+    assert!(refused.content_type.starts_with("text/html"), "{refused:?}");
+    assert!(refused.text.contains("action=\"/console/sign-in\""));
+    assert!(
+        refused.text.contains("value=\"/console/orgs\""),
+        "back to the page asked for"
+    );
+    let wrong = visitor.sign_in("not-a-token").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+    assert!(wrong.text.contains("unknown or revoked"));
+    assert!(!visitor.cookies.iter().any(|(k, _)| k == "backline_console"));
+
+    let done = visitor.sign_in(&app.admin_token).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    assert_eq!(done.location.as_deref(), Some("/console"));
+    let cookie = done
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("backline_console="))
+        .expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(cookie.contains(attribute), "{cookie} has {attribute}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: no Secure");
+    let session = visitor
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "backline_console")
+        .unwrap()
+        .1
+        .clone();
+    assert!(session.len() >= 40, "a long random id");
+    // Only the hash is stored.
+    assert_eq!(
+        stored_count(app, "SELECT COUNT(*) FROM console_sessions").await,
+        1
+    );
+    let leaked = format!("SELECT COUNT(*) FROM console_sessions WHERE id_hash = '{session}'");
+    assert_eq!(stored_count(app, &leaked).await, 0);
+
+    let dashboard = visitor.get("/console").await;
+    assert_eq!(dashboard.status, StatusCode::OK, "{dashboard:?}");
+    assert!(dashboard.text.contains("bootstrap · owner"));
+    assert!(dashboard.text.contains("id=\"live-matches\""));
+    let csp = app
+        .client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let policy = csp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"));
+    let script = app.get("/console/assets/console.js", &[]).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.content_type.starts_with("text/javascript"));
+    assert!(script.text.contains("EventSource"));
+
+    // Another origin's `next` is not followed.
+    let mut other = Visitor::new(app);
+    let form = other.get("/console/sign-in").await;
+    let csrf = csrf_of(&form.text);
+    let done = other
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("token", &app.admin_token),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/console"), "{done:?}");
+}
+
+async fn a_form_without_the_session_token_or_from_another_origin_changes_nothing(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let no_token = visitor.post("/console/orgs", &[("name", "Forged")]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN, "{no_token:?}");
+    let wrong_token = visitor
+        .post(
+            "/console/orgs",
+            &[("csrf", "0123456789abcdef"), ("name", "Forged")],
+        )
+        .await;
+    assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
+    let cross_site = visitor
+        .request(
+            Method::POST,
+            "/console/orgs",
+            Some(&[("csrf", &csrf), ("name", "Forged")]),
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN, "{cross_site:?}");
+    assert!(cross_site.text.contains("another site"));
+    let no_origin = visitor
+        .request(
+            Method::POST,
+            "/console/orgs",
+            Some(&[("csrf", &csrf), ("name", "Forged")]),
+            None,
+        )
+        .await;
+    assert_eq!(no_origin.status, StatusCode::FORBIDDEN);
+    // The sign-in form itself: its token is the pre-session cookie's.
+    let mut stranger = Visitor::new(app);
+    let forged_sign_in = stranger
+        .post(
+            "/console/sign-in",
+            &[("csrf", "x"), ("token", &app.admin_token)],
+        )
+        .await;
+    assert_eq!(
+        forged_sign_in.status,
+        StatusCode::FORBIDDEN,
+        "{forged_sign_in:?}"
+    );
+    let orgs = app.admin(Method::GET, "/orgs", None).await;
+    assert!(!orgs.text.contains("Forged"), "{orgs:?}");
+    let audited = app.admin(Method::GET, "/audit", None).await;
+    assert!(!audited.text.contains("console:"), "{audited:?}");
+}
+
+async fn console_writes_go_through_the_use_cases_and_are_audited_with_the_operator(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let created = visitor
+        .post(
+            "/console/orgs",
+            &[
+                ("csrf", &csrf),
+                ("name", "Console Org"),
+                ("supporter_until", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let org_path = created.location.unwrap();
+    let org_id = org_path.trim_start_matches("/console/orgs/").to_owned();
+    let stored = app
+        .admin(Method::GET, &format!("/orgs/{org_id}"), None)
+        .await;
+    assert_eq!(stored.status, StatusCode::OK);
+    assert_eq!(stored.body["name"], "Console Org");
+
+    let issued = visitor
+        .post(
+            &format!("{org_path}/keys"),
+            &[("csrf", &csrf), ("expires_at", "")],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{issued:?}");
+    let shown = issued
+        .text
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap();
+    let valid = app
+        .get(
+            &format!("/spectra/system/validateAccessKey/{shown}"),
+            &[("x-user-token", &app.issue_token("spectra-backend").await)],
+        )
+        .await;
+    assert_eq!(
+        valid.status,
+        StatusCode::OK,
+        "the key shown once works: {valid:?}"
+    );
+    let again = visitor.get(&org_path).await;
+    assert!(!again.text.contains(shown), "shown once only");
+
+    let keys = app
+        .admin(Method::GET, &format!("/orgs/{org_id}/keys"), None)
+        .await;
+    let key_id = keys.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let revoked = visitor
+        .post(
+            &format!("/console/keys/{key_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{revoked:?}");
+    let keys = app
+        .admin(Method::GET, &format!("/orgs/{org_id}/keys"), None)
+        .await;
+    assert!(keys.body["items"][0]["revoked_at"].is_string(), "{keys:?}");
+
+    let audit = app.admin(Method::GET, "/audit?limit=10", None).await;
+    let entries = audit.body["items"]
+        .as_array()
+        .or(audit.body["entries"].as_array())
+        .unwrap()
+        .clone();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "console: create organisation",
+        "console: issue access key",
+        "console: revoke access key",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    let revoke = entries
+        .iter()
+        .find(|e| e["action"] == "console: revoke access key")
+        .unwrap();
+    assert_eq!(revoke["actor"], "bootstrap");
+    assert_eq!(revoke["entity_type"], "keys");
+    assert_eq!(revoke["entity_id"], json!(key_id));
+    assert_eq!(revoke["source"], "127.0.0.1");
+    let page = visitor
+        .get("/console/audit?action=console%3A+revoke+access+key")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains(&key_id),
+        "the console lists the audit log"
+    );
+}
+
+async fn a_viewer_sees_no_write_forms_and_is_refused_a_write(app: &TestApp) {
+    let viewer = crate::admin_roles::issue(app, "eyes", "viewer").await;
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&viewer).await;
+    let orgs = visitor.get("/console/orgs").await;
+    assert_eq!(orgs.status, StatusCode::OK);
+    assert!(orgs.text.contains("eyes · viewer"));
+    assert!(
+        !orgs.text.contains("action=\"/console/orgs\""),
+        "no create form for a viewer"
+    );
+    let refused = visitor
+        .post("/console/orgs", &[("csrf", &csrf), ("name", "Viewer Org")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    assert!(
+        refused.text.contains("viewer role may not"),
+        "{}",
+        refused.text
+    );
+    let orgs = app.admin(Method::GET, "/orgs", None).await;
+    assert!(!orgs.text.contains("Viewer Org"));
+    let bans = visitor.get("/console/bans").await;
+    assert_eq!(bans.status, StatusCode::OK);
+    assert!(!bans.text.contains("id=\"create-ban\""));
+    let lift = visitor
+        .post("/console/bans/some-ban/lift", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(lift.status, StatusCode::FORBIDDEN);
+    // A moderator may lift bans but not create organisations.
+    let moderator = crate::admin_roles::issue(app, "mod", "moderator").await;
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&moderator).await;
+    let refused = visitor
+        .post("/console/orgs", &[("csrf", &csrf), ("name", "Mod Org")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // Lifting bans: as the admin API's rule for moderators says.
+    let may = backline_server::apis::admin::permits(
+        backline_domain::admin::AdminRole::Moderator,
+        &Method::POST,
+        "/admin/v1/bans/{ban_id}/lift",
+    );
+    let unknown = visitor
+        .post("/console/bans/some-ban/lift", &[("csrf", &csrf)])
+        .await;
+    let expected = if may {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    assert_eq!(unknown.status, expected, "{unknown:?}");
+}
+
+async fn revoking_the_admin_token_or_signing_out_ends_the_console_session(app: &TestApp) {
+    let token = crate::admin_roles::issue(app, "temp", "owner").await;
+    let mut visitor = Visitor::new(app);
+    visitor.signed_in(&token).await;
+    let revoked = app.admin(Method::DELETE, "/admin-tokens/temp", None).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{revoked:?}");
+    let after = visitor.get("/console").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{after:?}");
+
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let cookie = visitor.cookies.clone();
+    let out = visitor.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
+    assert!(out
+        .set_cookies
+        .iter()
+        .any(|c| c.starts_with("backline_console=;") && c.contains("Max-Age=0")));
+    // The old cookie does not work either.
+    visitor.cookies = cookie;
+    let after = visitor.get("/console").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn unknown_console_pages_and_bad_filters_answer_html_pages(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    visitor.signed_in(&app.admin_token).await;
+    let missing = visitor.get("/console/no-such-page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.content_type.starts_with("text/html"));
+    let bad = visitor.get("/console/matches?state=sideways").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{bad:?}");
+    assert!(bad.content_type.starts_with("text/html"));
+    let unknown_param = visitor.get("/console/audit?colour=red").await;
+    assert_eq!(unknown_param.status, StatusCode::BAD_REQUEST);
+    let no_match = visitor.get("/console/matches/nope").await;
+    assert_eq!(no_match.status, StatusCode::NOT_FOUND);
+    let asset = app.get("/console/assets/nope.js", &[]).await;
+    assert_eq!(asset.status, StatusCode::NOT_FOUND);
+}
+
+/// A game server with one failed execution and a banned player; the server's id, token and
+/// the execution's id.
+async fn ember_world(app: &TestApp) -> (String, String, i64) {
+    use crate::ember_helpers::{form, poll, server, STEAM_ID};
+    let (server_id, token) = server(app, "Console Server", &["eu"]).await;
+    let core = app.core().await;
+    core.queue_action(
+        &backline_server::core::ember::executions::Target::Server(server_id.clone()),
+        backline_domain::ember::actions::ActionKind::Command,
+        "say hi",
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    core.store.close().await;
+    let delivered = poll(app, &token, "").await;
+    let id = delivered
+        .iter()
+        .find_map(|a| a["payload"]["execution_id"].as_i64())
+        .expect("the action is delivered");
+    let finish = form(
+        app,
+        &token,
+        Method::POST,
+        &format!("/actions/executions/{id}/finish"),
+        "_method=PATCH&error=Unknown+command",
+    )
+    .await;
+    assert_eq!(finish.status, StatusCode::NO_CONTENT);
+    let ban = form(
+        app,
+        &token,
+        Method::POST,
+        &format!("/players/steam/{STEAM_ID}/bans"),
+        "scope=global&reason=griefing",
+    )
+    .await;
+    assert!(ban.status.is_success(), "{ban:?}");
+    (server_id, token, id)
+}
+
+async fn every_page_renders_and_a_viewer_gets_no_write_form_on_any(app: &TestApp) {
+    ember_world(app).await;
+    let viewer = crate::admin_roles::issue(app, "eyes", "viewer").await;
+    let mut owner = Visitor::new(app);
+    owner.signed_in(&app.admin_token).await;
+    let mut watcher = Visitor::new(app);
+    watcher.signed_in(&viewer).await;
+    for path in PAGES {
+        let page = owner.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {page:?}");
+        assert!(page.text.contains("<h1>"), "{path}");
+        let seen = watcher.get(path).await;
+        assert_eq!(seen.status, StatusCode::OK, "{path}: {seen:?}");
+        let posts = seen.text.matches("method=\"post\"").count();
+        assert_eq!(posts, 1, "{path}: only the sign-out form for a viewer");
+    }
+    let executions = owner.get("/console/executions").await;
+    assert!(executions.text.contains("Unknown command"));
+    assert!(executions.text.contains("/rerun\""), "the owner may re-run");
+    let live = owner.get("/console/live").await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert!(live.text.contains("id=\"failed-executions\""));
+    assert!(live.text.contains("Unknown command"));
+    assert!(!live.text.contains("<html"), "only the live part");
+}
+
+async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &TestApp) {
+    let (server_id, _, failed) = ember_world(app).await;
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let rerun = visitor
+        .post(
+            &format!("/console/executions/{failed}/rerun"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(rerun.status, StatusCode::SEE_OTHER, "{rerun:?}");
+    let core = app.core().await;
+    let executions = core
+        .list_executions(Some(&server_id), None, 10)
+        .await
+        .unwrap();
+    let again = executions
+        .iter()
+        .find(|e| e.rerun_of.map(|id| id.0) == Some(failed))
+        .expect("a re-run");
+    assert_eq!(
+        rerun.location.as_deref(),
+        Some(format!("/console/executions?rerun={}", again.id).as_str())
+    );
+    let running = visitor
+        .post(
+            &format!("/console/executions/{}/rerun", again.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        running.status,
+        StatusCode::CONFLICT,
+        "a queued execution is not re-run"
+    );
+
+    let player = backline_domain::ember::actions::PlayerRef::parse(&format!(
+        "steam:{}",
+        crate::ember_helpers::STEAM_ID
+    ))
+    .unwrap();
+    let ban_id = core.bans_of_player(&player).await.unwrap()[0]
+        .id
+        .to_string();
+    let lifted = visitor
+        .post(&format!("/console/bans/{ban_id}/lift"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{lifted:?}");
+    assert!(core.bans_of_player(&player).await.unwrap()[0]
+        .lifted_at
+        .is_some());
+    let created = visitor
+        .post(
+            "/console/bans",
+            &[
+                ("csrf", &csrf),
+                ("player", "steam:76561190000000001"),
+                ("scope", "global"),
+                ("group", ""),
+                ("duration_minutes", "60"),
+                ("reason", "spam"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let spam = visitor
+        .get("/console/bans?player=steam%3A76561190000000001")
+        .await;
+    assert!(
+        spam.text.contains("spam") && spam.text.contains("active"),
+        "{}",
+        spam.text
+    );
+
+    for (name, ingame) in [("Admin", "admin"), ("VIP", "vip")] {
+        let role = visitor
+            .post(
+                "/console/roles",
+                &[
+                    ("csrf", &csrf),
+                    ("name", name),
+                    ("ingame", ingame),
+                    ("position", "10"),
+                    ("groups", ""),
+                ],
+            )
+            .await;
+        assert_eq!(role.status, StatusCode::SEE_OTHER, "{role:?}");
+    }
+    let roles = core.list_roles().await.unwrap();
+    let vip = roles
+        .iter()
+        .find(|r| r.name == "VIP")
+        .unwrap()
+        .id
+        .to_string();
+    let up = visitor
+        .post(&format!("/console/roles/{vip}/up"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER);
+    let mut roles = core.list_roles().await.unwrap();
+    roles.sort_by_key(|r| r.position);
+    assert_eq!(roles[0].name, "VIP", "moved up: {roles:?}");
+    let edited = visitor
+        .post(
+            &format!("/console/roles/{vip}"),
+            &[("csrf", &csrf), ("ingame", "vip_plus"), ("groups", "eu")],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let granted = visitor
+        .post(
+            &format!("/console/roles/{vip}/grants"),
+            &[
+                ("csrf", &csrf),
+                ("player", "steam:76561190000000001"),
+                ("granted", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{granted:?}");
+    let holders = visitor.get(&format!("/console/roles/{vip}")).await;
+    assert!(holders.text.contains("vip_plus"));
+    assert!(
+        holders.text.contains("76561190000000001"),
+        "the grant is listed"
+    );
+    core.store.close().await;
+
+    let audit = app.admin(Method::GET, "/audit?limit=50", None).await;
+    for action in [
+        "console: re-run execution",
+        "console: lift ban",
+        "console: create ban",
+        "console: create role",
+        "console: reorder roles",
+        "console: edit role",
+        "console: grant or revoke role",
+    ] {
+        assert!(audit.text.contains(action), "{action} audited");
+    }
+}
+
+async fn wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets(app: &TestApp) {
+    let mut visitor = Visitor::new(app);
+    let max = app.config.guess_limit.max_failures;
+    for _ in 0..max {
+        let wrong = visitor.sign_in("not-a-token").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = visitor.sign_in(&app.admin_token).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    assert!(limited.content_type.starts_with("text/html"));
+    assert!(!visitor.cookies.iter().any(|(k, _)| k == "backline_console"));
+}
+
+/// Behind an https public URL the cookies are `Secure`, and forms posted from that origin
+/// are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_secure_behind_an_https_public_url() {
+    let Some(app) = TestApp::spawn_with(backline_store::Backend::Sqlite, |config| {
+        config.ember.public_url = Some("https://console.example.org".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let mut visitor = Visitor::new(&app);
+    let form = visitor.get("/console/sign-in").await;
+    assert!(form.set_cookies[0].contains("; Secure"), "{form:?}");
+    let csrf = csrf_of(&form.text);
+    let done = visitor
+        .request(
+            Method::POST,
+            "/console/sign-in",
+            Some(&[("csrf", &csrf), ("token", &app.admin_token)]),
+            Some("https://console.example.org"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done:?}");
+    let session = done
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("backline_console="))
+        .unwrap();
+    assert!(session.contains("; Secure"));
+    app.stop().await;
+}
+
+async fn users_are_found_disabled_and_linked_from_the_console(app: &TestApp) {
+    let core = app.core().await;
+    let user = core
+        .create_user(backline_server::core::accounts::NewUser {
+            username: Some("console_user".into()),
+            email: Some("cu@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut visitor = Visitor::new(app);
+    let csrf = visitor.signed_in(&app.admin_token).await;
+    let found = visitor.get("/console/users?text=console_u").await;
+    assert!(
+        found.text.contains(&format!("/console/users/{}", user.id)),
+        "{}",
+        found.text
+    );
+    let page_path = format!("/console/users/{}", user.id);
+    let linked = visitor
+        .post(
+            &format!("{page_path}/link"),
+            &[
+                ("csrf", &csrf),
+                ("source", "steam"),
+                ("account_id", "76561190000000042"),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{linked:?}");
+    let shown = visitor.get(&page_path).await;
+    assert!(shown.text.contains("76561190000000042"));
+    let by_account = visitor
+        .get("/console/users?source=steam&account_id=76561190000000042")
+        .await;
+    assert!(by_account.text.contains("console_user"));
+    let disabled = visitor
+        .post(&format!("{page_path}/disable"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    assert!(core.find_user("console_user").await.unwrap().disabled);
+    let unlinked = visitor
+        .post(
+            &format!("{page_path}/unlink"),
+            &[
+                ("csrf", &csrf),
+                ("source", "steam"),
+                ("account_id", "76561190000000042"),
+            ],
+        )
+        .await;
+    assert_eq!(unlinked.status, StatusCode::SEE_OTHER);
+    let view = core
+        .account_view(core.find_user("console_user").await.unwrap())
+        .await
+        .unwrap();
+    assert!(view.external_accounts.is_empty());
+    core.store.close().await;
+    let audit = app.admin(Method::GET, "/audit?limit=20", None).await;
+    for action in [
+        "console: link external account",
+        "console: disable user",
+        "console: unlink external account",
+    ] {
+        assert!(audit.text.contains(action), "{action}");
+    }
+}
