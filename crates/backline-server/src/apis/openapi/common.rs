@@ -120,8 +120,9 @@ pub fn add_shared_answers(doc: &mut OpenApi) {
         let schema = match surface {
             Surface::Nakama => &nakama_error,
             Surface::Ember => &ember_error,
-            // The HTML pages (`/console`, `/link`) are not in the document.
-            Surface::Spectra | Surface::Admin | Surface::Pages => &json_error,
+            Surface::Spectra | Surface::Admin => &json_error,
+            // The console's and link page's HTML is not part of the API document.
+            Surface::Pages => continue,
         };
         for (method, op) in [
             (Method::GET, &mut item.get),
