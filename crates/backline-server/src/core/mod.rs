@@ -19,6 +19,7 @@ pub mod nakama_keys;
 pub mod orgs;
 pub mod page;
 pub mod passwords;
+pub mod periodic;
 pub mod playercams;
 pub mod players;
 pub mod sessions;

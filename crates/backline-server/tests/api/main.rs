@@ -5,6 +5,9 @@ mod ember_cli;
 mod ember_helpers;
 mod helpers;
 mod nakama_helpers;
+// Shared with the browser test, which steps through it with `Capture::until`.
+#[allow(dead_code)]
+mod spectra_capture;
 
 mod admin_api;
 mod admin_audit;

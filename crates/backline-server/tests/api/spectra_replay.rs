@@ -1,22 +1,13 @@
 //! The captured Spectra Server traffic (`tests/data/spectra/sequence.jsonl`), replayed request
-//! by request with the recorded methods, headers and bodies, paths rebased on `/spectra`.
-//! Credentials in the capture are replaced by ones this server issued.
+//! by request with the recorded methods, headers and bodies ([`Capture`]), and the answers
+//! Spectra expects.
 
 use crate::helpers::{TestApp, MATCH_ID};
+use crate::spectra_capture::Capture;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 crate::api_stories!(the_recorded_spectra_session_gets_the_answers_spectra_expects);
-
-fn base_path(base: &str) -> &'static str {
-    match base {
-        "BACKEND_URL" => "/spectra",
-        "SUPPORTER_CHECK_URL" => "/spectra/supporter",
-        "STATS_BACKEND_URL" => "/spectra/stats",
-        "PLAYERCAM_URL" => "/spectra/playercam",
-        other => panic!("unknown base {other}"),
-    }
-}
 
 /// What a replay used and got.
 pub struct Replayed {
@@ -30,28 +21,14 @@ pub struct Replayed {
 
 /// Issues the credentials the capture needs and replays it; every answer is a JSON 200.
 pub async fn replay_capture(app: &TestApp) -> Replayed {
-    // What the capture used, and what this server issued instead.
-    let org = app
-        .create_org("Replay Org", Some("2099-01-01T00:00:00Z"))
-        .await;
-    let key = app.issue_key(&org, None).await;
-    let backend = app.issue_token("spectra-backend").await;
-    let stats = app.issue_token("spectra-stats").await;
-    let session = app
-        .admin(
-            Method::POST,
-            &format!("/orgs/{org}/playercam-sessions"),
-            None,
-        )
-        .await;
-    let (pc_id, pc_secret) = (
-        session.body["identifier"].as_str().unwrap(),
-        session.body["secret"].as_str().unwrap(),
-    );
+    let mut capture = Capture::prepare(app).await;
     let cam = app
         .admin(
             Method::PUT,
-            &format!("/playercam-sessions/{pc_id}/players/LTM%20Left1%23EUW"),
+            &format!(
+                "/playercam-sessions/{}/players/LTM%20Left1%23EUW",
+                capture.playercam_id
+            ),
             Some(json!({"camera_enabled": true, "display_name": "Lefty"})),
         )
         .await;
@@ -62,53 +39,19 @@ pub async fn replay_capture(app: &TestApp) -> Replayed {
         Some(json!({"region": "eu"})),
     )
     .await;
-    let substitutions = [
-        ("GOODKEY", key.as_str()),
-        ("org-42", org.as_str()),
-        ("test-backend-token", backend.as_str()),
-        ("test-stats-token", stats.as_str()),
-        ("PCID123", pc_id),
-        ("PCSECRET456", pc_secret),
-    ];
-    let rewrite = |text: &str| {
-        substitutions
-            .iter()
-            .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
-    };
-
-    let capture = include_str!("../data/spectra/sequence.jsonl");
     let mut replies = Vec::new();
-    for line in capture.lines().filter(|l| !l.trim().is_empty()) {
-        let recorded: Value = serde_json::from_str(line).unwrap();
-        let path = format!(
-            "{}{}",
-            base_path(recorded["base"].as_str().unwrap()),
-            rewrite(recorded["path"].as_str().unwrap())
-        );
-        let method = Method::from_bytes(recorded["method"].as_str().unwrap().as_bytes()).unwrap();
-        let headers: Vec<(String, String)> = recorded["headers"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), rewrite(v.as_str().unwrap())))
-            .collect();
-        let header_refs: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let body = match &recorded["body"] {
-            Value::Null => None,
-            body => Some(rewrite(&serde_json::to_string(body).unwrap()).into_bytes()),
-        };
-        let reply = app.send(method, &path, &header_refs, body).await;
-        assert_eq!(reply.status, StatusCode::OK, "{path}: {reply:?}");
+    while let Some((path, reply)) = capture.send_next(app).await {
         assert!(
             reply.content_type.starts_with("application/json"),
             "{path}: every answer is JSON"
         );
-        replies.push((recorded["path"].as_str().unwrap().to_owned(), reply.body));
+        replies.push((path, reply.body));
     }
-    Replayed { org, key, replies }
+    Replayed {
+        org: capture.org,
+        key: capture.key,
+        replies,
+    }
 }
 
 async fn the_recorded_spectra_session_gets_the_answers_spectra_expects(app: &TestApp) {

@@ -15,8 +15,11 @@ mod helpers;
 #[path = "../api/ember_helpers.rs"]
 mod ember_helpers;
 
+#[allow(dead_code)]
+#[path = "../api/spectra_capture.rs"]
+mod spectra_capture;
+
 mod driver;
-mod replay;
 mod story;
 
 use backline_store::Backend;

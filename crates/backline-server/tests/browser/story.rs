@@ -3,7 +3,7 @@
 use crate::driver::{self, Browser};
 use crate::ember_helpers::{form, poll, server, STEAM_ID};
 use crate::helpers::{TestApp, MATCH_ID};
-use crate::replay::Replay;
+use crate::spectra_capture::Capture;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_server::core::ember::executions::Target;
 use backline_store::Backend;
@@ -109,7 +109,7 @@ pub async fn run(backend: Backend) -> bool {
     };
     eprintln!("console screenshots: {}", shots.display());
     let world = world(&app).await;
-    let mut replay = Replay::prepare(&app).await;
+    let mut replay = Capture::prepare(&app).await;
 
     // Sign in.
     browser.open(&app.url("/console")).await;

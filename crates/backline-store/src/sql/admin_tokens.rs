@@ -1,6 +1,6 @@
 //! Operators' named admin tokens.
 
-use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{AdminTokenRef, AdminTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::admin::{AdminRole, AdminToken};
@@ -59,17 +59,14 @@ impl AdminTokenStore for SqlStore {
     }
 
     async fn list_admin_tokens(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<AdminToken>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM admin_tokens WHERE {} ORDER BY created_at, id LIMIT $3",
-            after_ascending("created_at", "id", 1)
-        );
-        let (at, id) = seek_binds(seek);
-        let rows = sqlx::query(&sql)
-            .bind(at)
-            .bind(id)
-            .bind(seek.limit)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = time_page(
+            &self.read,
+            &format!("SELECT {COLUMNS} FROM admin_tokens"),
+            ("created_at", "id"),
+            TimeOrder::OldestFirst,
+            seek,
+        )
+        .await?;
         rows.iter().map(token_from_row).collect()
     }
 

@@ -272,6 +272,36 @@ fn after_descending(time: &str, id: &str, n: usize) -> String {
     format!("(${n} IS NULL OR {time} < ${n} OR ({time} = ${n} AND {id} > ${m}))")
 }
 
+/// Which way a list ordered by a time (then by id, ascending) runs.
+#[derive(Clone, Copy, Debug)]
+enum TimeOrder {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// One page of `select` (`SELECT … FROM table`, no `WHERE`) ordered by the columns `time` and
+/// `id` in `order`, after the key of `seek`: the one keyset query of every plain list.
+async fn time_page(
+    pool: &AnyPool,
+    select: &str,
+    (time, id): (&str, &str),
+    order: TimeOrder,
+    seek: &crate::traits::Seek<crate::traits::TimeKey>,
+) -> StoreResult<Vec<AnyRow>> {
+    let (after, direction) = match order {
+        TimeOrder::OldestFirst => (after_ascending(time, id, 1), ""),
+        TimeOrder::NewestFirst => (after_descending(time, id, 1), " DESC"),
+    };
+    let sql = format!("{select} WHERE {after} ORDER BY {time}{direction}, {id} LIMIT $3");
+    let (at, key) = seek_binds(seek);
+    Ok(sqlx::query(&sql)
+        .bind(at)
+        .bind(key)
+        .bind(seek.limit)
+        .fetch_all(pool)
+        .await?)
+}
+
 /// The time (milliseconds) and id of a seek's key, to bind for [`after_ascending`] /
 /// [`after_descending`].
 fn seek_binds(seek: &crate::traits::Seek<crate::traits::TimeKey>) -> (Option<i64>, Option<&str>) {

@@ -1,6 +1,6 @@
 //! Organisations.
 
-use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{OrgStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::OrgId;
@@ -47,17 +47,14 @@ impl OrgStore for SqlStore {
     }
 
     async fn list_orgs(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<Organisation>> {
-        let sql = format!(
-            "SELECT {ORG_COLUMNS} FROM orgs WHERE {} ORDER BY created_at, id LIMIT $3",
-            after_ascending("created_at", "id", 1)
-        );
-        let (at, id) = seek_binds(seek);
-        let rows = sqlx::query(&sql)
-            .bind(at)
-            .bind(id)
-            .bind(seek.limit)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = time_page(
+            &self.read,
+            &format!("SELECT {ORG_COLUMNS} FROM orgs"),
+            ("created_at", "id"),
+            TimeOrder::OldestFirst,
+            seek,
+        )
+        .await?;
         rows.iter().map(org_from_row).collect()
     }
 

@@ -1,6 +1,6 @@
 //! The Riot player registry.
 
-use super::{after_descending, placeholders, seek_binds, ts, SqlStore};
+use super::{placeholders, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{PlayerChange, PlayerStore, Seek, TimeKey};
 use crate::StoreResult;
 use backline_domain::spectra::player::{ObservedPlayer, RiotPlayer};
@@ -86,18 +86,14 @@ impl PlayerStore for SqlStore {
     }
 
     async fn list_players(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<RiotPlayer>> {
-        let sql = format!(
-            "SELECT {PLAYER_COLUMNS} FROM riot_players WHERE {} \
-             ORDER BY updated_at DESC, puuid LIMIT $3",
-            after_descending("updated_at", "puuid", 1)
-        );
-        let (at, id) = seek_binds(seek);
-        let rows = sqlx::query(&sql)
-            .bind(at)
-            .bind(id)
-            .bind(seek.limit)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = time_page(
+            &self.read,
+            &format!("SELECT {PLAYER_COLUMNS} FROM riot_players"),
+            ("updated_at", "puuid"),
+            TimeOrder::NewestFirst,
+            seek,
+        )
+        .await?;
         rows.iter().map(player_from_row).collect()
     }
 

@@ -1,6 +1,6 @@
 //! API tokens of client programs.
 
-use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{ApiTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::ApiTokenId;
@@ -61,17 +61,14 @@ impl ApiTokenStore for SqlStore {
     }
 
     async fn list_api_tokens(&self, seek: &Seek<TimeKey>) -> StoreResult<Vec<ApiToken>> {
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE {} ORDER BY created_at, id LIMIT $3",
-            after_ascending("created_at", "id", 1)
-        );
-        let (at, id) = seek_binds(seek);
-        let rows = sqlx::query(&sql)
-            .bind(at)
-            .bind(id)
-            .bind(seek.limit)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = time_page(
+            &self.read,
+            &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens"),
+            ("created_at", "id"),
+            TimeOrder::OldestFirst,
+            seek,
+        )
+        .await?;
         rows.iter().map(token_from_row).collect()
     }
 

@@ -46,18 +46,11 @@ impl Core {
         settings: EventSettings,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        let mut ticker = tokio::time::interval(settings.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = ticker.tick() => {
-                    if let Err(e) = self.sweep_events(&settings, Timestamp::now()).await {
-                        tracing::warn!(error = %e, "event sweep failed; retrying next tick");
-                    }
-                }
+        crate::core::periodic::every(settings.interval, stop, || async {
+            if let Err(e) = self.sweep_events(&settings, Timestamp::now()).await {
+                tracing::warn!(error = %e, "event sweep failed; retrying next tick");
             }
-        }
+        })
+        .await;
     }
 }

@@ -90,20 +90,13 @@ impl Core {
         settings: TimerSettings,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        let mut ticker = tokio::time::interval(settings.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(stop);
-        loop {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = ticker.tick() => {
-                    match self.run_match_timers(&settings, Timestamp::now()).await {
-                        Ok(pass) if pass != TimerPass::default() => tracing::info!(?pass, "match timers"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "match timers failed; retrying next tick"),
-                    }
-                }
+        crate::core::periodic::every(settings.interval, stop, || async {
+            match self.run_match_timers(&settings, Timestamp::now()).await {
+                Ok(pass) if pass != TimerPass::default() => tracing::info!(?pass, "match timers"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "match timers failed; retrying next tick"),
             }
-        }
+        })
+        .await;
     }
 }
