@@ -1,0 +1,138 @@
+//! The operators' own rows: admin tokens, the audit log, console sessions, and the gauges
+//! read for `/metrics`.
+
+use backline_domain::secret::SecretHash;
+use backline_domain::Timestamp;
+use std::future::Future;
+
+use super::{Seek, TimeKey};
+use crate::StoreResult;
+
+/// Web console sessions, opened with an admin token.
+pub trait ConsoleSessionStore {
+    /// Stores a session: the hash of its id, the hash of the admin token that opened it.
+    fn insert_console_session(
+        &self,
+        id: &SecretHash,
+        admin_token: &SecretHash,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The hash of the admin token of the session with this id, unless it expired by `now`.
+    fn find_console_session(
+        &self,
+        id: &SecretHash,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<SecretHash>>> + Send;
+    /// Ends a session (nothing happens for an unknown one).
+    fn delete_console_session(
+        &self,
+        id: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Forgets sessions that expired by `now`; how many.
+    fn delete_expired_console_sessions(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// Counts of live state, read when `/metrics` is scraped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Spectra matches not yet final.
+    pub spectra_live_matches: i64,
+    /// EVR matches not yet ended.
+    pub evr_live_matches: i64,
+    /// Registered EVR broadcasters.
+    pub evr_broadcasters: i64,
+    /// Game-integration executions waiting for a poll.
+    pub executions_queued: i64,
+    /// Game-integration executions handed out and not yet acknowledged.
+    pub executions_leased: i64,
+    /// Unfinished executions handed out more than once (their lease ran out).
+    pub executions_redelivered: i64,
+}
+
+/// Connections of the store's pools (both pools summed on SQLite, one on PostgreSQL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Open connections.
+    pub size: u64,
+    /// Open connections not in use.
+    pub idle: u64,
+}
+
+/// Aggregate counts for monitoring.
+pub trait GaugeStore {
+    /// Live matches, broadcasters and the execution queue, in one statement.
+    fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
+    /// The connection pools' current usage (no query).
+    fn pool_usage(&self) -> PoolUsage;
+}
+
+/// How an operator names an admin token: by id or by name.
+#[derive(Clone, Debug)]
+pub enum AdminTokenRef {
+    Id(backline_domain::ids::AdminTokenId),
+    Name(String),
+}
+
+/// Operators' named admin tokens.
+pub trait AdminTokenStore {
+    /// Stores a token unless one with its name exists; true when it was stored.
+    fn insert_admin_token_if_absent(
+        &self,
+        token: &backline_domain::admin::AdminToken,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The unrevoked token with this hash.
+    fn find_active_admin_token(
+        &self,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_admin_tokens(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
+    /// Revokes a token (idempotent); `NotFound` for an unknown one.
+    fn revoke_admin_token(
+        &self,
+        token: &AdminTokenRef,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+    /// Gives the named token a new secret and clears its revocation; `NotFound` when unknown.
+    fn replace_admin_token_secret(
+        &self,
+        name: &str,
+        hash: &SecretHash,
+        prefix: &str,
+    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+}
+
+/// What to list from the audit log; every `Some` narrows it. Newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Only entries older than this sequence number (the previous page's `next_cursor`).
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// The audit log of admin writes.
+pub trait AuditStore {
+    /// Appends an entry (its `seq` is ignored and assigned by the store).
+    fn insert_audit(
+        &self,
+        entry: &backline_domain::admin::AuditEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_audit(
+        &self,
+        filter: &AuditFilter,
+    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AuditEntry>>> + Send;
+}

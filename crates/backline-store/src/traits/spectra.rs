@@ -1,0 +1,242 @@
+//! The Spectra backend's rows: organisations and their access keys, API tokens, the Riot
+//! player registry, matches and their snapshots, statistics, player-cam sessions.
+
+use backline_domain::ids::{AccessKeyId, ApiTokenId, OrgId};
+use backline_domain::org::{AccessKey, Organisation};
+use backline_domain::secret::SecretHash;
+use backline_domain::spectra::lifecycle::MatchState;
+use backline_domain::spectra::player::{ObservedPlayer, RiotPlayer};
+use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
+use backline_domain::spectra::record::{MatchRecord, StatsRecord};
+use backline_domain::tokens::{ApiToken, ApiTokenKind};
+use backline_domain::Timestamp;
+use std::future::Future;
+
+use super::{Seek, TimeKey};
+use crate::StoreResult;
+
+pub trait OrgStore {
+    fn insert_org(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_org(&self, id: &OrgId)
+        -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_orgs(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// Sets the supporter flag and its end; `NotFound` for an unknown organisation.
+    fn set_supporter(
+        &self,
+        id: &OrgId,
+        supporter: bool,
+        until: Option<Timestamp>,
+    ) -> impl Future<Output = StoreResult<Organisation>> + Send;
+}
+
+/// How an operator names an access key to revoke: by id or by the key itself.
+#[derive(Clone, Debug)]
+pub enum AccessKeyRef {
+    Id(AccessKeyId),
+    Hash(SecretHash),
+}
+
+pub trait AccessKeyStore {
+    fn insert_access_key(
+        &self,
+        key: &AccessKey,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The key with this hash and its organisation.
+    fn find_access_key(
+        &self,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<(AccessKey, Organisation)>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_access_keys(
+        &self,
+        org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<AccessKey>>> + Send;
+    /// Revokes the key (keeping the first revocation time); `NotFound` when no key matches.
+    fn revoke_access_key(
+        &self,
+        key: &AccessKeyRef,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<AccessKey>> + Send;
+}
+
+pub trait ApiTokenStore {
+    fn insert_api_token(
+        &self,
+        token: &ApiToken,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The unrevoked token of this kind with this hash.
+    fn find_active_api_token(
+        &self,
+        kind: ApiTokenKind,
+        hash: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<ApiToken>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_api_tokens(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
+    fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<ApiToken>> + Send;
+}
+
+/// An operator's change to a player; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct PlayerChange {
+    pub full_name: Option<String>,
+    pub region: Option<String>,
+    pub current_tier: Option<i64>,
+    pub peak_tier: Option<i64>,
+}
+
+pub trait PlayerStore {
+    /// Records what match snapshots said of players: names always, tiers unless an operator
+    /// set them (the peak never goes down).
+    fn observe_players(
+        &self,
+        players: &[ObservedPlayer],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The known players among `puuids`, in no particular order.
+    fn get_players(
+        &self,
+        puuids: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+    /// Most recently updated first (then by PUUID).
+    fn list_players(
+        &self,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+    /// Applies an operator's change, creating the player if needed.
+    fn change_player(
+        &self,
+        puuid: &str,
+        change: &PlayerChange,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<RiotPlayer>> + Send;
+}
+
+/// A snapshot to record, already parsed and stripped of secrets.
+#[derive(Clone, Debug)]
+pub struct SnapshotWrite<'a> {
+    pub match_id: &'a str,
+    pub group_code: &'a str,
+    pub org_id: Option<&'a str>,
+    pub state: MatchState,
+    pub round_number: i64,
+    pub round_phase: &'a str,
+    pub map: Option<&'a str>,
+    pub match_type: Option<&'a str>,
+    pub snapshot_json: &'a str,
+    pub now: Timestamp,
+}
+
+/// Which matches to list.
+#[derive(Clone, Debug, Default)]
+pub struct MatchFilter {
+    pub state: Option<MatchState>,
+    pub org_id: Option<String>,
+    /// Only records after this one in the list's order (most recently updated first, then
+    /// by match id and group code): the last record of the previous page.
+    pub after: Option<MatchKey>,
+    pub limit: i64,
+}
+
+/// Where a match record sits in the list of matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchKey {
+    pub updated_at: Timestamp,
+    pub match_id: String,
+    pub group_code: String,
+}
+
+pub trait MatchStore {
+    /// Records a snapshot unless the stored one is further along (see
+    /// `backline_domain::spectra::lifecycle::Progress`); creates the match when unknown.
+    /// A register also stamps `registered_at`. Atomic under concurrent calls.
+    fn record_snapshot(
+        &self,
+        write: &SnapshotWrite<'_>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_matches(
+        &self,
+        filter: &MatchFilter,
+    ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+    /// Every observer's record of the match, with snapshots, most advanced first.
+    fn get_match(
+        &self,
+        match_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+}
+
+pub trait StatsStore {
+    /// Links an observer's group code to a match in the stats backend; true when new.
+    fn link_stats_group(
+        &self,
+        match_id: &str,
+        group_code: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn set_stats_region(
+        &self,
+        match_id: &str,
+        region: Option<&str>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn save_match_stats(
+        &self,
+        match_id: &str,
+        stats_json: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_stats(
+        &self,
+        match_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<StatsRecord>>> + Send;
+}
+
+/// A change to one player of a player-cam session; `None` leaves a field as it is,
+/// `Some(None)` clears the display name.
+#[derive(Clone, Debug, Default)]
+pub struct PlayercamChange {
+    pub camera_enabled: Option<bool>,
+    pub display_name: Option<Option<String>>,
+}
+
+pub trait PlayercamStore {
+    fn insert_playercam_session(
+        &self,
+        session: &PlayercamSession,
+        secret: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The session with this identifier and the hash of its secret.
+    fn find_playercam_session(
+        &self,
+        identifier: &str,
+    ) -> impl Future<Output = StoreResult<Option<(PlayercamSession, SecretHash)>>> + Send;
+    /// Oldest first (creation time, then id).
+    fn list_playercam_sessions(
+        &self,
+        org: Option<&OrgId>,
+        seek: &Seek<TimeKey>,
+    ) -> impl Future<Output = StoreResult<Vec<PlayercamSession>>> + Send;
+    fn playercam_players(
+        &self,
+        session: &PlayercamSession,
+    ) -> impl Future<Output = StoreResult<Vec<PlayercamPlayer>>> + Send;
+    fn change_playercam_player(
+        &self,
+        session: &PlayercamSession,
+        full_name: &str,
+        change: &PlayercamChange,
+    ) -> impl Future<Output = StoreResult<PlayercamPlayer>> + Send;
+}
