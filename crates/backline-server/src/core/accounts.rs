@@ -9,7 +9,7 @@ use backline_domain::accounts::{
 };
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
-use backline_store::{Seek, StoreError, UserFilter, UserStore};
+use backline_store::{Seek, Store, StoreError, UserFilter};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use serde::Serialize;
@@ -63,7 +63,7 @@ fn store_conflict(e: StoreError) -> CoreError {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Creates a user; `Conflict` when the username, email or an external account is taken.
     pub async fn create_user(&self, new: NewUser) -> CoreResult<User> {
         let username = match new.username {
@@ -243,7 +243,7 @@ impl Core {
 }
 
 // Operators' list of users, and unlinking by source.
-impl Core {
+impl<S: Store> Core<S> {
     /// A page of users in username order, narrowed by `filter` (`account_id` needs `source`).
     pub async fn list_users(
         &self,

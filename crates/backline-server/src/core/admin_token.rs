@@ -11,7 +11,7 @@ use backline_domain::admin::{AdminRole, AdminToken};
 use backline_domain::ids::AdminTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{AdminTokenRef, AdminTokenStore, SettingStore, StoreError};
+use backline_store::{AdminTokenRef, Store, StoreError};
 
 /// The setting that held the one admin token's hash before tokens were named.
 const LEGACY_SETTING: &str = "admin_token_sha256";
@@ -53,7 +53,7 @@ fn new_token(name: &str, role: AdminRole, secret: &str) -> AdminToken {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Makes sure the `bootstrap` owner token exists: migrated from the legacy setting when
     /// that holds one, else generated; returns the token when generated.
     pub async fn ensure_admin_token(&self) -> CoreResult<Option<IssuedSecret>> {

@@ -4,7 +4,7 @@ use super::page::{Page, PageRequest};
 use super::{Core, CoreResult};
 use backline_domain::admin::AuditEntry;
 use backline_domain::Timestamp;
-use backline_store::{AuditFilter, AuditStore};
+use backline_store::{AuditFilter, Store};
 
 /// A write to record: who, what, which entity, from where (the time is taken now).
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ impl AuditRecord {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn record_audit(&self, record: AuditRecord) -> CoreResult<()> {
         let entry = AuditEntry {
             seq: 0,

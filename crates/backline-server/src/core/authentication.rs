@@ -9,7 +9,7 @@ use super::sessions::SessionTokens;
 use super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ids::UserId;
-use backline_store::UserStore;
+use backline_store::Store;
 use std::collections::BTreeMap;
 
 /// The result of an authentication: tokens, and whether the account was created by it.
@@ -52,7 +52,7 @@ fn check_len(
     Ok(())
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Logs in with an external id of `source` (`custom`, `device`), creating the user when
     /// asked.
     async fn authenticate_external(

@@ -8,7 +8,7 @@ use super::{Core, CoreError, CoreResult};
 use backline_domain::admin::AdminRole;
 use backline_domain::secret::{IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{AdminTokenStore, ConsoleSessionStore};
+use backline_store::Store;
 
 /// How long a console session lasts from sign-in.
 pub const CONSOLE_SESSION_TTL_SECONDS: i64 = 12 * 60 * 60;
@@ -29,7 +29,7 @@ pub fn form_token(session_secret: &str, purpose: &str) -> String {
         .to_owned()
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// The operator presenting `token` (a stored admin token or the configured one), by the
     /// token's hash.
     async fn operator_by_hash(

@@ -7,7 +7,7 @@ use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use backline_domain::spectra::record::MatchRecord;
 use backline_domain::spectra::snapshot::{MatchSnapshot, SnapshotError};
 use backline_domain::Timestamp;
-use backline_store::{MatchFilter, MatchKey, MatchStore, PlayerStore, SnapshotWrite};
+use backline_store::{MatchFilter, MatchKey, SnapshotWrite, Store};
 use serde_json::json;
 
 /// What was recorded, for the answer to Spectra.
@@ -33,7 +33,7 @@ impl From<SnapshotError> for CoreError {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Records a register/update/complete body. Older snapshots never replace newer ones and
     /// a second complete changes nothing (the store decides atomically); a match never
     /// registered is created. Register and complete also teach the player registry.

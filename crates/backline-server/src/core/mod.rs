@@ -28,7 +28,7 @@ pub mod tokens;
 
 pub use error::{CoreError, CoreResult};
 
-use backline_store::SqlStore;
+use backline_store::{SqlStore, Store};
 use nakama_keys::NakamaKeys;
 use std::sync::Arc;
 
@@ -43,18 +43,20 @@ pub struct CoreSettings {
     pub ember: ember::EmberSettings,
 }
 
-/// The use cases over one store.
+/// The use cases over one store. They reach it only through the store's traits
+/// ([`backline_store::Store`]), so a decorator (a cache, say) or another backend can stand in
+/// for [`SqlStore`], which the server uses.
 #[derive(Clone, Debug)]
-pub struct Core {
-    pub store: SqlStore,
+pub struct Core<S = SqlStore> {
+    pub store: S,
     pub settings: CoreSettings,
     pub keys: Arc<NakamaKeys>,
     /// The live event stream's publisher and subscribers ([`events`]).
     pub events: events::Events,
 }
 
-impl Core {
-    pub fn new(store: SqlStore, settings: CoreSettings, keys: NakamaKeys) -> Self {
+impl<S: Store> Core<S> {
+    pub fn new(store: S, settings: CoreSettings, keys: NakamaKeys) -> Self {
         Self {
             store,
             settings,

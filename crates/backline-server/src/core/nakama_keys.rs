@@ -6,7 +6,6 @@ use super::CoreResult;
 use crate::config::NakamaConfig;
 use backline_domain::secret::IssuedSecret;
 use backline_store::SettingStore;
-use backline_store::SqlStore;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use std::fmt;
 
@@ -49,7 +48,7 @@ fn pair(secret: &str) -> (EncodingKey, DecodingKey) {
 /// One key: the configured value, else the stored one, else a new one stored now (the
 /// first node to store wins; everyone reads back the winner). True when generated here.
 async fn key(
-    store: &SqlStore,
+    store: &impl SettingStore,
     name: &str,
     configured: Option<&str>,
     len: usize,
@@ -74,7 +73,7 @@ async fn key(
 
 /// Loads (or generates) the Nakama keys.
 pub async fn load(
-    store: &SqlStore,
+    store: &impl SettingStore,
     config: &NakamaConfig,
 ) -> CoreResult<(NakamaKeys, GeneratedKeys)> {
     let expose = |s: &Option<crate::config::Secret>| s.as_ref().map(|s| s.expose().to_owned());

@@ -6,7 +6,7 @@ use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, KeyValidity, Organisation};
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{AccessKeyRef, AccessKeyStore, OrgStore, StoreError};
+use backline_store::{AccessKeyRef, Store, StoreError};
 
 /// Length of generated access keys (alphanumeric, about 190 bits).
 const ACCESS_KEY_LEN: usize = 32;
@@ -25,7 +25,7 @@ impl IssuedKey {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn create_org(
         &self,
         name: &str,

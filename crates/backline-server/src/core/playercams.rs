@@ -7,7 +7,7 @@ use backline_domain::org::KeyValidity;
 use backline_domain::secret::{IssuedSecret, SecretHash};
 use backline_domain::spectra::playercam::{parse_full_name, PlayercamPlayer, PlayercamSession};
 use backline_domain::Timestamp;
-use backline_store::{PlayercamChange, PlayercamStore};
+use backline_store::{PlayercamChange, Store};
 
 const IDENTIFIER_LEN: usize = 12;
 const SECRET_LEN: usize = 32;
@@ -25,7 +25,7 @@ impl IssuedSession {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Creates a session for the organisation that owns the presented access key.
     pub async fn create_playercam_session_with_key(
         &self,

@@ -4,7 +4,7 @@ use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
 use backline_domain::Timestamp;
-use backline_store::{PlayerChange, PlayerStore};
+use backline_store::{PlayerChange, Store};
 
 impl From<PlayerInputError> for CoreError {
     fn from(e: PlayerInputError) -> Self {
@@ -24,7 +24,7 @@ pub struct PlayerEdit {
     pub peak_tier: Option<i64>,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// A page of known players, most recently updated first.
     pub async fn list_players(&self, page: &PageRequest) -> CoreResult<Page<RiotPlayer>> {
         let rows = self.store.list_players(&page.time_seek()?).await?;

@@ -9,7 +9,7 @@ use super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::User;
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
-use backline_store::UserStore;
+use backline_store::Store;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -92,7 +92,7 @@ fn invalid_session() -> CoreError {
     CoreError::Unauthorized
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// New session and refresh tokens for `user`. `keep` carries the `tid` and `iat` of the
     /// session being refreshed.
     pub fn issue_tokens(

@@ -5,7 +5,7 @@ use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::record::StatsRecord;
 use backline_domain::spectra::stats::{self, MatchStats};
 use backline_domain::Timestamp;
-use backline_store::{MatchStore, PlayerStore, StatsStore};
+use backline_store::Store;
 
 /// One answer row of `fetchPlayerMMR`.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,7 +26,7 @@ fn require_match_uuid(match_uuid: &str) -> CoreResult<&str> {
     Ok(trimmed)
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Links an observer's group code to a match; true when the link is new.
     pub async fn add_stats_match(&self, group_code: &str, match_uuid: &str) -> CoreResult<bool> {
         let match_uuid = require_match_uuid(match_uuid)?;

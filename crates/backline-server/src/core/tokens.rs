@@ -6,7 +6,7 @@ use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use backline_domain::Timestamp;
-use backline_store::{ApiTokenStore, StoreError};
+use backline_store::{Store, StoreError};
 
 const API_TOKEN_LEN: usize = 40;
 
@@ -27,7 +27,7 @@ impl IssuedToken {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn issue_api_token(
         &self,
         kind: ApiTokenKind,

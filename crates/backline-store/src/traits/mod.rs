@@ -82,6 +82,7 @@ pub trait Store:
     + EventStore
     + PollingStateStore
     + GaugeStore
+    + Clone
     + Send
     + Sync
     + 'static
@@ -112,6 +113,7 @@ impl<T> Store for T where
         + EventStore
         + PollingStateStore
         + GaugeStore
+        + Clone
         + Send
         + Sync
         + 'static

@@ -5,7 +5,6 @@ use super::error::EmberErrorBody;
 use super::extract::{Params, Path, Server};
 use super::fields::{BanFields, PrimaryRole, RoleFields};
 use crate::core::ember::bans::NewBan;
-use crate::core::Core;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +14,8 @@ use backline_domain::ember::bans::BanScope;
 use serde_json::{json, Value};
 
 fn player(source: &str, account_id: &str) -> Result<PlayerRef, EmberError> {
-    Core::player(source, account_id).map_err(|e| EmberError::invalid("source", e.to_string()))
+    crate::core::ember::players::player(source, account_id)
+        .map_err(|e| EmberError::invalid("source", e.to_string()))
 }
 
 /// `POST /api/game/players/{source}/{account_id}/bans`.

@@ -5,7 +5,6 @@ use super::error::EmberErrorBody;
 use super::extract::{Params, Path, Server};
 use super::fields::{FinishFields, PollFields};
 use super::form::as_list;
-use crate::core::Core;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
@@ -84,7 +83,7 @@ fn players(params: &Params) -> Result<Vec<(PresenceState, PlayerRef)>, EmberErro
                     )
                 })?;
             for id in ids {
-                let player = Core::player(source, &id)
+                let player = crate::core::ember::players::player(source, &id)
                     .map_err(|e| EmberError::invalid(format!("players.{source}"), e.to_string()))?;
                 out.push((state, player));
             }

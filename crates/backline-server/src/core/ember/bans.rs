@@ -9,7 +9,7 @@ use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, BanId, ServerId};
 use backline_domain::Timestamp;
-use backline_store::{BanFilter, BanStore, NewExecution, UserStore};
+use backline_store::{BanFilter, NewExecution, Store};
 use serde_json::json;
 
 /// A ban as a server reports it.
@@ -67,7 +67,7 @@ fn check_ban(duration_minutes: Option<i64>, reason: &str) -> CoreResult<i64> {
     Ok(minutes)
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Records a ban issued from `server` and queues a kick on every server where the player
     /// is connected now and the ban applies.
     pub async fn create_ban(&self, server: &GameServer, new: NewBan) -> CoreResult<Ban> {
@@ -112,7 +112,8 @@ impl Core {
     /// Records an operator's ban and, as for a server's ban, queues a kick on every server
     /// where the player is connected now and the ban applies.
     pub async fn create_operator_ban(&self, new: OperatorBan) -> CoreResult<Ban> {
-        let player = Core::player(&new.player.source, &new.player.account_id)?;
+        let player =
+            crate::core::ember::players::player(&new.player.source, &new.player.account_id)?;
         let minutes = check_ban(new.duration_minutes, &new.reason)?;
         let group = new
             .group

@@ -9,9 +9,8 @@ use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, ExecutionId, ServerId};
 use backline_domain::Timestamp;
-use backline_store::{
-    ExecutionFilter, ExecutionKey, ExecutionStore, GameServerStore, NewExecution, StoreError,
-};
+use backline_store::Store;
+use backline_store::{ExecutionFilter, ExecutionKey, NewExecution, StoreError};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -48,7 +47,7 @@ pub enum Target {
     All,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     async fn targets(&self, target: &Target) -> CoreResult<Vec<GameServer>> {
         let servers = self.store.list_servers().await?;
         let chosen: Vec<GameServer> = match target {
@@ -94,7 +93,7 @@ impl Core {
             ));
         }
         if let Some(player) = &player {
-            Core::player(&player.source, &player.account_id)?;
+            crate::core::ember::players::player(&player.source, &player.account_id)?;
         }
         let servers: Vec<ServerId> = self
             .targets(target)
@@ -287,7 +286,8 @@ impl Core {
     /// Queues the game's `kick` command for a player on the servers where the player is
     /// connected now (or on the one named), delivered only while the player is there.
     pub async fn kick_player(&self, kick: &Kick) -> CoreResult<QueuedAction> {
-        let player = Core::player(&kick.player.source, &kick.player.account_id)?;
+        let player =
+            crate::core::ember::players::player(&kick.player.source, &kick.player.account_id)?;
         let reason = kick.reason.trim();
         if reason.is_empty() || reason.chars().count() > 1000 {
             return Err(CoreError::invalid("reason", "must be 1 to 1000 characters"));

@@ -6,6 +6,7 @@
 use super::super::page::{Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::ember::games::Game;
+use backline_store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -30,7 +31,7 @@ impl KeyedGame {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// The games by key, in pages (the cursor is the last key of the page before).
     pub fn list_games(&self, request: &PageRequest) -> Page<KeyedGame> {
         let after = request.cursor.as_deref().unwrap_or_default();

@@ -6,7 +6,7 @@ use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::UserId;
 use backline_domain::secret::{IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{LinkRedeemError, LinkTokenStore, LinkTokenView};
+use backline_store::{LinkRedeemError, LinkTokenView, Store};
 use serde::Serialize;
 
 const LINK_TOKEN_LEN: usize = 24;
@@ -19,7 +19,7 @@ pub struct IssuedLink {
     pub expires_at: Timestamp,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn issue_link_token(
         &self,
         server: &GameServer,
@@ -82,9 +82,7 @@ impl Core {
 // Operators' view: list and revoke, never showing a token.
 use super::super::page::{time_key, Page, PageRequest};
 use backline_domain::ids::{LinkTokenId, ServerId};
-use backline_store::{
-    LinkRevokeError, LinkTokenAdminStore, LinkTokenFilter, LinkTokenRecord, LinkTokenState,
-};
+use backline_store::{LinkRevokeError, LinkTokenFilter, LinkTokenRecord, LinkTokenState};
 
 /// A link token as operators see it: its id, never the token (a credential) nor its hash.
 #[derive(Clone, Debug, Serialize)]
@@ -151,7 +149,7 @@ pub struct LinkTokenQuery {
     pub player: Option<PlayerRef>,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// A page of link tokens, newest first.
     pub async fn list_link_tokens(
         &self,

@@ -5,18 +5,17 @@ use super::super::accounts::NewUser;
 use super::super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::{check_account_id, check_source, ExternalAccount, User};
 use backline_domain::ember::actions::PlayerRef;
-use backline_store::UserStore;
+use backline_store::Store;
 
-impl Core {
-    /// Checks a `{source}/{account_id}` pair.
-    pub fn player(source: &str, account_id: &str) -> CoreResult<PlayerRef> {
-        let source =
-            check_source(source).map_err(|e| CoreError::invalid("source", e.to_string()))?;
-        let account_id = check_account_id(account_id)
-            .map_err(|e| CoreError::invalid("account_id", e.to_string()))?;
-        Ok(PlayerRef { source, account_id })
-    }
+/// Checks a `{source}/{account_id}` pair.
+pub fn player(source: &str, account_id: &str) -> CoreResult<PlayerRef> {
+    let source = check_source(source).map_err(|e| CoreError::invalid("source", e.to_string()))?;
+    let account_id = check_account_id(account_id)
+        .map_err(|e| CoreError::invalid("account_id", e.to_string()))?;
+    Ok(PlayerRef { source, account_id })
+}
 
+impl<S: Store> Core<S> {
     /// The user of a game account, created when the account is new.
     pub async fn user_for_player(&self, player: &PlayerRef) -> CoreResult<User> {
         let account = ExternalAccount::new(&player.source, &player.account_id);

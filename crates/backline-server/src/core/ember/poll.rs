@@ -11,14 +11,14 @@ use backline_domain::ember::roles::{ingame_names, roles_payload, RoleChange};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::Timestamp;
-use backline_store::{BanStore, GameServerStore, PresenceState, RoleStore};
+use backline_store::{PresenceState, Store};
 use serde_json::{json, Value};
 
 fn settings_action(server: &GameServer) -> Value {
     json!({"type": "settings", "payload": server.settings_payload()})
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// `meta`: the actions asked for by name (`settings`; other names are ignored). Settings
     /// sent here count as delivered: the next poll sends them only when they changed since.
     pub async fn meta(&self, server: &GameServer, names: &[String]) -> CoreResult<Vec<Value>> {

@@ -8,7 +8,7 @@ use backline_domain::ember::roles::{roles_payload, Role, RoleChange, RoleHolder}
 use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::{RoleId, UserId};
 use backline_domain::Timestamp;
-use backline_store::{GameServerStore, RoleStore, StoreError, UserStore};
+use backline_store::{Store, StoreError};
 use serde::Serialize;
 
 /// Which roles an operator lists; every `Some` narrows the list.
@@ -70,7 +70,7 @@ fn conflict(e: StoreError) -> CoreError {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn create_role(
         &self,
         name: &str,
@@ -219,7 +219,7 @@ impl Core {
         player: &PlayerRef,
         granted: bool,
     ) -> CoreResult<RoleGrant> {
-        let player = Core::player(&player.source, &player.account_id)?;
+        let player = crate::core::ember::players::player(&player.source, &player.account_id)?;
         let role = self.get_role(id).await?;
         let user = self.user_for_player(&player).await?;
         let changed = self.apply_role(&user, &role, granted, None).await?;

@@ -7,7 +7,7 @@ use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
 use backline_domain::ids::ServerId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::Timestamp;
-use backline_store::{GameServerStore, ServerFilter, StoreError};
+use backline_store::{ServerFilter, Store, StoreError};
 
 const SERVER_TOKEN_LEN: usize = 40;
 
@@ -84,7 +84,7 @@ fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
     Ok(out)
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn create_server(&self, new: NewServer) -> CoreResult<IssuedServer> {
         let name = check_name(&new.name)?;
         if !self.settings.ember.games.contains_key(&new.game) {

@@ -9,7 +9,7 @@
 
 use super::super::{Core, CoreResult};
 use backline_domain::events::EventId;
-use backline_store::EventStore;
+use backline_store::Store;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ pub struct EventSettings {
 /// A hole in the ids: the id expected next and when it was first missed.
 type Gap = Option<(EventId, Instant)>;
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Sets where the hub starts: after the last event already in the log. Call once before
     /// serving subscribers.
     pub async fn start_event_hub(&self) -> CoreResult<()> {

@@ -7,12 +7,13 @@ use backline_domain::ember::bans::Ban;
 use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::evr::records::EvrMatch;
 use backline_domain::ids::{ExecutionId, ServerId};
+use backline_store::Store;
 use serde_json::json;
 
 /// Longest error text an `execution.failed` event carries.
 const ERROR_CHARS: usize = 200;
 
-impl Core {
+impl<S: Store> Core<S> {
     /// `ban.created` or `ban.lifted` for `ban`.
     pub async fn publish_ban(&self, kind: EventKind, ban: &Ban) {
         let payload = json!({

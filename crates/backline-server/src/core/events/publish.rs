@@ -7,7 +7,7 @@
 
 use super::super::Core;
 use backline_domain::events::{EventKind, NewEvent};
-use backline_store::EventStore;
+use backline_store::Store;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -25,7 +25,7 @@ pub(super) struct Appends {
     writer: tokio::sync::Mutex<()>,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Appends `event` to the log and notifies subscribers (on every node). The change the
     /// event reports has already happened, so a failure here is logged, not returned: the
     /// caller's answer must not invite a retry that repeats the change.

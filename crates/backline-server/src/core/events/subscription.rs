@@ -5,7 +5,7 @@ use super::super::{Core, CoreError, CoreResult};
 use super::Fanout;
 use backline_domain::events::{Event, EventId, EventScope, KindFilter};
 use backline_domain::org::KeyValidity;
-use backline_store::EventStore;
+use backline_store::Store;
 use futures::stream::{BoxStream, StreamExt};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -55,8 +55,8 @@ impl Drop for Counted {
 }
 
 /// One subscriber's position.
-struct Subscription {
-    core: Core,
+struct Subscription<S> {
+    core: Core<S>,
     scope: EventScope,
     filter: KindFilter,
     /// The last id handed to (or skipped for) this subscriber.
@@ -69,7 +69,7 @@ struct Subscription {
     _counted: Counted,
 }
 
-impl Subscription {
+impl<S: Store> Subscription<S> {
     fn visible(&self, event: &Event) -> bool {
         self.scope.sees(event) && self.filter.matches(&event.kind)
     }
@@ -152,7 +152,7 @@ impl HeldCredential {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// `events` for as long as `credential` still grants `scope`: when an event is due and
     /// the credential was last checked `every` ago or more, it is checked again, and a
     /// revoked or expired one ends the stream before the event is sent. (An idle stream

@@ -6,10 +6,10 @@ use super::super::{Core, CoreResult};
 use super::hub::EventSettings;
 use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::Timestamp;
-use backline_store::{EventStore, PollingStateStore};
+use backline_store::Store;
 use serde_json::json;
 
-impl Core {
+impl<S: Store> Core<S> {
     /// One pass of the sweep at `now`.
     pub async fn sweep_events(&self, settings: &EventSettings, now: Timestamp) -> CoreResult<()> {
         self.store

@@ -18,9 +18,8 @@ use backline_domain::evr::team::Team;
 use backline_domain::ids::BroadcasterId;
 use backline_domain::timestamp::{rfc3339, rfc3339_option};
 use backline_domain::Timestamp;
-use backline_store::{
-    BroadcasterFilter, EvrAdminStore, EvrMatchFilter, EvrStore, StoreError, UserStore,
-};
+use backline_store::Store;
+use backline_store::{BroadcasterFilter, EvrMatchFilter, StoreError};
 use serde::Serialize;
 use serde_json::json;
 
@@ -334,7 +333,7 @@ fn stale_before(now: Timestamp) -> Timestamp {
     now.plus_seconds(-HEARTBEAT_INTERVAL_SECONDS)
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// A page of broadcasters, oldest registration first.
     pub async fn broadcaster_page(
         &self,

@@ -7,7 +7,7 @@ use backline_domain::evr::records::{Broadcaster, EvrMatch};
 use backline_domain::evr::symbol::Symbol;
 use backline_domain::ids::BroadcasterId;
 use backline_domain::Timestamp;
-use backline_store::EvrStore;
+use backline_store::Store;
 use serde::Serialize;
 use serde_json::json;
 use std::net::IpAddr;
@@ -40,7 +40,7 @@ fn check_ip(field: &'static str, text: &str) -> CoreResult<String> {
         .map_err(|_| CoreError::invalid(field, format!("`{text}` is not an IP address")))
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn register_broadcaster(
         &self,
         actor: &Actor,

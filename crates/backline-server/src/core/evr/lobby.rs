@@ -13,7 +13,7 @@ use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{EvrMatch, MatchPlayer};
 use backline_domain::evr::team::Team;
 use backline_domain::Timestamp;
-use backline_store::EvrStore;
+use backline_store::Store;
 
 /// What a player sends to join.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ pub struct JoinRequest {
 /// The outcome of a join: the match as joined and the player's team, or EVR's failure.
 pub type JoinOutcome = Result<(EvrMatch, Team), JoinFailure>;
 
-impl Core {
+impl<S: Store> Core<S> {
     pub async fn join_evr_match(&self, actor: &Actor, req: JoinRequest) -> CoreResult<JoinOutcome> {
         let claims = actor.claims()?.clone();
         if req.evr_id.trim().is_empty() {

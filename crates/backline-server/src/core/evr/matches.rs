@@ -12,7 +12,7 @@ use backline_domain::evr::symbol::Symbol;
 use backline_domain::evr::team::Team;
 use backline_domain::ids::BroadcasterId;
 use backline_domain::Timestamp;
-use backline_store::{EvrStore, StoreError};
+use backline_store::{Store, StoreError};
 use rand::Rng;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ fn require_match_maker(actor: &Actor) -> CoreResult<()> {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// Matches that have not ended, as `actor` may see them, filtered by ids and a query.
     pub async fn list_evr_matches(
         &self,

@@ -10,6 +10,7 @@ pub mod timers;
 use super::sessions::Claims;
 use super::{Core, CoreError, CoreResult};
 use backline_domain::accounts::SystemGroup;
+use backline_store::Store;
 
 /// Who asks: a signed-in user (with their groups), or a server-to-server http-key call.
 #[derive(Clone, Debug)]
@@ -34,7 +35,7 @@ impl Actor {
     }
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// The actor for a session's claims, with the user's groups.
     pub async fn actor(&self, claims: Claims) -> CoreResult<Actor> {
         let groups = self.user_groups(&claims.user_id()).await?;

@@ -7,7 +7,7 @@ use super::Core;
 use crate::core::CoreResult;
 use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::Timestamp;
-use backline_store::EvrStore;
+use backline_store::Store;
 use serde_json::json;
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ pub struct TimerPass {
     pub matches_ended: usize,
 }
 
-impl Core {
+impl<S: Store> Core<S> {
     /// One pass of every timer at `now`.
     pub async fn run_match_timers(
         &self,
