@@ -1,6 +1,6 @@
 //! Operators' named admin tokens.
 
-use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
+use super::{opt_ts, revoke_row, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{AdminTokenRef, AdminTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::admin::{AdminRole, AdminToken};
@@ -79,19 +79,8 @@ impl AdminTokenStore for SqlStore {
             AdminTokenRef::Id(id) => ("id", id.as_str()),
             AdminTokenRef::Name(name) => ("name", name.as_str()),
         };
-        let sql = format!(
-            "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE {column} = $1 \
-             RETURNING {COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(value)
-            .bind(now.millis())
-            .fetch_optional(&self.write)
-            .await?;
-        row.as_ref()
-            .map(token_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = revoke_row(&self.write, ("admin_tokens", COLUMNS), (column, value), now).await?;
+        token_from_row(&row)
     }
 
     async fn replace_admin_token_secret(

@@ -1,8 +1,8 @@
 //! Organisations' access keys.
 
-use super::{after_ascending, opt_ts, seek_binds, ts, SqlStore};
+use super::{after_ascending, opt_ts, revoke_row, seek_binds, ts, SqlStore};
 use crate::traits::{AccessKeyRef, AccessKeyStore, Seek, TimeKey};
-use crate::{StoreError, StoreResult};
+use crate::StoreResult;
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
@@ -95,18 +95,13 @@ impl AccessKeyStore for SqlStore {
             AccessKeyRef::Id(id) => ("id", id.as_str()),
             AccessKeyRef::Hash(hash) => ("key_hash", hash.as_str()),
         };
-        let sql = format!(
-            "UPDATE access_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE {column} = $1 \
-             RETURNING {KEY_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(value)
-            .bind(now.millis())
-            .fetch_optional(&self.write)
-            .await?;
-        row.as_ref()
-            .map(key_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = revoke_row(
+            &self.write,
+            ("access_keys", KEY_COLUMNS),
+            (column, value),
+            now,
+        )
+        .await?;
+        key_from_row(&row)
     }
 }

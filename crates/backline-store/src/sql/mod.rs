@@ -272,6 +272,26 @@ fn after_descending(time: &str, id: &str, n: usize) -> String {
     format!("(${n} IS NULL OR {time} < ${n} OR ({time} = ${n} AND {id} > ${m}))")
 }
 
+/// Marks the row of `table` whose `column` is `value` revoked at `now` (an earlier revocation
+/// stands) and answers it as `columns` read it: the one revocation of keys and tokens.
+async fn revoke_row(
+    pool: &AnyPool,
+    (table, columns): (&str, &str),
+    (column, value): (&str, &str),
+    now: backline_domain::Timestamp,
+) -> StoreResult<AnyRow> {
+    let sql = format!(
+        "UPDATE {table} SET revoked_at = COALESCE(revoked_at, $2) WHERE {column} = $1 \
+         RETURNING {columns}"
+    );
+    sqlx::query(&sql)
+        .bind(value)
+        .bind(now.millis())
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
 /// Which way a list ordered by a time (then by id, ascending) runs.
 #[derive(Clone, Copy, Debug)]
 enum TimeOrder {

@@ -1,6 +1,6 @@
 //! API tokens of client programs.
 
-use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
+use super::{opt_ts, revoke_row, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{ApiTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
 use backline_domain::ids::ApiTokenId;
@@ -73,18 +73,13 @@ impl ApiTokenStore for SqlStore {
     }
 
     async fn revoke_api_token(&self, id: &ApiTokenId, now: Timestamp) -> StoreResult<ApiToken> {
-        let sql = format!(
-            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 \
-             RETURNING {TOKEN_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(id.as_str())
-            .bind(now.millis())
-            .fetch_optional(&self.write)
-            .await?;
-        row.as_ref()
-            .map(token_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = revoke_row(
+            &self.write,
+            ("api_tokens", TOKEN_COLUMNS),
+            ("id", id.as_str()),
+            now,
+        )
+        .await?;
+        token_from_row(&row)
     }
 }
