@@ -14,6 +14,7 @@ mod machine;
 mod nakama;
 mod report;
 mod scenarios;
+mod store_options;
 mod target;
 
 use anyhow::{bail, Context as _};
@@ -47,6 +48,19 @@ enum Command {
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: SocketAddr,
+    },
+    /// Measure one SQL statement through each way the store could reach its database
+    /// (sqlx `Any`, sqlx native, rusqlite inline or in `spawn_blocking`), in this process.
+    StoreOptions {
+        /// Concurrent tasks.
+        #[arg(long, default_value_t = 64)]
+        tasks: usize,
+        /// Measured seconds per option.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Also measure PostgreSQL through this maintenance URL (loopback only).
+        #[arg(long, value_name = "URL")]
+        postgres_url: Option<String>,
     },
 }
 
@@ -189,6 +203,17 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Ceiling { listen }) => ceiling::serve(listen).await,
+        Some(Command::StoreOptions {
+            tasks,
+            seconds,
+            postgres_url,
+        }) => {
+            store_options::run(
+                store_options::Load { tasks, seconds },
+                postgres_url.as_deref(),
+            )
+            .await
+        }
         None => run(cli.run).await,
     };
     match result {
