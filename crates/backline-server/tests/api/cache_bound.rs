@@ -24,6 +24,18 @@ crate::api_stories!(
     a_role_granted_by_the_cli_and_a_ban_made_elsewhere_reach_the_next_poll,
 );
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_warm_credential_requests_read_no_database_and_stop_trusting_memory_after_the_bound()
+{
+    warm_credential_requests_read_no_database(backline_store::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_warm_credential_requests_read_no_database_and_stop_trusting_memory_after_the_bound(
+) {
+    warm_credential_requests_read_no_database(backline_store::Backend::Postgres).await;
+}
+
 /// How long a change made by another process may go unseen: the stated bound plus the time
 /// of a request on a busy test machine.
 pub fn deadline(app: &TestApp) -> Duration {
@@ -331,4 +343,81 @@ async fn a_role_granted_by_the_cli_and_a_ban_made_elsewhere_reach_the_next_poll(
         ],
         "{actions:?}"
     );
+}
+
+/// The hot reads, warm, answer with the server's database pools closed (so they touched no
+/// database); once the bound has passed without a read of the change counters, the same
+/// requests go to the database again and report its outage (503), never a stale answer.
+async fn warm_credential_requests_read_no_database(backend: backline_store::Backend) {
+    // A long bound (1 s) leaves room for the requests on a busy test machine.
+    let Some(app) = TestApp::spawn_with(backend, |c| c.cache.recheck_millis = 500).await else {
+        return;
+    };
+    let org = app.create_org("Warm League", None).await;
+    let key = app.issue_key(&org, None).await;
+    let backend_token = app.issue_token("spectra-backend").await;
+    let (_, session) = signed_in(&app, "warm-custom-id", &[]).await;
+    let username = custom(&app, "warm-custom-id", "create=false").await;
+    assert_eq!(username.status, StatusCode::OK, "{username:?}");
+    let name = crate::nakama_helpers::claims(&session)["usn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Bearer {session}");
+    let requests = || async {
+        [
+            app.get(
+                &format!("/spectra/system/validateAccessKey/{key}"),
+                &[("x-user-token", &backend_token)],
+            )
+            .await,
+            app.post_json(
+                &format!(
+                    "/v2/rpc/account/lookup?unwrap&http_key={}",
+                    crate::helpers::HTTP_KEY
+                ),
+                &[],
+                &json!({"username": name}),
+            )
+            .await,
+            app.post_json(
+                "/v2/rpc/account/lookup?unwrap",
+                &[("authorization", &bearer)],
+                &json!({"username": name}),
+            )
+            .await,
+            custom(&app, "warm-custom-id", "create=false").await,
+        ]
+    };
+    // The set-up's own writes moved the counters: let the server take them in first, so the
+    // warm-up below is not cleared by the next periodic read.
+    app.sync_cache().await;
+    for _ in 0..2 {
+        for r in requests().await {
+            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        }
+    }
+    app.server_store.close().await;
+    let replies = requests().await;
+    assert_eq!(
+        replies[0].body,
+        json!({"id": org, "name": "Warm League"}),
+        "{:?}",
+        replies[0]
+    );
+    assert_eq!(replies[1].body["username"], json!(name), "{:?}", replies[1]);
+    assert_eq!(replies[2].body, replies[1].body);
+    assert!(replies[3].body["token"].is_string(), "{:?}", replies[3]);
+    tokio::time::sleep(app.server_cache.options().bound()).await;
+    let replies = requests().await;
+    assert_eq!(
+        replies[0].status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{:?}",
+        replies[0]
+    );
+    for r in &replies[1..] {
+        r.assert_nakama_error(StatusCode::SERVICE_UNAVAILABLE, 14);
+    }
+    app.stop().await;
 }
