@@ -81,6 +81,41 @@ pub struct Config {
     pub nakama: NakamaConfig,
     pub ember: EmberConfig,
     pub events: EventsConfig,
+    pub cache: CacheConfig,
+}
+
+/// The in-memory cache of credentials and other hot rows (`backline_store::cached`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Off: every request reads the database (the bound below is then zero).
+    pub enabled: bool,
+    /// How often, in milliseconds, the change counters are re-read. A change made by another
+    /// node or process is served by no node for longer than twice this (250 ms by default);
+    /// one made through this node is refused at once.
+    pub recheck_millis: u64,
+    /// Entries each cached map holds at most (a map about to grow past it is emptied).
+    pub max_entries: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            recheck_millis: 125,
+            max_entries: 10_000,
+        }
+    }
+}
+
+impl CacheConfig {
+    pub fn options(&self) -> backline_store::CacheOptions {
+        backline_store::CacheOptions {
+            enabled: self.enabled,
+            recheck: std::time::Duration::from_millis(self.recheck_millis),
+            capacity: self.max_entries,
+        }
+    }
 }
 
 /// The longest retention of the event log (ten years).
@@ -253,6 +288,7 @@ impl Default for Config {
             nakama: NakamaConfig::default(),
             ember: EmberConfig::default(),
             events: EventsConfig::default(),
+            cache: CacheConfig::default(),
         }
     }
 }
@@ -284,6 +320,7 @@ impl fmt::Debug for Config {
             .field("nakama", &self.nakama)
             .field("ember", &self.ember)
             .field("events", &self.events)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -414,6 +451,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "events",
                 problem: "retention_seconds 1 to 315360000 (ten years), interval_millis 10 to 60000, keep_alive_seconds ≥ 1, recheck_seconds ≥ 1".into(),
+            });
+        }
+        if !(10..=500).contains(&self.cache.recheck_millis) || self.cache.max_entries == 0 {
+            return Err(ConfigError::Invalid {
+                field: "cache",
+                problem: "recheck_millis 10 to 500 (changes elsewhere are seen within twice it, at most 1 s), max_entries ≥ 1".into(),
             });
         }
         if self.spectra.playercam_session_ttl_seconds < 60 {

@@ -12,7 +12,7 @@ use crate::core::{Core, CoreSettings};
 use crate::http::{self, AppState};
 use backline_domain::ember::games::builtin_games;
 use backline_domain::secret::IssuedSecret;
-use backline_store::{PoolOptions, SqlStore};
+use backline_store::{CachedStore, PoolOptions, SqlStore};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,6 +55,28 @@ pub async fn open_core(config: &Config) -> anyhow::Result<(Core, GeneratedKeys)>
     Ok((Core::new(store, settings, keys), generated))
 }
 
+/// The store a running server uses: the SQL store behind the cache of credentials
+/// (`backline_store::cached`). Commands keep the plain [`SqlStore`]: they run once and exit.
+pub type ServerStore = CachedStore<SqlStore>;
+
+/// Puts the cache in front of `core`'s store; on PostgreSQL it also listens for the cache's
+/// change announcements.
+async fn cached_core(core: Core, config: &Config) -> anyhow::Result<Core<ServerStore>> {
+    let backend = core.store.backend();
+    let store = CachedStore::start(core.store, config.cache.options())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the cache's change counters: {e}"))?;
+    if backend == backline_store::Backend::Postgres && config.cache.enabled {
+        store.listen_postgres(config.database_url.clone());
+    }
+    Ok(Core {
+        store,
+        settings: core.settings,
+        keys: core.keys,
+        events: core.events,
+    })
+}
+
 /// A server that is ready to accept connections.
 pub struct Prepared {
     pub addr: SocketAddr,
@@ -72,8 +94,9 @@ pub struct Prepared {
 /// Opens the store and binds nothing yet: `listener` is already bound by the caller
 /// (tests bind port 0).
 pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Prepared> {
-    let (mut core, generated_keys) = open_core(&config).await?;
-    if core.store.backend() == backline_store::Backend::Postgres {
+    let (core, generated_keys) = open_core(&config).await?;
+    let mut core = cached_core(core, &config).await?;
+    if core.store.inner().backend() == backline_store::Backend::Postgres {
         core.events = Events::new(Arc::new(PostgresNotifier::start(
             config.database_url.clone(),
         )));
@@ -117,7 +140,7 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
 
 impl Prepared {
     /// The use cases this server runs with (tests reach its store through it).
-    pub fn core(&self) -> &Core {
+    pub fn core(&self) -> &Core<ServerStore> {
         &self.state.core
     }
 
@@ -218,7 +241,8 @@ impl Prepared {
             let _ = metrics.await;
         }
         let _ = timers.await;
-        store.close().await;
+        store.stop();
+        store.inner().close().await;
         Ok(())
     }
 }

@@ -8,12 +8,14 @@
 //! differ are chosen per backend next to each other. The same conformance stories run
 //! against both (`tests/conformance`).
 
+pub mod cached;
 pub mod error;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod traits;
 
+pub use cached::{CacheArea, CacheOptions, CachedStore, ChangeCounters};
 pub use error::{StoreError, StoreResult};
 pub use sql::events::{EventListener, EVENTS_CHANNEL};
 pub use sql::{Backend, MigrationState, PoolOptions, SqlStore};

@@ -148,7 +148,7 @@ pub struct NakamaKeyReport {
     pub refresh_encryption_key: KeyReport,
 }
 
-impl super::Core {
+impl<S> super::Core<S> {
     /// Where each key in use comes from, with the server key and the http key (which every
     /// client or server-to-server caller is given, and `backline nakama keys` prints). The
     /// session and refresh signing keys are never shown: whoever holds one can make sessions

@@ -27,7 +27,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 /// State every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub core: Core,
+    pub core: Core<crate::server::ServerStore>,
     pub config: Arc<Config>,
     pub rate_limiter: Arc<dyn rate_limit::RateLimiter>,
     /// Failed attempts at secrets per client address ([`guessing`]).

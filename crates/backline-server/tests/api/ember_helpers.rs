@@ -27,10 +27,13 @@ pub async fn server(app: &TestApp, name: &str, groups: &[&str]) -> (String, Stri
     )
 }
 
+/// Changes a server's settings through another connection (as the CLI would); the running
+/// server has seen the change when this returns.
 pub async fn change_server(app: &TestApp, id: &str, change: ServerChange) {
     let core = app.core().await;
     core.change_server(id, change).await.unwrap();
     core.store.close().await;
+    app.sync_cache().await;
 }
 
 /// A form request (`application/x-www-form-urlencoded`).

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The running server's own store (its pools), e.g. to take the database away from it.
     pub server_store: SqlStore,
+    /// The running server's cache over that store.
+    pub server_cache: backline_server::server::ServerStore,
     stop: Option<oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -61,7 +63,8 @@ impl TestApp {
             .unwrap_or_default();
         let base = format!("http://{}", prepared.addr);
         let metrics_base = prepared.metrics_addr.map(|a| format!("http://{a}"));
-        let server_store = prepared.core().store.clone();
+        let server_cache = prepared.core().store.clone();
+        let server_store = server_cache.inner().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let served = tokio::spawn(prepared.run(async move {
             let _ = stopped.await;
@@ -74,6 +77,7 @@ impl TestApp {
             admin_token,
             db,
             server_store,
+            server_cache,
             stop: Some(stop),
             served,
         })
@@ -99,6 +103,16 @@ impl TestApp {
     /// The use cases over this server's database, for set-up and for driving timers.
     pub async fn core(&self) -> backline_server::core::Core {
         server::open_core(&self.config).await.expect("core opens").0
+    }
+
+    /// Makes the running server read its cache's change counters now, as it does at least
+    /// every `cache.recheck_millis`: after a change made through another connection (as the
+    /// CLI or another node would), the server's next request sees it.
+    pub async fn sync_cache(&self) {
+        self.server_cache
+            .check_counters()
+            .await
+            .expect("the change counters are readable");
     }
 
     /// A second connection to the same database, to check what was stored.

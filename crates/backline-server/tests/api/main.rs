@@ -24,6 +24,7 @@ mod admin_servers;
 mod admin_user_accounts;
 mod admin_users;
 mod bad_input;
+mod cache_bound;
 mod cli;
 mod cli_passwords;
 mod console;

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod cache_bound;
 mod cleanup;
 mod crash;
 

@@ -6,6 +6,7 @@
 
 mod admin_tokens;
 mod audit;
+pub(crate) mod cache_counters;
 mod console_sessions;
 mod ember;
 pub mod events;

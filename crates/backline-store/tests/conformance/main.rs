@@ -1,6 +1,7 @@
 //! The store conformance suite: the same stories against SQLite and PostgreSQL.
 
 mod admin_and_audit;
+mod cache;
 mod console_sessions;
 mod ember_operator_views;
 mod events;

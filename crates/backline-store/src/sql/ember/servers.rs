@@ -283,20 +283,25 @@ impl GameServerStore for SqlStore {
             Backend::Sqlite => "",
         };
         let row = sqlx::query(&format!(
-            "SELECT settings_version, settings_delivered FROM ember_servers WHERE id = $1{lock}"
+            "SELECT settings_delivered FROM ember_servers WHERE id = $1{lock}"
         ))
         .bind(server.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let version: i64 = row.try_get("settings_version")?;
-        let settings_due = version != row.try_get::<i64, _>("settings_delivered")?;
+        let delivered: i64 = row.try_get("settings_delivered")?;
+        // The settings the caller sends are those of `game_server`, which may be a cached
+        // copy a moment older than the stored row: they are due when newer than the ones
+        // delivered, and only their version is marked delivered (a newer stored version is
+        // then sent by a later poll, never marked delivered unsent).
+        let version = game_server.settings_version;
+        let settings_due = version > delivered;
         sqlx::query(
             "UPDATE ember_servers SET last_poll_at = $2, settings_delivered = $3 WHERE id = $1",
         )
         .bind(server.as_str())
         .bind(now.millis())
-        .bind(version)
+        .bind(version.max(delivered))
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM ember_presence WHERE server_id = $1")
