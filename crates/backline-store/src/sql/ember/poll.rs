@@ -280,6 +280,138 @@ async fn lease(
 mod tests {
     use super::*;
     use crate::testing::TestDatabase;
+    use crate::traits::{ExecutionStore, GameServerStore, NewExecution};
+    use backline_domain::ember::actions::ActionKind;
+    use backline_domain::ember::bans::BanScope;
+    use backline_domain::ember::servers::RoleSync;
+    use backline_domain::secret::SecretHash;
+    use sqlx::Connection;
+
+    /// What changes whenever the poll writes: SQLite's `data_version` as another connection
+    /// sees it (it moves with every commit by someone else), PostgreSQL's row versions of the
+    /// server, its presence and its executions.
+    async fn fingerprint(conn: &mut AnyConnection, backend: Backend, server: &ServerId) -> String {
+        match backend {
+            Backend::Sqlite => {
+                let version: i64 = sqlx::query("PRAGMA data_version")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .unwrap()
+                    .try_get(0)
+                    .unwrap();
+                version.to_string()
+            }
+            Backend::Postgres => {
+                let rows = sqlx::query(
+                    "SELECT xmin::text AS v FROM ember_servers WHERE id = $1 \
+                     UNION ALL SELECT xmin::text FROM ember_presence WHERE server_id = $1 \
+                     UNION ALL SELECT xmin::text FROM ember_executions WHERE server_id = $1",
+                )
+                .bind(server.as_str())
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+                let mut versions: Vec<String> =
+                    rows.iter().map(|r| r.try_get("v").unwrap()).collect();
+                versions.sort();
+                versions.join(",")
+            }
+        }
+    }
+
+    /// The bench's poll: twenty players connected, the same every time, and an execution
+    /// waiting for a player who never comes. After the first poll, polls write nothing until
+    /// the last poll time is half an interval old.
+    async fn a_poll_that_changes_nothing_writes_nothing(backend: Backend) {
+        let Some(db) = TestDatabase::create(backend).await else {
+            return;
+        };
+        let store = db.store().await;
+        let server = GameServer {
+            id: ServerId::generate(),
+            name: "Quiet".into(),
+            game: "gmod".into(),
+            address: None,
+            groups: vec!["eu".into()],
+            poll_interval_seconds: 10,
+            enforced_ban_scopes: vec![BanScope::Global, BanScope::Server],
+            default_ban_group: None,
+            role_sync: RoleSync::default(),
+            ban_log: false,
+            settings_version: 1,
+            created_at: Timestamp::from_millis(1),
+            last_poll_at: None,
+        };
+        store
+            .insert_server(&server, &SecretHash::of("quiet"), "quiet")
+            .await
+            .unwrap();
+        let absent = PlayerRef::parse("steam:1").unwrap();
+        store
+            .queue_executions(
+                std::slice::from_ref(&server.id),
+                &NewExecution {
+                    kind: ActionKind::Command,
+                    payload: &serde_json::json!({"command": "say hi"}),
+                    player: Some(&absent),
+                    require_online: true,
+                    rerun_of: None,
+                    enforces_ban: false,
+                    action: None,
+                },
+                Timestamp::from_millis(1),
+            )
+            .await
+            .unwrap();
+        let mut players: Vec<(PresenceState, PlayerRef)> = (0..20)
+            .map(|i| {
+                let player = PlayerRef::parse(&format!("steam:{}", 100 + i)).unwrap();
+                (PresenceState::Connected, player)
+            })
+            .collect();
+        let t0 = 1_000_000_000;
+        let poll = |players: Vec<(PresenceState, PlayerRef)>, at: i64| {
+            let (store, server) = (store.clone(), server.clone());
+            async move {
+                let now = Timestamp::from_millis(at);
+                store
+                    .poll(&server, &players, now, now.plus_seconds(60), 100)
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = poll(players.clone(), t0).await;
+        assert!(first.settings_due && first.executions.is_empty());
+
+        let mut watch = AnyConnection::connect(&db.url).await.unwrap();
+        let before = fingerprint(&mut watch, backend, &server.id).await;
+        for i in 1..5 {
+            players.reverse();
+            let lease = poll(players.clone(), t0 + i * 1000).await;
+            assert!(!lease.settings_due && lease.executions.is_empty());
+        }
+        assert_eq!(
+            fingerprint(&mut watch, backend, &server.id).await,
+            before,
+            "polls that changed nothing wrote"
+        );
+        // The fingerprint does see the one write that is due half an interval later.
+        poll(players.clone(), t0 + 5000).await;
+        assert_ne!(fingerprint(&mut watch, backend, &server.id).await, before);
+        watch.close().await.unwrap();
+        store.close().await;
+        db.drop_database().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_a_poll_that_changes_nothing_writes_nothing() {
+        a_poll_that_changes_nothing_writes_nothing(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres_a_poll_that_changes_nothing_writes_nothing() {
+        a_poll_that_changes_nothing_writes_nothing(Backend::Postgres).await
+    }
 
     fn reaches() -> [BanReach; 2] {
         [
