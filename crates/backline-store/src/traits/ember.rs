@@ -138,7 +138,8 @@ pub trait GameServerStore {
         token: &SecretHash,
         token_prefix: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// One poll: records presence, checks settings, records the poll's time, and leases up
+    /// One poll: records presence, checks whether the settings of the version `server`
+    /// carries are due (newer than the version delivered), records the poll's time, and leases up
     /// to `limit` due executions (queued, or leased with the lease over; player-bound ones
     /// that require the player online only when the player is present) until `lease_until`.
     /// Executions about a player with an active ban the server enforces are held (neither

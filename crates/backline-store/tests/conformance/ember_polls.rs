@@ -311,7 +311,17 @@ async fn settings_are_due_to_one_poll_of_those_racing(store: SqlStore) {
     let mut s = server();
     insert(&store, &s).await;
     let now = Timestamp::from_millis(T0);
+    let mut stale: Option<GameServer> = None;
     for round in 0..3 {
+        // A poll with the server as it was (from a cache, say) cannot deliver the settings
+        // it does not carry, and leaves them due.
+        if let Some(stale) = &stale {
+            let lease = store
+                .poll(stale, &[], now, now.plus_seconds(60), 10)
+                .await
+                .unwrap();
+            assert!(!lease.settings_due, "round {round}: older settings");
+        }
         let polls = (0..6).map(|_| {
             let (store, s) = (store.clone(), s.clone());
             tokio::spawn(async move {
@@ -333,6 +343,7 @@ async fn settings_are_due_to_one_poll_of_those_racing(store: SqlStore) {
             .await
             .unwrap();
         assert!(!lease.settings_due, "round {round}: delivered already");
+        stale = Some(s.clone());
         s.ban_log = !s.ban_log;
         s = store.update_server(&s).await.unwrap();
     }

@@ -1,14 +1,15 @@
 //! The poll: presence, settings, the last poll time and the lease of due executions, with a
 //! write only for what changed.
 //!
-//! One statement through the reader pool reads what the poll needs to decide: the server's
-//! settings marks, its stored last poll time and presence digest, and whether one of its
+//! One statement through the reader pool reads what the poll needs to decide: the settings
+//! version the server received last, its stored last poll time and presence digest, and whether one of its
 //! executions is deliverable now. Then the poll writes only what it must, each write
 //! re-checking its own condition, so that polls of one server racing on several nodes agree:
 //!
 //! - presence, when the digest differs: the rows that changed, in a transaction holding the
 //!   server row ([`super::presence::write`]);
-//! - settings, when not delivered: a conditional update, so one poll delivers them;
+//! - settings, when the version passed in is newer than the one delivered: a conditional
+//!   update (the delivered version only grows), so one poll delivers them;
 //! - the last poll time, when at least half an interval old ([`last_poll_is_stale`]);
 //! - the lease, when an execution is deliverable (or presence changed, which may make one
 //!   so): the same statement as always, which re-checks status, lease end, presence and bans
@@ -44,7 +45,7 @@ const DUE: &str = "e.server_id = $1 AND status IN ('queued', 'leased') \
 fn seen_sql(reach: &BanReach) -> String {
     let held = held_by_bans(reach, 3);
     format!(
-        "SELECT settings_version, settings_delivered, poll_interval_seconds, last_poll_at, \
+        "SELECT settings_delivered, poll_interval_seconds, last_poll_at, \
          presence_digest, CAST(CASE WHEN EXISTS (SELECT 1 FROM ember_executions e \
          WHERE {DUE} AND NOT {held}) THEN 1 ELSE 0 END AS BIGINT) AS deliverable \
          FROM ember_servers WHERE id = $1"
@@ -97,7 +98,6 @@ fn held_by_bans(reach: &BanReach, first_group: usize) -> String {
 
 /// What the read found.
 struct Seen {
-    settings_version: i64,
     settings_delivered: i64,
     poll_interval_seconds: i64,
     last_poll_at: Option<Timestamp>,
@@ -122,7 +122,6 @@ async fn seen(
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(Seen {
-        settings_version: row.try_get("settings_version")?,
         settings_delivered: row.try_get("settings_delivered")?,
         poll_interval_seconds: row.try_get("poll_interval_seconds")?,
         last_poll_at: super::super::opt_ts(&row, "last_poll_at")?,
@@ -187,8 +186,11 @@ pub(super) async fn poll(
     let presence_changed = seen.presence_digest.as_deref() != Some(reported.digest());
     let writes = Writes {
         presence: presence_changed.then_some(&reported),
-        settings: (seen.settings_delivered < seen.settings_version)
-            .then_some(seen.settings_version),
+        // The version of the settings this poll would send: those of the server passed in,
+        // which may come from a cache and be older than the stored ones; they are due
+        // when newer than the version delivered, and then mark that version delivered.
+        settings: (seen.settings_delivered < game_server.settings_version)
+            .then_some(game_server.settings_version),
         touch: last_poll_is_stale(seen.last_poll_at, seen.poll_interval_seconds, now),
         lease: presence_changed || seen.deliverable,
     };
