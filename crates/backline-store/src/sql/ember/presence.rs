@@ -66,8 +66,10 @@ pub(super) async fn write(
     reported: &Reported<'_>,
     now: Timestamp,
 ) -> StoreResult<()> {
+    // `NO KEY UPDATE`: presence writers of one server wait for each other, executions
+    // queued meanwhile (whose foreign key takes a key-share lock on the row) do not.
     let lock = match backend {
-        Backend::Postgres => " FOR UPDATE",
+        Backend::Postgres => " FOR NO KEY UPDATE",
         Backend::Sqlite => "",
     };
     let stored_digest: Option<String> = sqlx::query(&format!(
