@@ -16,6 +16,23 @@ pub struct RoleSync {
 /// A server that has not polled for this many of its poll intervals has stopped polling.
 pub const STOPPED_AFTER_INTERVALS: i64 = 3;
 
+/// Whether a poll at `now` rewrites the stored last poll time: only when that is at least half
+/// a poll interval old. A server polled more often than its interval (several processes
+/// sharing one token, a load test) then costs one write per half interval, not one per poll;
+/// one polling on schedule is still recorded at every poll.
+///
+/// The stored time trails the real last poll by less than half an interval, so readers of it
+/// stay right with [`STOPPED_AFTER_INTERVALS`]: a server polling at least once per interval
+/// always counts as polling (the stored time is under 1.5 intervals old), and one that stops is
+/// reported stopped between 2.5 and 3 intervals after its real last poll.
+pub fn last_poll_is_stale(
+    stored: Option<Timestamp>,
+    poll_interval_seconds: i64,
+    now: Timestamp,
+) -> bool {
+    stored.is_none_or(|at| now.millis() - at.millis() >= poll_interval_seconds * 500)
+}
+
 /// A game server known to Backline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GameServer {
@@ -53,6 +70,8 @@ impl GameServer {
 
     /// Whether the server still polls: its last poll came at most three poll intervals ago
     /// (a server never polled does not). The store's `polling` filter states the same rule.
+    /// `last_poll_at` trails the real last poll by less than half an interval
+    /// ([`last_poll_is_stale`]).
     pub fn is_polling(&self, now: Timestamp) -> bool {
         self.last_poll_at.is_some_and(|at| {
             now.millis() - at.millis()
@@ -121,5 +140,27 @@ mod tests {
         assert!(server.is_polling(now));
         server.last_poll_at = Some(Timestamp::from_millis(69_999));
         assert!(!server.is_polling(now));
+    }
+
+    #[test]
+    fn the_last_poll_is_rewritten_once_it_is_half_an_interval_old() {
+        let now = Timestamp::from_millis(100_000);
+        assert!(last_poll_is_stale(None, 10, now));
+        assert!(!last_poll_is_stale(
+            Some(Timestamp::from_millis(95_001)),
+            10,
+            now
+        ));
+        assert!(last_poll_is_stale(
+            Some(Timestamp::from_millis(95_000)),
+            10,
+            now
+        ));
+        // A time from a node whose clock runs ahead is kept until it is old enough.
+        assert!(!last_poll_is_stale(
+            Some(Timestamp::from_millis(101_000)),
+            10,
+            now
+        ));
     }
 }

@@ -90,7 +90,8 @@ impl PresenceState {
 /// What a poll's transaction hands back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PollLease {
-    /// The server has not received its current settings yet (now marked as delivered).
+    /// The server has not received its current settings yet (now marked as delivered by
+    /// this poll and no other).
     pub settings_due: bool,
     /// Executions leased to this poll, oldest first.
     pub executions: Vec<Execution>,
@@ -137,11 +138,18 @@ pub trait GameServerStore {
         token: &SecretHash,
         token_prefix: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// One poll, in one transaction: records presence, checks settings, and leases up to
-    /// `limit` due executions (queued, or leased with the lease over; player-bound ones that
-    /// require the player online only when the player is present) until `lease_until`.
+    /// One poll: records presence, checks whether the settings of the version `server`
+    /// carries are due (newer than the version delivered), records the poll's time, and leases up
+    /// to `limit` due executions (queued, or leased with the lease over; player-bound ones
+    /// that require the player online only when the player is present) until `lease_until`.
     /// Executions about a player with an active ban the server enforces are held (neither
     /// leased nor counted) until the ban ends, except the kicks bans queued.
+    ///
+    /// Writes only what changed: presence as a diff, the last poll time once it is half an
+    /// interval old ([`backline_domain::ember::servers::last_poll_is_stale`]), the lease only
+    /// when something is deliverable; nothing at all for a poll that reports the stored
+    /// presence and finds nothing due. Polls of one server may race (on several nodes): each
+    /// execution is leased to one of them, and settings are due to one of them.
     fn poll(
         &self,
         server: &GameServer,

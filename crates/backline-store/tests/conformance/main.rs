@@ -4,6 +4,7 @@ mod admin_and_audit;
 mod cache;
 mod console_sessions;
 mod ember_operator_views;
+mod ember_polls;
 mod events;
 mod evr_admin;
 mod keys_and_tokens;

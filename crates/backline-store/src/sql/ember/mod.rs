@@ -3,7 +3,9 @@
 mod bans;
 mod executions;
 mod links;
+mod poll;
 mod polling;
+mod presence;
 mod roles;
 mod servers;
 

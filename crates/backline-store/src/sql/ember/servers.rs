@@ -1,12 +1,10 @@
-//! Game servers, their presence, and the poll transaction.
+//! Game servers, and which of them a player is on. The poll is in `poll.rs`.
 
 use super::super::{opt_ts, placeholders, ts, Backend, SqlStore};
-use super::executions::{execution_from_row, EXECUTION_COLUMNS};
 use super::{contains_pattern, json, to_json, Conditions};
 use crate::traits::{GameServerStore, PollLease, PresenceState, ServerFilter};
 use crate::{StoreError, StoreResult};
 use backline_domain::ember::actions::PlayerRef;
-use backline_domain::ember::bans::BanReach;
 use backline_domain::ember::servers::{
     GameServer, LastError, RoleSync, ServerOverview, STOPPED_AFTER_INTERVALS,
 };
@@ -112,56 +110,6 @@ fn overview_sql(where_clause: &str, limit: &str) -> String {
          (SELECT MAX(x.id) FROM ember_executions x WHERE x.server_id = s.id AND x.status = 'failed') \
          {where_clause} ORDER BY s.created_at, s.id LIMIT {limit}",
         columns.join(", ")
-    )
-}
-
-/// The poll's lease statement: `$1` server, `$2` now, `$3` lease end, `$4` batch size, then
-/// the server groups of `reach`.
-fn lease_sql(backend: Backend, reach: &BanReach) -> String {
-    let skip_locked = match backend {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    // `status IN (…)` restates the partial index's predicate so both planners use it: a
-    // poll reads only this server's unfinished executions, however long the queue.
-    let due = "status IN ('queued', 'leased') AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-        AND (require_online = 0 OR EXISTS \
-        (SELECT 1 FROM ember_presence p WHERE p.server_id = e.server_id AND p.source = e.player_source \
-         AND p.account_id = e.player_account_id))";
-    let held = held_by_bans(reach, 5);
-    format!(
-        "UPDATE ember_executions SET status = 'leased', lease_until = $3, attempts = attempts + 1 \
-         WHERE id IN (SELECT e.id FROM ember_executions e WHERE e.server_id = $1 AND {due} \
-             AND NOT {held} ORDER BY e.id LIMIT $4{skip_locked}) \
-         AND (status = 'queued' OR (status = 'leased' AND lease_until <= $2)) \
-         RETURNING {EXECUTION_COLUMNS}"
-    )
-}
-
-/// An SQL condition on the execution `e` (with `$2` the current time and the server groups
-/// of `reach` bound from `$first_group` on): it is about a player with an active ban the
-/// server enforces, and is not a kick a ban queued. Mirrors `Ban::is_active` and
-/// `BanReach::covers`; the groups are bind parameters, never spliced into the text.
-fn held_by_bans(reach: &BanReach, first_group: usize) -> String {
-    let mut scopes = Vec::new();
-    if reach.global {
-        scopes.push("b.scope = 'global'".to_owned());
-    }
-    if !reach.server_groups.is_empty() {
-        scopes.push(format!(
-            "(b.scope = 'server' AND b.server_group IN ({}))",
-            placeholders(first_group, reach.server_groups.len())
-        ));
-    }
-    if scopes.is_empty() {
-        return "(1 = 0)".to_owned();
-    }
-    format!(
-        "(e.enforces_ban = 0 AND e.player_source IS NOT NULL AND EXISTS \
-         (SELECT 1 FROM external_accounts x JOIN ember_bans b ON b.user_id = x.user_id \
-          WHERE x.source = e.player_source AND x.account_id = e.player_account_id \
-          AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $2) AND ({})))",
-        scopes.join(" OR ")
     )
 }
 
@@ -276,81 +224,7 @@ impl GameServerStore for SqlStore {
         lease_until: Timestamp,
         limit: i64,
     ) -> StoreResult<PollLease> {
-        let server = &game_server.id;
-        let mut tx = self.begin_write().await?;
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
-        let row = sqlx::query(&format!(
-            "SELECT settings_delivered FROM ember_servers WHERE id = $1{lock}"
-        ))
-        .bind(server.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let delivered: i64 = row.try_get("settings_delivered")?;
-        // The settings the caller sends are those of `game_server`, which may be a cached
-        // copy a moment older than the stored row: they are due when newer than the ones
-        // delivered, and only their version is marked delivered (a newer stored version is
-        // then sent by a later poll, never marked delivered unsent).
-        let version = game_server.settings_version;
-        let settings_due = version > delivered;
-        sqlx::query(
-            "UPDATE ember_servers SET last_poll_at = $2, settings_delivered = $3 WHERE id = $1",
-        )
-        .bind(server.as_str())
-        .bind(now.millis())
-        .bind(version.max(delivered))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM ember_presence WHERE server_id = $1")
-            .bind(server.as_str())
-            .execute(&mut *tx)
-            .await?;
-        for chunk in players.chunks(200) {
-            let seen = 2 + chunk.len() * 3;
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = 2 + i * 3;
-                    format!("($1, ${b}, ${}, ${}, ${seen})", b + 1, b + 2)
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO ember_presence (server_id, source, account_id, state, seen_at) VALUES {} \
-                 ON CONFLICT (server_id, source, account_id) DO NOTHING",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(server.as_str());
-            for (state, player) in chunk {
-                query = query
-                    .bind(player.source.as_str())
-                    .bind(player.account_id.as_str())
-                    .bind(state.as_str());
-            }
-            query.bind(now.millis()).execute(&mut *tx).await?;
-        }
-        let reach = BanReach::of(game_server);
-        let sql = lease_sql(self.backend, &reach);
-        let mut query = sqlx::query(&sql)
-            .bind(server.as_str())
-            .bind(now.millis())
-            .bind(lease_until.millis())
-            .bind(limit);
-        for group in &reach.server_groups {
-            query = query.bind(group.as_str());
-        }
-        let rows = query.fetch_all(&mut *tx).await?;
-        let mut executions = rows
-            .iter()
-            .map(execution_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        executions.sort_by_key(|e| e.id);
-        tx.commit().await?;
-        Ok(PollLease {
-            settings_due,
-            executions,
-        })
+        super::poll::poll(self, game_server, players, now, lease_until, limit).await
     }
 
     async fn mark_settings_delivered(&self, id: &ServerId, version: i64) -> StoreResult<()> {
@@ -415,49 +289,6 @@ impl GameServerStore for SqlStore {
 mod tests {
     use super::*;
     use crate::testing::TestDatabase;
-
-    /// The lease statement, with the ban hold, still reads executions through the partial
-    /// index `ember_executions_pending` and scans no table (SQLite's plan).
-    #[tokio::test]
-    async fn the_lease_statement_uses_the_pending_index_on_sqlite() {
-        let db = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
-        let store = db.store().await;
-        for reach in [
-            BanReach {
-                global: true,
-                server_groups: vec!["eu".into(), "us".into()],
-            },
-            BanReach {
-                global: false,
-                server_groups: Vec::new(),
-            },
-        ] {
-            let sql = format!("EXPLAIN QUERY PLAN {}", lease_sql(Backend::Sqlite, &reach));
-            let mut query = sqlx::query(&sql)
-                .bind("s")
-                .bind(0i64)
-                .bind(0i64)
-                .bind(10i64);
-            for group in &reach.server_groups {
-                query = query.bind(group.as_str());
-            }
-            let plan: Vec<String> = query
-                .fetch_all(&store.read)
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.try_get::<String, _>("detail").unwrap())
-                .collect();
-            assert!(
-                plan.iter()
-                    .any(|d| d.contains("USING INDEX ember_executions_pending")),
-                "{plan:?}"
-            );
-            assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
-        }
-        store.close().await;
-        db.drop_database().await;
-    }
 
     /// The overview reads executions only through the partial indexes of pending and of
     /// failed executions (and the primary key), never by scanning them (SQLite's plan).
