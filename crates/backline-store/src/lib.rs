@@ -16,5 +16,5 @@ pub mod traits;
 
 pub use error::{StoreError, StoreResult};
 pub use sql::events::{EventListener, EVENTS_CHANNEL};
-pub use sql::{Backend, MigrationState, PoolOptions, SqlStore};
+pub use sql::{Backend, MigrationState, PoolOptions, SnapshotGroups, SqlStore};
 pub use traits::*;

@@ -6,6 +6,7 @@ mod ember_operator_views;
 mod events;
 mod evr_admin;
 mod keys_and_tokens;
+mod match_groups;
 mod matches;
 mod playercams_and_settings;
 mod players_and_stats;
