@@ -78,13 +78,14 @@ impl<S: Store> Core<S> {
             snapshot_json: snapshot.document,
             now,
         };
+        // Players first, so that a subscriber told of the match finds them known.
+        if call != SnapshotCall::Update {
+            self.store.observe_players(&snapshot.players, now).await?;
+        }
         // The event goes in the snapshot's transaction: one commit for both, and for every
         // other snapshot committed with it (the store groups concurrent writes).
         let event_id = self.store.record_snapshot(write, event).await?;
         self.announce(event_id);
-        if call != SnapshotCall::Update {
-            self.store.observe_players(&snapshot.players, now).await?;
-        }
         Ok(recorded)
     }
 
