@@ -18,5 +18,5 @@ pub mod traits;
 pub use cached::{CacheArea, CacheOptions, CachedStore, ChangeCounters};
 pub use error::{StoreError, StoreResult};
 pub use sql::events::{EventListener, EVENTS_CHANNEL};
-pub use sql::{Backend, MigrationState, PoolOptions, SqlStore};
+pub use sql::{Backend, MigrationState, PoolOptions, SnapshotGroups, SqlStore};
 pub use traits::*;

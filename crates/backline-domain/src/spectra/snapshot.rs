@@ -118,6 +118,58 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
+/// Any JSON value, read as `Value` would read it (so a number out of range is an error) but
+/// without building anything: checking a 20 KB snapshot must not allocate its whole tree.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Checked)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Checked {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
 /// The match object as JSON text without its secrets: members are copied raw, except
 /// `groupSecret` (dropped) and `tools` (re-written without `playercamsInfo.secret`).
 fn sanitised(members: &Members<'_>) -> Result<String, SnapshotError> {
@@ -162,14 +214,11 @@ impl MatchSnapshot {
         if path_match_id.is_empty() {
             return Err(SnapshotError::EmptyMatchId);
         }
-        let envelope: Envelope<'_> = {
-            let de = &mut serde_json::Deserializer::from_slice(body);
-            serde_path_to_error::deserialize(de).map_err(|e| classify(e, ""))?
-        };
+        let envelope: Envelope<'_> = typed(body, "")?;
         let raw = envelope.match_.get();
         // `RawValue` keeps numbers without checking their range: `1e400` would be stored, and
         // then the stored document could not be read back. Refuse it like any invalid JSON.
-        serde_json::from_str::<Value>(raw).map_err(|e| {
+        serde_json::from_str::<Checked>(raw).map_err(|e| {
             if e.is_syntax() || e.is_eof() {
                 SnapshotError::Syntax(e.to_string())
             } else {
@@ -178,10 +227,7 @@ impl MatchSnapshot {
         })?;
         let members: Members<'_> = serde_json::from_str(raw)
             .map_err(|_| SnapshotError::Shape("`match` must be an object".into()))?;
-        let view: MatchView = {
-            let de = &mut serde_json::Deserializer::from_str(raw);
-            serde_path_to_error::deserialize(de).map_err(|e| classify(e, "match."))?
-        };
+        let view: MatchView = typed(raw.as_bytes(), "match.")?;
         if let Some(body_id) = view.match_id.as_deref() {
             if body_id != path_match_id {
                 return Err(SnapshotError::MatchIdMismatch {
@@ -230,6 +276,16 @@ impl MatchSnapshot {
             round_number: self.round_number,
         }
     }
+}
+
+/// Reads a `T` from `text`; on failure, reads it again tracking the path so that the error
+/// names the field (`prefix` + path). Tracking costs an allocation per key visited, so the
+/// valid bodies that are the rule do not pay it.
+fn typed<'a, T: Deserialize<'a>>(text: &'a [u8], prefix: &str) -> Result<T, SnapshotError> {
+    serde_json::from_slice(text).or_else(|_| {
+        let de = &mut serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize(de).map_err(|e| classify(e, prefix))
+    })
 }
 
 fn classify(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> SnapshotError {

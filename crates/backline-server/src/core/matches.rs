@@ -45,25 +45,6 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<RecordedSnapshot> {
         let snapshot = MatchSnapshot::parse(path_match_id, body)?;
         let state = MatchState::after(call, &snapshot.round_phase);
-        let now = Timestamp::now();
-        let json = snapshot.document;
-        self.store
-            .record_snapshot(&SnapshotWrite {
-                match_id: &snapshot.match_id,
-                group_code: &snapshot.group_code,
-                org_id: snapshot.organization_id.as_deref(),
-                state,
-                round_number: snapshot.round_number,
-                round_phase: &snapshot.round_phase,
-                map: snapshot.map.as_deref(),
-                match_type: snapshot.match_type.as_deref(),
-                snapshot_json: &json,
-                now,
-            })
-            .await?;
-        if call != SnapshotCall::Update {
-            self.store.observe_players(&snapshot.players, now).await?;
-        }
         let kind = match call {
             SnapshotCall::Register => EventKind::MatchRegistered,
             SnapshotCall::Update => EventKind::MatchUpdated,
@@ -78,13 +59,34 @@ impl<S: Store> Core<S> {
             "score": snapshot.score,
             "map": snapshot.map,
         });
-        self.publish(NewEvent::now(kind, payload).of_org(snapshot.organization_id))
-            .await;
-        Ok(RecordedSnapshot {
+        let event = NewEvent::now(kind, payload).of_org(snapshot.organization_id.clone());
+        let recorded = RecordedSnapshot {
+            match_id: snapshot.match_id.clone(),
+            group_code: snapshot.group_code.clone(),
+            state,
+        };
+        let now = event.at;
+        let write = SnapshotWrite {
             match_id: snapshot.match_id,
             group_code: snapshot.group_code,
+            org_id: snapshot.organization_id,
             state,
-        })
+            round_number: snapshot.round_number,
+            round_phase: snapshot.round_phase,
+            map: snapshot.map,
+            match_type: snapshot.match_type,
+            snapshot_json: snapshot.document,
+            now,
+        };
+        // Players first, so that a subscriber told of the match finds them known.
+        if call != SnapshotCall::Update {
+            self.store.observe_players(&snapshot.players, now).await?;
+        }
+        // The event goes in the snapshot's transaction: one commit for both, and for every
+        // other snapshot committed with it (the store groups concurrent writes).
+        let event_id = self.store.record_snapshot(write, event).await?;
+        self.announce(event_id);
+        Ok(recorded)
     }
 
     /// A page of match records (one per observer), most recently updated first, narrowed

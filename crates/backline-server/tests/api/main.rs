@@ -52,6 +52,7 @@ mod nakama_sessions;
 mod openapi;
 mod secrets_in_logs;
 mod spectra_keys;
+mod spectra_match_groups;
 mod spectra_matches;
 mod spectra_playercam;
 mod spectra_replay;

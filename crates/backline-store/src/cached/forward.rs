@@ -12,6 +12,7 @@ use crate::StoreResult;
 use backline_domain::ember::actions::{Execution, ExecutionStatus};
 use backline_domain::ember::bans::Ban;
 use backline_domain::ember::roles::{Role, RoleHolder};
+use backline_domain::events::{EventId, NewEvent};
 use backline_domain::evr::records::{Broadcaster, EvrMatch};
 use backline_domain::ids::OrgId;
 use backline_domain::ids::{
@@ -86,9 +87,10 @@ impl<T: Forwarding> PlayerStore for T {
 impl<T: Forwarding> MatchStore for T {
     fn record_snapshot(
         &self,
-        write: &SnapshotWrite<'_>,
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        self.inner().record_snapshot(write)
+        write: SnapshotWrite,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<EventId>> + Send {
+        self.inner().record_snapshot(write, event)
     }
     fn list_matches(
         &self,
@@ -414,34 +416,30 @@ impl<T: Forwarding> LinkTokenAdminStore for T {
 impl<T: Forwarding> EventStore for T {
     fn append_event(
         &self,
-        event: &backline_domain::events::NewEvent,
+        event: &NewEvent,
     ) -> impl Future<Output = StoreResult<backline_domain::events::Event>> + Send {
         self.inner().append_event(event)
     }
     fn append_events(
         &self,
-        events: &[backline_domain::events::NewEvent],
+        events: &[NewEvent],
     ) -> impl Future<Output = StoreResult<Vec<backline_domain::events::Event>>> + Send {
         self.inner().append_events(events)
     }
     fn events_after(
         &self,
-        after: backline_domain::events::EventId,
+        after: EventId,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<backline_domain::events::Event>>> + Send {
         self.inner().events_after(after, limit)
     }
-    fn last_event_id(
-        &self,
-    ) -> impl Future<Output = StoreResult<backline_domain::events::EventId>> + Send {
+    fn last_event_id(&self) -> impl Future<Output = StoreResult<EventId>> + Send {
         self.inner().last_event_id()
     }
     fn prune_events(&self, cutoff: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send {
         self.inner().prune_events(cutoff)
     }
-    fn events_pruned_through(
-        &self,
-    ) -> impl Future<Output = StoreResult<backline_domain::events::EventId>> + Send {
+    fn events_pruned_through(&self) -> impl Future<Output = StoreResult<EventId>> + Send {
         self.inner().events_pruned_through()
     }
 }

@@ -47,41 +47,19 @@ impl EventStore for SqlStore {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let mut stored = Vec::with_capacity(events.len());
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("({})", super::placeholders(4 * i + 1, 4)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO events (kind, at, org_id, payload) VALUES {rows} RETURNING {COLUMNS}"
-            );
-            let mut query = sqlx::query(&sql);
-            for event in chunk {
-                query = query
-                    .bind(event.kind.as_str())
-                    .bind(event.at.millis())
-                    .bind(event.org_id.as_deref())
-                    .bind(event.payload.to_string());
-            }
-            let mut appended = query
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(event_from_row)
-                .collect::<StoreResult<Vec<_>>>()?;
-            // Ids are given in the order of the rows; RETURNING's order is not promised.
-            appended.sort_by_key(|e| e.id);
-            stored.extend(appended);
-        }
-        if let (Backend::Postgres, Some(last)) = (self.backend, stored.last()) {
-            // NOTIFY takes no bind parameters; the payload is a number.
-            sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}, '{}'", last.id.0))
-                .execute(&mut *tx)
-                .await?;
-        }
+        let ids = insert_events(&mut tx, self.backend, events).await?;
         tx.commit().await?;
-        Ok(stored)
+        Ok(ids
+            .into_iter()
+            .zip(events)
+            .map(|(id, event)| Event {
+                id,
+                kind: event.kind.as_str().to_owned(),
+                at: event.at,
+                org_id: event.org_id.clone(),
+                payload: event.payload.clone(),
+            })
+            .collect())
     }
 
     async fn events_after(&self, after: EventId, limit: i64) -> StoreResult<Vec<Event>> {
@@ -143,6 +121,49 @@ impl EventStore for SqlStore {
             None => 0,
         }))
     }
+}
+
+/// Appends `events` in order inside the caller's transaction and answers their ids in the
+/// same order; on PostgreSQL also queues the `NOTIFY` of the last id, delivered at commit.
+/// The one place events are inserted (the event log and the match snapshot writer).
+pub(super) async fn insert_events(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    events: &[NewEvent],
+) -> StoreResult<Vec<EventId>> {
+    let mut ids = Vec::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("({})", super::placeholders(4 * i + 1, 4)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("INSERT INTO events (kind, at, org_id, payload) VALUES {rows} RETURNING id");
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            query = query
+                .bind(event.kind.as_str())
+                .bind(event.at.millis())
+                .bind(event.org_id.as_deref())
+                .bind(event.payload.to_string());
+        }
+        let mut appended = query
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id").map(EventId))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Ids are given in the order of the rows; RETURNING's order is not promised.
+        appended.sort();
+        ids.extend(appended);
+    }
+    if let (Backend::Postgres, Some(last)) = (backend, ids.last()) {
+        // NOTIFY takes no bind parameters; the payload is a number.
+        sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}, '{}'", last.0))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(ids)
 }
 
 /// A PostgreSQL connection listening on [`EVENTS_CHANNEL`].

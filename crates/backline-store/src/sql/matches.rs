@@ -1,51 +1,14 @@
 //! Spectra matches: one row per `(match_id, group_code)` holding the latest snapshot.
+//! Snapshots are written in groups (`snapshot_queue.rs`, `snapshot_writes.rs`).
 
 use super::{opt_ts, ts, SqlStore};
 use crate::traits::{MatchFilter, MatchStore, SnapshotWrite};
 use crate::{StoreError, StoreResult};
+use backline_domain::events::{EventId, NewEvent};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::spectra::record::MatchRecord;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::sync::LazyLock;
-
-/// Columns that belong to a snapshot and move together when a newer one arrives.
-const SNAPSHOT_COLUMNS: &[&str] = &[
-    "org_id",
-    "state",
-    "is_final",
-    "round_number",
-    "round_phase",
-    "map",
-    "match_type",
-    "snapshot",
-    "updated_at",
-    "completed_at",
-];
-
-/// `Progress::supersedes` in SQL: the stored row is not final, and the incoming one is final
-/// or at least as far in rounds.
-const INCOMING_IS_NEWER: &str = "spectra_matches.is_final = 0 AND \
-    (excluded.is_final = 1 OR excluded.round_number >= spectra_matches.round_number)";
-
-/// The upsert: insert a new match, or replace the snapshot columns only when the incoming
-/// snapshot is newer, in one statement so concurrent calls cannot interleave.
-static RECORD_SNAPSHOT: LazyLock<String> = LazyLock::new(|| {
-    let sets: Vec<String> = SNAPSHOT_COLUMNS
-        .iter()
-        .map(|c| {
-            format!("{c} = CASE WHEN {INCOMING_IS_NEWER} THEN excluded.{c} ELSE spectra_matches.{c} END")
-        })
-        .collect();
-    format!(
-        "INSERT INTO spectra_matches (match_id, group_code, org_id, state, is_final, round_number, \
-         round_phase, map, match_type, snapshot, updated_at, completed_at, registered_at, \
-         first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11) \
-         ON CONFLICT (match_id, group_code) DO UPDATE SET {}, \
-         registered_at = COALESCE(spectra_matches.registered_at, excluded.registered_at)",
-        sets.join(", ")
-    )
-});
 
 const RECORD_COLUMNS: &str = "match_id, group_code, org_id, state, round_number, round_phase, \
     map, match_type, registered_at, first_seen_at, updated_at, completed_at";
@@ -80,26 +43,8 @@ fn record_from_row(row: &AnyRow, with_snapshot: bool) -> StoreResult<MatchRecord
 }
 
 impl MatchStore for SqlStore {
-    async fn record_snapshot(&self, w: &SnapshotWrite<'_>) -> StoreResult<()> {
-        let is_final = w.state.is_final();
-        let registered = (w.state == MatchState::Registered).then_some(w.now.millis());
-        sqlx::query(&RECORD_SNAPSHOT)
-            .bind(w.match_id)
-            .bind(w.group_code)
-            .bind(w.org_id)
-            .bind(w.state.as_str())
-            .bind(is_final as i64)
-            .bind(w.round_number)
-            .bind(w.round_phase)
-            .bind(w.map)
-            .bind(w.match_type)
-            .bind(w.snapshot_json)
-            .bind(w.now.millis())
-            .bind(is_final.then_some(w.now.millis()))
-            .bind(registered)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+    async fn record_snapshot(&self, write: SnapshotWrite, event: NewEvent) -> StoreResult<EventId> {
+        self.snapshots.record(write, event).await
     }
 
     async fn list_matches(&self, filter: &MatchFilter) -> StoreResult<Vec<MatchRecord>> {

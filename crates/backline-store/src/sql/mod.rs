@@ -19,9 +19,13 @@ mod orgs;
 mod playercams;
 mod players;
 mod settings;
+mod snapshot_queue;
+mod snapshot_writes;
 mod stats;
 mod tokens;
 mod users;
+
+pub use snapshot_queue::SnapshotGroups;
 
 use crate::{StoreError, StoreResult};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -95,6 +99,8 @@ pub struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Match snapshots waiting to be committed together (group commit), shared by clones.
+    snapshots: std::sync::Arc<snapshot_queue::SnapshotQueue>,
 }
 
 /// Adds `mode=rwc` so a missing SQLite file is created.
@@ -150,21 +156,28 @@ impl SqlStore {
                 let read = with_pragmas(pool(options.max_connections))
                     .connect(&url)
                     .await?;
-                Ok(Self {
-                    read,
-                    write,
-                    backend,
-                })
+                Ok(Self::new(read, write, backend))
             }
             Backend::Postgres => {
                 let shared = pool(options.max_connections).connect(url).await?;
-                Ok(Self {
-                    read: shared.clone(),
-                    write: shared,
-                    backend,
-                })
+                Ok(Self::new(shared.clone(), shared, backend))
             }
         }
+    }
+
+    fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
+        let snapshots = snapshot_queue::SnapshotQueue::new(write.clone(), backend);
+        Self {
+            read,
+            write,
+            backend,
+            snapshots: std::sync::Arc::new(snapshots),
+        }
+    }
+
+    /// How many match snapshots were committed together so far (see `snapshot_queue.rs`).
+    pub fn snapshot_groups(&self) -> SnapshotGroups {
+        self.snapshots.groups()
     }
 
     pub fn backend(&self) -> Backend {
@@ -219,14 +232,23 @@ impl SqlStore {
         self.read.close().await;
     }
 
-    /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
-    /// so a transaction that reads before it writes cannot fail to upgrade its lock.
+    /// Starts a write transaction (see [`begin_write`]).
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        })
+        begin_write(&self.write, self.backend).await
     }
+}
+
+/// Starts a write transaction on `pool`. SQLite takes the write lock up front
+/// (`BEGIN IMMEDIATE`) so a transaction that reads before it writes cannot fail to upgrade
+/// its lock.
+async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
 }
 
 /// Reads an optional unix-millisecond column as a timestamp.

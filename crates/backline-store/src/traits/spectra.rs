@@ -1,10 +1,11 @@
 //! The Spectra backend's rows: organisations and their access keys, API tokens, the Riot
 //! player registry, matches and their snapshots, statistics, player-cam sessions.
 
+use backline_domain::events::{EventId, NewEvent};
 use backline_domain::ids::{AccessKeyId, ApiTokenId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
-use backline_domain::spectra::lifecycle::MatchState;
+use backline_domain::spectra::lifecycle::{MatchState, Progress};
 use backline_domain::spectra::player::{ObservedPlayer, RiotPlayer};
 use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
 use backline_domain::spectra::record::{MatchRecord, StatsRecord};
@@ -125,19 +126,30 @@ pub trait PlayerStore {
     ) -> impl Future<Output = StoreResult<RiotPlayer>> + Send;
 }
 
-/// A snapshot to record, already parsed and stripped of secrets.
+/// A snapshot to record, already parsed and stripped of secrets. Owned, because the store
+/// may hand it to the task that writes concurrent snapshots together (group commit).
 #[derive(Clone, Debug)]
-pub struct SnapshotWrite<'a> {
-    pub match_id: &'a str,
-    pub group_code: &'a str,
-    pub org_id: Option<&'a str>,
+pub struct SnapshotWrite {
+    pub match_id: String,
+    pub group_code: String,
+    pub org_id: Option<String>,
     pub state: MatchState,
     pub round_number: i64,
-    pub round_phase: &'a str,
-    pub map: Option<&'a str>,
-    pub match_type: Option<&'a str>,
-    pub snapshot_json: &'a str,
+    pub round_phase: String,
+    pub map: Option<String>,
+    pub match_type: Option<String>,
+    pub snapshot_json: String,
     pub now: Timestamp,
+}
+
+impl SnapshotWrite {
+    /// How far into its match the snapshot is (the newer-wins rule's input).
+    pub fn progress(&self) -> Progress {
+        Progress {
+            is_final: self.state.is_final(),
+            round_number: self.round_number,
+        }
+    }
 }
 
 /// Which matches to list.
@@ -162,11 +174,19 @@ pub struct MatchKey {
 pub trait MatchStore {
     /// Records a snapshot unless the stored one is further along (see
     /// `backline_domain::spectra::lifecycle::Progress`); creates the match when unknown.
-    /// A register also stamps `registered_at`. Atomic under concurrent calls.
+    /// A register also stamps `registered_at`. Appends `event` (the event reporting the
+    /// snapshot) in the same transaction and answers its id; on PostgreSQL the id is
+    /// announced with `NOTIFY` at commit, as [`super::EventStore::append_events`] does.
+    ///
+    /// Atomic under concurrent calls, and the outcome is the same as if concurrent calls
+    /// had run one after the other in the order they arrived. The SQL store commits
+    /// concurrent calls together (one transaction, see `sql/snapshot_queue.rs`); an answer
+    /// of `Ok` means the transaction holding this snapshot committed.
     fn record_snapshot(
         &self,
-        write: &SnapshotWrite<'_>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+        write: SnapshotWrite,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<EventId>> + Send;
     fn list_matches(
         &self,
         filter: &MatchFilter,

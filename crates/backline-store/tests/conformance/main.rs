@@ -8,6 +8,7 @@ mod ember_polls;
 mod events;
 mod evr_admin;
 mod keys_and_tokens;
+mod match_groups;
 mod matches;
 mod playercams_and_settings;
 mod players_and_stats;

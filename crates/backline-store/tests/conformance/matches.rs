@@ -1,3 +1,4 @@
+use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::lifecycle::MatchState;
 use backline_domain::Timestamp;
 use backline_store::*;
@@ -20,6 +21,14 @@ pub struct Write {
 }
 
 pub async fn write(store: &SqlStore, match_id: &str, w: Write) {
+    store
+        .record_snapshot(snapshot(match_id, &w), updated(match_id, &w))
+        .await
+        .unwrap();
+}
+
+/// The write `w` describes, with a small document naming its round, state and group.
+pub fn snapshot(match_id: &str, w: &Write) -> SnapshotWrite {
     let doc =
         json!({"roundNumber": w.round, "state": w.state.as_str(), "group": w.group}).to_string();
     let phase = if w.state == MatchState::Completed {
@@ -27,21 +36,28 @@ pub async fn write(store: &SqlStore, match_id: &str, w: Write) {
     } else {
         "shopping"
     };
-    store
-        .record_snapshot(&SnapshotWrite {
-            match_id,
-            group_code: w.group,
-            org_id: Some("org-1"),
-            state: w.state,
-            round_number: w.round,
-            round_phase: phase,
-            map: Some("Ascent"),
-            match_type: Some("bomb"),
-            snapshot_json: &doc,
-            now: Timestamp::from_millis(w.at),
-        })
-        .await
-        .unwrap();
+    SnapshotWrite {
+        match_id: match_id.into(),
+        group_code: w.group.into(),
+        org_id: Some("org-1".into()),
+        state: w.state,
+        round_number: w.round,
+        round_phase: phase.into(),
+        map: Some("Ascent".into()),
+        match_type: Some("bomb".into()),
+        snapshot_json: doc,
+        now: Timestamp::from_millis(w.at),
+    }
+}
+
+/// The event reporting the write `w`.
+pub fn updated(match_id: &str, w: &Write) -> NewEvent {
+    NewEvent {
+        kind: EventKind::MatchUpdated,
+        at: Timestamp::from_millis(w.at),
+        org_id: Some("org-1".into()),
+        payload: json!({"match_id": match_id, "group_code": w.group, "round": w.round}),
+    }
 }
 
 async fn only(store: &SqlStore, match_id: &str) -> backline_domain::spectra::record::MatchRecord {

@@ -6,7 +6,7 @@
 //! per event; alone, an event is written at once.
 
 use super::super::Core;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::{EventId, EventKind, NewEvent};
 use backline_store::Store;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,6 +69,12 @@ impl<S: Store> Core<S> {
                 tracing::error!(error = %e, ?kinds, "could not record events");
             }
         }
+    }
+
+    /// Notifies subscribers of event `id`, appended by a store write that carried it (a
+    /// match snapshot and its event are committed together).
+    pub(crate) fn announce(&self, id: EventId) {
+        self.events.notifier.appended(id);
     }
 
     /// Publishes an event of no organisation, happening now.
