@@ -49,7 +49,9 @@ pub struct CoreSettings {
 #[derive(Clone, Debug)]
 pub struct Core<S = SqlStore> {
     pub store: S,
-    pub settings: CoreSettings,
+    /// Shared, not copied: the core is cloned into every request's state (the game list
+    /// alone made that clone cost more than the rest of a request's middleware).
+    pub settings: Arc<CoreSettings>,
     pub keys: Arc<NakamaKeys>,
     /// The live event stream's publisher and subscribers ([`events`]).
     pub events: events::Events,
@@ -59,7 +61,7 @@ impl<S: Store> Core<S> {
     pub fn new(store: S, settings: CoreSettings, keys: NakamaKeys) -> Self {
         Self {
             store,
-            settings,
+            settings: Arc::new(settings),
             keys: Arc::new(keys),
             events: events::Events::local(),
         }
