@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use futures::future::{BoxFuture, Either};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tower::{Layer, Service, ServiceExt};
@@ -139,12 +140,15 @@ pub fn counted_as(ip: IpAddr) -> String {
 /// counts the failures of those endpoints; other requests go straight through.
 #[derive(Clone, Debug)]
 pub struct LimitGuessesLayer {
-    state: AppState,
+    /// Shared: axum clones every route's layers on every request.
+    state: Arc<AppState>,
 }
 
 impl LimitGuessesLayer {
     pub fn new(state: AppState) -> Self {
-        Self { state }
+        Self {
+            state: Arc::new(state),
+        }
     }
 }
 
@@ -163,7 +167,7 @@ impl<S> Layer<S> for LimitGuessesLayer {
 #[derive(Clone, Debug)]
 pub struct LimitGuesses<S> {
     inner: S,
-    state: AppState,
+    state: Arc<AppState>,
 }
 
 impl<S> Service<Request> for LimitGuesses<S>
@@ -198,7 +202,7 @@ where
 /// Answers a request at a guarded endpoint: refused while its address is over the allowance,
 /// else served, and counted as a failure when the answer says the guess was wrong.
 async fn limit_guesses<S>(
-    state: AppState,
+    state: Arc<AppState>,
     family: SecretFamily,
     inner: S,
     request: Request,

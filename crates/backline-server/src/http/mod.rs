@@ -25,7 +25,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use before_routing::BeforeRouting;
 use std::sync::Arc;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// State every handler can reach.
 #[derive(Clone, Debug)]
@@ -43,7 +42,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     // One counter for all routes (the layer's clones share it).
-    let request_id = request_id::MakeSequentialId::default();
+    let request_ids = request_id::MakeSequentialId::default();
     Router::new()
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router(state.clone()))
@@ -62,9 +61,7 @@ pub fn router(state: AppState) -> Router {
         .layer(guessing::LimitGuessesLayer::new(state.clone()))
         .layer(panic::layer(apis::admin::render_status))
         .layer(metrics::RecordLayer::new(state.metrics.clone()))
-        .layer(trace::layer())
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(request_id))
+        .layer(trace::layer(request_ids))
         .with_state(state)
 }
 

@@ -1,9 +1,12 @@
-//! The request span: method, route template and status, never the raw path or query.
+//! The request span and the request id: method, route template and status, never the raw
+//! path or query.
 //!
 //! Paths and queries carry secrets (access keys in `validateAccessKey/{key}`, player-cam
 //! secrets, http keys), so only the matched route template is recorded. Each request gets an
-//! `x-request-id` (kept when the client sent one, see [`super::request_id`]), recorded in the
-//! span and echoed back.
+//! `x-request-id` (kept when the client sent one, made by [`super::request_id`] otherwise),
+//! recorded in the span and echoed back in the answer (unless the answer set its own), as
+//! `tower_http`'s `SetRequestId` and `PropagateRequestId` did: one layer instead of three,
+//! since axum clones and wraps every route layer on every request.
 //!
 //! What it logs is what `tower_http`'s `TraceLayer` logged here before (same messages, fields
 //! and targets, so log filters keep working): `finished processing request` with `latency`
@@ -14,8 +17,9 @@
 //! report of a response body failing mid-stream; no Backline body can fail (they are in
 //! memory, or event streams of `Infallible` items).
 
+use super::request_id::MakeSequentialId;
 use axum::extract::{MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -25,27 +29,36 @@ use std::time::{Duration, Instant};
 use tower::{Layer, Service};
 use tracing::{Level, Span};
 
-/// The request span layer.
-pub fn layer() -> RequestSpanLayer {
-    RequestSpanLayer
+/// The header carrying the request id.
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id and span layer; `ids` makes the ids of requests that came without one.
+pub fn layer(ids: MakeSequentialId) -> RequestSpanLayer {
+    RequestSpanLayer { ids }
 }
 
 /// See [`layer`].
-#[derive(Clone, Copy, Debug)]
-pub struct RequestSpanLayer;
+#[derive(Clone, Debug)]
+pub struct RequestSpanLayer {
+    ids: MakeSequentialId,
+}
 
 impl<S> Layer<S> for RequestSpanLayer {
     type Service = RequestSpan<S>;
 
     fn layer(&self, inner: S) -> RequestSpan<S> {
-        RequestSpan { inner }
+        RequestSpan {
+            inner,
+            ids: self.ids.clone(),
+        }
     }
 }
 
 /// See [`layer`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RequestSpan<S> {
     inner: S,
+    ids: MakeSequentialId,
 }
 
 impl<S> Service<Request> for RequestSpan<S>
@@ -60,7 +73,15 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let request_id = match request.headers().get(X_REQUEST_ID) {
+            Some(sent) => sent.clone(),
+            None => {
+                let made = self.ids.make();
+                request.headers_mut().insert(X_REQUEST_ID, made.clone());
+                made
+            }
+        };
         let span = make_span(&request);
         let started = Instant::now();
         let inner = {
@@ -71,6 +92,7 @@ where
             inner,
             span,
             started,
+            request_id: Some(request_id),
         }
     }
 }
@@ -100,6 +122,7 @@ pin_project! {
         inner: F,
         span: Span,
         started: Instant,
+        request_id: Option<HeaderValue>,
     }
 }
 
@@ -112,9 +135,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let result = ready!(this.inner.poll(cx));
-        if let Ok(response) = &result {
+        let mut result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &mut result {
             log_answer(response.status(), this.started.elapsed());
+            if let Some(request_id) = this.request_id.take() {
+                response
+                    .headers_mut()
+                    .entry(X_REQUEST_ID)
+                    .or_insert(request_id);
+            }
         }
         Poll::Ready(result)
     }
@@ -180,7 +209,7 @@ mod tests {
                 "/fails",
                 get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
             )
-            .layer(layer());
+            .layer(layer(MakeSequentialId::default()));
         let request = Request::get(path)
             .header("x-request-id", "req-1")
             .body(Body::empty())
@@ -199,6 +228,23 @@ mod tests {
         assert!(log.contains("request_id=req-1"), "{log}");
         assert!(log.contains("status=200"), "{log}");
         assert!(!log.contains("secret-key-123"), "{log}");
+    }
+
+    #[tokio::test]
+    async fn a_request_id_is_kept_or_made_and_echoed_in_the_answer() {
+        let app = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .layer(layer(MakeSequentialId::default()));
+        let sent = Request::get("/")
+            .header("x-request-id", "client-7")
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.clone().oneshot(sent).await.unwrap();
+        assert_eq!(answer.headers()["x-request-id"], "client-7");
+        let plain = Request::get("/").body(Body::empty()).unwrap();
+        let answer = app.oneshot(plain).await.unwrap();
+        let made = answer.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(uuid::Uuid::parse_str(made).unwrap().get_version_num(), 8);
     }
 
     #[tokio::test]
