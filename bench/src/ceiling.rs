@@ -15,13 +15,15 @@
 //!   without `Authorization`).
 //! - `POST /api/game/poll` reads its body and answers `{"actions": []}` (401 without
 //!   `Authorization`).
-//! - Any other request reads its body and answers `{"ok": true}`, so the match flow can run
-//!   against the ceiling too.
+//! - Any other request under a surface (`/spectra`, `/v2`, `/api/game`) reads its body and
+//!   answers `{"ok": true}`, so the match flow can run against the ceiling too.
+//! - Anything else is an unknown route: 404 with the JSON error Backline's fallback answers
+//!   (`{"error": "not_found", "message": "no such endpoint"}`).
 
 use axum::body::Bytes;
 use axum::extract::RawQuery;
 use axum::extract::{DefaultBodyLimit, Path};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -137,8 +139,19 @@ async fn game_poll(headers: HeaderMap, _body: Bytes) -> Response {
     Json(serde_json::json!({"actions": []})).into_response()
 }
 
-async fn anything(_body: Bytes) -> Json<serde_json::Value> {
-    Json(serde_json::json!({"ok": true}))
+async fn anything(uri: Uri, _body: Bytes) -> Response {
+    let path = uri.path();
+    let surface = ["/spectra/", "/v2/", "/api/game/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    if !surface {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "not_found", "message": "no such endpoint"})),
+        )
+            .into_response();
+    }
+    Json(serde_json::json!({"ok": true})).into_response()
 }
 
 pub fn router() -> Router {

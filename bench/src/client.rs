@@ -24,6 +24,8 @@ pub struct RequestSpec {
     /// (unless given here) are added.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// The status of a correct answer (200 unless the scenario asks for an error).
+    pub expect: StatusCode,
 }
 
 impl RequestSpec {
@@ -33,6 +35,7 @@ impl RequestSpec {
             path: path.into(),
             headers: Vec::new(),
             body: Bytes::new(),
+            expect: StatusCode::OK,
         }
     }
 
@@ -42,7 +45,14 @@ impl RequestSpec {
             path: path.into(),
             headers: Vec::new(),
             body,
+            expect: StatusCode::OK,
         }
+    }
+
+    /// Counts answers with `status` as correct instead of 200s.
+    pub fn expecting(mut self, status: StatusCode) -> Self {
+        self.expect = status;
+        self
     }
 
     pub fn header(mut self, name: &'static str, value: &str) -> Self {

@@ -39,7 +39,7 @@ pub fn new_histogram() -> Histogram<u64> {
 /// Counts and latencies of one loop or one part of a scenario.
 #[derive(Clone)]
 pub struct Tally {
-    /// Answers with status 200.
+    /// Answers with the expected status (200 unless the request says otherwise).
     pub ok: u64,
     /// Any other status, failed connection or timeout.
     pub errors: u64,
@@ -65,7 +65,7 @@ impl Default for Tally {
 }
 
 impl Tally {
-    /// Counts an outcome; a 200 is an answer, anything else an error.
+    /// Counts an outcome; the expected status is an answer, anything else an error.
     pub fn outcome(&mut self, spec: &RequestSpec, result: &anyhow::Result<Answer>) -> bool {
         match failure(spec, result) {
             None => {
@@ -107,10 +107,10 @@ impl Tally {
     }
 }
 
-/// What went wrong, unless the answer is a 200.
+/// What went wrong, unless the answer has the expected status (`spec.expect`, usually 200).
 pub fn failure(spec: &RequestSpec, result: &anyhow::Result<Answer>) -> Option<String> {
     match result {
-        Ok(answer) if answer.status == hyper::StatusCode::OK => None,
+        Ok(answer) if answer.status == spec.expect => None,
         Ok(answer) => {
             let body = String::from_utf8_lossy(&answer.body);
             let body: String = body.chars().take(200).collect();
@@ -142,7 +142,7 @@ pub struct LoadResult {
 }
 
 impl LoadResult {
-    /// Answers with status 200 per second of the measured window.
+    /// Answers with the expected status per second of the measured window.
     pub fn rate(&self) -> f64 {
         self.tally.ok as f64 / self.measured.as_secs_f64()
     }
@@ -384,6 +384,33 @@ mod tests {
         );
         assert!(
             result.tally.first_errors[0].contains("no token"),
+            "{:?}",
+            result.tally.first_errors
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expected_error_status_counts_as_an_answer_and_a_200_does_not() {
+        let addr = serve(crate::ceiling::router()).await;
+        let shape = ClosedLoop {
+            connections: 2,
+            warmup: Duration::ZERO,
+            duration: Duration::from_millis(200),
+            timeout: Duration::from_secs(5),
+        };
+        let unknown = RequestSpec::get(crate::scenarios::UNKNOWN_ROUTE)
+            .expecting(hyper::StatusCode::NOT_FOUND);
+        let result = closed_loop(addr, shape, Arc::new(move |_, _| unknown.clone())).await;
+        assert!(result.tally.ok > 10, "only {} answers", result.tally.ok);
+        assert_eq!(result.tally.errors, 0, "{:?}", result.tally.first_errors);
+
+        let found = RequestSpec::get("/spectra/system/validateAccessKey/KEY")
+            .header("x-user-token", "t")
+            .expecting(hyper::StatusCode::NOT_FOUND);
+        let result = closed_loop(addr, shape, Arc::new(move |_, _| found.clone())).await;
+        assert_eq!(result.tally.ok, 0);
+        assert!(
+            result.tally.first_errors[0].contains("200 OK"),
             "{:?}",
             result.tally.first_errors
         );

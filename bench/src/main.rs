@@ -415,6 +415,7 @@ async fn run_database(
         nakama_session: None,
         nakama_custom_auth: None,
         ember_poll: None,
+        unknown_route: None,
         log_lines: 0,
         cpu: None,
     };
@@ -502,6 +503,11 @@ async fn run_database(
                     e.ceiling_open.ms(0.99)
                 );
                 section.ember_poll = Some(e);
+            }
+            Scenario::UnknownRoute => {
+                let p = scenarios::unknown_route(&ctx).await;
+                print_pair(&p);
+                section.unknown_route = Some(p);
             }
         }
         section

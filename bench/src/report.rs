@@ -26,6 +26,8 @@ pub struct Section {
     pub nakama_session: Option<Pair>,
     pub nakama_custom_auth: Option<CustomAuth>,
     pub ember_poll: Option<EmberPoll>,
+    /// `unknown-route`: the middleware stack alone.
+    pub unknown_route: Option<Pair>,
     /// Lines Backline wrote at `warn` or above.
     pub log_lines: u64,
     /// CPU time stolen, or used by other processes, during the scenarios.
@@ -257,6 +259,13 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
     if let Some(e) = &section.ember_poll {
         ember_rows(out, s, e);
     }
+    if let Some(p) = &section.unknown_route {
+        let what = format!(
+            "unknown route (`GET {}`, 404)",
+            crate::scenarios::UNKNOWN_ROUTE
+        );
+        pair_row(out, s, &what, p, 0.75);
+    }
     let _ = writeln!(
         out,
         "| resident memory, idle after start | {} | | | < 50 MB | {} |",
@@ -331,6 +340,7 @@ fn render_section(out: &mut String, info: &RunInfo, section: &Section) {
             "nakama-custom-auth",
             section.nakama_custom_auth.as_ref().map(|c| &c.pair),
         ),
+        ("unknown-route", section.unknown_route.as_ref()),
     ] {
         if let Some(p) = pair {
             row(name, "Backline", &p.backline);

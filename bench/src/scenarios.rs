@@ -6,6 +6,7 @@ use crate::client::{Conn, RequestSpec};
 use crate::load::{
     closed_loop, failure, open_loop, ClosedLoop, Generator, LoadResult, OpenLoop, Tally,
 };
+use crate::nakama::Pair;
 use crate::target::Fixture;
 use hyper::Method;
 use std::net::SocketAddr;
@@ -23,11 +24,12 @@ pub enum Scenario {
     NakamaSessionRpc,
     NakamaCustomAuth,
     EmberPoll,
+    UnknownRoute,
 }
 
 impl Scenario {
     /// Every scenario, in the order of a default run.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::ValidateKey,
         Scenario::MatchFlow,
         Scenario::MatchUpdate,
@@ -35,6 +37,7 @@ impl Scenario {
         Scenario::NakamaSessionRpc,
         Scenario::NakamaCustomAuth,
         Scenario::EmberPoll,
+        Scenario::UnknownRoute,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Scenario {
             Scenario::NakamaSessionRpc => "nakama-session-rpc",
             Scenario::NakamaCustomAuth => "nakama-custom-auth",
             Scenario::EmberPoll => "ember-poll",
+            Scenario::UnknownRoute => "unknown-route",
         }
     }
 
@@ -122,6 +126,21 @@ impl Context {
 
 fn group_code(index: usize) -> String {
     format!("G{index:05}")
+}
+
+/// The path of `unknown-route`: no route of Backline's (or the ceiling's) matches it.
+pub const UNKNOWN_ROUTE: &str = "/no/such/route";
+
+/// `unknown-route`: `GET /no/such/route`, answered 404 by both (Backline's operator-surface
+/// JSON error, the ceiling's fallback): what the middleware stack costs on its own, with no
+/// handler or database work behind it.
+pub async fn unknown_route(ctx: &Context) -> Pair {
+    let spec = RequestSpec::get(UNKNOWN_ROUTE).expecting(hyper::StatusCode::NOT_FOUND);
+    let generator: Generator = Arc::new(move |_, _| spec.clone());
+    Pair {
+        backline: closed_loop(ctx.backline, ctx.closed(), generator.clone()).await,
+        ceiling: closed_loop(ctx.ceiling, ctx.closed(), generator).await,
+    }
 }
 
 /// Closed loop on both, then an open loop on both at a rate derived from Backline's.

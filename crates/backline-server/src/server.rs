@@ -144,6 +144,12 @@ impl Prepared {
         &self.state.core
     }
 
+    /// The whole application as the listener serves it ([`http::app`]), e.g. to send it
+    /// requests without a socket.
+    pub fn app(&self) -> http::App {
+        http::app(self.state.clone())
+    }
+
     /// Serves until `shutdown` resolves, then lets requests in flight finish (up to the
     /// configured grace period) and closes the store.
     pub async fn run(
@@ -197,34 +203,8 @@ impl Prepared {
                 }
             })
         });
-        let request_metrics = self.state.metrics.clone();
-        let app = http::router(self.state.clone());
         let config = self.state.config.clone();
-        let limit = config.body_limit_bytes;
-        // The game integration's decoder runs before routing, so `_method` can pick the route.
-        let app = tower::Layer::layer(
-            &axum::middleware::from_fn_with_state(self.state, apis::ember::decode_request),
-            app,
-        );
-        let app = tower::Layer::layer(
-            &axum::middleware::from_fn(move |request, next| {
-                http::connection::close_after_refused_body(limit, request, next)
-            }),
-            app,
-        );
-        let body_timeout = Duration::from_secs(config.body_read_timeout_seconds);
-        let app = tower::Layer::layer(
-            &axum::middleware::from_fn(move |request, next| {
-                http::body_deadline::read_body_in_time(body_timeout, limit, request, next)
-            }),
-            app,
-        );
-        let app = tower::Layer::layer(
-            &axum::middleware::from_fn(move |request, next| {
-                http::metrics::record_unrouted(request_metrics.clone(), request, next)
-            }),
-            app,
-        );
+        let app = http::app(self.state);
         let limits = http::serve::Limits {
             max_connections: config.max_connections,
             header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),

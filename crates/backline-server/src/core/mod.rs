@@ -49,8 +49,8 @@ pub struct CoreSettings {
 #[derive(Clone, Debug)]
 pub struct Core<S = SqlStore> {
     pub store: S,
-    /// Shared, not copied: the core is cloned into every request's state, and the settings
-    /// hold the games map.
+    /// Shared, not copied: the core is cloned into every request's state (the game list
+    /// alone made that clone cost more than the rest of a request's middleware).
     pub settings: Arc<CoreSettings>,
     pub keys: Arc<NakamaKeys>,
     /// The live event stream's publisher and subscribers ([`events`]).

@@ -9,29 +9,24 @@
 use super::surface::Surface;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
-use axum::http::header;
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::BodyExt;
 use std::time::Duration;
 
-/// Reads the body of `request` within `timeout`, then runs the rest of the application.
+/// Whether [`read_body_in_time`] has anything to do: a body that may not be empty and is
+/// not announced over the limit (those are left to the handler's limit).
+pub fn has_body_to_read(request: &Request, limit: usize) -> bool {
+    HttpBody::size_hint(request.body()).exact() != Some(0)
+        && !super::connection::announces_more_than(request.headers(), limit)
+}
+
+/// Reads the body of `request` within `timeout` and hands the request back with it, or
+/// answers 408 when it did not arrive in time. Call it only when [`has_body_to_read`].
 pub async fn read_body_in_time(
     timeout: Duration,
     limit: usize,
     request: Request,
-    next: Next,
-) -> Response {
-    let announced = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > limit as u64)
-        || HttpBody::size_hint(request.body()).exact() == Some(0)
-    {
-        return next.run(request).await;
-    }
+) -> Result<Request, Response> {
     let surface = Surface::of(request.uri().path());
     let (parts, mut body) = request.into_parts();
     let deadline = tokio::time::Instant::now() + timeout;
@@ -40,7 +35,7 @@ pub async fn read_body_in_time(
         match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_) => {
                 tracing::info!("request body not received in time");
-                return surface.too_slow("request body");
+                return Err(surface.too_slow("request body"));
             }
             Ok(None) => break None,
             Ok(Some(Err(error))) => {
@@ -67,5 +62,5 @@ pub async fn read_body_in_time(
             Body::from_stream(head.chain(rest.into_data_stream()))
         }
     };
-    next.run(Request::from_parts(parts, body)).await
+    Ok(Request::from_parts(parts, body))
 }

@@ -11,12 +11,15 @@ use super::rate_limit::FailureLimiter;
 use super::surface::Surface;
 use super::AppState;
 use crate::config::GuessLimitConfig;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
+use futures::future::{BoxFuture, Either};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tower::{Layer, Service, ServiceExt};
 
 /// A family of secrets whose guesses are counted together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,16 +136,80 @@ pub fn counted_as(ip: IpAddr) -> String {
     }
 }
 
-/// Middleware over every surface: refuses addresses over their allowance on guarded
-/// endpoints and counts the failures of those endpoints.
-pub async fn limit_guesses(
-    State(state): State<AppState>,
+/// Layer over every route: refuses addresses over their allowance on guarded endpoints and
+/// counts the failures of those endpoints; other requests go straight through.
+#[derive(Clone, Debug)]
+pub struct LimitGuessesLayer {
+    /// Shared: axum clones every route's layers on every request.
+    state: Arc<AppState>,
+}
+
+impl LimitGuessesLayer {
+    pub fn new(state: AppState) -> Self {
+        Self {
+            state: Arc::new(state),
+        }
+    }
+}
+
+impl<S> Layer<S> for LimitGuessesLayer {
+    type Service = LimitGuesses<S>;
+
+    fn layer(&self, inner: S) -> LimitGuesses<S> {
+        LimitGuesses {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// See [`LimitGuessesLayer`].
+#[derive(Clone, Debug)]
+pub struct LimitGuesses<S> {
+    inner: S,
+    state: Arc<AppState>,
+}
+
+impl<S> Service<Request> for LimitGuesses<S>
+where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, S::Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let Some(family) = SecretFamily::guessed_at(request.method(), request.uri().path()) else {
+            return Either::Left(self.inner.call(request));
+        };
+        // Taking the service that was made ready; a clone waits for the next call.
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        Either::Right(Box::pin(limit_guesses(
+            self.state.clone(),
+            family,
+            inner,
+            request,
+        )))
+    }
+}
+
+/// Answers a request at a guarded endpoint: refused while its address is over the allowance,
+/// else served, and counted as a failure when the answer says the guess was wrong.
+async fn limit_guesses<S>(
+    state: Arc<AppState>,
+    family: SecretFamily,
+    inner: S,
     request: Request,
-    next: Next,
-) -> Response {
-    let Some(family) = SecretFamily::guessed_at(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
+) -> Result<Response, S::Error>
+where
+    S: Service<Request, Response = Response>,
+{
     let config = &state.config.guess_limit;
     let peer = request
         .extensions()
@@ -155,14 +222,14 @@ pub async fn limit_guesses(
     let limiter: &dyn FailureLimiter = state.failure_limiter.as_ref();
     if let Err(wait) = limiter.check(&key, config.max_failures, window) {
         tracing::debug!(secret = family.name(), %address, "over the failure allowance; refused");
-        return Surface::of(request.uri().path()).too_many_attempts(wait);
+        return Ok(Surface::of(request.uri().path()).too_many_attempts(wait));
     }
-    let response = next.run(request).await;
+    let response = inner.oneshot(request).await?;
     if family.failed(response.status()) && limiter.fail(&key, config.max_failures, window) {
         // Once per address and window, so a flood does not flood the log.
         tracing::warn!(secret = family.name(), %address, "too many failed attempts; refusing this address until its window ends");
     }
-    response
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -5,16 +5,21 @@
 //! Only the matched route template is a label, never the raw path: paths carry keys.
 
 use crate::http::surface::Surface;
-use crate::http::AppState;
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use backline_store::{Gauges, PoolUsage};
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-use std::sync::Arc;
+use pin_project_lite::pin_project;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
+use tower::{Layer, Service};
 
 /// Requests answered, by surface, route template and status.
 pub const REQUESTS: &str = "backline_http_requests_total";
@@ -28,9 +33,23 @@ const BUCKETS: [f64; 12] = [
 
 /// This server's metrics registry.
 #[derive(Clone)]
-pub struct Metrics {
-    recorder: Arc<PrometheusRecorder>,
+pub struct Metrics(Arc<Registry>);
+
+struct Registry {
+    recorder: PrometheusRecorder,
     handle: PrometheusHandle,
+    /// The request metrics already registered, by route template: a request costs one map
+    /// lookup and two atomic updates instead of a label set built, allocated and looked up
+    /// in the recorder's registry.
+    routes: RwLock<HashMap<String, Vec<RouteHandles>>>,
+}
+
+/// The handles of one surface, route template and status.
+struct RouteHandles {
+    surface: Surface,
+    status: u16,
+    requests: Counter,
+    latency: Histogram,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -46,29 +65,53 @@ impl Default for Metrics {
             .expect("the latency buckets are not empty")
             .build_recorder();
         let handle = recorder.handle();
-        Self {
-            recorder: Arc::new(recorder),
+        Self(Arc::new(Registry {
+            recorder,
             handle,
-        }
+            routes: RwLock::default(),
+        }))
     }
 }
 
 impl Metrics {
     /// Runs `f` with this server's recorder as the `metrics` macros' target.
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
-        metrics::with_local_recorder(&*self.recorder, f)
+        metrics::with_local_recorder(&self.0.recorder, f)
     }
 
     /// Counts one answered request.
     pub fn record_request(&self, surface: Surface, route: &str, status: u16, seconds: f64) {
-        let surface = surface_name(surface);
-        self.with(|| {
-            metrics::counter!(REQUESTS, "surface" => surface, "route" => route.to_owned(),
-                "status" => status.to_string())
-            .increment(1);
-            metrics::histogram!(LATENCY, "surface" => surface, "route" => route.to_owned())
-                .record(seconds);
-        });
+        let matches = |h: &&RouteHandles| h.surface == surface && h.status == status;
+        {
+            let routes = self.0.routes.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(handles) = routes.get(route).and_then(|all| all.iter().find(matches)) {
+                handles.requests.increment(1);
+                handles.latency.record(seconds);
+                return;
+            }
+        }
+        // First request of its kind: register its metrics (the recorder keeps them).
+        let mut routes = self
+            .0
+            .routes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let all = routes.entry(route.to_owned()).or_default();
+        if !all.iter().any(|h| matches(&h)) {
+            let name = surface_name(surface);
+            let handles = self.with(|| RouteHandles {
+                surface,
+                status,
+                requests: metrics::counter!(REQUESTS, "surface" => name,
+                    "route" => route.to_owned(), "status" => status.to_string()),
+                latency: metrics::histogram!(LATENCY, "surface" => name,
+                    "route" => route.to_owned()),
+            });
+            all.push(handles);
+        }
+        let handles = all.iter().find(matches).expect("registered above");
+        handles.requests.increment(1);
+        handles.latency.record(seconds);
     }
 
     /// Sets the number of open event-stream subscriptions (`backline_event_subscribers`).
@@ -91,8 +134,8 @@ impl Metrics {
             metrics::gauge!("backline_db_pool_connections").set(pool.size as f64);
             metrics::gauge!("backline_db_pool_idle_connections").set(pool.idle as f64);
         });
-        self.handle.run_upkeep();
-        self.handle.render()
+        self.0.handle.run_upkeep();
+        self.0.handle.render()
     }
 }
 
@@ -106,41 +149,122 @@ fn surface_name(surface: Surface) -> &'static str {
     }
 }
 
-/// Middleware: times the request and counts it under its route template.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let surface = Surface::of(request.uri().path());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "<unmatched>".to_owned());
-    let started = Instant::now();
-    let mut response = next.run(request).await;
-    let seconds = started.elapsed().as_secs_f64();
-    state
-        .metrics
-        .record_request(surface, &route, response.status().as_u16(), seconds);
-    response.extensions_mut().insert(Counted);
-    response
+/// Layer over every route: times the request and counts it under its route template.
+#[derive(Clone, Debug)]
+pub struct RecordLayer {
+    metrics: Metrics,
 }
 
-/// Marks a response [`record`] has counted.
+impl RecordLayer {
+    pub fn new(metrics: Metrics) -> Self {
+        Self { metrics }
+    }
+}
+
+impl<S> Layer<S> for RecordLayer {
+    type Service = Record<S>;
+
+    fn layer(&self, inner: S) -> Record<S> {
+        Record {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// See [`RecordLayer`].
+#[derive(Clone, Debug)]
+pub struct Record<S> {
+    inner: S,
+    metrics: Metrics,
+}
+
+impl<S> Service<Request> for Record<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Recorded<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let count = Count {
+            metrics: self.metrics.clone(),
+            surface: Surface::of(request.uri().path()),
+            route: request.extensions().get::<MatchedPath>().cloned(),
+            started: Instant::now(),
+        };
+        Recorded {
+            inner: self.inner.call(request),
+            count: Some(count),
+        }
+    }
+}
+
+/// What [`Recorded`] counts its answer under.
+struct Count {
+    metrics: Metrics,
+    surface: Surface,
+    route: Option<MatchedPath>,
+    started: Instant,
+}
+
+pin_project! {
+    /// The answer of [`Record`], counted when it is ready.
+    pub struct Recorded<F> {
+        #[pin]
+        inner: F,
+        count: Option<Count>,
+    }
+}
+
+impl<F, E> Future for Recorded<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(count) = this.count.take() {
+            let route = count
+                .route
+                .as_ref()
+                .map_or("<unmatched>", MatchedPath::as_str);
+            let seconds = count.started.elapsed().as_secs_f64();
+            count
+                .metrics
+                .record_request(count.surface, route, response.status().as_u16(), seconds);
+            response.extensions_mut().insert(Counted);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Marks a response [`Record`] has counted.
 #[derive(Clone, Copy, Debug)]
-struct Counted;
+pub(crate) struct Counted;
 
 /// The route label of requests answered before routing.
 pub const UNROUTED: &str = "<before routing>";
 
-/// Middleware around everything that runs before routing (the body deadline, the refusal of
-/// oversized bodies, the game integration's decoder): counts the requests those answered
-/// themselves, which never reached [`record`], under the route [`UNROUTED`].
-pub async fn record_unrouted(metrics: Metrics, request: Request, next: Next) -> Response {
-    let surface = Surface::of(request.uri().path());
-    let started = Instant::now();
-    let mut response = next.run(request).await;
+/// Counts a request answered before routing (the body deadline, the refusal of oversized
+/// bodies, the game integration's decoder: see [`super::before_routing`]), which never
+/// reached [`Record`], under the route [`UNROUTED`]; answers [`Record`] counted are left
+/// alone.
+pub fn record_unrouted(
+    metrics: &Metrics,
+    surface: Surface,
+    started: Instant,
+    response: &mut Response,
+) {
     if response.extensions_mut().remove::<Counted>().is_none() {
         let seconds = started.elapsed().as_secs_f64();
         metrics.record_request(surface, UNROUTED, response.status().as_u16(), seconds);
     }
-    response
 }

@@ -1,6 +1,7 @@
 //! What every HTTP surface shares: the application state, the request span, body limits,
 //! panic recovery, and the assembly of all surfaces on one router.
 
+pub mod before_routing;
 pub mod body;
 pub mod body_deadline;
 pub mod connection;
@@ -11,6 +12,7 @@ pub mod json_error;
 pub mod metrics;
 pub mod panic;
 pub mod rate_limit;
+pub mod request_id;
 pub mod serve;
 pub mod surface;
 pub mod trace;
@@ -21,8 +23,8 @@ use crate::core::Core;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
+use before_routing::BeforeRouting;
 use std::sync::Arc;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 /// State every handler can reach.
 #[derive(Clone, Debug)]
@@ -39,6 +41,8 @@ pub struct AppState {
 /// All surfaces on one router, each under its prefix with its own error shape.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
+    // One counter for all routes (the layer's clones share it).
+    let request_ids = request_id::MakeSequentialId::default();
     Router::new()
         .nest("/spectra", apis::spectra::router())
         .nest("/admin/v1", apis::admin::router(state.clone()))
@@ -54,19 +58,25 @@ pub fn router(state: AppState) -> Router {
         .fallback(apis::admin::unknown_route)
         .method_not_allowed_fallback(apis::admin::wrong_method)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guessing::limit_guesses,
-        ))
+        .layer(guessing::LimitGuessesLayer::new(state.clone()))
         .layer(panic::layer(apis::admin::render_status))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::record,
-        ))
-        .layer(trace::layer())
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(metrics::RecordLayer::new(state.metrics.clone()))
+        .layer(trace::layer(request_ids))
         .with_state(state)
+}
+
+/// The whole application as the listener serves it: [`router`] inside what must run before
+/// routing ([`before_routing`]).
+pub type App = BeforeRouting<Router>;
+
+/// See [`App`].
+pub fn app(state: AppState) -> App {
+    let settings = before_routing::Settings {
+        metrics: state.metrics.clone(),
+        body_limit: state.config.body_limit_bytes,
+        body_timeout: std::time::Duration::from_secs(state.config.body_read_timeout_seconds),
+    };
+    BeforeRouting::new(router(state), settings)
 }
 
 /// The answer of `/healthz`.

@@ -8,11 +8,9 @@
 use super::error::EmberError;
 use super::extract::Params;
 use super::form;
-use crate::http::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -59,33 +57,32 @@ pub fn decode_params(query: &str, content_type: &str, body: &[u8]) -> Result<Val
     Ok(form::merge(query, body))
 }
 
-/// Decodes parameters and applies the method override for requests under `/api/game`;
-/// other requests pass untouched. It wraps the whole application so the override happens
-/// before any routing.
-pub async fn decode_request(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    if !path.starts_with("/api/game/") && path != "/api/game" {
-        return next.run(request).await;
-    }
+/// Whether `path` belongs to the game integration, whose requests [`decode_request`] decodes.
+pub fn is_game_path(path: &str) -> bool {
+    path.strip_prefix("/api/game")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Decodes the parameters of a request under `/api/game` ([`is_game_path`]) and applies the
+/// method override, before routing (so the override picks the route): hands the request back
+/// with its [`Params`] and its body read, or answers what it refuses.
+pub async fn decode_request(limit: usize, request: Request) -> Result<Request, Response> {
     let (mut parts, body) = request.into_parts();
-    let limit = state.config.body_limit_bytes;
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(e) if crate::http::body::is_over_limit(&e) => {
-            return EmberError::new(
+            return Err(EmberError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The body is larger than {limit} bytes."),
             )
-            .into_response()
+            .into_response())
         }
         Err(e) => {
             tracing::info!(error = %e, "request body could not be read");
-            return EmberError::new(StatusCode::BAD_REQUEST, "The body could not be read.")
-                .into_response();
+            return Err(
+                EmberError::new(StatusCode::BAD_REQUEST, "The body could not be read.")
+                    .into_response(),
+            );
         }
     };
     let content_type = parts
@@ -95,7 +92,7 @@ pub async fn decode_request(
         .unwrap_or_default();
     let params = match decode_params(parts.uri.query().unwrap_or_default(), content_type, &bytes) {
         Ok(params) => params,
-        Err(e) => return e.into_response(),
+        Err(e) => return Err(e.into_response()),
     };
     if parts.method == Method::POST {
         let wanted = params
@@ -116,16 +113,15 @@ pub async fn decode_request(
                 "PUT" => parts.method = Method::PUT,
                 "POST" => {}
                 other => {
-                    return EmberError::invalid(
+                    return Err(EmberError::invalid(
                         "_method",
                         format!("The _method `{other}` is not supported."),
                     )
-                    .into_response()
+                    .into_response())
                 }
             }
         }
     }
     parts.extensions.insert(Params(params));
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }

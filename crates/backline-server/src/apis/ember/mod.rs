@@ -1,8 +1,8 @@
 //! The game integration surface (Ember-compatible), under `/api/game`.
 //!
 //! Contract: `shared/docs/api/EMBER.md` and seed `002_…`. Parameters come from the query and
-//! the body merged, as PHP-style forms or JSON (decoded by [`decode_request`], which wraps the
-//! whole application so `_method` can choose the route); errors are Laravel's JSON.
+//! the body merged, as PHP-style forms or JSON (decoded by [`decode_request`], which runs before
+//! routing so `_method` can choose the route); errors are Laravel's JSON.
 
 mod decode;
 mod error;
@@ -75,4 +75,4 @@ pub fn router() -> Router<AppState> {
         .layer(panic::layer(error::render_status))
 }
 
-pub use decode::decode_request;
+pub use decode::{decode_request, is_game_path};
