@@ -120,13 +120,13 @@ pub async fn prepare(config: Config, listener: TcpListener) -> anyhow::Result<Pr
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
-    let state = AppState {
+    let state = AppState::new(crate::http::Services {
         core,
         config: Arc::new(config),
         rate_limiter: Arc::new(crate::http::rate_limit::LocalRateLimiter::default()),
         failure_limiter: Arc::new(crate::http::rate_limit::LocalFailureLimiter::default()),
         metrics: crate::http::metrics::Metrics::default(),
-    };
+    });
     Ok(Prepared {
         addr,
         generated_admin_token,
@@ -179,6 +179,18 @@ impl Prepared {
                 let _ = sweep_stopped.await;
             },
         ));
+        let (upkeep_stop, upkeep_stopped) = tokio::sync::oneshot::channel::<()>();
+        let request_metrics = self.state.metrics.clone();
+        let upkeep = tokio::spawn(crate::core::periodic::every(
+            crate::http::metrics::Metrics::UPKEEP_INTERVAL,
+            async move {
+                let _ = upkeep_stopped.await;
+            },
+            move || {
+                request_metrics.upkeep();
+                std::future::ready(())
+            },
+        ));
         // Event streams never end by themselves: end them when shutting down begins, so the
         // graceful shutdown does not wait for them.
         let events = self.state.core.events.clone();
@@ -213,6 +225,8 @@ impl Prepared {
         http::serve::serve(self.listener, app, limits, shutdown).await;
         let _ = timers_stop.send(());
         let _ = hub_stop.send(());
+        let _ = upkeep_stop.send(());
+        let _ = upkeep.await;
         let _ = sweep_stop.send(());
         let _ = hub.await;
         let _ = sweep.await;

@@ -74,6 +74,16 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// How often [`Metrics::upkeep`] runs while serving.
+    pub const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// Folds the latency samples recorded since the last upkeep into the histograms' buckets.
+    /// The recorder keeps every sample until then, so a server nobody scrapes would grow by
+    /// each request's sample: the server runs this every [`Metrics::UPKEEP_INTERVAL`].
+    pub fn upkeep(&self) {
+        self.0.handle.run_upkeep();
+    }
+
     /// Runs `f` with this server's recorder as the `metrics` macros' target.
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
         metrics::with_local_recorder(&self.0.recorder, f)

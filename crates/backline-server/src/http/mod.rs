@@ -26,9 +26,29 @@ use axum::{Json, Router};
 use before_routing::BeforeRouting;
 use std::sync::Arc;
 
-/// State every handler can reach.
+/// State every handler can reach: one shared [`Services`], so the clone axum makes of it for
+/// every request and extractor is one reference count, not one per field (the field-by-field
+/// clone and drop were 16 % of a `validateAccessKey` request's CPU, perf).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What handlers use: the core, the configuration, the limiters and the metrics.
+#[derive(Debug)]
+pub struct Services {
     pub core: Core<crate::server::ServerStore>,
     pub config: Arc<Config>,
     pub rate_limiter: Arc<dyn rate_limit::RateLimiter>,
