@@ -22,6 +22,46 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ROWS: usize = 1000;
+/// The statements, as sqlx binds them (rusqlite's use `?1`, `?2`).
+const READ: &str = "SELECT value FROM kv WHERE key = $1";
+const WRITE: &str = "UPDATE kv SET value = $2 WHERE key = $1";
+
+/// Point reads through a sqlx pool of any driver: the pools' types differ, the code does not.
+macro_rules! sqlx_point_reads {
+    ($load:expr, $pool:expr) => {{
+        let pool = $pool.clone();
+        drive($load, move |t, i| {
+            let pool = pool.clone();
+            async move {
+                let _: (String,) = sqlx::query_as(READ)
+                    .bind(key(t, i))
+                    .fetch_one(&pool)
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?
+    }};
+}
+
+/// One-row updates through a sqlx pool of any driver.
+macro_rules! sqlx_updates {
+    ($load:expr, $pool:expr) => {{
+        let pool = $pool.clone();
+        drive($load, move |t, i| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query(WRITE)
+                    .bind(key(t, i))
+                    .bind(i.to_string())
+                    .execute(&pool)
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?
+    }};
+}
 
 /// How long and how wide each option runs.
 #[derive(Clone, Copy, Debug)]
@@ -128,8 +168,6 @@ async fn sqlite_options(load: Load, dir: &Path) -> anyhow::Result<Vec<Figure>> {
     sqlite_setup(&path)?;
     let url = format!("sqlite://{}", path.display());
     let mut figures = Vec::new();
-    const READ: &str = "SELECT value FROM kv WHERE key = $1";
-    const WRITE: &str = "UPDATE kv SET value = $2 WHERE key = $1";
 
     sqlx::any::install_default_drivers();
     // The pragmas Backline's store sets on each connection (`sql/mod.rs`), run the way it
@@ -180,39 +218,15 @@ async fn sqlite_options(load: Load, dir: &Path) -> anyhow::Result<Vec<Figure>> {
     ));
     let inline_write = Arc::new(InlinePool(vec![Mutex::new(rusqlite_open(&path)?)]));
 
-    let pool = any_write.clone();
     figures.push(Figure {
         option: "sqlx `Any` pool (today)",
         statement: "one-row update, autocommit",
-        per_second: drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query(WRITE)
-                    .bind(key(t, i))
-                    .bind(i.to_string())
-                    .execute(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?,
+        per_second: sqlx_updates!(load, any_write),
     });
-    let pool = native_write.clone();
     figures.push(Figure {
         option: "sqlx native `SqlitePool`",
         statement: "one-row update, autocommit",
-        per_second: drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query(WRITE)
-                    .bind(key(t, i))
-                    .bind(i.to_string())
-                    .execute(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?,
+        per_second: sqlx_updates!(load, native_write),
     });
     let pool = inline_write.clone();
     figures.push(Figure {
@@ -230,37 +244,15 @@ async fn sqlite_options(load: Load, dir: &Path) -> anyhow::Result<Vec<Figure>> {
         })
         .await?,
     });
-    let pool = any_read.clone();
     figures.push(Figure {
         option: "sqlx `Any` pool (today)",
         statement: "point read",
-        per_second: drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                let _: (String,) = sqlx::query_as(READ)
-                    .bind(key(t, i))
-                    .fetch_one(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?,
+        per_second: sqlx_point_reads!(load, any_read),
     });
-    let pool = native_read.clone();
     figures.push(Figure {
         option: "sqlx native `SqlitePool`",
         statement: "point read",
-        per_second: drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                let _: (String,) = sqlx::query_as(READ)
-                    .bind(key(t, i))
-                    .fetch_one(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?,
+        per_second: sqlx_point_reads!(load, native_read),
     });
     let pool = inline_read.clone();
     figures.push(Figure {
@@ -326,31 +318,8 @@ async fn postgres_options(load: Load, admin_url: &str) -> anyhow::Result<Vec<Fig
             .max_connections(8)
             .connect(&url)
             .await?;
-        const READ: &str = "SELECT value FROM kv WHERE key = $1";
-        let pool = any.clone();
-        let any_rate = drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                let _: (String,) = sqlx::query_as(READ)
-                    .bind(key(t, i))
-                    .fetch_one(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?;
-        let pool = native.clone();
-        let native_rate = drive(load, move |t, i| {
-            let pool = pool.clone();
-            async move {
-                let _: (String,) = sqlx::query_as(READ)
-                    .bind(key(t, i))
-                    .fetch_one(&pool)
-                    .await?;
-                Ok(())
-            }
-        })
-        .await?;
+        let any_rate = sqlx_point_reads!(load, any);
+        let native_rate = sqlx_point_reads!(load, native);
         any.close().await;
         native.close().await;
         anyhow::Ok(vec![
