@@ -8,9 +8,10 @@
 //! module-relative paths this rule does not resolve.) The rule, also in `docs/testing.md`:
 //!
 //! - **Links.** Every Markdown link or image `[text](target)` (and reference definition
-//!   `[name]: target`) whose target is not a URL (`http:`, `https:`, `mailto:`) or a bare
-//!   `#anchor` must name an existing file or folder relative to the document; the `#anchor`
-//!   part is not checked.
+//!   `[name]: target`) whose target is not a URL (`http:`, `https:`, `mailto:`) must name an
+//!   existing file or folder relative to the document; an `#anchor` into a Markdown file (or
+//!   a bare `#anchor` into the document itself) must be the GitHub slug of one of its
+//!   headings.
 //! - **Paths in backticks.** Text in a code span (outside fenced code blocks) counts as a
 //!   repository path when it has no white space, contains a `/`, does not start with `/` (a
 //!   URL path such as `/admin/v1/orgs`), contains none of the characters in
@@ -145,15 +146,32 @@ impl Repository {
                 }
             }
             for (offset, target) in link_targets(&block.text) {
-                let path = target.split('#').next().unwrap_or_default();
-                if path.is_empty() || is_url(path) {
+                let (path, anchor) = target.split_once('#').unwrap_or((&target, ""));
+                if is_url(path) {
                     continue;
                 }
+                let line = block.first_line + block.text[..offset].matches('\n').count();
                 let folder = self.root.join(document.parent().unwrap_or(Path::new("")));
-                if !folder.join(path).exists() {
-                    let line = block.first_line + block.text[..offset].matches('\n').count();
+                let linked = folder.join(path);
+                if !path.is_empty() && !linked.exists() {
                     problems.push(format!(
                         "{}:{line}: link to `{target}`, which does not exist",
+                        document.display()
+                    ));
+                    continue;
+                }
+                let is_markdown = linked.extension().is_some_and(|ext| ext == "md");
+                if anchor.is_empty() || !(path.is_empty() || is_markdown) {
+                    continue;
+                }
+                let linked_text = if path.is_empty() {
+                    text.to_string()
+                } else {
+                    std::fs::read_to_string(&linked).expect("a linked document can be read")
+                };
+                if !heading_slugs(&linked_text).contains(anchor) {
+                    problems.push(format!(
+                        "{}:{line}: link to `{target}`, whose document has no such heading",
                         document.display()
                     ));
                 }
@@ -161,6 +179,40 @@ impl Repository {
         }
         problems
     }
+}
+
+/// The anchors GitHub gives the headings of a Markdown text: lower case, characters other
+/// than letters, digits, `-`, `_` and spaces dropped, spaces made `-`; a repeated slug gets
+/// `-1`, `-2`, … appended.
+fn heading_slugs(text: &str) -> BTreeSet<String> {
+    let mut slugs = BTreeSet::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        let hashes = line.len() - line.trim_start_matches('#').len();
+        if fenced || !(1..=6).contains(&hashes) || !line[hashes..].starts_with(' ') {
+            continue;
+        }
+        let slug: String = line[hashes..]
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let mut unique = slug.clone();
+        let mut repeat = 0;
+        while slugs.contains(&unique) {
+            repeat += 1;
+            unique = format!("{slug}-{repeat}");
+        }
+        slugs.insert(unique);
+    }
+    slugs
 }
 
 /// `name.ext` with an extension of 1–8 ASCII letters or digits, starting with a letter.
@@ -437,7 +489,8 @@ fn missing_paths_and_links_are_reported_with_their_line() {
                 The decoder is `apis/ember/form.rs`, the floods are in\n\
                 `tests/api/floods.rs`; the contract is `shared/docs/api/SPECTRA.md`.\n\
                 \n\
-                See [the cache](docs/no-such-file.md) and [testing](docs/testing.md#ci).\n\
+                See [the cache](docs/no-such-file.md) and [testing](docs/testing.md#ci),\n\
+                not [testing](docs/testing.md#no-such-heading) or [here](#nowhere): [here](#title).\n\
                 Present: `apis/ember/form/`, `tests/api/floods/`, `http/credentials.rs`,\n\
                 `crates/backline-store/migrations/`, `scripts/test`, `target/release/backline`,\n\
                 `../outside/the/repository.md`, `/v2/rpc/{id}`.\n\
@@ -446,9 +499,11 @@ fn missing_paths_and_links_are_reported_with_their_line() {
                 cat `no/such/file.rs`\n\
                 ```\n";
     let problems = repository.check(Path::new("README.md"), text);
-    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert_eq!(problems.len(), 6, "{problems:#?}");
     assert!(problems[0].starts_with("README.md:2: `apis/ember/form.rs`"));
     assert!(problems[1].starts_with("README.md:3: `tests/api/floods.rs`"));
     assert!(problems[2].starts_with("README.md:3: `shared/docs/api/SPECTRA.md`"));
     assert!(problems[3].starts_with("README.md:5: link to `docs/no-such-file.md`"));
+    assert!(problems[4].starts_with("README.md:6: link to `docs/testing.md#no-such-heading`"));
+    assert!(problems[5].starts_with("README.md:6: link to `#nowhere`"));
 }
