@@ -406,7 +406,11 @@ fn documents(root: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    let mut out = vec![PathBuf::from("README.md")];
+    let mut out = vec![
+        PathBuf::from("README.md"),
+        PathBuf::from("bench/README.md"),
+        PathBuf::from("fuzz/README.md"),
+    ];
     walk(root, Path::new("docs"), &mut out);
     out.sort();
     out
