@@ -4,6 +4,10 @@
 //!
 //! When PostgreSQL cannot be reached, PostgreSQL tests are skipped with a message, except
 //! with `CI=true`, where that is a failure.
+//!
+//! A PostgreSQL database is dropped when its [`TestDatabase`] is, also while a failed test
+//! unwinds: [`TestDatabase::drop_database`] is the tidy way at the end of a story, `Drop` the
+//! net under it. [`stories!`](crate::stories) declares a story once per backend.
 
 use crate::{Backend, PoolOptions, SqlStore};
 use sqlx::{Connection, Executor};
@@ -19,7 +23,12 @@ pub struct TestDatabase {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Already dropped by [`TestDatabase::drop_database`].
+    Done,
 }
 
 fn admin_url() -> String {
@@ -109,17 +118,116 @@ impl TestDatabase {
         })
     }
 
-    /// Drops a PostgreSQL database (the SQLite folder goes with `self`).
-    pub async fn drop_database(self) {
-        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
-                let _ = conn
-                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await;
-                let _ = conn.close().await;
-            }
+    /// The name of the PostgreSQL database; `None` for SQLite.
+    pub fn postgres_name(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::Postgres { name, .. } => Some(name),
+            _ => None,
         }
     }
+
+    /// Drops a PostgreSQL database now, on the caller's runtime (the SQLite folder goes with
+    /// `self`). Dropping `self` without calling this drops it too, from a thread of its own.
+    pub async fn drop_database(mut self) {
+        if let Cleanup::Postgres { admin_url, name } =
+            std::mem::replace(&mut self.cleanup, Cleanup::Done)
+        {
+            drop_postgres(&admin_url, &name).await;
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// A story that panicked never reached [`TestDatabase::drop_database`]: drop the
+    /// PostgreSQL database here. This may run inside the test's runtime, on a thread that
+    /// must not block on it (and while it unwinds), so the drop runs on a short-lived thread
+    /// with a runtime of its own; `WITH (FORCE)` ends the connections the test left open.
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } =
+            std::mem::replace(&mut self.cleanup, Cleanup::Done)
+        else {
+            return;
+        };
+        let dropper =
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(drop_postgres(&admin_url, &name)),
+                    Err(e) => eprintln!("test database {name} left behind: no runtime ({e})"),
+                }
+            });
+        let _ = dropper.join();
+    }
+}
+
+/// `DROP DATABASE … WITH (FORCE)` on the server of `admin_url`; a failure is reported, not
+/// raised (the test has its own outcome to report).
+async fn drop_postgres(admin_url: &str, name: &str) {
+    let dropped = async {
+        let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+        conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await?;
+        conn.close().await
+    };
+    if let Err(e) = dropped.await {
+        eprintln!("test database {name} left behind: {e}");
+    }
+}
+
+/// Whether a database named `name` exists on the PostgreSQL server of `TEST_POSTGRES_URL`:
+/// for the tests of this harness, which check that a failed story leaves none behind.
+pub async fn postgres_database_exists(name: &str) -> bool {
+    let mut conn = sqlx::PgConnection::connect(&admin_url())
+        .await
+        .expect("connect to PostgreSQL as admin");
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut conn)
+        .await
+        .expect("read pg_database");
+    let _ = conn.close().await;
+    found.is_some()
+}
+
+/// Declares each story once per backend, as `story::sqlite` and `story::postgres`: a
+/// `#[tokio::test]` on a multi-threaded runtime (two workers) that awaits
+/// `run(backend, story)`, or `run(backend, setup, story)` when a setup is given.
+///
+/// `run` is the suite's harness (it makes the fresh database, and the server when there is
+/// one, and returns early when PostgreSQL is unreachable outside CI); `setup` is any
+/// expression it takes besides (a configuration change, say). Both are resolved in the
+/// module that declares the stories, as are the stories, which are functions there.
+///
+/// ```ignore
+/// backline_store::stories!(crate::with_store => keys_are_found_by_hash, revoked_keys_are_not);
+/// backline_store::stories!(crate::helpers::with_configured_app, guessing => wrong_keys_are_limited);
+/// ```
+#[macro_export]
+macro_rules! stories {
+    (@one [$run:path] [$($setup:expr)?] $story:ident) => {
+        mod $story {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $run($crate::Backend::Sqlite, $($setup,)? super::$story).await
+            }
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $run($crate::Backend::Postgres, $($setup,)? super::$story).await
+            }
+        }
+    };
+    ($run:path => $($story:ident),+ $(,)?) => {
+        $($crate::stories!(@one [$run] [] $story);)+
+    };
+    ($run:path, $setup:expr => $($story:ident),+ $(,)?) => {
+        $($crate::stories!(@one [$run] [$setup] $story);)+
+    };
 }
 
 /// A PostgreSQL database refusing connections, from [`TestDatabase::cut_off`].

@@ -4,7 +4,7 @@ use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     keys_are_listed_without_the_key_and_revoked_by_id,
     players_are_listed_and_edited
 );

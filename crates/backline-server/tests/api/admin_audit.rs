@@ -6,7 +6,7 @@ use crate::helpers::{cli, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     api_writes_are_audited_with_their_operator_entity_and_source,
     the_audit_log_is_filtered_and_paged_by_cursor,
     cli_writes_are_audited_as_the_cli,

@@ -10,7 +10,7 @@ use backline_store::BanStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     an_operator_ban_kicks_the_player_and_holds_their_executions_until_it_is_lifted,
     bans_are_searched_by_player_status_server_scope_and_reason_and_paged,
     bad_ban_input_is_refused_in_the_admin_shape_and_changes_nothing,

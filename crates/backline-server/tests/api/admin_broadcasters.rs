@@ -12,7 +12,7 @@ use backline_store::EvrStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     broadcasters_are_listed_in_pages_with_their_state_and_filters,
     a_broadcaster_is_shown_with_its_owner_and_its_matches,
     removing_a_broadcaster_unregisters_it_as_evr_does,

@@ -9,7 +9,7 @@ use crate::nakama_helpers::{raw_matches, rpc, signed_in};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     matches_are_listed_newest_first_in_pages_with_filters,
     a_match_is_shown_with_its_label_and_players,
     ending_a_match_removes_its_players_and_frees_its_broadcaster,

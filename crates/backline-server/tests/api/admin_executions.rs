@@ -11,7 +11,7 @@ use backline_store::ExecutionStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     actions_go_to_a_server_a_group_or_all_and_are_listed_failed_first,
     a_failed_execution_is_rerun_and_delivered_again,
     kicks_go_to_the_servers_where_the_player_is_connected,

@@ -9,7 +9,7 @@ use backline_domain::secret::SecretHash;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     link_tokens_are_listed_by_state_without_the_token_and_paged,
     an_unused_link_token_is_revoked_and_can_no_longer_be_redeemed,
 );

@@ -7,7 +7,7 @@ use backline_store::SettingStore;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     the_nakama_keys_are_shown_to_owners_with_their_source,
     keys_generated_in_the_database_are_shown_as_such,
 );

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::BTreeSet;
 
-crate::api_stories!(every_list_is_walked_in_pages_without_repeats_or_gaps);
+backline_store::stories!(crate::helpers::with_app => every_list_is_walked_in_pages_without_repeats_or_gaps);
 
 /// Every item's `field` of the list at `path`, walked in pages of `limit`; the pages it
 /// took.

@@ -12,7 +12,7 @@ use backline_store::{Backend, SettingStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     the_bootstrap_token_is_an_owner_listed_without_its_secret,
     admin_tokens_are_issued_listed_and_revoked_through_the_api,
     each_role_may_read_and_only_write_what_it_is_allowed,

@@ -10,7 +10,7 @@ use backline_store::{RoleStore, UserStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     roles_are_created_edited_reordered_and_listed_by_position,
     grants_and_revokes_reach_game_servers_as_the_cli_grants_do,
     bad_role_input_is_refused_in_the_admin_shape_and_changes_nothing,

@@ -11,7 +11,7 @@ use backline_store::GameServerStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     servers_are_created_shown_edited_and_their_tokens_rotated,
     the_server_list_shows_polling_queue_depth_and_the_last_error,
     servers_are_filtered_and_paged,

@@ -10,7 +10,7 @@ use backline_store::UserStore;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     external_accounts_are_linked_and_unlinked_as_the_cli_does,
     system_groups_are_joined_and_left,
 );

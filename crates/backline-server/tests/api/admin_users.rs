@@ -10,7 +10,7 @@ use backline_store::UserStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     users_are_created_shown_and_stored_without_their_password,
     users_are_listed_with_filters_in_pages_without_repeats,
     disabling_a_user_refuses_its_sessions_and_a_moderator_may_do_it,

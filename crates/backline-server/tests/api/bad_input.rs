@@ -5,7 +5,7 @@ use crate::spectra_matches::Spectra;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     malformed_and_mistyped_match_bodies_are_refused_and_store_nothing,
     a_body_over_the_limit_is_a_json_413_and_stores_nothing,
     malformed_and_mistyped_stats_bodies_are_refused,

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_key_and_tokens_revoked_by_the_cli_are_refused_within_the_bound,
     a_server_token_rotated_by_the_cli_is_refused_within_the_bound_and_the_new_one_works,
     a_user_disabled_by_the_cli_loses_sessions_and_logins_within_the_bound,

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::Output;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     cli_issues_organisations_keys_and_tokens_a_running_server_accepts,
     cli_manages_players_matches_and_playercam_sessions,
     cli_refuses_bad_input_with_a_message_and_a_failure_code,

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::process::Output;
 use tokio::io::AsyncWriteExt;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     user_create_reads_the_password_from_stdin_and_it_works_for_login,
     user_password_reads_the_new_password_from_stdin_and_only_it_works,
     a_missing_or_empty_password_on_stdin_fails_and_changes_nothing,

@@ -7,7 +7,7 @@ use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     console_pages_need_a_session_and_sign_in_sets_a_strict_http_only_cookie,
     a_form_without_the_session_token_or_from_another_origin_changes_nothing,
     console_writes_go_through_the_use_cases_and_are_audited_with_the_operator,

@@ -6,7 +6,7 @@ use crate::console::Visitor;
 use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     ember_writes_from_the_console_rerun_lift_ban_and_manage_roles,
     users_are_found_disabled_and_linked_from_the_console,
 );

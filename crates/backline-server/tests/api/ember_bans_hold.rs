@@ -11,7 +11,7 @@ use backline_store::{ExecutionStore, GameServerStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     executions_about_a_banned_player_are_held_until_the_ban_is_lifted,
     concurrent_polls_hold_a_banned_players_executions_and_share_none_once_lifted,
     an_expired_ban_holds_nothing,

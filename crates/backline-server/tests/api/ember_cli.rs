@@ -6,7 +6,7 @@ use crate::helpers::TestApp;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-crate::api_stories!(cli_servers_roles_and_actions_reach_the_game_server);
+backline_store::stories!(crate::helpers::with_app => cli_servers_roles_and_actions_reach_the_game_server);
 
 async fn backline(app: &TestApp, args: &[&str]) -> (bool, Value, String) {
     crate::helpers::cli(&app.db.url, args).await

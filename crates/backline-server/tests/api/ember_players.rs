@@ -9,7 +9,7 @@ use backline_server::core::ember::servers::ServerChange;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_banned_player_connecting_gets_exactly_the_kick,
     a_new_ban_kicks_the_player_where_connected_now_and_scopes_decide_where,
     bans_are_validated_lifted_and_expire,

@@ -11,7 +11,7 @@ use backline_store::Backend;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     meta_delivers_settings_and_polls_send_them_again_only_when_changed,
     queued_executions_are_delivered_once_and_finished_idempotently,
     concurrent_polls_with_one_token_never_share_an_execution,

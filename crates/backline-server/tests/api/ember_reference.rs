@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-crate::api_stories!(a_garrys_mod_addon_plays_a_whole_session);
+backline_store::stories!(crate::helpers::with_app => a_garrys_mod_addon_plays_a_whole_session);
 
 /// The addon's state: who is on the server, what it ran, what it was told.
 struct Addon<'a> {

@@ -13,7 +13,7 @@ use backline_store::{Backend, ExecutionStore, GameServerStore, RoleStore, UserSt
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_post_with_x_http_method_override_acts_as_that_method,
     role_names_with_spaces_are_percent_decoded_in_paths_and_forms,
     an_expired_link_token_is_refused_and_links_nothing,

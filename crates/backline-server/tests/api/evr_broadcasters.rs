@@ -6,7 +6,7 @@ use backline_domain::accounts::SystemGroup::{GlobalBots, GlobalPrivateDataAccess
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_registered_broadcaster_gets_an_idle_match_with_its_label,
     heartbeats_keep_a_broadcaster_and_silence_removes_it,
     unregistering_removes_the_idle_match_and_closes_unstarted_ones,

@@ -9,7 +9,7 @@ use backline_domain::accounts::SystemGroup::{
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     the_first_join_starts_the_match_and_answers_where_to_connect,
     joins_are_refused_with_evr_failure_codes,
     role_alignments_and_requests_decide_teams,

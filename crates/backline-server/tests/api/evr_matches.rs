@@ -9,7 +9,7 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     prepare_builds_the_wiki_label_with_exact_symbols,
     prepare_applies_mode_rules_and_defaults,
     prepare_refuses_what_the_rules_forbid,

@@ -12,7 +12,7 @@ use backline_store::UserStore;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_player_cannot_take_another_players_seat_with_their_evr_id,
     the_first_join_links_an_unlinked_evr_id_and_a_refused_join_links_nothing,
     concurrent_first_joins_with_one_unlinked_evr_id_have_exactly_one_winner,

@@ -8,7 +8,9 @@ use backline_store::EvrStore;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::api_stories!(team_size_outside_one_to_five_or_not_a_number_prepares_five,);
+backline_store::stories!(crate::helpers::with_app =>
+    team_size_outside_one_to_five_or_not_a_number_prepares_five,
+);
 
 async fn team_size_outside_one_to_five_or_not_a_number_prepares_five(app: &TestApp) {
     let (_, bot) = signed_in(app, "bot-user-1", &[GlobalBots]).await;

@@ -259,32 +259,25 @@ pub fn match_body(name: &str, match_id: &str, group: &str, round: i64, phase: &s
     body
 }
 
-/// Runs `story` with a fresh server of `backend`, then stops it.
+/// Runs `story` with a fresh server of `backend`, then stops it (the harness of
+/// [`backline_store::stories!`]).
 pub async fn with_app(backend: Backend, story: impl AsyncFnOnce(&TestApp)) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    with_configured_app(backend, |_| {}, story).await
+}
+
+/// Runs `story` with a fresh server of `backend` configured by `adjust`, then stops it.
+///
+/// When the story panics, dropping the [`TestApp`] drops its PostgreSQL database.
+pub async fn with_configured_app(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+    story: impl AsyncFnOnce(&TestApp),
+) {
+    let Some(app) = TestApp::spawn_with(backend, adjust).await else {
         return;
     };
     story(&app).await;
     app.stop().await;
-}
-
-/// Declares each story once per backend: `sqlite::name` and `postgres::name`.
-#[macro_export]
-macro_rules! api_stories {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::helpers::with_app(backline_store::Backend::Sqlite, super::$story).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::helpers::with_app(backline_store::Backend::Postgres, super::$story).await
-            })*
-        }
-    };
 }
 
 /// Runs the `backline` binary on a database; success, stdout as JSON (`Null` when it is not),

@@ -18,7 +18,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
-crate::api_stories!(a_database_outage_is_a_503_in_each_surfaces_shape_and_never_a_401);
+backline_store::stories!(crate::helpers::with_app =>
+    a_database_outage_is_a_503_in_each_surfaces_shape_and_never_a_401,
+);
 
 /// Everything a caller of each surface holds before the outage.
 struct Credentials {

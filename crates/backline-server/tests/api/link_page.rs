@@ -7,7 +7,7 @@ use crate::ember_helpers::{execute_sql, form, server};
 use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_player_signs_in_sees_the_game_account_and_links_it,
     a_new_player_creates_an_account_on_the_link_page,
     used_expired_and_unknown_links_get_a_clear_page,

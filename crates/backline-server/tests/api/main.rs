@@ -41,6 +41,7 @@ mod evr_matches;
 mod evr_ownership;
 mod evr_team_size;
 mod floods;
+mod harness;
 mod honest_errors;
 mod isolation;
 mod link_page;

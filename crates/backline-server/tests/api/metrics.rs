@@ -9,7 +9,7 @@ use backline_server::core::ember::executions::Target;
 use backline_store::Backend;
 use reqwest::StatusCode;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     requests_are_counted_by_surface_route_template_and_status_without_raw_paths,
     gauges_reflect_live_matches_and_the_execution_queue,
     metrics_need_the_admin_token,

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-crate::api_stories!(cli_users_log_in_and_join_groups_the_server_honours);
+backline_store::stories!(crate::helpers::with_app => cli_users_log_in_and_join_groups_the_server_honours);
 
 async fn backline(url: &str, args: &[&str]) -> (bool, Value, String) {
     crate::helpers::cli(url, args).await

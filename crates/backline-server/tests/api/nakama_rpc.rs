@@ -6,7 +6,7 @@ use backline_domain::accounts::ExternalAccount;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     the_wiki_password_login_refresh_and_lookup_work_as_written,
     password_login_refuses_wrong_passwords_unknown_users_and_missing_identifiers,
     the_transport_accepts_every_documented_form,

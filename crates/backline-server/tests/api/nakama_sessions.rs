@@ -6,7 +6,7 @@ use backline_store::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     custom_authentication_creates_once_and_signs_nakama_claims,
     device_and_email_authentication_follow_nakamas_rules,
     the_server_key_is_required_for_authentication,

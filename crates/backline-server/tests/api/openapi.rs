@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-crate::api_stories!(the_document_lists_every_served_route_and_only_those);
+backline_store::stories!(crate::helpers::with_app => the_document_lists_every_served_route_and_only_those);
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 

@@ -4,7 +4,7 @@ use crate::helpers::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     a_valid_key_answers_the_organisation,
     unknown_and_revoked_keys_are_401_and_expired_keys_403,
     wrong_missing_and_undefined_backend_tokens_are_rejected,

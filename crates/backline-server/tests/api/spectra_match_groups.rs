@@ -8,7 +8,7 @@ use backline_store::{Backend, EventStore};
 use reqwest::StatusCode;
 use sqlx::{Connection, Executor};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     concurrent_observers_are_all_stored_with_one_event_per_update_in_order,
     an_update_that_cannot_be_stored_fails_alone_with_a_json_5xx,
 );

@@ -5,7 +5,7 @@ use backline_store::{Backend, MatchStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     register_update_and_complete_move_the_match_through_its_lifecycle,
     an_update_after_complete_is_ignored_and_a_second_complete_changes_nothing,
     updates_and_completes_of_an_unregistered_match_create_it,

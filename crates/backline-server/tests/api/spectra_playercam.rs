@@ -9,7 +9,7 @@ use backline_store::PlayercamStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     an_organisation_key_creates_a_session_that_spectra_reads,
     overrides_and_cameras_set_by_operators_reach_spectra_exactly,
     create_session_refuses_unknown_expired_and_missing_keys,
@@ -201,7 +201,7 @@ async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {
 mod session_page {
     use super::*;
 
-    crate::api_stories!(the_session_page_edits_players_with_the_session_secret);
+    backline_store::stories!(crate::helpers::with_app => the_session_page_edits_players_with_the_session_secret);
 
     async fn the_session_page_edits_players_with_the_session_secret(app: &TestApp) {
         let org = app.create_org("Cams", None).await;

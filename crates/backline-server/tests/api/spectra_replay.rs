@@ -7,7 +7,7 @@ use crate::spectra_capture::Capture;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(the_recorded_spectra_session_gets_the_answers_spectra_expects);
+backline_store::stories!(crate::helpers::with_app => the_recorded_spectra_session_gets_the_answers_spectra_expects);
 
 /// What a replay used and got.
 pub struct Replayed {

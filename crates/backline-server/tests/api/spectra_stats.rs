@@ -5,7 +5,7 @@ use crate::spectra_matches::Spectra;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     add_match_links_group_codes_and_answers_200_every_time,
     the_region_comes_from_the_player_registry,
     player_mmr_answers_one_row_per_requested_player_in_order,

@@ -9,7 +9,7 @@ use crate::spectra_matches::Spectra;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::api_stories!(
+backline_store::stories!(crate::helpers::with_app =>
     path_parameters_that_are_not_utf8_are_json_400s_on_every_surface,
     admin_query_strings_that_do_not_fit_are_json_400s_naming_the_parameter,
     bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_nothing,

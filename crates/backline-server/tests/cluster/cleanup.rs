@@ -30,6 +30,28 @@ async fn a_test_that_panics_leaves_no_node_running_and_no_database() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_that_panics_on_postgresql_leaves_no_database() {
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    let failing = tokio::spawn(async move {
+        let Some(cluster) = Cluster::start(Backend::Postgres, 1, &[]).await else {
+            return;
+        };
+        let url = cluster.database_url();
+        let _ = tx.send(url.rsplit_once('/').unwrap().1.to_owned());
+        panic!("a failing test (on purpose)");
+    });
+    let outcome = failing.await;
+    let Ok(name) = rx.await else {
+        return; // PostgreSQL unreachable outside CI: skipped.
+    };
+    assert!(outcome.unwrap_err().is_panic());
+    assert!(
+        !backline_store::testing::postgres_database_exists(&name).await,
+        "the database {name} outlived the test"
+    );
+}
+
 /// Regression: two processes migrating a new SQLite file at once made one of them fail with
 /// "table users already exists".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,6 +143,10 @@ impl Drop for Node {
 }
 
 /// Several nodes on one fresh database.
+///
+/// When a story panics and never calls [`Cluster::finish`], dropping the cluster still
+/// cleans up: the fields drop in order, so the nodes are killed first, then the
+/// [`TestDatabase`] drops its database (a PostgreSQL one from a thread of its own).
 pub struct Cluster {
     pub nodes: Vec<Node>,
     pub client: reqwest::Client,
@@ -269,25 +273,6 @@ impl Cluster {
         self.nodes.clear();
         if let Some(db) = self.db.take() {
             db.drop_database().await;
-        }
-    }
-}
-
-impl Drop for Cluster {
-    /// On a panic `finish` never ran: kill the nodes, then drop the database from a thread
-    /// of its own (this may run inside the test's runtime, which cannot be blocked on).
-    fn drop(&mut self) {
-        self.nodes.clear();
-        if let Some(db) = self.db.take() {
-            let _ = std::thread::spawn(move || {
-                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    runtime.block_on(db.drop_database());
-                }
-            })
-            .join();
         }
     }
 }

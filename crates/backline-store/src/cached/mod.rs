@@ -39,6 +39,7 @@ mod refresh;
 mod spectra;
 mod users;
 
+pub(crate) use forward::Forwarding;
 pub use refresh::{ChangeCounters, CACHE_CHANNEL};
 
 use crate::traits::*;

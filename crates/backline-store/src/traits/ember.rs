@@ -55,20 +55,22 @@ pub enum LinkRevokeError {
     AlreadyRedeemed,
 }
 
-/// Operators' view of link tokens.
-pub trait LinkTokenAdminStore {
-    /// A page of link tokens, newest first (creation time descending, then id).
-    fn list_link_tokens(
-        &self,
-        filter: &LinkTokenFilter,
-        seek: &Seek<TimeKey>,
-    ) -> impl Future<Output = StoreResult<Vec<LinkTokenRecord>>> + Send;
-    /// Deletes a token that was not redeemed (expired or not), so it can no longer be; the
-    /// record as it was.
-    fn revoke_link_token(
-        &self,
-        id: &LinkTokenId,
-    ) -> impl Future<Output = StoreResult<Result<LinkTokenRecord, LinkRevokeError>>> + Send;
+forwarded_store_trait! {
+    /// Operators' view of link tokens.
+    pub trait LinkTokenAdminStore {
+        /// A page of link tokens, newest first (creation time descending, then id).
+        fn list_link_tokens(
+            &self,
+            filter: &LinkTokenFilter,
+            seek: &Seek<TimeKey>,
+        ) -> impl Future<Output = StoreResult<Vec<LinkTokenRecord>>> + Send;
+        /// Deletes a token that was not redeemed (expired or not), so it can no longer be; the
+        /// record as it was.
+        fn revoke_link_token(
+            &self,
+            id: &LinkTokenId,
+        ) -> impl Future<Output = StoreResult<Result<LinkTokenRecord, LinkRevokeError>>> + Send;
+    }
 }
 
 /// Whether a player is joining or in game, as a poll reports it.
@@ -227,61 +229,65 @@ pub struct BanFilter {
     pub reason_contains: Option<String>,
 }
 
-pub trait ExecutionStore {
-    /// Queues one execution per server.
-    fn queue_executions(
-        &self,
-        servers: &[ServerId],
-        new: &NewExecution<'_>,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
-    /// Finishes (or, with an error, fails) an execution of `server`. Finishing a finished
-    /// execution changes nothing; `NotFound` when the server has no such execution.
-    fn finish_execution(
-        &self,
-        server: &ServerId,
-        id: ExecutionId,
-        error: Option<&str>,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn get_execution(
-        &self,
-        id: ExecutionId,
-    ) -> impl Future<Output = StoreResult<Option<Execution>>> + Send;
-    fn list_executions(
-        &self,
-        server: Option<&ServerId>,
-        status: Option<ExecutionStatus>,
-        limit: i64,
-    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
-    /// Executions matching `filter` in its order, after `after`; at most `limit`.
-    fn filter_executions(
-        &self,
-        filter: &ExecutionFilter,
-        after: Option<ExecutionKey>,
-        limit: i64,
-    ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+forwarded_store_trait! {
+    pub trait ExecutionStore {
+        /// Queues one execution per server.
+        fn queue_executions(
+            &self,
+            servers: &[ServerId],
+            new: &NewExecution<'_>,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+        /// Finishes (or, with an error, fails) an execution of `server`. Finishing a finished
+        /// execution changes nothing; `NotFound` when the server has no such execution.
+        fn finish_execution(
+            &self,
+            server: &ServerId,
+            id: ExecutionId,
+            error: Option<&str>,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        fn get_execution(
+            &self,
+            id: ExecutionId,
+        ) -> impl Future<Output = StoreResult<Option<Execution>>> + Send;
+        fn list_executions(
+            &self,
+            server: Option<&ServerId>,
+            status: Option<ExecutionStatus>,
+            limit: i64,
+        ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+        /// Executions matching `filter` in its order, after `after`; at most `limit`.
+        fn filter_executions(
+            &self,
+            filter: &ExecutionFilter,
+            after: Option<ExecutionKey>,
+            limit: i64,
+        ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
+    }
 }
 
-pub trait BanStore {
-    fn insert_ban(&self, ban: &Ban) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Every ban of these users, newest first.
-    fn bans_of(&self, users: &[UserId]) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
-    fn lift_bans(
-        &self,
-        ids: &[BanId],
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn get_ban(&self, id: &BanId) -> impl Future<Output = StoreResult<Option<Ban>>> + Send;
-    /// Bans matching `filter` (status as of `now`), newest first (creation time, then id
-    /// descending), after the ban `after` names; at most `limit`.
-    fn filter_bans(
-        &self,
-        filter: &BanFilter,
-        now: Timestamp,
-        after: Option<&(Timestamp, BanId)>,
-        limit: i64,
-    ) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
+forwarded_store_trait! {
+    pub trait BanStore {
+        fn insert_ban(&self, ban: &Ban) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Every ban of these users, newest first.
+        fn bans_of(&self, users: &[UserId]) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
+        fn lift_bans(
+            &self,
+            ids: &[BanId],
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        fn get_ban(&self, id: &BanId) -> impl Future<Output = StoreResult<Option<Ban>>> + Send;
+        /// Bans matching `filter` (status as of `now`), newest first (creation time, then id
+        /// descending), after the ban `after` names; at most `limit`.
+        fn filter_bans(
+            &self,
+            filter: &BanFilter,
+            now: Timestamp,
+            after: Option<&(Timestamp, BanId)>,
+            limit: i64,
+        ) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
+    }
 }
 
 /// A user's roles: held now, and held before and lost.
@@ -291,42 +297,44 @@ pub struct UserRoles {
     pub revoked: Vec<Role>,
 }
 
-pub trait RoleStore {
-    /// `Conflict` when the name or in-game equivalent is taken.
-    fn insert_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
-    fn list_roles(&self) -> impl Future<Output = StoreResult<Vec<Role>>> + Send;
-    /// Grants a role; false when the user held it already.
-    fn grant_role(
-        &self,
-        user: &UserId,
-        role: &RoleId,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Revokes a role; false when the user did not hold it.
-    fn revoke_role(
-        &self,
-        user: &UserId,
-        role: &RoleId,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// The roles of these users.
-    fn roles_of(
-        &self,
-        users: &[UserId],
-    ) -> impl Future<Output = StoreResult<Vec<(UserId, UserRoles)>>> + Send;
-    /// Saves a role's name, in-game equivalent, position and groups; `NotFound` for an
-    /// unknown role, `Conflict` when the name or in-game equivalent is another role's.
-    fn update_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Gives the roles positions 1, 2, … in this order, in one transaction; `NotFound` (and
-    /// nothing changed) when one of them does not exist.
-    fn reorder_roles(&self, order: &[RoleId]) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The users holding a role now, by user id, after `after`; at most `limit`.
-    fn role_holders(
-        &self,
-        role: &RoleId,
-        after: Option<&UserId>,
-        limit: i64,
-    ) -> impl Future<Output = StoreResult<Vec<RoleHolder>>> + Send;
+forwarded_store_trait! {
+    pub trait RoleStore {
+        /// `Conflict` when the name or in-game equivalent is taken.
+        fn insert_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
+        fn list_roles(&self) -> impl Future<Output = StoreResult<Vec<Role>>> + Send;
+        /// Grants a role; false when the user held it already.
+        fn grant_role(
+            &self,
+            user: &UserId,
+            role: &RoleId,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<bool>> + Send;
+        /// Revokes a role; false when the user did not hold it.
+        fn revoke_role(
+            &self,
+            user: &UserId,
+            role: &RoleId,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<bool>> + Send;
+        /// The roles of these users.
+        fn roles_of(
+            &self,
+            users: &[UserId],
+        ) -> impl Future<Output = StoreResult<Vec<(UserId, UserRoles)>>> + Send;
+        /// Saves a role's name, in-game equivalent, position and groups; `NotFound` for an
+        /// unknown role, `Conflict` when the name or in-game equivalent is another role's.
+        fn update_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Gives the roles positions 1, 2, … in this order, in one transaction; `NotFound` (and
+        /// nothing changed) when one of them does not exist.
+        fn reorder_roles(&self, order: &[RoleId]) -> impl Future<Output = StoreResult<()>> + Send;
+        /// The users holding a role now, by user id, after `after`; at most `limit`.
+        fn role_holders(
+            &self,
+            role: &RoleId,
+            after: Option<&UserId>,
+            limit: i64,
+        ) -> impl Future<Output = StoreResult<Vec<RoleHolder>>> + Send;
+    }
 }
 
 /// Why a link token cannot be redeemed.
@@ -389,13 +397,15 @@ pub struct PolledServer {
     pub last_poll_at: Option<Timestamp>,
 }
 
-/// The stored polling state of game servers.
-pub trait PollingStateStore {
-    /// Flips the stored state of servers whose polling changed as of `now` (no poll for three
-    /// times their interval: stopped; a poll within it: started). Each flip is a conditional
-    /// update, so of several nodes sweeping at once exactly one reports each change.
-    fn sweep_polling(
-        &self,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<PollingChanges>> + Send;
+forwarded_store_trait! {
+    /// The stored polling state of game servers.
+    pub trait PollingStateStore {
+        /// Flips the stored state of servers whose polling changed as of `now` (no poll for three
+        /// times their interval: stopped; a poll within it: started). Each flip is a conditional
+        /// update, so of several nodes sweeping at once exactly one reports each change.
+        fn sweep_polling(
+            &self,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<PollingChanges>> + Send;
+    }
 }

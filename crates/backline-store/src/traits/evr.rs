@@ -157,21 +157,23 @@ pub struct EvrMatchFilter {
     pub seek: Seek<TimeKey>,
 }
 
-/// The operator's view of broadcasters and matches, read in pages.
-pub trait EvrAdminStore {
-    /// Broadcasters oldest registration first, then by sid.
-    fn page_broadcasters(
-        &self,
-        filter: &BroadcasterFilter,
-    ) -> impl Future<Output = StoreResult<Vec<Broadcaster>>> + Send;
-    /// The matches that have not ended on these broadcasters, with their players.
-    fn live_matches_on(
-        &self,
-        sids: &[BroadcasterId],
-    ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
-    /// Matches newest first, then by id, with their players.
-    fn page_evr_matches(
-        &self,
-        filter: &EvrMatchFilter,
-    ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
+forwarded_store_trait! {
+    /// The operator's view of broadcasters and matches, read in pages.
+    pub trait EvrAdminStore {
+        /// Broadcasters oldest registration first, then by sid.
+        fn page_broadcasters(
+            &self,
+            filter: &BroadcasterFilter,
+        ) -> impl Future<Output = StoreResult<Vec<Broadcaster>>> + Send;
+        /// The matches that have not ended on these broadcasters, with their players.
+        fn live_matches_on(
+            &self,
+            sids: &[BroadcasterId],
+        ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
+        /// Matches newest first, then by id, with their players.
+        fn page_evr_matches(
+            &self,
+            filter: &EvrMatchFilter,
+        ) -> impl Future<Output = StoreResult<Vec<EvrMatch>>> + Send;
+    }
 }

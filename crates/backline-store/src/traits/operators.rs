@@ -8,32 +8,34 @@ use std::future::Future;
 use super::{Seek, TimeKey};
 use crate::StoreResult;
 
-/// Web console sessions, opened with an admin token.
-pub trait ConsoleSessionStore {
-    /// Stores a session: the hash of its id, the hash of the admin token that opened it.
-    fn insert_console_session(
-        &self,
-        id: &SecretHash,
-        admin_token: &SecretHash,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The hash of the admin token of the session with this id, unless it expired by `now`.
-    fn find_console_session(
-        &self,
-        id: &SecretHash,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Option<SecretHash>>> + Send;
-    /// Ends a session (nothing happens for an unknown one).
-    fn delete_console_session(
-        &self,
-        id: &SecretHash,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Forgets sessions that expired by `now`; how many.
-    fn delete_expired_console_sessions(
-        &self,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
+forwarded_store_trait! {
+    /// Web console sessions, opened with an admin token.
+    pub trait ConsoleSessionStore {
+        /// Stores a session: the hash of its id, the hash of the admin token that opened it.
+        fn insert_console_session(
+            &self,
+            id: &SecretHash,
+            admin_token: &SecretHash,
+            now: Timestamp,
+            expires_at: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// The hash of the admin token of the session with this id, unless it expired by `now`.
+        fn find_console_session(
+            &self,
+            id: &SecretHash,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<Option<SecretHash>>> + Send;
+        /// Ends a session (nothing happens for an unknown one).
+        fn delete_console_session(
+            &self,
+            id: &SecretHash,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Forgets sessions that expired by `now`; how many.
+        fn delete_expired_console_sessions(
+            &self,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<u64>> + Send;
+    }
 }
 
 /// Counts of live state, read when `/metrics` is scraped.
@@ -62,12 +64,14 @@ pub struct PoolUsage {
     pub idle: u64,
 }
 
-/// Aggregate counts for monitoring.
-pub trait GaugeStore {
-    /// Live matches, broadcasters and the execution queue, in one statement.
-    fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
-    /// The connection pools' current usage (no query).
-    fn pool_usage(&self) -> PoolUsage;
+forwarded_store_trait! {
+    /// Aggregate counts for monitoring.
+    pub trait GaugeStore {
+        /// Live matches, broadcasters and the execution queue, in one statement.
+        fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
+        /// The connection pools' current usage (no query).
+        fn pool_usage(&self) -> PoolUsage;
+    }
 }
 
 /// How an operator names an admin token: by id or by name.
@@ -77,37 +81,39 @@ pub enum AdminTokenRef {
     Name(String),
 }
 
-/// Operators' named admin tokens.
-pub trait AdminTokenStore {
-    /// Stores a token unless one with its name exists; true when it was stored.
-    fn insert_admin_token_if_absent(
-        &self,
-        token: &backline_domain::admin::AdminToken,
-        hash: &SecretHash,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// The unrevoked token with this hash.
-    fn find_active_admin_token(
-        &self,
-        hash: &SecretHash,
-    ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
-    /// Oldest first (creation time, then id).
-    fn list_admin_tokens(
-        &self,
-        seek: &Seek<TimeKey>,
-    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
-    /// Revokes a token (idempotent); `NotFound` for an unknown one.
-    fn revoke_admin_token(
-        &self,
-        token: &AdminTokenRef,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
-    /// Gives the named token a new secret and clears its revocation; `NotFound` when unknown.
-    fn replace_admin_token_secret(
-        &self,
-        name: &str,
-        hash: &SecretHash,
-        prefix: &str,
-    ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+forwarded_store_trait! {
+    /// Operators' named admin tokens.
+    pub trait AdminTokenStore {
+        /// Stores a token unless one with its name exists; true when it was stored.
+        fn insert_admin_token_if_absent(
+            &self,
+            token: &backline_domain::admin::AdminToken,
+            hash: &SecretHash,
+        ) -> impl Future<Output = StoreResult<bool>> + Send;
+        /// The unrevoked token with this hash.
+        fn find_active_admin_token(
+            &self,
+            hash: &SecretHash,
+        ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+        /// Oldest first (creation time, then id).
+        fn list_admin_tokens(
+            &self,
+            seek: &Seek<TimeKey>,
+        ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
+        /// Revokes a token (idempotent); `NotFound` for an unknown one.
+        fn revoke_admin_token(
+            &self,
+            token: &AdminTokenRef,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+        /// Gives the named token a new secret and clears its revocation; `NotFound` when unknown.
+        fn replace_admin_token_secret(
+            &self,
+            name: &str,
+            hash: &SecretHash,
+            prefix: &str,
+        ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
+    }
 }
 
 /// What to list from the audit log; every `Some` narrows it. Newest first.
@@ -124,15 +130,17 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// The audit log of admin writes.
-pub trait AuditStore {
-    /// Appends an entry (its `seq` is ignored and assigned by the store).
-    fn insert_audit(
-        &self,
-        entry: &backline_domain::admin::AuditEntry,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn list_audit(
-        &self,
-        filter: &AuditFilter,
-    ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AuditEntry>>> + Send;
+forwarded_store_trait! {
+    /// The audit log of admin writes.
+    pub trait AuditStore {
+        /// Appends an entry (its `seq` is ignored and assigned by the store).
+        fn insert_audit(
+            &self,
+            entry: &backline_domain::admin::AuditEntry,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        fn list_audit(
+            &self,
+            filter: &AuditFilter,
+        ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AuditEntry>>> + Send;
+    }
 }

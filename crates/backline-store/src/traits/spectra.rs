@@ -99,31 +99,33 @@ pub struct PlayerChange {
     pub peak_tier: Option<i64>,
 }
 
-pub trait PlayerStore {
-    /// Records what match snapshots said of players: names always, tiers unless an operator
-    /// set them (the peak never goes down).
-    fn observe_players(
-        &self,
-        players: &[ObservedPlayer],
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The known players among `puuids`, in no particular order.
-    fn get_players(
-        &self,
-        puuids: &[String],
-    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-    /// Most recently updated first (then by PUUID).
-    fn list_players(
-        &self,
-        seek: &Seek<TimeKey>,
-    ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-    /// Applies an operator's change, creating the player if needed.
-    fn change_player(
-        &self,
-        puuid: &str,
-        change: &PlayerChange,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<RiotPlayer>> + Send;
+forwarded_store_trait! {
+    pub trait PlayerStore {
+        /// Records what match snapshots said of players: names always, tiers unless an operator
+        /// set them (the peak never goes down).
+        fn observe_players(
+            &self,
+            players: &[ObservedPlayer],
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// The known players among `puuids`, in no particular order.
+        fn get_players(
+            &self,
+            puuids: &[String],
+        ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+        /// Most recently updated first (then by PUUID).
+        fn list_players(
+            &self,
+            seek: &Seek<TimeKey>,
+        ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
+        /// Applies an operator's change, creating the player if needed.
+        fn change_player(
+            &self,
+            puuid: &str,
+            change: &PlayerChange,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<RiotPlayer>> + Send;
+    }
 }
 
 /// A snapshot to record, already parsed and stripped of secrets. Owned, because the store
@@ -171,57 +173,61 @@ pub struct MatchKey {
     pub group_code: String,
 }
 
-pub trait MatchStore {
-    /// Records a snapshot unless the stored one is further along (see
-    /// `backline_domain::spectra::lifecycle::Progress`); creates the match when unknown.
-    /// A register also stamps `registered_at`. Appends `event` (the event reporting the
-    /// snapshot) in the same transaction and answers its id; on PostgreSQL the id is
-    /// announced with `NOTIFY` at commit, as [`super::EventStore::append_events`] does.
-    ///
-    /// Atomic under concurrent calls, and the outcome is the same as if concurrent calls
-    /// had run one after the other in the order they arrived. The SQL store commits
-    /// concurrent calls together (one transaction, see `sql/snapshot_queue.rs`); an answer
-    /// of `Ok` means the transaction holding this snapshot committed.
-    fn record_snapshot(
-        &self,
-        write: SnapshotWrite,
-        event: NewEvent,
-    ) -> impl Future<Output = StoreResult<EventId>> + Send;
-    fn list_matches(
-        &self,
-        filter: &MatchFilter,
-    ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
-    /// Every observer's record of the match, with snapshots, most advanced first.
-    fn get_match(
-        &self,
-        match_id: &str,
-    ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+forwarded_store_trait! {
+    pub trait MatchStore {
+        /// Records a snapshot unless the stored one is further along (see
+        /// `backline_domain::spectra::lifecycle::Progress`); creates the match when unknown.
+        /// A register also stamps `registered_at`. Appends `event` (the event reporting the
+        /// snapshot) in the same transaction and answers its id; on PostgreSQL the id is
+        /// announced with `NOTIFY` at commit, as [`super::EventStore::append_events`] does.
+        ///
+        /// Atomic under concurrent calls, and the outcome is the same as if concurrent calls
+        /// had run one after the other in the order they arrived. The SQL store commits
+        /// concurrent calls together (one transaction, see `sql/snapshot_queue.rs`); an answer
+        /// of `Ok` means the transaction holding this snapshot committed.
+        fn record_snapshot(
+            &self,
+            write: SnapshotWrite,
+            event: NewEvent,
+        ) -> impl Future<Output = StoreResult<EventId>> + Send;
+        fn list_matches(
+            &self,
+            filter: &MatchFilter,
+        ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+        /// Every observer's record of the match, with snapshots, most advanced first.
+        fn get_match(
+            &self,
+            match_id: &str,
+        ) -> impl Future<Output = StoreResult<Vec<MatchRecord>>> + Send;
+    }
 }
 
-pub trait StatsStore {
-    /// Links an observer's group code to a match in the stats backend; true when new.
-    fn link_stats_group(
-        &self,
-        match_id: &str,
-        group_code: &str,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    fn set_stats_region(
-        &self,
-        match_id: &str,
-        region: Option<&str>,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn save_match_stats(
-        &self,
-        match_id: &str,
-        stats_json: &str,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn get_stats(
-        &self,
-        match_id: &str,
-    ) -> impl Future<Output = StoreResult<Option<StatsRecord>>> + Send;
+forwarded_store_trait! {
+    pub trait StatsStore {
+        /// Links an observer's group code to a match in the stats backend; true when new.
+        fn link_stats_group(
+            &self,
+            match_id: &str,
+            group_code: &str,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<bool>> + Send;
+        fn set_stats_region(
+            &self,
+            match_id: &str,
+            region: Option<&str>,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        fn save_match_stats(
+            &self,
+            match_id: &str,
+            stats_json: &str,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        fn get_stats(
+            &self,
+            match_id: &str,
+        ) -> impl Future<Output = StoreResult<Option<StatsRecord>>> + Send;
+    }
 }
 
 /// A change to one player of a player-cam session; `None` leaves a field as it is,
@@ -232,31 +238,33 @@ pub struct PlayercamChange {
     pub display_name: Option<Option<String>>,
 }
 
-pub trait PlayercamStore {
-    fn insert_playercam_session(
-        &self,
-        session: &PlayercamSession,
-        secret: &SecretHash,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The session with this identifier and the hash of its secret.
-    fn find_playercam_session(
-        &self,
-        identifier: &str,
-    ) -> impl Future<Output = StoreResult<Option<(PlayercamSession, SecretHash)>>> + Send;
-    /// Oldest first (creation time, then id).
-    fn list_playercam_sessions(
-        &self,
-        org: Option<&OrgId>,
-        seek: &Seek<TimeKey>,
-    ) -> impl Future<Output = StoreResult<Vec<PlayercamSession>>> + Send;
-    fn playercam_players(
-        &self,
-        session: &PlayercamSession,
-    ) -> impl Future<Output = StoreResult<Vec<PlayercamPlayer>>> + Send;
-    fn change_playercam_player(
-        &self,
-        session: &PlayercamSession,
-        full_name: &str,
-        change: &PlayercamChange,
-    ) -> impl Future<Output = StoreResult<PlayercamPlayer>> + Send;
+forwarded_store_trait! {
+    pub trait PlayercamStore {
+        fn insert_playercam_session(
+            &self,
+            session: &PlayercamSession,
+            secret: &SecretHash,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// The session with this identifier and the hash of its secret.
+        fn find_playercam_session(
+            &self,
+            identifier: &str,
+        ) -> impl Future<Output = StoreResult<Option<(PlayercamSession, SecretHash)>>> + Send;
+        /// Oldest first (creation time, then id).
+        fn list_playercam_sessions(
+            &self,
+            org: Option<&OrgId>,
+            seek: &Seek<TimeKey>,
+        ) -> impl Future<Output = StoreResult<Vec<PlayercamSession>>> + Send;
+        fn playercam_players(
+            &self,
+            session: &PlayercamSession,
+        ) -> impl Future<Output = StoreResult<Vec<PlayercamPlayer>>> + Send;
+        fn change_playercam_player(
+            &self,
+            session: &PlayercamSession,
+            full_name: &str,
+            change: &PlayercamChange,
+        ) -> impl Future<Output = StoreResult<PlayercamPlayer>> + Send;
+    }
 }

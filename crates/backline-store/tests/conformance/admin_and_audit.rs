@@ -6,7 +6,7 @@ use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
 use backline_store::*;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     admin_tokens_are_stored_once_per_name_found_by_hash_and_revoked_by_id_or_name,
     an_admin_token_secret_is_replaced_and_its_revocation_cleared,
     the_audit_log_is_filtered_and_paged_newest_first,

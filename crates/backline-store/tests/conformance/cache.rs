@@ -14,7 +14,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use std::time::Duration;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     a_revocation_through_the_cache_is_seen_at_once,
     changes_by_another_connection_are_seen_once_the_counters_are_read,
     a_poll_and_its_sweep_bump_no_counter,

@@ -4,7 +4,7 @@ use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
 use backline_store::*;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     a_console_session_is_found_until_it_expires_or_is_deleted,
     expired_console_sessions_are_forgotten_and_live_ones_kept,
 );

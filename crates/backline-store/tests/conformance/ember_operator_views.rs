@@ -13,7 +13,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use serde_json::json;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     server_overviews_count_the_queue_find_the_last_failure_and_page_by_creation,
     executions_are_listed_failed_first_by_action_and_paged,
     bans_are_filtered_by_status_reach_and_reason_newest_first,

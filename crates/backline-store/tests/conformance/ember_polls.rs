@@ -12,7 +12,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use serde_json::json;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     racing_polls_of_one_server_lease_every_deliverable_execution_exactly_once,
     presence_is_stored_as_reported_and_the_last_poll_to_within_half_an_interval,
     settings_are_due_to_one_poll_of_those_racing,

@@ -10,7 +10,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use serde_json::json;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     appended_events_get_growing_ids_and_are_read_in_id_order,
     pruning_removes_old_events_and_remembers_how_far,
     the_polling_sweep_reports_each_change_once,

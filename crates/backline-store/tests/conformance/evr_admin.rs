@@ -12,7 +12,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use std::collections::BTreeMap;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     broadcasters_are_paged_by_registration_and_filtered,
     matches_are_paged_newest_first_and_filtered,
     ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_match,

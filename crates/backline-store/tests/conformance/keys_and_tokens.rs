@@ -5,7 +5,7 @@ use backline_domain::tokens::{ApiToken, ApiTokenKind};
 use backline_domain::Timestamp;
 use backline_store::*;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     organisations_are_stored_listed_and_made_supporters,
     access_keys_are_found_by_hash_and_revoked_by_id_or_hash,
     api_tokens_are_found_only_by_kind_and_while_unrevoked,

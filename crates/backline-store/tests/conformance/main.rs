@@ -7,6 +7,7 @@ mod ember_operator_views;
 mod ember_polls;
 mod events;
 mod evr_admin;
+mod harness;
 mod keys_and_tokens;
 mod match_groups;
 mod matches;
@@ -19,36 +20,30 @@ use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};
 use std::future::Future;
 
-/// Runs `story` on a fresh migrated store of `backend`, then drops the database.
+/// Runs `story` on a fresh migrated store of `backend`, then drops the database (the
+/// harness of most stories, through [`backline_store::stories!`]).
 pub async fn with_store<F, Fut>(backend: Backend, story: F)
 where
     F: FnOnce(SqlStore) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    with_database(backend, |_url, store| story(store)).await
+}
+
+/// Runs `story` with the URL of a fresh migrated database of `backend` and a store on it,
+/// then drops the database; for stories that open connections of their own.
+///
+/// When the story panics, the database is dropped all the same ([`TestDatabase`]'s `Drop`).
+pub async fn with_database<F, Fut>(backend: Backend, story: F)
+where
+    F: FnOnce(String, SqlStore) -> Fut,
     Fut: Future<Output = ()>,
 {
     let Some(db) = TestDatabase::create(backend).await else {
         return;
     };
     let store = db.store().await;
-    story(store.clone()).await;
+    story(db.url.clone(), store.clone()).await;
     store.close().await;
     db.drop_database().await;
-}
-
-/// Declares each story once per backend: `sqlite::name` and `postgres::name`.
-#[macro_export]
-macro_rules! stories {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::with_store(backline_store::Backend::Sqlite, super::$story).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::with_store(backline_store::Backend::Postgres, super::$story).await
-            })*
-        }
-    };
 }

@@ -7,49 +7,15 @@
 use super::matches::{snapshot, updated, Write};
 use backline_domain::events::EventId;
 use backline_domain::spectra::lifecycle::MatchState;
-use backline_store::testing::TestDatabase;
 use backline_store::*;
 use sqlx::{AnyConnection, Connection, Executor};
 use std::time::Duration;
 
-macro_rules! group_stories {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                super::with_database(Backend::Sqlite, |db, store| super::$story(db, store)).await
-            })*
-            use backline_store::Backend;
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                super::with_database(Backend::Postgres, |db, store| super::$story(db, store)).await
-            })*
-            use backline_store::Backend;
-        }
-    };
-}
-
-group_stories!(
+backline_store::stories!(crate::with_database =>
     shuffled_updates_of_one_match_end_with_the_most_advanced,
     each_observer_s_events_are_appended_once_in_its_order,
     a_write_that_fails_fails_alone_and_its_group_is_stored,
 );
-
-async fn with_database<F, Fut>(backend: Backend, story: F)
-where
-    F: FnOnce(String, SqlStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(db) = TestDatabase::create(backend).await else {
-        return;
-    };
-    let store = db.store().await;
-    story(db.url.clone(), store.clone()).await;
-    store.close().await;
-    db.drop_database().await;
-}
 
 /// A connection that holds the lock every snapshot write needs, until [`Lock::release`].
 struct Lock(AnyConnection);

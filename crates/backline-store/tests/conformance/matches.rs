@@ -4,7 +4,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use serde_json::json;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     an_older_snapshot_never_replaces_a_newer_one,
     a_late_register_only_stamps_the_registration,
     a_completed_match_ignores_later_updates_and_completes,

@@ -4,7 +4,7 @@ use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
 use backline_domain::Timestamp;
 use backline_store::*;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     playercam_players_are_enabled_and_renamed_per_session,
     settings_are_put_once_or_replaced
 );

@@ -3,7 +3,7 @@ use backline_domain::Timestamp;
 use backline_store::*;
 use serde_json::json;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     observed_tiers_move_forward_and_the_peak_never_drops,
     operator_tiers_are_not_overwritten_by_observations,
     stats_links_regions_and_results_are_kept,

@@ -7,7 +7,7 @@ use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
 use backline_store::*;
 
-crate::stories!(
+backline_store::stories!(crate::with_store =>
     users_are_listed_by_username_with_filters_and_pages,
     link_tokens_are_listed_by_state_and_revoked_only_while_unused,
 );

@@ -8,7 +8,7 @@ use backline_domain::accounts::SystemGroup::{GlobalBots, GlobalPrivateDataAccess
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::event_stories!(operators_removals_and_ends_appear_on_the_stream);
+backline_store::stories!(crate::helpers::with_configured_app, crate::events::quick_events => operators_removals_and_ends_appear_on_the_stream);
 
 async fn operators_removals_and_ends_appear_on_the_stream(app: &TestApp) {
     let (_, token) = signed_in(app, "operator-1", &[GlobalBots, GlobalPrivateDataAccess]).await;

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
 
-crate::event_stories!(
+backline_store::stories!(crate::helpers::with_configured_app, crate::events::quick_events =>
     ember_changes_appear_on_the_stream,
     operators_bans_and_lifts_appear_on_the_stream,
     evr_changes_appear_on_the_stream,

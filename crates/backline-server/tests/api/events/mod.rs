@@ -19,45 +19,6 @@ pub fn quick_events(config: &mut backline_server::config::Config) {
     config.guess_limit.max_failures = 1000;
 }
 
-/// Declares each story once per backend with [`quick_events`] (and `adjust`).
-#[macro_export]
-macro_rules! event_stories {
-    ($($story:ident),* $(,)?) => {
-        $crate::event_stories!(|_config| {}; $($story),*);
-    };
-    ($adjust:expr; $($story:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::events::run(backline_store::Backend::Sqlite, $adjust, super::$story).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() {
-                $crate::events::run(backline_store::Backend::Postgres, $adjust, super::$story).await
-            })*
-        }
-    };
-}
-
-pub async fn run(
-    backend: backline_store::Backend,
-    adjust: impl FnOnce(&mut backline_server::config::Config),
-    story: impl AsyncFnOnce(&TestApp),
-) {
-    let Some(app) = TestApp::spawn_with(backend, |config| {
-        quick_events(config);
-        adjust(config);
-    })
-    .await
-    else {
-        return;
-    };
-    story(&app).await;
-    app.stop().await;
-}
-
 /// One SSE message: its `id:` and its `data:` as JSON.
 #[derive(Clone, Debug)]
 pub struct Message {

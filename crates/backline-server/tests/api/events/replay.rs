@@ -6,7 +6,7 @@ use crate::helpers::{TestApp, MATCH_ID};
 use crate::spectra_replay::replay_capture;
 use serde_json::json;
 
-crate::api_stories!(replaying_the_spectra_capture_produces_the_match_events_in_order);
+backline_store::stories!(crate::helpers::with_app => replaying_the_spectra_capture_produces_the_match_events_in_order);
 
 async fn replaying_the_spectra_capture_produces_the_match_events_in_order(app: &TestApp) {
     let mut admin = open_admin(app, "").await;

@@ -2,22 +2,24 @@
 //! retention window is refused with 410.
 
 use super::scoping::{a_ban_outside_any_organisation, spectra_match};
-use super::{kinds, open, open_admin};
+use super::{kinds, open, open_admin, quick_events};
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use std::time::Duration;
 
-crate::event_stories!(
+backline_store::stories!(crate::helpers::with_configured_app, crate::events::quick_events =>
     resuming_returns_exactly_the_missed_events,
     events_published_at_once_are_all_kept_in_one_order,
 );
 
-mod pruned {
-    crate::event_stories!(
-        |config: &mut backline_server::config::Config| config.events.retention_seconds = 1;
-        resuming_from_before_the_retention_window_is_gone,
-    );
-    use super::*;
+backline_store::stories!(crate::helpers::with_configured_app, one_second_retention =>
+    resuming_from_before_the_retention_window_is_gone,
+);
+
+/// [`quick_events`], and events are kept for one second.
+fn one_second_retention(config: &mut backline_server::config::Config) {
+    quick_events(config);
+    config.events.retention_seconds = 1;
 }
 
 async fn resuming_returns_exactly_the_missed_events(app: &TestApp) {

@@ -1,13 +1,13 @@
 //! Who sees what: an organisation's key sees only its own organisation's match events, an
 //! admin token of any role sees everything, anything else is refused in the admin JSON shape.
 
-use super::{kinds, open, open_admin, Message, Stream};
+use super::{kinds, open, open_admin, quick_events, Message, Stream};
 use crate::admin_roles::issue;
 use crate::helpers::{match_body, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::event_stories!(
+backline_store::stories!(crate::helpers::with_configured_app, crate::events::quick_events =>
     an_organisation_key_sees_only_its_own_organisations_events,
     every_admin_role_sees_everything_and_filters_by_kind,
     missing_and_bad_credentials_and_queries_are_refused,
@@ -41,20 +41,24 @@ pub async fn spectra_match(app: &TestApp, backend: &str, org: &str, id: &str, ro
     }
 }
 
-mod rechecked {
-    crate::event_stories!(
-        |config: &mut backline_server::config::Config| config.events.recheck_seconds = 1;
-        a_revoked_key_stops_receiving_events,
-    );
-    use super::*;
+backline_store::stories!(crate::helpers::with_configured_app, rechecked_every_second =>
+    a_revoked_key_stops_receiving_events,
+);
+
+backline_store::stories!(crate::helpers::with_configured_app, three_guesses =>
+    guessing_keys_on_the_stream_is_limited,
+);
+
+/// [`quick_events`], and an open stream re-checks its credential every second.
+fn rechecked_every_second(config: &mut backline_server::config::Config) {
+    quick_events(config);
+    config.events.recheck_seconds = 1;
 }
 
-mod guessing {
-    crate::event_stories!(
-        |config: &mut backline_server::config::Config| config.guess_limit.max_failures = 3;
-        guessing_keys_on_the_stream_is_limited,
-    );
-    use super::*;
+/// [`quick_events`], and three failed guesses of a key are all an address gets.
+fn three_guesses(config: &mut backline_server::config::Config) {
+    quick_events(config);
+    config.guess_limit.max_failures = 3;
 }
 
 async fn guessing_keys_on_the_stream_is_limited(app: &TestApp) {

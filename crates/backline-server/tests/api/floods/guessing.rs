@@ -367,13 +367,13 @@ async fn successful_calls_are_never_limited(app: &TestApp) {
     }
 }
 
-configured_stories!(guessing =>
+backline_store::stories!(crate::helpers::with_configured_app, guessing =>
     wrong_access_keys_from_one_address_are_limited_and_others_are_not,
     unknown_link_tokens_are_limited_and_a_refused_redemption_links_nothing,
     wrong_session_secrets_are_limited_and_a_refused_change_stores_nothing,
     successful_calls_are_never_limited,
 );
 
-configured_stories!(guessing_passwords =>
+backline_store::stories!(crate::helpers::with_configured_app, guessing_passwords =>
     wrong_passwords_are_limited_per_address_and_a_refused_login_creates_nothing,
 );

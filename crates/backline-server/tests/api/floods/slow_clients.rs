@@ -195,13 +195,13 @@ async fn connections_over_the_cap_wait_and_are_then_served(app: &TestApp) {
     drop((first, second));
 }
 
-configured_stories!(slow_clients =>
+backline_store::stories!(crate::helpers::with_configured_app, slow_clients =>
     a_slow_loris_is_answered_408_and_does_not_delay_others,
     an_idle_connection_is_closed_without_an_answer,
     a_trickled_body_is_answered_408_in_the_surfaces_shape,
     a_100_mb_upload_is_refused_and_does_not_delay_others,
 );
 
-configured_stories!(capped =>
+backline_store::stories!(crate::helpers::with_configured_app, capped =>
     connections_over_the_cap_wait_and_are_then_served,
 );

@@ -19,30 +19,7 @@ fn unlimited_guessing(config: &mut backline_server::config::Config) {
     config.guess_limit.max_failures = u32::MAX;
 }
 
-macro_rules! isolation_stories {
-    ($($story:ident),* $(,)?) => {
-        $(mod $story {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::run(backline_store::Backend::Sqlite, super::$story).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::run(backline_store::Backend::Postgres, super::$story).await
-            }
-        })*
-    };
-}
-
-async fn run(backend: backline_store::Backend, story: impl AsyncFnOnce(&TestApp)) {
-    let Some(app) = TestApp::spawn_with(backend, unlimited_guessing).await else {
-        return;
-    };
-    story(&app).await;
-    app.stop().await;
-}
-
-isolation_stories!(
+backline_store::stories!(crate::helpers::with_configured_app, unlimited_guessing =>
     every_route_refuses_missing_foreign_and_other_tenants_credentials,
     a_session_sees_and_revokes_only_its_own_user,
 );
