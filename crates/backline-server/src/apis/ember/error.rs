@@ -81,10 +81,18 @@ impl From<CoreError> for EmberError {
     }
 }
 
-/// A path parameter that cannot be read (e.g. not UTF-8).
+/// A path parameter that cannot be read (not UTF-8, or not the integer an execution id is):
+/// a 404, as Laravel's route model binding answers a parameter that names nothing.
 impl From<axum::extract::rejection::PathRejection> for EmberError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
-        Self::new(r.status(), r.body_text())
+        use axum::extract::rejection::PathRejection;
+        match r {
+            PathRejection::FailedToDeserializePathParams(_) => Self::not_found(),
+            other => {
+                tracing::error!(rejection = %other.body_text(), "path parameters missing");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+            }
+        }
     }
 }
 

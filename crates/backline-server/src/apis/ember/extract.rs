@@ -1,11 +1,13 @@
 //! Extractors of the game integration API: the server token, path parameters and the merged
-//! parameters, each failing with an [`EmberError`].
+//! parameters (raw, or typed by [`Input`]), each failing with an [`EmberError`].
 
 use super::error::EmberError;
+use super::lenient;
 use crate::http::{credentials, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use backline_domain::ember::servers::GameServer;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The game server making the request, by `Authorization: Bearer <token>` (or `Bearer:`,
@@ -38,40 +40,10 @@ impl FromRequestParts<AppState> for Server {
 pub struct Params(pub Value);
 
 impl Params {
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
-    }
-
-    /// A scalar parameter as text (numbers and booleans are accepted as their text).
-    pub fn text(&self, name: &str) -> Result<Option<String>, EmberError> {
-        match self.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(EmberError::invalid(
-                name,
-                format!("The {name} field must be a string."),
-            )),
-        }
-    }
-
-    /// A required, non-empty scalar parameter.
-    pub fn required(&self, name: &str) -> Result<String, EmberError> {
-        self.text(name)?
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| EmberError::invalid(name, format!("The {name} field is required.")))
-    }
-
-    /// An optional integer parameter.
-    pub fn integer(&self, name: &str) -> Result<Option<i64>, EmberError> {
-        match self.text(name)? {
-            None => Ok(None),
-            Some(s) if s.trim().is_empty() => Ok(None),
-            Some(s) => s.trim().parse().map(Some).map_err(|_| {
-                EmberError::invalid(name, format!("The {name} field must be an integer."))
-            }),
-        }
+    /// One text parameter whose name is only known at run time (`admin_<source>_account_id`),
+    /// read as [`lenient::text`] reads a field of a request struct.
+    pub fn named_text(&self, name: &str) -> Result<Option<String>, EmberError> {
+        lenient::decode_named(&self.0, name, lenient::text)
     }
 }
 
@@ -87,6 +59,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// The merged parameters decoded into a request struct of [`super::fields`]; a parameter that
+/// does not fit is Ember's 422 naming it ([`lenient::decode`]).
+pub struct Input<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Input<T> {
+    type Rejection = EmberError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let empty = Value::Object(Default::default());
+        let params = parts.extensions.get::<Params>().map_or(&empty, |p| &p.0);
+        lenient::decode(params).map(Input)
+    }
+}
+
 pub use wrappers::Path;
 
 // The one place that names axum's rejecting extractors (forbidden elsewhere by clippy.toml).
@@ -95,8 +81,9 @@ mod wrappers {
     use super::EmberError;
     use axum::extract::FromRequestParts;
 
-    /// Path parameters; one that cannot be read is a JSON 400 in Laravel's shape. Handlers use
-    /// this, never axum's `Path`.
+    /// Path parameters, typed by the structs of `fields`; one that does not fit its type (an
+    /// execution id that is not an integer) is Laravel's JSON 404, as its route model binding
+    /// answers. Handlers use this, never axum's `Path`.
     #[derive(FromRequestParts)]
     #[from_request(via(axum::extract::Path), rejection(EmberError))]
     pub struct Path<T>(pub T);

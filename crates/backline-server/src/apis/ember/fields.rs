@@ -1,63 +1,142 @@
-//! The parameters each Ember endpoint reads from its merged query and body (PHP-style form
-//! or JSON, decoded by [`super::decode_request`] into [`super::extract::Params`]), described
-//! for the OpenAPI document. The handlers read them by name from `Params`; these types only
-//! give the document their shape.
+//! The typed parameters of each Ember endpoint: path parameters, and the merged query and body
+//! (PHP-style form or JSON, decoded by [`super::decode_request`]) read into request structs by
+//! [`super::extract::Input`]. The same types describe the parameters in the OpenAPI document,
+//! so what the handlers read and what the document says cannot drift apart.
+//!
+//! The tolerances (numbers as text, `a[]=` lists, comma-separated ids, blank as absent, `[]` as
+//! an empty group) live in [`super::lenient`]; the limits written here (`minimum`,
+//! `max_length`, `pattern`) are the ones the core enforces, so the document states them.
 
+use super::lenient;
+use backline_domain::ember::bans::BanScope;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-/// `meta`'s parameters.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct MetaFields {
-    /// The actions whose settings are wanted (`actions[]=settings`).
-    actions: Option<Vec<String>>,
+/// A player, by account source and id: the path of every `/players/…` route.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PlayerPath {
+    /// The account source: `steam`, `discord`, `minecraft`, … (1–32 characters of `a-z`,
+    /// `0-9`, `_`, `-`; anything else is a 422 naming `source`).
+    #[param(pattern = "^[a-z0-9_-]{1,32}$", min_length = 1, max_length = 32)]
+    pub source: String,
+    /// The player's id at that source, as text (Steam64 ids do not fit a double); 1–128
+    /// characters.
+    #[param(min_length = 1, max_length = 128)]
+    pub account_id: String,
 }
 
-/// A player's ids in one presence state.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct PresenceIds {
-    ids: Option<Vec<String>>,
+/// A player and one of the in-game groups: the path of `DELETE …/roles/{ingame}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PlayerRolePath {
+    /// As in [`PlayerPath`].
+    #[param(pattern = "^[a-z0-9_-]{1,32}$", min_length = 1, max_length = 32)]
+    pub source: String,
+    /// As in [`PlayerPath`].
+    #[param(min_length = 1, max_length = 128)]
+    pub account_id: String,
+    /// The role's in-game equivalent, percent-encoded (it may hold spaces); 1–64 characters.
+    #[param(min_length = 1, max_length = 64)]
+    pub ingame: String,
+}
+
+/// The execution `finish` reports on.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ExecutionPath {
+    /// The `payload.execution_id` of the delivered action. One that is not an integer, or
+    /// not this server's, is a 404 (Laravel's route model binding).
+    pub execution_id: i64,
+}
+
+/// `meta`'s parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MetaRequest {
+    /// The actions whose settings are wanted (`actions[]=settings`; `settings` is the only one
+    /// today). Other names, and a value that is not a list, are ignored.
+    #[serde(default, deserialize_with = "lenient::names")]
+    #[param(rename = "actions[]")]
+    pub actions: Vec<String>,
 }
 
 /// `poll`'s parameters: the players on the server by source and presence state
-/// (`players[steam][connected][ids][]=…`).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct PollFields {
-    /// `{<source>: {"connecting"?: {"ids": [...]}, "connected"?: {"ids": [...]}}}`
-    players: Option<BTreeMap<String, BTreeMap<String, PresenceIds>>>,
+/// (`players[steam][connected][ids][]=…`). A player absent from the poll is offline there.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PollRequest {
+    /// `{<source>: {"connecting"?: {"ids": [...]}, "connected"?: {"ids": [...]}}}`, the
+    /// source as in a player's path; empty (`players=`, `[]`) or absent when no one is there.
+    #[serde(default, deserialize_with = "lenient::groups")]
+    pub players: BTreeMap<String, PresenceStates>,
+}
+
+/// The players of one source, by presence state; another state is a 422 naming it
+/// (`players.steam.sleeping`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceStates {
+    /// Players in game.
+    #[serde(default, deserialize_with = "lenient::group")]
+    pub connected: PresenceIds,
+    /// Players joining: they get their roles, or their kick when banned.
+    #[serde(default, deserialize_with = "lenient::group")]
+    pub connecting: PresenceIds,
+}
+
+/// Account ids in one presence state.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PresenceIds {
+    /// Account ids (1–128 characters each): `ids[]=1&ids[]=2`, or `ids=1,2` (trimmed, empty
+    /// items dropped).
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub ids: Vec<String>,
 }
 
 /// `finish`'s parameters.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct FinishFields {
-    /// Why the execution failed; absent when it succeeded.
-    error: Option<String>,
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct FinishRequest {
+    /// Why the execution failed; absent or blank when it succeeded.
+    #[serde(default, deserialize_with = "lenient::text")]
+    pub error: Option<String>,
 }
 
-/// A ban's parameters. The admin who banned is `admin_<source>_account_id`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct BanFields {
-    /// `server` (default), `global` or `web`.
-    scope: Option<String>,
-    /// Minutes until the ban ends; absent for a permanent ban.
-    duration_minutes: Option<i64>,
-    reason: Option<String>,
+/// A ban's parameters. The issuing admin, if any, is `admin_<source>_account_id` (e.g.
+/// `admin_steam_account_id`), named after the path's source, an account id at that source.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct BanRequest {
+    /// `server` (the default), `global` or `web`, in any case.
+    #[serde(default, deserialize_with = "ban_scope")]
+    pub scope: Option<BanScope>,
+    /// Minutes until the ban ends; absent or 0 for a permanent ban. An integer, or its
+    /// decimal text (a JSON number such as `30.0` is accepted too).
+    #[serde(default, deserialize_with = "lenient::integer")]
+    #[schema(minimum = 0)]
+    pub duration_minutes: Option<i64>,
+    /// Free text, at most 1000 characters.
+    #[serde(default, deserialize_with = "lenient::text")]
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
 }
 
-/// A role's in-game equivalent.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct RoleFields {
-    name: String,
+/// Upstream: Laravel's `in:server,global,web`; Ember compares case-insensitively.
+fn ban_scope<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<BanScope>, D::Error> {
+    lenient::choice(deserializer, BanScope::parse)
+}
+
+/// A role, by its in-game equivalent.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleRequest {
+    /// The role's in-game equivalent (the exact in-game group name), 1–64 characters; one no
+    /// role has is a 422.
+    #[serde(deserialize_with = "lenient::required_text")]
+    #[schema(min_length = 1, max_length = 64)]
+    pub name: String,
 }
 
 /// `primaryrole`'s answer.
-#[derive(serde::Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct PrimaryRole {
     /// The in-game equivalent of the player's primary role, if any.
     pub name: Option<String>,

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod fields;
 pub mod form;
+mod lenient;
 mod players;
 mod polling;
 

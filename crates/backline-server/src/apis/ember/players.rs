@@ -2,8 +2,8 @@
 
 use super::error::EmberError;
 use super::error::EmberErrorBody;
-use super::extract::{Params, Path, Server};
-use super::fields::{BanFields, PrimaryRole, RoleFields};
+use super::extract::{Input, Params, Path, Server};
+use super::fields::{BanRequest, PlayerPath, PlayerRolePath, PrimaryRole, RoleRequest};
 use crate::core::ember::bans::NewBan;
 use crate::http::AppState;
 use axum::extract::State;
@@ -18,16 +18,22 @@ fn player(source: &str, account_id: &str) -> Result<PlayerRef, EmberError> {
         .map_err(|e| EmberError::invalid("source", e.to_string()))
 }
 
+impl PlayerPath {
+    fn player(&self) -> Result<PlayerRef, EmberError> {
+        player(&self.source, &self.account_id)
+    }
+}
+
 /// `POST /api/game/players/{source}/{account_id}/bans`.
 #[utoipa::path(
     post,
     path = "/api/game/players/{source}/{account_id}/bans",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path, description = "steam, discord, minecraft, …"), ("account_id" = String, Path)),
+    params(PlayerPath),
     request_body(content(
-        (BanFields = "application/x-www-form-urlencoded"),
-        (BanFields = "application/json"),
+        (BanRequest = "application/x-www-form-urlencoded"),
+        (BanRequest = "application/json"),
     )),
     responses(
         (status = 201, description = "`{\"ban\": …}`: the ban", body = Object),
@@ -37,23 +43,15 @@ fn player(source: &str, account_id: &str) -> Result<PlayerRef, EmberError> {
 pub async fn create_ban(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
+    Path(path): Path<PlayerPath>,
     params: Params,
+    Input(request): Input<BanRequest>,
 ) -> Result<(StatusCode, Json<Value>), EmberError> {
-    let banned = player(&source, &account_id)?;
-    let admin_field = format!("admin_{source}_account_id");
+    let banned = path.player()?;
     let admin = params
-        .text(&admin_field)?
-        .filter(|a| !a.is_empty())
-        .map(|a| player(&source, &a))
+        .named_text(&format!("admin_{}_account_id", path.source))?
+        .map(|admin| player(&path.source, &admin))
         .transpose()?;
-    let scope = match params.text("scope")?.filter(|s| !s.is_empty()) {
-        None => BanScope::Server,
-        Some(s) => BanScope::parse(&s)
-            .ok_or_else(|| EmberError::invalid("scope", "The selected scope is invalid."))?,
-    };
-    let duration_minutes = params.integer("duration_minutes")?;
-    let reason = params.text("reason")?.unwrap_or_default();
     let ban = state
         .core
         .create_ban(
@@ -61,9 +59,9 @@ pub async fn create_ban(
             NewBan {
                 player: banned,
                 admin,
-                duration_minutes,
-                reason,
-                scope,
+                duration_minutes: request.duration_minutes,
+                reason: request.reason.unwrap_or_default(),
+                scope: request.scope.unwrap_or(BanScope::Server),
             },
         )
         .await?;
@@ -76,7 +74,7 @@ pub async fn create_ban(
     path = "/api/game/players/{source}/{account_id}/bans",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path)),
+    params(PlayerPath),
     responses(
         (status = 204, description = "The player's bans are lifted"),
         (status = 422, description = "A bad source or account id", body = EmberErrorBody),
@@ -85,12 +83,9 @@ pub async fn create_ban(
 pub async fn lift_bans(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
+    Path(path): Path<PlayerPath>,
 ) -> Result<StatusCode, EmberError> {
-    state
-        .core
-        .lift_bans(&server, &player(&source, &account_id)?)
-        .await?;
+    state.core.lift_bans(&server, &path.player()?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -100,10 +95,10 @@ pub async fn lift_bans(
     path = "/api/game/players/{source}/{account_id}/roles",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path)),
+    params(PlayerPath),
     request_body(content(
-        (RoleFields = "application/x-www-form-urlencoded"),
-        (RoleFields = "application/json"),
+        (RoleRequest = "application/x-www-form-urlencoded"),
+        (RoleRequest = "application/json"),
     )),
     responses(
         (status = 204, description = "Granted"),
@@ -113,13 +108,12 @@ pub async fn lift_bans(
 pub async fn grant_role(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
-    params: Params,
+    Path(path): Path<PlayerPath>,
+    Input(RoleRequest { name }): Input<RoleRequest>,
 ) -> Result<StatusCode, EmberError> {
-    let name = params.required("name")?;
     state
         .core
-        .server_set_role(&server, &player(&source, &account_id)?, &name, true)
+        .server_set_role(&server, &path.player()?, &name, true)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,7 +124,7 @@ pub async fn grant_role(
     path = "/api/game/players/{source}/{account_id}/roles/{ingame}",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path), ("ingame" = String, Path, description = "The role's in-game equivalent")),
+    params(PlayerRolePath),
     responses(
         (status = 204, description = "Revoked"),
         (status = 422, description = "A bad source or account id", body = EmberErrorBody),
@@ -139,11 +133,16 @@ pub async fn grant_role(
 pub async fn revoke_role(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id, ingame)): Path<(String, String, String)>,
+    Path(path): Path<PlayerRolePath>,
 ) -> Result<StatusCode, EmberError> {
     state
         .core
-        .server_set_role(&server, &player(&source, &account_id)?, &ingame, false)
+        .server_set_role(
+            &server,
+            &player(&path.source, &path.account_id)?,
+            &path.ingame,
+            false,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -154,7 +153,7 @@ pub async fn revoke_role(
     path = "/api/game/players/{source}/{account_id}/primaryrole",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path)),
+    params(PlayerPath),
     responses(
         (status = 200, description = "The player's primary role", body = PrimaryRole),
         (status = 422, description = "A bad source or account id", body = EmberErrorBody),
@@ -163,12 +162,9 @@ pub async fn revoke_role(
 pub async fn get_primary_role(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
+    Path(path): Path<PlayerPath>,
 ) -> Result<Json<PrimaryRole>, EmberError> {
-    let name = state
-        .core
-        .primary_role(&server, &player(&source, &account_id)?)
-        .await?;
+    let name = state.core.primary_role(&server, &path.player()?).await?;
     Ok(Json(PrimaryRole { name }))
 }
 
@@ -178,10 +174,10 @@ pub async fn get_primary_role(
     path = "/api/game/players/{source}/{account_id}/primaryrole",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path)),
+    params(PlayerPath),
     request_body(content(
-        (RoleFields = "application/x-www-form-urlencoded"),
-        (RoleFields = "application/json"),
+        (RoleRequest = "application/x-www-form-urlencoded"),
+        (RoleRequest = "application/json"),
     )),
     responses(
         (status = 204, description = "Set"),
@@ -191,13 +187,12 @@ pub async fn get_primary_role(
 pub async fn set_primary_role(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
-    params: Params,
+    Path(path): Path<PlayerPath>,
+    Input(RoleRequest { name }): Input<RoleRequest>,
 ) -> Result<StatusCode, EmberError> {
-    let name = params.required("name")?;
     state
         .core
-        .set_primary_role(&server, &player(&source, &account_id)?, &name)
+        .set_primary_role(&server, &path.player()?, &name)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -208,7 +203,7 @@ pub async fn set_primary_role(
     path = "/api/game/players/{source}/{account_id}/linktoken",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("source" = String, Path), ("account_id" = String, Path)),
+    params(PlayerPath),
     responses(
         (status = 201, description = "`{\"token\", \"url\", \"expires_at\"}`: the player opens `url` to link the account", body = Object),
         (status = 422, description = "A bad source or account id", body = EmberErrorBody),
@@ -217,11 +212,11 @@ pub async fn set_primary_role(
 pub async fn create_link_token(
     State(state): State<AppState>,
     Server(server): Server,
-    Path((source, account_id)): Path<(String, String)>,
+    Path(path): Path<PlayerPath>,
 ) -> Result<(StatusCode, Json<Value>), EmberError> {
     let link = state
         .core
-        .issue_link_token(&server, &player(&source, &account_id)?)
+        .issue_link_token(&server, &path.player()?)
         .await?;
     Ok((
         StatusCode::CREATED,

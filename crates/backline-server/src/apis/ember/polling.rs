@@ -2,9 +2,8 @@
 
 use super::error::EmberError;
 use super::error::EmberErrorBody;
-use super::extract::{Params, Path, Server};
-use super::fields::{FinishFields, PollFields};
-use super::form::as_list;
+use super::extract::{Input, Path, Server};
+use super::fields::{ExecutionPath, FinishRequest, MetaRequest, PollRequest, PresenceIds};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
@@ -21,7 +20,7 @@ use serde_json::{json, Value};
     path = "/api/game/meta",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("actions[]" = Option<Vec<String>>, Query, description = "The actions whose settings are wanted")),
+    params(MetaRequest),
     responses(
         (status = 200, description = "`{\"actions\": {<action>: <settings>}}`", body = Object),
         (status = 422, description = "A bad parameter", body = EmberErrorBody),
@@ -30,60 +29,24 @@ use serde_json::{json, Value};
 pub async fn get_meta(
     State(state): State<AppState>,
     Server(server): Server,
-    params: Params,
+    Input(request): Input<MetaRequest>,
 ) -> Result<Json<Value>, EmberError> {
-    let names = params.get("actions").and_then(as_list).unwrap_or_default();
-    let actions = state.core.meta(&server, &names).await?;
+    let actions = state.core.meta(&server, &request.actions).await?;
     Ok(Json(json!({ "actions": actions })))
 }
 
-/// The players of `players[<source>][<state>][ids]`.
-fn players(params: &Params) -> Result<Vec<(PresenceState, PlayerRef)>, EmberError> {
+/// The players of `players[<source>][<state>][ids]`, each source checked as a player's path
+/// source is (a bad one is a 422 naming `players.<source>`).
+fn players(request: PollRequest) -> Result<Vec<(PresenceState, PlayerRef)>, EmberError> {
     let mut out = Vec::new();
-    let Some(players) = params.get("players") else {
-        return Ok(out);
-    };
-    let Some(sources) = players.as_object() else {
-        if players.as_str().is_some_and(str::is_empty) {
-            return Ok(out);
-        }
-        return Err(EmberError::invalid(
-            "players",
-            "The players field must be an array.",
-        ));
-    };
-    for (source, states) in sources {
-        let Some(states) = states.as_object() else {
-            return Err(EmberError::invalid(
-                format!("players.{source}"),
-                format!("The players.{source} field must be an array."),
-            ));
-        };
-        for (state_name, entry) in states {
-            let state = match state_name.as_str() {
-                "connecting" => PresenceState::Connecting,
-                "connected" => PresenceState::Connected,
-                other => {
-                    let field = format!("players.{source}.{other}");
-                    return Err(EmberError::invalid(
-                        field.clone(),
-                        format!("The {field} state must be connecting or connected."),
-                    ));
-                }
-            };
-            let ids = entry
-                .get("ids")
-                .map(|v| (v, as_list(v)))
-                .map_or(Some(Vec::new()), |(_, l)| l)
-                .ok_or_else(|| {
-                    let field = format!("players.{source}.{state_name}.ids");
-                    EmberError::invalid(
-                        field.clone(),
-                        format!("The {field} field must be a list of ids."),
-                    )
-                })?;
+    for (source, states) in request.players {
+        let by_state = [
+            (PresenceState::Connected, states.connected),
+            (PresenceState::Connecting, states.connecting),
+        ];
+        for (state, PresenceIds { ids }) in by_state {
             for id in ids {
-                let player = crate::core::ember::players::player(source, &id)
+                let player = crate::core::ember::players::player(&source, &id)
                     .map_err(|e| EmberError::invalid(format!("players.{source}"), e.to_string()))?;
                 out.push((state, player));
             }
@@ -99,8 +62,8 @@ fn players(params: &Params) -> Result<Vec<(PresenceState, PlayerRef)>, EmberErro
     tag = "ember",
     security(("ember_server_token" = [])),
     request_body(content(
-        (PollFields = "application/x-www-form-urlencoded"),
-        (PollFields = "application/json"),
+        (PollRequest = "application/x-www-form-urlencoded"),
+        (PollRequest = "application/json"),
     )),
     responses(
         (status = 200, description = "`{\"actions\": [...]}`: the executions to run now; `X-RateLimit-Reset` says when to poll again", body = Object),
@@ -110,9 +73,9 @@ fn players(params: &Params) -> Result<Vec<(PresenceState, PlayerRef)>, EmberErro
 pub async fn poll(
     State(state): State<AppState>,
     Server(server): Server,
-    params: Params,
+    Input(request): Input<PollRequest>,
 ) -> Result<Response, EmberError> {
-    let players = players(&params)?;
+    let players = players(request)?;
     let actions = state.core.poll(&server, players).await?;
     let mut response = Json(json!({ "actions": actions })).into_response();
     let interval = server.poll_interval_seconds;
@@ -133,13 +96,14 @@ pub async fn poll(
     path = "/api/game/actions/executions/{execution_id}/finish",
     tag = "ember",
     security(("ember_server_token" = [])),
-    params(("execution_id" = String, Path)),
+    params(ExecutionPath),
     request_body(content(
-        (FinishFields = "application/x-www-form-urlencoded"),
-        (FinishFields = "application/json"),
+        (FinishRequest = "application/x-www-form-urlencoded"),
+        (FinishRequest = "application/json"),
     )),
     responses(
         (status = 204, description = "Recorded"),
+        (status = 404, description = "No execution of this server has that id", body = EmberErrorBody),
         (status = 409, description = "The execution is not leased to this server", body = EmberErrorBody),
         (status = 422, description = "A bad parameter", body = EmberErrorBody),
     ),
@@ -147,14 +111,12 @@ pub async fn poll(
 pub async fn finish_execution(
     State(state): State<AppState>,
     Server(server): Server,
-    Path(execution_id): Path<String>,
-    params: Params,
+    Path(ExecutionPath { execution_id }): Path<ExecutionPath>,
+    Input(request): Input<FinishRequest>,
 ) -> Result<StatusCode, EmberError> {
-    let id: i64 = execution_id.parse().map_err(|_| EmberError::not_found())?;
-    let error = params.text("error")?;
     state
         .core
-        .finish_execution(&server, id, error.as_deref())
+        .finish_execution(&server, execution_id, request.error.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
