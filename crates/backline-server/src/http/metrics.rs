@@ -3,6 +3,9 @@
 //! latency histogram, and the rendering of `/metrics` with gauges read at scrape time.
 //!
 //! Only the matched route template is a label, never the raw path: paths carry keys.
+//!
+//! Every family is declared once in [`FAMILIES`], with its type and the help text the
+//! exposition prints (`promtool check metrics` wants `# HELP` and `# TYPE` for each).
 
 use crate::http::surface::Surface;
 use axum::extract::{MatchedPath, Request};
@@ -25,6 +28,74 @@ use tower::{Layer, Service};
 pub const REQUESTS: &str = "backline_http_requests_total";
 /// Time to answer a request, in seconds, by surface and route template.
 pub const LATENCY: &str = "backline_http_request_duration_seconds";
+/// Open event-stream subscriptions.
+pub const EVENT_SUBSCRIBERS: &str = "backline_event_subscribers";
+/// Matches in progress, by surface.
+pub const LIVE_MATCHES: &str = "backline_live_matches";
+/// Echo VR game servers registered.
+pub const EVR_BROADCASTERS: &str = "backline_evr_broadcasters";
+/// Game-integration executions, by state.
+pub const EXECUTIONS: &str = "backline_executions";
+/// Database connections open in the pool.
+pub const DB_POOL_CONNECTIONS: &str = "backline_db_pool_connections";
+/// Database connections open and idle in the pool.
+pub const DB_POOL_IDLE_CONNECTIONS: &str = "backline_db_pool_idle_connections";
+
+/// The type of a metric family, as its `# TYPE` line names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Only goes up (its name ends in `_total`).
+    Counter,
+    /// Goes up and down; set at scrape time here.
+    Gauge,
+    /// Samples counted in buckets (`_bucket`, `_sum`, `_count`).
+    Histogram,
+}
+
+/// Every family this server exposes: name, type and the help text of its `# HELP` line.
+/// A family missing here would be rendered without help, which the exposition test refuses.
+pub const FAMILIES: &[(&str, Kind, &str)] = &[
+    (
+        REQUESTS,
+        Kind::Counter,
+        "Requests answered, by surface, route template and status.",
+    ),
+    (
+        LATENCY,
+        Kind::Histogram,
+        "Time to answer a request, in seconds, by surface and route template.",
+    ),
+    (
+        EVENT_SUBSCRIBERS,
+        Kind::Gauge,
+        "Open subscriptions to the event streams (admin API and console).",
+    ),
+    (
+        LIVE_MATCHES,
+        Kind::Gauge,
+        "Matches in progress, by surface (spectra, nakama).",
+    ),
+    (
+        EVR_BROADCASTERS,
+        Kind::Gauge,
+        "Echo VR game servers registered.",
+    ),
+    (
+        EXECUTIONS,
+        Kind::Gauge,
+        "Game-integration executions, by state (queued, leased, redelivered).",
+    ),
+    (
+        DB_POOL_CONNECTIONS,
+        Kind::Gauge,
+        "Database connections open in the pool.",
+    ),
+    (
+        DB_POOL_IDLE_CONNECTIONS,
+        Kind::Gauge,
+        "Database connections open in the pool and idle.",
+    ),
+];
 
 /// Latency histogram buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -64,12 +135,26 @@ impl Default for Metrics {
             .set_buckets_for_metric(Matcher::Full(LATENCY.to_owned()), &BUCKETS)
             .expect("the latency buckets are not empty")
             .build_recorder();
+        describe(&recorder);
         let handle = recorder.handle();
         Self(Arc::new(Registry {
             recorder,
             handle,
             routes: RwLock::default(),
         }))
+    }
+}
+
+/// Gives `recorder` the help text of every family in [`FAMILIES`].
+fn describe(recorder: &PrometheusRecorder) {
+    use metrics::{KeyName, Recorder, SharedString};
+    for &(name, kind, help) in FAMILIES {
+        let (name, help) = (KeyName::from_const_str(name), SharedString::const_str(help));
+        match kind {
+            Kind::Counter => recorder.describe_counter(name, None, help),
+            Kind::Gauge => recorder.describe_gauge(name, None, help),
+            Kind::Histogram => recorder.describe_histogram(name, None, help),
+        }
     }
 }
 
@@ -126,23 +211,23 @@ impl Metrics {
 
     /// Sets the number of open event-stream subscriptions (`backline_event_subscribers`).
     pub fn set_event_subscribers(&self, subscribers: i64) {
-        self.with(|| metrics::gauge!("backline_event_subscribers").set(subscribers as f64));
+        self.with(|| metrics::gauge!(EVENT_SUBSCRIBERS).set(subscribers as f64));
     }
 
     /// The Prometheus text exposition, after setting the gauges read at scrape time.
     pub fn render(&self, gauges: &Gauges, pool: &PoolUsage) -> String {
         self.with(|| {
-            let live = "backline_live_matches";
+            let live = LIVE_MATCHES;
             metrics::gauge!(live, "surface" => "spectra").set(gauges.spectra_live_matches as f64);
             metrics::gauge!(live, "surface" => "nakama").set(gauges.evr_live_matches as f64);
-            metrics::gauge!("backline_evr_broadcasters").set(gauges.evr_broadcasters as f64);
-            let executions = "backline_executions";
+            metrics::gauge!(EVR_BROADCASTERS).set(gauges.evr_broadcasters as f64);
+            let executions = EXECUTIONS;
             metrics::gauge!(executions, "state" => "queued").set(gauges.executions_queued as f64);
             metrics::gauge!(executions, "state" => "leased").set(gauges.executions_leased as f64);
             metrics::gauge!(executions, "state" => "redelivered")
                 .set(gauges.executions_redelivered as f64);
-            metrics::gauge!("backline_db_pool_connections").set(pool.size as f64);
-            metrics::gauge!("backline_db_pool_idle_connections").set(pool.idle as f64);
+            metrics::gauge!(DB_POOL_CONNECTIONS).set(pool.size as f64);
+            metrics::gauge!(DB_POOL_IDLE_CONNECTIONS).set(pool.idle as f64);
         });
         self.0.handle.run_upkeep();
         self.0.handle.render()

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/game", apis::ember::router())
         .route("/healthcheck", get(apis::nakama::healthcheck))
         .route("/healthz", get(healthz))
+        .route("/favicon.ico", get(apis::console::favicon))
         .merge(apis::admin::metrics_router(state.clone()))
         .merge(apis::events::router())
         .merge(apis::openapi::router())

@@ -16,6 +16,7 @@ backline_store::stories!(crate::helpers::with_app =>
     unknown_console_pages_and_bad_filters_answer_html_pages,
     every_page_renders_and_a_viewer_gets_no_write_form_on_any,
     wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets,
+    the_icon_is_served_at_the_root_with_the_pages_policy,
 );
 
 /// The console's pages, as the top bar lists them.
@@ -534,6 +535,31 @@ async fn every_page_renders_and_a_viewer_gets_no_write_form_on_any(app: &TestApp
     assert!(live.text.contains("id=\"failed-executions\""));
     assert!(live.text.contains("Unknown command"));
     assert!(!live.text.contains("<html"), "only the live part");
+}
+
+/// Browsers ask every origin for `/favicon.ico`: an icon (no JSON 404 logged as an error on
+/// each page), public, with the pages' strict policy; pages link it too.
+async fn the_icon_is_served_at_the_root_with_the_pages_policy(app: &TestApp) {
+    let r = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let header = |name: &str| r.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("content-type"), "image/x-icon");
+    assert!(header("content-security-policy").starts_with("default-src 'none'"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let icon = r.bytes().await.unwrap();
+    assert_eq!(&icon[..4], &[0, 0, 1, 0], "an ICO file");
+    let sign_in = app.get("/console/sign-in", &[]).await;
+    assert!(
+        sign_in
+            .text
+            .contains(r#"<link rel="icon" href="/favicon.ico""#),
+        "{sign_in:?}"
+    );
 }
 
 async fn wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets(app: &TestApp) {

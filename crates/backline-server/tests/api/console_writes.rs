@@ -104,6 +104,13 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
     assert!(core.bans_of_player(&player).await.unwrap()[0]
         .lifted_at
         .is_some());
+    let confirmed = visitor.get(lifted.location.as_deref().unwrap()).await;
+    assert!(
+        confirmed.text.contains("id=\"ban-notice\"")
+            && confirmed.text.contains("Lifted the ban of"),
+        "the page confirms the lift: {}",
+        confirmed.text
+    );
     let created = visitor
         .post(
             "/console/bans",
@@ -118,6 +125,14 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{created:?}");
+    let confirmed = visitor.get(created.location.as_deref().unwrap()).await;
+    assert!(
+        confirmed
+            .text
+            .contains("Banned <span class=\"mono\">steam:76561190000000001</span>"),
+        "the page confirms the ban: {}",
+        confirmed.text
+    );
     let spam = visitor
         .get("/console/bans?player=steam%3A76561190000000001")
         .await;

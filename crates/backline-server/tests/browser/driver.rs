@@ -1,5 +1,5 @@
-//! Headless Chromium through Debian's `chromedriver`, driven with fantoccini; and the
-//! folder the screenshots go to.
+//! Headless Chromium through Debian's `chromedriver`, driven with fantoccini; the browser's
+//! console log; and the folder the screenshots go to.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,11 @@ pub async fn start(shots: &Path) -> Option<Browser> {
     }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("goog:chromeOptions".into(), options);
+    // Keep the console's messages for [`Browser::console_log`].
+    capabilities.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
+    );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let client = ClientBuilder::new(connector)
         .capabilities(capabilities)
@@ -77,7 +82,49 @@ pub async fn start(shots: &Path) -> Option<Browser> {
     })
 }
 
+/// Chromedriver's command reading the browser's console messages since the last reading.
+#[derive(Debug)]
+struct ReadConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ReadConsoleLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.into()),
+        )
+    }
+}
+
 impl Browser {
+    /// The browser console's messages (level and text) since the last call: failed loads
+    /// show there as `SEVERE`.
+    pub async fn console_log(&self) -> Vec<(String, String)> {
+        let log = self
+            .client
+            .issue_cmd(ReadConsoleLog)
+            .await
+            .expect("chromedriver reads the browser's log");
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .map(|entry| {
+                let field = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
+                (field("level"), field("message"))
+            })
+            .collect()
+    }
+
     /// Saves a screenshot of the window as `name.png`.
     pub async fn shot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

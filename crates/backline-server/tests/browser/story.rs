@@ -7,6 +7,7 @@ use crate::spectra_capture::Capture;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_server::core::ember::executions::Target;
 use backline_store::Backend;
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::path::PathBuf;
@@ -81,6 +82,21 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
+/// Fails on any failed load the browser's console reported since the last look (a missing
+/// icon was one on every page), but the 401 of the sign-in page a visitor without a session
+/// gets at `/console`, which is by design.
+async fn no_failed_loads(browser: &Browser) {
+    let failed: Vec<_> = browser
+        .console_log()
+        .await
+        .into_iter()
+        .filter(|(level, message)| {
+            (level == "SEVERE" && !message.contains("status of 401")) || message.contains("favicon")
+        })
+        .collect();
+    assert!(failed.is_empty(), "the browser logged errors: {failed:?}");
+}
+
 async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
     browser.open(&app.url("/console")).await;
     browser.wait_text("h1", "Backline console").await;
@@ -111,10 +127,53 @@ pub async fn run(backend: Backend) -> bool {
     let world = world(&app).await;
     let mut replay = Capture::prepare(&app).await;
 
-    // Sign in.
+    // Sign in: the hint names the command as code, not between backticks.
     browser.open(&app.url("/console")).await;
+    browser
+        .wait_text("#sign-in-hint code", "backline admin-token issue")
+        .await;
+    let hint = browser.client.find(Locator::Css("#sign-in-hint")).await;
+    let hint = hint.unwrap().text().await.unwrap();
+    assert!(!hint.contains('`'), "{hint}");
     browser.shot("sign-in").await;
     sign_in(&browser, &app, &app.admin_token).await;
+
+    // The icon is served (no failed load in the console), with the pages' policy.
+    let icon = browser
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; \
+             fetch('/favicon.ico').then(r => done([r.status, r.headers.get('content-type'), \
+             r.headers.get('content-security-policy')]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(icon[0], json!(200), "{icon}");
+    assert!(
+        icon[1].as_str().unwrap_or_default().starts_with("image/"),
+        "{icon}"
+    );
+    assert!(
+        icon[2]
+            .as_str()
+            .unwrap_or_default()
+            .contains("default-src 'none'"),
+        "{icon}"
+    );
+    no_failed_loads(&browser).await;
+
+    // At 1280 px the areas fit one line.
+    let lines = browser
+        .client
+        .execute(
+            "return new Set(Array.from(document.querySelectorAll('header.top nav a'), \
+             a => a.getBoundingClientRect().top)).size;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(lines, json!(1), "the navigation does not wrap at 1280 px");
 
     // A match appears and advances while the dashboard stays open (no reload).
     browser
@@ -146,6 +205,41 @@ pub async fn run(backend: Backend) -> bool {
         "the dashboard updated without a reload"
     );
     browser.shot("dashboard").await;
+
+    // On a phone, every column of a live match is on the screen (no cut-off table).
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.wait_text("#live-matches .score", "1 – 1").await;
+    let outside = browser
+        .client
+        .execute(
+            "var width = document.documentElement.clientWidth; \
+             return Array.from(document.querySelectorAll('#live-matches tr[data-match] td'), \
+             td => td.getBoundingClientRect()).filter(r => r.right > width + 0.5).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        outside,
+        json!(0),
+        "no cell of a live match is cut off on a phone"
+    );
+    browser
+        .client
+        .execute(
+            "document.querySelector('#live-matches').parentElement.previousElementSibling \
+             .scrollIntoView(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.shot("dashboard-phone").await;
+    browser
+        .client
+        .execute("window.scrollTo(0, 0); return true;", vec![])
+        .await
+        .unwrap();
+    browser.client.set_window_size(1280, 900).await.unwrap();
     replay.until(&app, "/complete").await;
     browser.wait_gone("#live-matches tr[data-match]").await;
     replay.until(&app, "/fetchMatchStats").await;
@@ -192,10 +286,9 @@ pub async fn run(backend: Backend) -> bool {
         "a re-run was queued: {executions:?}"
     );
 
-    // Lift the ban (the page asks first).
+    // Lift the ban (the page asks first, then confirms).
     browser.open(&app.url("/console/bans")).await;
     browser.wait_text("#bans", "griefing").await;
-    browser.shot("bans").await;
     browser.click("#bans tr[data-ban] button").await;
     browser
         .client
@@ -203,9 +296,44 @@ pub async fn run(backend: Backend) -> bool {
         .await
         .expect("the page asks first");
     browser.wait_text("#bans", "lifted").await;
+    browser
+        .wait_text(
+            "#ban-notice",
+            &format!("Lifted the ban of steam:{STEAM_ID}"),
+        )
+        .await;
     let player = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
     let bans = core.bans_of_player(&player).await.unwrap();
     assert!(bans.iter().all(|b| b.lifted_at.is_some()), "{bans:?}");
+
+    // Create a ban: the search box shows the whole Steam id, the page confirms.
+    browser.fill("#player", &format!("steam:{STEAM_ID}")).await;
+    let clipped = browser
+        .client
+        .execute(
+            "var box = document.getElementById('player'); \
+             return box.scrollWidth > box.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        clipped,
+        json!(false),
+        "the search box shows a whole Steam id"
+    );
+    browser.click("details > summary").await;
+    browser
+        .fill("#ban-player", &format!("steam:{STEAM_ID}"))
+        .await;
+    browser.fill("#ban-reason", "smurfing").await;
+    browser.click("#create-ban button").await;
+    browser
+        .wait_text("#ban-notice", &format!("Banned steam:{STEAM_ID}"))
+        .await;
+    browser.wait_text("#bans", "smurfing").await;
+    browser.shot("bans").await;
+    no_failed_loads(&browser).await;
 
     // The other pages.
     for (path, name) in [
@@ -224,12 +352,6 @@ pub async fn run(backend: Backend) -> bool {
     browser
         .wait_text("#audit", "console: re-run execution")
         .await;
-
-    // On a phone-sized screen.
-    browser.client.set_window_size(390, 844).await.unwrap();
-    browser.open(&app.url("/console")).await;
-    browser.shot("dashboard-phone").await;
-    browser.client.set_window_size(1280, 900).await.unwrap();
 
     // A viewer sees no write forms and is refused a write.
     browser.click(".who button").await;

@@ -59,6 +59,10 @@ pub struct BansQuery {
     #[serde(default)]
     reason: String,
     cursor: Option<String>,
+    /// Set after creating a ban: its id, confirmed in a notice.
+    created: Option<String>,
+    /// Set after lifting a ban: its id, confirmed in a notice.
+    lifted: Option<String>,
 }
 
 /// `GET /console/bans`.
@@ -93,9 +97,29 @@ pub async fn list_bans(
             .finish()
     );
     let may_lift = console.may(&LIFT_BAN);
+    // The ban a write just made or lifted, named by its player when it is on this page.
+    let whose = |id: &str| {
+        listed
+            .items
+            .iter()
+            .find(|b| b.id.to_string() == id)
+            .map(|b| format!("{}:{}", b.source, b.account_id))
+    };
     let body = html! {
+        @if let Some(id) = &query.created {
+            p.notice #ban-notice { @match whose(id) {
+                Some(player) => { "Banned " span.mono { (player) } "." },
+                None => { "Ban " span.mono { (id) } " created." },
+            } }
+        }
+        @if let Some(id) = &query.lifted {
+            p.notice #ban-notice { @match whose(id) {
+                Some(player) => { "Lifted the ban of " span.mono { (player) } "." },
+                None => { "Ban " span.mono { (id) } " lifted." },
+            } }
+        }
         form.filters method="get" action="/console/bans" {
-            div { label for="player" { "Player (source:account_id)" } input #player name="player" value=(query.player); }
+            div { label for="player" { "Player (source:account_id)" } input #player.player name="player" value=(query.player) placeholder="steam:76561198000000000"; }
             div { label for="status" { "Status" }
                 select #status name="status" {
                     option value="" { "any" }
@@ -210,6 +234,7 @@ pub async fn create_ban(
             "player",
             &format!("{}:{}", player.source, player.account_id),
         )
+        .append_pair("created", &ban.id.to_string())
         .finish();
     Ok(Redirect::to(&format!("/console/bans?{search}")).into_response())
 }
@@ -227,5 +252,8 @@ pub async fn lift_ban(
     console
         .audit(&state, &LIFT_BAN, Some(ban.id.to_string()))
         .await;
-    Ok(Redirect::to("/console/bans").into_response())
+    let confirm = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("lifted", &ban.id.to_string())
+        .finish();
+    Ok(Redirect::to(&format!("/console/bans?{confirm}")).into_response())
 }

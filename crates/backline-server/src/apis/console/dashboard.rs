@@ -104,19 +104,19 @@ async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
         }
         h2 { "Live Spectra matches" }
         div.table-wrap {
-            table #live-matches {
+            table #live-matches.cards-narrow {
                 thead { tr { th { "Match" } th { "Observer" } th { "Map" } th { "Round" } th { "Score" } th { "State" } th { "Updated" } } }
                 tbody {
                     @if matches.is_empty() { (empty_row(7, "No match in progress.")) }
                     @for m in &matches {
                         tr data-match=(m.match_id) {
-                            td { a.mono href={ "/console/matches/" (m.match_id) } { (m.match_id) } }
-                            td.mono { (m.group_code) }
-                            td { (m.map.as_deref().unwrap_or("—")) }
-                            td.round { (m.round_number) " · " (m.round_phase) }
-                            td.score { (score(m.snapshot.as_ref()).unwrap_or_else(|| "—".to_owned())) }
-                            td { (badge(m.state.as_str())) }
-                            td { (when(Some(m.updated_at))) }
+                            td data-label="Match" { a.mono href={ "/console/matches/" (m.match_id) } { (m.match_id) } }
+                            td.mono data-label="Observer" { (m.group_code) }
+                            td data-label="Map" { (m.map.as_deref().unwrap_or("—")) }
+                            td.round data-label="Round" { (m.round_number) " · " (m.round_phase) }
+                            td.score data-label="Score" { (score(m.snapshot.as_ref()).unwrap_or_else(|| "—".to_owned())) }
+                            td data-label="State" { (badge(m.state.as_str())) }
+                            td data-label="Updated" { (when(Some(m.updated_at))) }
                         }
                     }
                 }

@@ -87,6 +87,7 @@ pub fn document(title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Backline" }
+                link rel="icon" href=(super::assets::FAVICON) type="image/x-icon";
                 link rel="stylesheet" href=(super::assets::STYLESHEET);
                 script src=(super::assets::SCRIPT) defer {}
             }

@@ -29,6 +29,8 @@ use crate::http::{panic, AppState};
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use assets::serve_favicon as favicon;
+
 /// The console's routes (nested under `/console`).
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -183,8 +183,8 @@ fn sign_in_page(
                 input #token type="password" name="token" autocomplete="current-password" required autofocus;
                 button type="submit" { "Sign in" }
             }
-            p.hint { "The first owner token is printed when Backline starts for the first time; "
-                "`backline admin-token issue NAME --role viewer` issues more." }
+            p.hint #sign-in-hint { "The first owner token is printed when Backline starts for the first time; "
+                code { "backline admin-token issue NAME --role viewer" } " issues more." }
         }
     };
     let page = HtmlPage::with_status(status, document("Sign in", body));
