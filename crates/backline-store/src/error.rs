@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken (what, in the message).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database URL names no backend this store has (the scheme it named).
+    #[error("unsupported database URL scheme in `{scheme}`: use sqlite://FILE or postgres://…")]
+    UnsupportedUrl { scheme: String },
     /// A stored value could not be read back (a bug or a hand-edited database).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -3,6 +3,7 @@
 use super::page::{key_cursor, Page, PageRequest};
 use super::passwords::{check_password, hash_password};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::accounts::{
     check_account_id, check_email, check_source, check_username, AccountInputError,
     ExternalAccount, SystemGroup, User,
@@ -58,7 +59,7 @@ fn random_username() -> String {
 fn store_conflict(e: StoreError) -> CoreError {
     match e {
         StoreError::Conflict(what) => CoreError::Conflict(what),
-        StoreError::NotFound => CoreError::not_found("user"),
+        StoreError::NotFound => CoreError::none_found(Entity::User),
         other => other.into(),
     }
 }
@@ -113,7 +114,7 @@ impl<S: Store> Core<S> {
         self.store
             .find_user_by_username(id_or_name)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("user {id_or_name}")))
+            .ok_or_else(|| CoreError::not_found(Entity::User, id_or_name))
     }
 
     pub async fn account_view(&self, user: User) -> CoreResult<AccountView> {
@@ -164,9 +165,10 @@ impl<S: Store> Core<S> {
             .unlink_external(&user.id, &account)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => {
-                    CoreError::not_found(format!("{source} account {account_id} of this user"))
-                }
+                StoreError::NotFound => CoreError::not_found(
+                    Entity::ExternalAccount,
+                    format!("{source} account {account_id} of this user"),
+                ),
                 other => other.into(),
             })?;
         self.account_view(user).await
@@ -225,7 +227,7 @@ impl<S: Store> Core<S> {
                 "one of user_id, username or discord_id is required",
             ));
         };
-        found.ok_or_else(|| CoreError::not_found("user"))
+        found.ok_or_else(|| CoreError::none_found(Entity::User))
     }
 
     /// The user's first account id of `source`, if any.
@@ -289,9 +291,10 @@ impl<S: Store> Core<S> {
             .filter(|a| a.source == source)
             .collect();
         match accounts.as_slice() {
-            [] => Err(CoreError::not_found(format!(
-                "{source} account of user {id_or_name}"
-            ))),
+            [] => Err(CoreError::not_found(
+                Entity::ExternalAccount,
+                format!("{source} account of user {id_or_name}"),
+            )),
             [only] => {
                 self.unlink_account(user.id.as_str(), source, &only.account_id)
                     .await

@@ -7,6 +7,7 @@
 
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::admin::{AdminRole, AdminToken};
 use backline_domain::ids::AdminTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
@@ -110,9 +111,9 @@ impl<S: Store> Core<S> {
             .insert_admin_token_if_absent(&token, &secret.hash())
             .await?
         {
-            return Err(CoreError::Conflict(format!(
-                "an admin token named `{name}` exists already"
-            )));
+            return Err(CoreError::AdminTokenExists {
+                name: name.to_string(),
+            });
         }
         Ok(IssuedAdminToken { token, secret })
     }
@@ -133,7 +134,7 @@ impl<S: Store> Core<S> {
                 .revoke_admin_token(&AdminTokenRef::Name(id_or_name.to_owned()), now)
                 .await
                 .map_err(|e| match e {
-                    StoreError::NotFound => CoreError::not_found("admin token"),
+                    StoreError::NotFound => CoreError::none_found(Entity::AdminToken),
                     other => other.into(),
                 }),
             other => Ok(other?),

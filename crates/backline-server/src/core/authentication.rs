@@ -1,12 +1,13 @@
 //! Logging in: custom ids, device ids, email and password, and EVR's password RPC.
 //!
-//! Upstream: Nakama `api_authenticate.go` for the rules and messages of custom, device and
-//! email authentication; the EVR wiki for `account/authenticate/password`.
+//! Upstream: Nakama `api_authenticate.go` for the rules of custom, device and email
+//! authentication (their messages are the Nakama surface's, in `apis/nakama/error.rs`); the
+//! EVR wiki for `account/authenticate/password`.
 
 use super::accounts::NewUser;
 use super::passwords::verify_password;
 use super::sessions::SessionTokens;
-use super::{Core, CoreError, CoreResult};
+use super::{Core, CoreError, CoreResult, Entity, LengthRule, LoginField};
 use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ids::UserId;
 use backline_store::Store;
@@ -28,28 +29,20 @@ pub struct Login<'a> {
 
 fn usable(user: User) -> CoreResult<User> {
     if user.disabled {
-        return Err(CoreError::Forbidden("User account banned.".into()));
+        return Err(CoreError::AccountDisabled);
     }
     Ok(user)
 }
 
-fn check_len(
-    field: &'static str,
-    label: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> CoreResult<()> {
-    if value.is_empty() {
-        return Err(CoreError::invalid(field, format!("{label} is required.")));
-    }
-    if value.len() < min || value.len() > max {
-        return Err(CoreError::invalid(
-            field,
-            format!("{label} invalid, must be {min}-{max} bytes."),
-        ));
-    }
-    Ok(())
+fn check_len(field: LoginField, value: &str, min: usize, max: usize) -> CoreResult<()> {
+    let rule = if value.is_empty() {
+        LengthRule::Required
+    } else if value.len() < min || value.len() > max {
+        LengthRule::Bytes { min, max }
+    } else {
+        return Ok(());
+    };
+    Err(CoreError::LoginField { field, rule })
 }
 
 impl<S: Store> Core<S> {
@@ -68,7 +61,7 @@ impl<S: Store> Core<S> {
             });
         }
         if !login.create {
-            return Err(CoreError::not_found("User account"));
+            return Err(CoreError::none_found(Entity::LoginAccount));
         }
         let new = NewUser {
             username: login.username.filter(|u| !u.is_empty()).map(str::to_owned),
@@ -83,9 +76,7 @@ impl<S: Store> Core<S> {
                 .find_user_by_external(&account)
                 .await?
                 .ok_or_else(|| CoreError::Conflict("account".into()))?,
-            Err(CoreError::Conflict(_)) => {
-                return Err(CoreError::Conflict("Username is already in use.".into()))
-            }
+            Err(CoreError::Conflict(_)) => return Err(CoreError::UsernameTaken),
             Err(other) => return Err(other),
         };
         let tokens = self.issue_tokens(&user, login.vars, None)?;
@@ -100,7 +91,7 @@ impl<S: Store> Core<S> {
         id: &str,
         login: Login<'_>,
     ) -> CoreResult<Authenticated> {
-        check_len("id", "Custom ID", id, 6, 128)?;
+        check_len(LoginField::CustomId, id, 6, 128)?;
         self.authenticate_external(ExternalAccount::new("custom", id), login)
             .await
     }
@@ -110,7 +101,7 @@ impl<S: Store> Core<S> {
         id: &str,
         login: Login<'_>,
     ) -> CoreResult<Authenticated> {
-        check_len("id", "Device ID", id, 10, 128)?;
+        check_len(LoginField::DeviceId, id, 10, 128)?;
         self.authenticate_external(ExternalAccount::new("device", id), login)
             .await
     }
@@ -121,10 +112,8 @@ impl<S: Store> Core<S> {
         password: &str,
         login: Login<'_>,
     ) -> CoreResult<Authenticated> {
-        check_len("email", "Email address", email, 10, 255)?;
-        if password.is_empty() {
-            return Err(CoreError::invalid("password", "Password is required."));
-        }
+        check_len(LoginField::Email, email, 10, 255)?;
+        check_len(LoginField::Password, password, 1, usize::MAX)?;
         let email = backline_domain::accounts::check_email(email)?;
         if let Some(user) = self.store.find_user_by_email(&email).await? {
             self.check_password_of(&user.id, password).await?;
@@ -135,7 +124,7 @@ impl<S: Store> Core<S> {
             });
         }
         if !login.create {
-            return Err(CoreError::not_found("User account"));
+            return Err(CoreError::none_found(Entity::LoginAccount));
         }
         let new = NewUser {
             username: login.username.filter(|u| !u.is_empty()).map(str::to_owned),
@@ -175,7 +164,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<SessionTokens> {
         let user = match self.lookup_user(user_id, username, discord_id).await {
             Ok(user) => user,
-            Err(CoreError::NotFound(_)) => return Err(CoreError::Unauthorized),
+            Err(CoreError::NotFound { .. }) => return Err(CoreError::Unauthorized),
             Err(other) => return Err(other),
         };
         self.check_password_of(&user.id, password).await?;

@@ -2,6 +2,7 @@
 
 use super::page::{key_cursor, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use backline_domain::spectra::record::MatchRecord;
@@ -127,7 +128,7 @@ impl<S: Store> Core<S> {
     pub async fn get_match(&self, match_id: &str) -> CoreResult<Vec<MatchRecord>> {
         let records = self.store.get_match(match_id).await?;
         if records.is_empty() {
-            return Err(CoreError::not_found(format!("match {match_id}")));
+            return Err(CoreError::not_found(Entity::Match, match_id));
         }
         Ok(records)
     }

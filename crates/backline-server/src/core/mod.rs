@@ -26,7 +26,7 @@ pub mod sessions;
 pub mod stats;
 pub mod tokens;
 
-pub use error::{CoreError, CoreResult};
+pub use error::{CoreError, CoreResult, Entity, LengthRule, LoginField};
 
 use backline_store::{SqlStore, Store};
 use nakama_keys::NakamaKeys;

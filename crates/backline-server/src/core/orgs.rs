@@ -2,6 +2,7 @@
 
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, KeyValidity, Organisation};
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
@@ -50,7 +51,7 @@ impl<S: Store> Core<S> {
         self.store
             .get_org(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("organisation {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Organisation, id))
     }
 
     /// A page of organisations, oldest first.
@@ -71,7 +72,7 @@ impl<S: Store> Core<S> {
             .set_supporter(id, supporter, until)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("organisation {id}")),
+                StoreError::NotFound => CoreError::not_found(Entity::Organisation, id),
                 other => other.into(),
             })
     }
@@ -130,7 +131,7 @@ impl<S: Store> Core<S> {
             .revoke_access_key(&by_key, now)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found("access key"),
+                StoreError::NotFound => CoreError::none_found(Entity::AccessKey),
                 other => other.into(),
             })
     }

@@ -2,6 +2,7 @@
 
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::org::KeyValidity;
 use backline_domain::secret::{IssuedSecret, SecretHash};
@@ -61,7 +62,7 @@ impl<S: Store> Core<S> {
 
     /// The session with this identifier, when it exists and has not expired.
     async fn live_session(&self, identifier: &str) -> CoreResult<(PlayercamSession, SecretHash)> {
-        let not_found = || CoreError::not_found("player-cam session");
+        let not_found = || CoreError::none_found(Entity::PlayerCamSession);
         let (session, hash) = self
             .store
             .find_playercam_session(identifier)
@@ -82,7 +83,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<PlayercamSession> {
         let (session, hash) = self.live_session(identifier).await?;
         if SecretHash::of(secret) != hash {
-            return Err(CoreError::not_found("player-cam session"));
+            return Err(CoreError::none_found(Entity::PlayerCamSession));
         }
         Ok(session)
     }

@@ -1,6 +1,7 @@
 //! The Spectra stats backend: match links, regions, MMR tiers, computed statistics.
 
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::events::{EventKind, NewEvent};
 use backline_domain::spectra::record::StatsRecord;
 use backline_domain::spectra::stats::{self, MatchStats};
@@ -89,7 +90,7 @@ impl<S: Store> Core<S> {
         let snapshot = records
             .into_iter()
             .find_map(|r| r.snapshot)
-            .ok_or_else(|| CoreError::not_found(format!("match {match_uuid}")))?;
+            .ok_or_else(|| CoreError::not_found(Entity::Match, match_uuid))?;
         let computed = stats::compute(match_uuid, &snapshot);
         let json = serde_json::to_string(&computed).expect("stats serialise");
         self.store
@@ -111,7 +112,7 @@ impl<S: Store> Core<S> {
         self.store
             .get_stats(match_uuid)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("stats of match {match_uuid}")))
+            .ok_or_else(|| CoreError::not_found(Entity::MatchStats, match_uuid))
     }
 
     /// The stored statistics, computing them first if they never were.

@@ -2,6 +2,7 @@
 
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
@@ -64,7 +65,7 @@ impl<S: Store> Core<S> {
             .revoke_api_token(id, Timestamp::now())
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("API token {id}")),
+                StoreError::NotFound => CoreError::not_found(Entity::ApiToken, id),
                 other => other.into(),
             })
     }

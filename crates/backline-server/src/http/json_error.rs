@@ -44,26 +44,39 @@ impl JsonError {
     }
 }
 
+/// The words and statuses of the admin API and the Spectra surface for every decision of the
+/// core: the two share this envelope and its wording, and their `From<CoreError>` convert
+/// through here.
 impl From<CoreError> for JsonError {
     fn from(e: CoreError) -> Self {
-        match e {
-            CoreError::NotFound(what) => {
-                Self::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+        let status = match &e {
+            CoreError::NotFound { .. } | CoreError::NoBroadcasterAvailable => StatusCode::NOT_FOUND,
+            CoreError::Malformed(_)
+            | CoreError::MatchAlreadyPrepared
+            | CoreError::ExecutionNotDone { .. }
+            | CoreError::LinkTokenUsed
+            | CoreError::LinkTokenExpired => StatusCode::BAD_REQUEST,
+            CoreError::Invalid { .. } | CoreError::LoginField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
             }
-            CoreError::Malformed(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            invalid @ CoreError::Invalid { .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string())
+            CoreError::Unauthorized => {
+                return Self::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing, unknown or revoked credential",
+                )
             }
-            CoreError::Unauthorized => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "missing, unknown or revoked credential",
-            ),
-            CoreError::Expired => Self::new(StatusCode::FORBIDDEN, "the credential has expired"),
-            CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
-            CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
-            CoreError::Precondition(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
-                match failure::report(&other) {
+            CoreError::Expired => {
+                return Self::new(StatusCode::FORBIDDEN, "the credential has expired")
+            }
+            CoreError::AccountDisabled
+            | CoreError::MatchMakerRequired
+            | CoreError::RolesNotSent => StatusCode::FORBIDDEN,
+            CoreError::UsernameTaken
+            | CoreError::AdminTokenExists { .. }
+            | CoreError::LinkTokenNotRevocable { .. }
+            | CoreError::Conflict(_) => StatusCode::CONFLICT,
+            CoreError::Internal(_) | CoreError::Store(_) => {
+                return match failure::report(&e) {
                     Failure::Unavailable => Self::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "the database is unavailable; try again shortly",
@@ -73,7 +86,8 @@ impl From<CoreError> for JsonError {
                     }
                 }
             }
-        }
+        };
+        Self::new(status, e.to_string())
     }
 }
 

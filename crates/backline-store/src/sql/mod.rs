@@ -127,11 +127,8 @@ impl SqlStore {
     /// migrate: call [`SqlStore::migrate`].
     pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::of_url(url).ok_or_else(|| {
-            StoreError::Conflict(format!(
-                "unsupported database URL scheme in `{}`: use sqlite://FILE or postgres://…",
-                url.split(':').next().unwrap_or_default()
-            ))
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::UnsupportedUrl {
+            scheme: url.split(':').next().unwrap_or_default().to_owned(),
         })?;
         let pool = |max: u32| {
             AnyPoolOptions::new()

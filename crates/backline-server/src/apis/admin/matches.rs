@@ -89,7 +89,7 @@ pub async fn get_match(
     let observers = state.core.get_match(&match_id).await?;
     let region = match state.core.get_stats(&match_id).await {
         Ok(stats) => stats.region,
-        Err(CoreError::NotFound(_)) => None,
+        Err(CoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
     Ok(Json(MatchResponse {

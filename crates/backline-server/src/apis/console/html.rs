@@ -156,16 +156,17 @@ impl HtmlError {
     }
 }
 
+/// The console's titles, sentences and statuses for every decision of the core: the one
+/// place the HTML pages word a [`CoreError`] (the player's link page words a few of them
+/// its own way first, for players rather than operators).
 impl From<CoreError> for HtmlError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound(what) => Self::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("{what} not found."),
-            ),
+            e @ (CoreError::NotFound { .. } | CoreError::NoBroadcasterAvailable) => {
+                Self::new(StatusCode::NOT_FOUND, "Not found", format!("{e}."))
+            }
             CoreError::Malformed(m) => Self::new(StatusCode::BAD_REQUEST, "Bad request", m),
-            e @ CoreError::Invalid { .. } => Self::new(
+            e @ (CoreError::Invalid { .. } | CoreError::LoginField { .. }) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Please check the form",
                 e.to_string(),
@@ -175,10 +176,20 @@ impl From<CoreError> for HtmlError {
                 "Please sign in",
                 "Your credentials were not accepted.",
             ),
-            CoreError::Forbidden(m) => Self::forbidden(m),
-            CoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "Conflict", m),
-            CoreError::Precondition(m) => Self::new(StatusCode::CONFLICT, "Not possible now", m),
-            other => {
+            e @ (CoreError::AccountDisabled
+            | CoreError::MatchMakerRequired
+            | CoreError::RolesNotSent) => Self::forbidden(e.to_string()),
+            e @ (CoreError::UsernameTaken
+            | CoreError::AdminTokenExists { .. }
+            | CoreError::LinkTokenNotRevocable { .. }
+            | CoreError::Conflict(_)) => Self::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
+            e @ (CoreError::MatchAlreadyPrepared
+            | CoreError::ExecutionNotDone { .. }
+            | CoreError::LinkTokenUsed
+            | CoreError::LinkTokenExpired) => {
+                Self::new(StatusCode::CONFLICT, "Not possible now", e.to_string())
+            }
+            other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
                 tracing::error!(error = %other, "a page failed");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

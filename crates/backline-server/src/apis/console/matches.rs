@@ -136,7 +136,7 @@ pub async fn show_match(
     let observers = state.core.get_match(&match_id).await?;
     let stats = match state.core.match_stats(&match_id).await {
         Ok(stats) => Some(stats),
-        Err(CoreError::NotFound(_)) => None,
+        Err(CoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
     let body = html! {

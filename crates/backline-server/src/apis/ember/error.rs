@@ -55,18 +55,35 @@ impl EmberError {
     }
 }
 
+/// Laravel's words and statuses for every decision of the core: the one place this surface
+/// words a [`CoreError`].
 impl From<CoreError> for EmberError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound(what) => {
-                Self::new(StatusCode::NOT_FOUND, format!("{what} not found."))
+            e @ (CoreError::NotFound { .. } | CoreError::NoBroadcasterAvailable) => {
+                Self::new(StatusCode::NOT_FOUND, format!("{e}."))
             }
             CoreError::Malformed(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
             CoreError::Invalid { field, problem } => Self::invalid(field, problem),
+            CoreError::LoginField { field, rule } => {
+                Self::invalid(field.key(), format!("The {} {rule}.", field.key()))
+            }
             CoreError::Unauthorized | CoreError::Expired => Self::unauthenticated(),
-            CoreError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
-            CoreError::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
-            CoreError::Precondition(msg) => Self::invalid("token", msg),
+            e @ (CoreError::AccountDisabled
+            | CoreError::MatchMakerRequired
+            | CoreError::RolesNotSent) => Self::new(StatusCode::FORBIDDEN, e.to_string()),
+            e @ (CoreError::UsernameTaken
+            | CoreError::AdminTokenExists { .. }
+            | CoreError::LinkTokenNotRevocable { .. }
+            | CoreError::Conflict(_)) => Self::new(StatusCode::CONFLICT, e.to_string()),
+            // A state that does not allow the request: Laravel's validation answer, naming
+            // the token of the link.
+            e @ (CoreError::LinkTokenUsed | CoreError::LinkTokenExpired) => {
+                Self::invalid("token", e.to_string())
+            }
+            e @ (CoreError::MatchAlreadyPrepared | CoreError::ExecutionNotDone { .. }) => {
+                Self::invalid("id", e.to_string())
+            }
             other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
                 match failure::report(&other) {
                     Failure::Unavailable => {

@@ -26,17 +26,17 @@ const PLAYER_COOKIE: &str = "backline_link";
 /// Why a token cannot be used, as a page: unknown 404, used or expired 410.
 fn token_refusal(e: CoreError) -> HtmlError {
     let error = match e {
-        CoreError::NotFound(_) => HtmlError::new(
+        CoreError::NotFound { .. } => HtmlError::new(
             StatusCode::NOT_FOUND,
             "This link is not valid",
             "Check that you opened the whole address the game showed you, or ask the game for a new link.",
         ),
-        CoreError::Precondition(m) if m.contains("used") => HtmlError::new(
+        CoreError::LinkTokenUsed => HtmlError::new(
             StatusCode::GONE,
             "This link was already used",
             "The game account of this link is linked already. Ask the game for a new link to link it again.",
         ),
-        CoreError::Precondition(_) => HtmlError::new(
+        CoreError::LinkTokenExpired => HtmlError::new(
             StatusCode::GONE,
             "This link has expired",
             "Links work for a limited time. Ask the game for a new link.",
@@ -73,7 +73,7 @@ fn game_account(view: &LinkTokenView, server: &str) -> Markup {
 async fn server_name(state: &AppState, view: &LinkTokenView) -> Result<String, HtmlError> {
     match state.core.get_server(view.server.as_str()).await {
         Ok(server) => Ok(server.name),
-        Err(CoreError::NotFound(_)) => Ok("a server that no longer exists".to_owned()),
+        Err(CoreError::NotFound { .. }) => Ok("a server that no longer exists".to_owned()),
         Err(e) => Err(e.into()),
     }
 }
@@ -207,7 +207,12 @@ pub async fn sign_in(
     };
     match outcome {
         Ok(tokens) => Ok(signed_in(&state, &token, &tokens.token)),
-        Err(CoreError::Unauthorized | CoreError::NotFound(_) | CoreError::Invalid { .. }) => {
+        Err(
+            CoreError::Unauthorized
+            | CoreError::NotFound { .. }
+            | CoreError::Invalid { .. }
+            | CoreError::LoginField { .. },
+        ) => {
             let page = link_page(
                 &state,
                 &posted.headers,
@@ -218,7 +223,7 @@ pub async fn sign_in(
             .await?;
             Ok(page.into_response())
         }
-        Err(CoreError::Forbidden(_)) => Err(HtmlError::forbidden("This account is disabled.")
+        Err(CoreError::AccountDisabled) => Err(HtmlError::forbidden("This account is disabled.")
             .back_to(format!("/link/{token}"), "Back")),
         Err(other) => Err(other.into()),
     }

@@ -1,7 +1,7 @@
 //! Nakama's error envelope: `{"error": "<text>", "message": "<text>", "code": <gRPC code>}`
 //! with the HTTP status grpc-gateway maps that code to.
 
-use crate::core::CoreError;
+use crate::core::{CoreError, Entity, LengthRule, LoginField};
 use crate::http::failure::{self, Failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -88,18 +88,52 @@ impl NakamaError {
     }
 }
 
+/// Nakama's words and codes for every decision of the core: the one place this surface
+/// words a [`CoreError`].
 impl From<CoreError> for NakamaError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::NotFound(what) => Self::not_found(format!("{what} not found.")),
+            // Upstream: `api_authenticate.go` answers `User account not found.` when `create`
+            // is false; EVR's `account/lookup` answers `User not found.`, `link/redeem`
+            // `Link token not found.`.
+            CoreError::NotFound {
+                entity: Entity::LoginAccount,
+                ..
+            } => Self::not_found("User account not found."),
+            CoreError::NotFound {
+                entity: Entity::User,
+                id: None,
+            } => Self::not_found("User not found."),
+            CoreError::NotFound {
+                entity: Entity::LinkToken,
+                id: None,
+            } => Self::not_found("Link token not found."),
+            not_found @ CoreError::NotFound { .. } => Self::not_found(format!("{not_found}.")),
+            CoreError::NoBroadcasterAvailable => {
+                Self::not_found("no broadcaster available for this request")
+            }
             CoreError::Malformed(msg) => Self::invalid(msg),
             CoreError::Invalid { problem, .. } => Self::invalid(problem),
+            CoreError::LoginField { field, rule } => {
+                Self::invalid(login_field_message(field, rule))
+            }
             CoreError::Unauthorized | CoreError::Expired => {
                 Self::unauthenticated("Invalid credentials.")
             }
-            CoreError::Forbidden(msg) => Self::new(Code::PermissionDenied, msg),
-            CoreError::Conflict(msg) => Self::new(Code::AlreadyExists, msg),
-            CoreError::Precondition(msg) => Self::new(Code::FailedPrecondition, msg),
+            CoreError::AccountDisabled => Self::new(Code::PermissionDenied, "User account banned."),
+            e @ (CoreError::MatchMakerRequired | CoreError::RolesNotSent) => {
+                Self::new(Code::PermissionDenied, e.to_string())
+            }
+            CoreError::UsernameTaken => {
+                Self::new(Code::AlreadyExists, "Username is already in use.")
+            }
+            e @ (CoreError::AdminTokenExists { .. }
+            | CoreError::LinkTokenNotRevocable { .. }
+            | CoreError::Conflict(_)) => Self::new(Code::AlreadyExists, e.to_string()),
+            e @ (CoreError::MatchAlreadyPrepared
+            | CoreError::ExecutionNotDone { .. }
+            | CoreError::LinkTokenUsed
+            | CoreError::LinkTokenExpired) => Self::new(Code::FailedPrecondition, e.to_string()),
             other @ (CoreError::Internal(_) | CoreError::Store(_)) => {
                 match failure::report(&other) {
                     Failure::Unavailable => {
@@ -109,6 +143,21 @@ impl From<CoreError> for NakamaError {
                 }
             }
         }
+    }
+}
+
+/// Upstream: the messages of `api_authenticate.go` for a missing or wrongly sized id, email
+/// or password.
+fn login_field_message(field: LoginField, rule: LengthRule) -> String {
+    let label = match field {
+        LoginField::CustomId => "Custom ID",
+        LoginField::DeviceId => "Device ID",
+        LoginField::Email => "Email address",
+        LoginField::Password => "Password",
+    };
+    match rule {
+        LengthRule::Required => format!("{label} is required."),
+        LengthRule::Bytes { min, max } => format!("{label} invalid, must be {min}-{max} bytes."),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::accounts::ExternalAccount;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
@@ -254,7 +255,7 @@ impl<S: Store> Core<S> {
         self.store
             .get_ban(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("ban {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Ban, id))
     }
 
     /// Lifts a ban (an operator may lift any); lifting a lifted ban changes nothing. The

@@ -2,6 +2,7 @@
 
 use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
 };
@@ -59,7 +60,7 @@ impl<S: Store> Core<S> {
             Target::All => servers,
         };
         if chosen.is_empty() {
-            return Err(CoreError::not_found("server for this target"));
+            return Err(CoreError::none_found(Entity::ServerForTarget));
         }
         Ok(chosen)
     }
@@ -166,7 +167,7 @@ impl<S: Store> Core<S> {
             .finish_execution(&server.id, ExecutionId(id), error, Timestamp::now())
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("execution {id}")),
+                StoreError::NotFound => CoreError::not_found(Entity::Execution, id),
                 other => other.into(),
             })?;
         self.publish_execution_done(&server.id, ExecutionId(id), error)
@@ -180,12 +181,12 @@ impl<S: Store> Core<S> {
             .store
             .get_execution(ExecutionId(id))
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("execution {id}")))?;
+            .ok_or_else(|| CoreError::not_found(Entity::Execution, id))?;
         if !old.status.is_done() {
-            return Err(CoreError::Precondition(format!(
-                "execution {id} is still {}",
-                old.status.as_str()
-            )));
+            return Err(CoreError::ExecutionNotDone {
+                id,
+                status: old.status.as_str(),
+            });
         }
         let mut queued = self
             .queue_new(
@@ -280,7 +281,7 @@ impl<S: Store> Core<S> {
         self.store
             .get_execution(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("execution {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Execution, id))
     }
 
     /// Queues the game's `kick` command for a player on the servers where the player is
@@ -297,10 +298,10 @@ impl<S: Store> Core<S> {
             None => self.servers_with(&player).await?,
         };
         if servers.is_empty() {
-            return Err(CoreError::not_found(format!(
-                "server where {}:{} is connected",
-                player.source, player.account_id
-            )));
+            return Err(CoreError::not_found(
+                Entity::ServerOfPlayer,
+                format!("{}:{}", player.source, player.account_id),
+            ));
         }
         let mut executions = Vec::new();
         for server in servers {

@@ -5,6 +5,7 @@
 
 use super::super::page::{Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ember::games::Game;
 use backline_store::Store;
 use serde::Serialize;
@@ -53,6 +54,6 @@ impl<S: Store> Core<S> {
             .games
             .get(key)
             .map(|game| KeyedGame::of(key, game))
-            .ok_or_else(|| CoreError::not_found(format!("game {key}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Game, key))
     }
 }

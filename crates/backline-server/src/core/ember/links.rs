@@ -1,6 +1,7 @@
 //! Link tokens: a game account without a login provider joins a Backline user.
 
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::UserId;
@@ -47,12 +48,12 @@ impl<S: Store> Core<S> {
             .store
             .find_link_token(&SecretHash::of(token.trim()))
             .await?
-            .ok_or_else(|| CoreError::not_found("link token"))?;
+            .ok_or_else(|| CoreError::none_found(Entity::LinkToken))?;
         if view.redeemed_at.is_some() {
-            return Err(CoreError::Precondition("link token already used".into()));
+            return Err(CoreError::LinkTokenUsed);
         }
         if view.expires_at <= Timestamp::now() {
-            return Err(CoreError::Precondition("link token expired".into()));
+            return Err(CoreError::LinkTokenExpired);
         }
         Ok(view)
     }
@@ -68,13 +69,9 @@ impl<S: Store> Core<S> {
             .await?
         {
             Ok(player) => Ok(player),
-            Err(LinkRedeemError::Unknown) => Err(CoreError::not_found("link token")),
-            Err(LinkRedeemError::Expired) => {
-                Err(CoreError::Precondition("link token expired".into()))
-            }
-            Err(LinkRedeemError::AlreadyRedeemed) => {
-                Err(CoreError::Precondition("link token already used".into()))
-            }
+            Err(LinkRedeemError::Unknown) => Err(CoreError::none_found(Entity::LinkToken)),
+            Err(LinkRedeemError::Expired) => Err(CoreError::LinkTokenExpired),
+            Err(LinkRedeemError::AlreadyRedeemed) => Err(CoreError::LinkTokenUsed),
         }
     }
 }
@@ -177,10 +174,10 @@ impl<S: Store> Core<S> {
     pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
         match self.store.revoke_link_token(id).await? {
             Ok(record) => Ok(LinkTokenSummary::of(record, Timestamp::now())),
-            Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(format!("link token {id}"))),
-            Err(LinkRevokeError::AlreadyRedeemed) => Err(CoreError::Conflict(format!(
-                "link token {id} was used already; unlink the account from the user instead"
-            ))),
+            Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(Entity::LinkToken, id)),
+            Err(LinkRevokeError::AlreadyRedeemed) => {
+                Err(CoreError::LinkTokenNotRevocable { id: id.to_string() })
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::roles::{roles_payload, Role, RoleChange, RoleHolder};
@@ -105,7 +106,7 @@ impl<S: Store> Core<S> {
             .await?
             .into_iter()
             .find(|r| &r.id == id)
-            .ok_or_else(|| CoreError::not_found(format!("role {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Role, id))
     }
 
     /// Roles matching `query`, most privileged first (position, then name), in pages (the
@@ -182,7 +183,7 @@ impl<S: Store> Core<S> {
             role.server_groups = role_groups(groups);
         }
         self.store.update_role(&role).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::not_found(format!("role {id}")),
+            StoreError::NotFound => CoreError::not_found(Entity::Role, id),
             other => conflict(other),
         })?;
         Ok(role)
@@ -193,7 +194,7 @@ impl<S: Store> Core<S> {
     pub async fn reorder_roles(&self, order: &[RoleId]) -> CoreResult<Vec<Role>> {
         let roles = self.store.list_roles().await?;
         if let Some(unknown) = order.iter().find(|id| !roles.iter().any(|r| &r.id == *id)) {
-            return Err(CoreError::not_found(format!("role {unknown}")));
+            return Err(CoreError::not_found(Entity::Role, unknown));
         }
         let mut named: Vec<&RoleId> = order.iter().collect();
         named.sort();
@@ -205,7 +206,7 @@ impl<S: Store> Core<S> {
             ));
         }
         self.store.reorder_roles(order).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::not_found("role"),
+            StoreError::NotFound => CoreError::none_found(Entity::Role),
             other => other.into(),
         })?;
         Ok(self.store.list_roles().await?)
@@ -334,9 +335,7 @@ impl<S: Store> Core<S> {
         if server.role_sync.send {
             Ok(())
         } else {
-            Err(CoreError::Forbidden(
-                "This server does not send roles.".into(),
-            ))
+            Err(CoreError::RolesNotSent)
         }
     }
 

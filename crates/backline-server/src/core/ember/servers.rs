@@ -2,6 +2,7 @@
 
 use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::ember::bans::BanScope;
 use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
 use backline_domain::ids::ServerId;
@@ -135,7 +136,7 @@ impl<S: Store> Core<S> {
         self.store
             .get_server(&ServerId::from_string(id))
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("server {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Server, id))
     }
 
     pub async fn list_servers(&self) -> CoreResult<Vec<GameServer>> {
@@ -186,7 +187,7 @@ impl<S: Store> Core<S> {
             .update_server(&server)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("server {id}")),
+                StoreError::NotFound => CoreError::not_found(Entity::Server, id),
                 other => other.into(),
             })
     }
@@ -220,6 +221,6 @@ impl<S: Store> Core<S> {
             .server_overviews(&filter, Timestamp::now(), None, 1)
             .await?
             .pop()
-            .ok_or_else(|| CoreError::not_found(format!("server {id}")))
+            .ok_or_else(|| CoreError::not_found(Entity::Server, id))
     }
 }

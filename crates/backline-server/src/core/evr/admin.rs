@@ -7,6 +7,7 @@
 
 use super::{Core, CoreError, CoreResult};
 use crate::core::page::{time_key, Page, PageRequest};
+use crate::core::Entity;
 use backline_domain::events::EventKind;
 use backline_domain::evr::label::{LobbyType, MatchLabel};
 use backline_domain::evr::modes::Mode;
@@ -344,7 +345,9 @@ impl<S: Store> Core<S> {
             Some(who) => match self.find_user(who).await {
                 Ok(user) => Some(user.id),
                 // Nobody by that name registers anything.
-                Err(CoreError::NotFound(_)) => return Ok(page.page(Vec::new(), |_| String::new())),
+                Err(CoreError::NotFound { .. }) => {
+                    return Ok(page.page(Vec::new(), |_| String::new()))
+                }
                 Err(e) => return Err(e),
             },
             None => None,
@@ -381,7 +384,7 @@ impl<S: Store> Core<S> {
             .store
             .get_broadcaster(sid)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("broadcaster {sid}")))?;
+            .ok_or_else(|| CoreError::not_found(Entity::Broadcaster, sid))?;
         let live = self
             .store
             .live_matches_on(std::slice::from_ref(sid))
@@ -421,7 +424,7 @@ impl<S: Store> Core<S> {
             .await;
             Ok(before)
         } else {
-            Err(CoreError::not_found(format!("broadcaster {sid}")))
+            Err(CoreError::not_found(Entity::Broadcaster, sid))
         }
     }
 
@@ -465,7 +468,7 @@ impl<S: Store> Core<S> {
             .store
             .get_evr_match(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("match {id}")))?;
+            .ok_or_else(|| CoreError::not_found(Entity::Match, id))?;
         Ok((&m).into())
     }
 
@@ -480,7 +483,7 @@ impl<S: Store> Core<S> {
             .end_evr_match(id, Timestamp::now(), &self.settings.node)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("match {id}")),
+                StoreError::NotFound => CoreError::not_found(Entity::Match, id),
                 StoreError::Conflict(msg) => CoreError::Conflict(msg),
                 other => other.into(),
             })?;

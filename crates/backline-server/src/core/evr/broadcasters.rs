@@ -1,6 +1,7 @@
 //! Broadcasters: EVR game servers that register, heartbeat and host matches.
 
 use super::{Actor, Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::events::EventKind;
 use backline_domain::evr::features::normalise;
 use backline_domain::evr::records::{Broadcaster, EvrMatch};
@@ -126,7 +127,7 @@ impl<S: Store> Core<S> {
         {
             Ok(())
         } else {
-            Err(CoreError::not_found("broadcaster"))
+            Err(CoreError::none_found(Entity::Broadcaster))
         }
     }
 
@@ -148,7 +149,7 @@ impl<S: Store> Core<S> {
             .await;
             Ok(())
         } else {
-            Err(CoreError::not_found("broadcaster"))
+            Err(CoreError::none_found(Entity::Broadcaster))
         }
     }
 }

@@ -6,6 +6,7 @@
 //! account's id.
 
 use super::{Actor, Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::accounts::{check_account_id, SystemGroup};
 use backline_domain::events::EventKind;
 use backline_domain::evr::lobby::{FailureCode, JoinFailure, Joiner, Lobby, Occupant};
@@ -137,7 +138,7 @@ impl<S: Store> Core<S> {
     pub async fn leave_evr_match(&self, actor: &Actor, match_id: &str) -> CoreResult<bool> {
         let claims = actor.claims()?;
         if self.store.get_evr_match(match_id).await?.is_none() {
-            return Err(CoreError::not_found(format!("match {match_id}")));
+            return Err(CoreError::not_found(Entity::Match, match_id));
         }
         Ok(self
             .store

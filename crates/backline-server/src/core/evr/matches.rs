@@ -1,6 +1,7 @@
 //! Listing matches, preparing an idle match, and allocating one on a fitting broadcaster.
 
 use super::{Actor, Core, CoreError, CoreResult};
+use crate::core::Entity;
 use backline_domain::accounts::SystemGroup;
 use backline_domain::events::EventKind;
 use backline_domain::evr::features::{first_missing, normalise};
@@ -37,9 +38,7 @@ fn require_match_maker(actor: &Actor) -> CoreResult<()> {
     if actor.in_group(SystemGroup::GlobalBots) || actor.in_group(SystemGroup::GlobalOperators) {
         Ok(())
     } else {
-        Err(CoreError::Forbidden(
-            "Global Bots or Global Operators membership is required".into(),
-        ))
+        Err(CoreError::MatchMakerRequired)
     }
 }
 
@@ -131,9 +130,9 @@ impl<S: Store> Core<S> {
             .store
             .get_evr_match(id)
             .await?
-            .ok_or_else(|| CoreError::not_found(format!("match {id}")))?;
+            .ok_or_else(|| CoreError::not_found(Entity::Match, id))?;
         if current.phase != Phase::Idle {
-            return Err(CoreError::Precondition("session already prepared".into()));
+            return Err(CoreError::MatchAlreadyPrepared);
         }
         let (prep, start_time) = self.preparation(actor, req, &current.broadcaster.features)?;
         let prepared = self
@@ -141,8 +140,8 @@ impl<S: Store> Core<S> {
             .prepare_evr_match(id, &prep, start_time, Timestamp::now())
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => CoreError::not_found(format!("match {id}")),
-                StoreError::Conflict(msg) => CoreError::Precondition(msg),
+                StoreError::NotFound => CoreError::not_found(Entity::Match, id),
+                StoreError::Conflict(_) => CoreError::MatchAlreadyPrepared,
                 other => other.into(),
             })?;
         self.publish_evr_match(EventKind::EvrMatchPrepared, &prepared)
@@ -201,10 +200,10 @@ impl<S: Store> Core<S> {
         candidates.sort_by_key(|(_, b)| (active_on(&b.external_ip), b.registered_at));
         for (m, _) in candidates {
             match self.prepare_evr_match(actor, &m.id, req).await {
-                Err(CoreError::Precondition(_)) | Err(CoreError::NotFound(_)) => continue,
+                Err(CoreError::MatchAlreadyPrepared | CoreError::NotFound { .. }) => continue,
                 other => return other,
             }
         }
-        Err(CoreError::not_found("available broadcaster"))
+        Err(CoreError::NoBroadcasterAvailable)
     }
 }

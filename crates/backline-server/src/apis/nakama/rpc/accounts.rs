@@ -4,7 +4,6 @@
 
 use super::{RpcCall, RpcResult};
 use crate::apis::nakama::error::NakamaError;
-use crate::core::CoreError;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -67,11 +66,7 @@ pub async fn lookup(call: RpcCall) -> RpcResult {
             req.username.as_deref(),
             req.discord_id.as_deref(),
         )
-        .await
-        .map_err(|e| match e {
-            CoreError::NotFound(_) => NakamaError::not_found("User not found."),
-            other => other.into(),
-        })?;
+        .await?;
     let discord_id = core
         .external_id(&user.id, "discord")
         .await?
@@ -99,10 +94,6 @@ pub async fn redeem_link_token(call: RpcCall) -> RpcResult {
         .state
         .core
         .redeem_link_token(&claims.user_id(), &req.token)
-        .await
-        .map_err(|e| match e {
-            CoreError::NotFound(_) => NakamaError::not_found("Link token not found."),
-            other => other.into(),
-        })?;
+        .await?;
     Ok(json!({"source": player.source, "account_id": player.account_id}))
 }

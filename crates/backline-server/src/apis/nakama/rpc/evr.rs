@@ -10,7 +10,6 @@ use crate::apis::nakama::error::NakamaError;
 use crate::core::evr::broadcasters::Registration;
 use crate::core::evr::lobby::JoinRequest;
 use crate::core::evr::matches::PrepareRequest;
-use crate::core::CoreError;
 use backline_domain::evr::records::EvrMatch;
 use backline_domain::evr::team::Team;
 use backline_domain::Timestamp;
@@ -123,17 +122,7 @@ pub async fn prepare_match(call: RpcCall) -> RpcResult {
 pub async fn allocate_match(call: RpcCall) -> RpcResult {
     let (_, req) = call.parse::<PrepareBody>()?.request()?;
     let actor = call.actor().await?;
-    let m = call
-        .state
-        .core
-        .allocate_evr_match(&actor, &req)
-        .await
-        .map_err(|e| match e {
-            CoreError::NotFound(_) => {
-                NakamaError::not_found("no broadcaster available for this request")
-            }
-            other => other.into(),
-        })?;
+    let m = call.state.core.allocate_evr_match(&actor, &req).await?;
     Ok(prepared(&m))
 }
 
