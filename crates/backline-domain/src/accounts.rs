@@ -122,7 +122,7 @@ pub fn check_account_id(text: &str) -> Result<String, AccountInputError> {
 
 pub fn check_email(text: &str) -> Result<String, AccountInputError> {
     let trimmed = text.trim();
-    let ok = trimmed.len() <= 255
+    let ok = trimmed.chars().count() <= 255
         && trimmed
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))

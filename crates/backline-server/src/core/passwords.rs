@@ -11,7 +11,7 @@ use argon2::Argon2;
 pub const MIN_PASSWORD_LEN: usize = 8;
 
 pub fn check_password(password: &str) -> CoreResult<()> {
-    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
+    if !(MIN_PASSWORD_LEN..=1024).contains(&password.chars().count()) {
         return Err(CoreError::invalid(
             "password",
             "must be 8 to 1024 characters",

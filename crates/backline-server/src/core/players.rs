@@ -49,6 +49,20 @@ impl<S: Store> Core<S> {
             current_tier: edit.current_tier.map(check_tier).transpose()?,
             peak_tier: edit.peak_tier.map(check_tier).transpose()?,
         };
+        let PlayerChange {
+            full_name,
+            region,
+            current_tier,
+            peak_tier,
+        } = &change;
+        if full_name.is_none() && region.is_none() && current_tier.is_none() && peak_tier.is_none()
+        {
+            // An empty edit would create a player that holds nothing.
+            return Err(CoreError::invalid(
+                "player",
+                "give at least one of full_name, region, current_tier and peak_tier",
+            ));
+        }
         Ok(self
             .store
             .change_player(puuid, &change, Timestamp::now())

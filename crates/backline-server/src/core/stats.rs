@@ -18,7 +18,7 @@ pub struct PlayerTiers {
 
 fn require_match_uuid(match_uuid: &str) -> CoreResult<&str> {
     let trimmed = match_uuid.trim();
-    if trimmed.is_empty() || trimmed.len() > 128 {
+    if trimmed.is_empty() || trimmed.chars().count() > 128 {
         return Err(CoreError::invalid(
             "matchUuid",
             "must be 1 to 128 characters",

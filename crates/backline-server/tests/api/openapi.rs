@@ -140,6 +140,25 @@ async fn the_document_lists_every_served_route_and_only_those(app: &TestApp) {
             }
         }
     }
+    // Documented rules the server enforces: every page size is 1 to 500, an edit of a player
+    // names at least one field.
+    for (path, item) in paths {
+        for method in METHODS {
+            for p in item[method]["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "limit" && p["in"] == "query" {
+                    assert_eq!(
+                        (&p["schema"]["minimum"], &p["schema"]["maximum"]),
+                        (&serde_json::json!(1), &serde_json::json!(500)),
+                        "{method} {path}: limit without its range"
+                    );
+                }
+            }
+        }
+    }
+    let edit = &doc["components"]["schemas"]["EditPlayerRequest"];
+    assert_eq!(edit["minProperties"], 1, "{edit}");
+    assert!(edit.get("maxProperties").is_none(), "{edit}");
+
     // A route the document says needs the admin token refuses a request without one.
     let metrics = app.get("/metrics", &[]).await;
     assert_eq!(metrics.status, StatusCode::UNAUTHORIZED, "{metrics:?}");

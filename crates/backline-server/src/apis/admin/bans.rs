@@ -1,6 +1,6 @@
 //! Bans of the game integration: search, create (as an operator), lift.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{integer, Admin, AdminJson, Path, Query};
 use super::roles::player_parameter;
 use super::AdminError;
 use crate::core::ember::bans::{BanQuery, OperatorBan};
@@ -26,9 +26,14 @@ fn view(ban: Ban) -> BanView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BansQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`: `<unix millis>:<id>`.
+    #[param(pattern = r"^([+-]?[0-9]{1,18}:[\s\S]+)?$")]
     cursor: Option<String>,
     /// `SOURCE:ACCOUNT_ID`: the bans of this player's user.
+    #[param(pattern = "^[^:]+:[\\s\\S]+$")]
     player: Option<String>,
     #[param(inline)]
     status: Option<BanStatus>,
@@ -72,15 +77,25 @@ pub async fn list_bans(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBanRequest {
+    /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
+    /// 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128)]
     account_id: String,
     /// `global` (every server and the website), `server` (one server group, `group`) or
     /// `web`.
     scope: BanScope,
+    /// The server group of a `server` ban (required for it, refused for the others; blank
+    /// reads as absent).
     group: Option<String>,
     /// Absent or 0: permanent.
+    #[schema(minimum = 0)]
+    #[serde(default, deserialize_with = "integer")]
     duration_minutes: Option<i64>,
+    /// At most 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     reason: String,
 }
 

@@ -31,11 +31,13 @@ pub struct ListQuery {
     version_lock: Option<u64>,
     group_id: Option<String>,
     /// `idle`, `in_match` or `stale`.
+    #[param(pattern = "^(idle|in_match|stale)$")]
     state: Option<String>,
     /// 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`: `<unix millis>:<id>`.
+    #[param(pattern = r"^([+-]?[0-9]{1,18}:[\s\S]+)?$")]
     cursor: Option<String>,
 }
 

@@ -25,6 +25,7 @@ pub struct ListQuery {
     /// A mode name or symbol (`echo_arena`).
     mode: Option<String>,
     /// `idle`, `prepared`, `started` or `ended`; absent: every match that has not ended.
+    #[param(pattern = "^(idle|prepared|started|ended)$")]
     state: Option<String>,
     open: Option<bool>,
     /// A region name or `0x…` symbol of the broadcaster.
@@ -36,7 +37,8 @@ pub struct ListQuery {
     /// 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor`: `<unix millis>:<id>`.
+    #[param(pattern = r"^([+-]?[0-9]{1,18}:[\s\S]+)?$")]
     cursor: Option<String>,
 }
 

@@ -20,7 +20,11 @@ use serde::Deserialize;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlayerBody {
+    /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
+    /// 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128)]
     account_id: String,
 }
 
@@ -41,10 +45,12 @@ pub struct QueueActionRequest {
     group: Option<String>,
     #[serde(default)]
     all: bool,
-    /// `command` or `code`.
+    /// `command` or `code` (`roles` and `settings` are the server's own).
     #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^(command|code)$")]
     kind: ActionKind,
-    /// The console command or the code.
+    /// The console command or the code, not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     text: String,
     player: Option<PlayerBody>,
     /// Deliver only while the player is connecting or connected.
@@ -97,8 +103,14 @@ pub async fn queue_action(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KickRequest {
+    /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
+    /// 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128)]
     account_id: String,
+    /// 1 to 1000 characters, not blank.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     reason: String,
     /// Only this server; absent: every server where the player is connected now.
     server: Option<String>,
@@ -139,6 +151,8 @@ pub async fn kick_player(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionsQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
     server: Option<String>,
@@ -151,6 +165,7 @@ pub struct ExecutionsQuery {
     /// The executions of one action (`POST /actions` answers its id).
     action: Option<String>,
     /// `newest` (default) or `failed_first`.
+    #[param(pattern = "^(newest|failed_first)$")]
     order: Option<String>,
 }
 
@@ -194,7 +209,7 @@ pub async fn list_executions(
     path = "/admin/v1/executions/{execution_id}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("execution_id" = String, Path)),
+    params(("execution_id" = i64, Path, minimum = 1, description = "The execution's id")),
     responses(
         (status = 200, description = "The execution", body = Object),
     ),
@@ -214,10 +229,10 @@ pub async fn get_execution(
     path = "/admin/v1/executions/{execution_id}/rerun",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("execution_id" = String, Path)),
+    params(("execution_id" = i64, Path, minimum = 1, description = "The execution's id")),
     responses(
         (status = 201, description = "The new execution (rerun_of names the old)", body = Object),
-        (status = 409, description = "The execution has not finished", body = JsonErrorBody),
+        (status = 400, description = "The execution has not finished (queued or leased)", body = JsonErrorBody),
     ),
 )]
 pub async fn rerun_execution(

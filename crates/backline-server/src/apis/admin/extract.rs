@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// A request made with an admin token whose role permits the route.
 pub struct Admin;
@@ -54,6 +55,35 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AdminJson<T> {
         };
         Ok(Self(parse_json(&bytes)?))
     }
+}
+
+/// An optional integer field: JSON Schema's `integer` also allows an integral number written
+/// with a fraction (`22767.0`), so it is read as that integer; a real fraction, a value out of
+/// range or another type is refused. `null` reads as absent.
+pub fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(|n| {
+            whole(&n)
+                .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}")))
+        })
+        .transpose()
+}
+
+/// As [`integer`], but `null` is refused: the field is left out to keep what is stored.
+pub fn integer_not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    whole(&n)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}")))
+}
+
+/// The number as an `i64` when it is a whole number in range.
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        // The range check keeps `as` from saturating.
+        (f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64).then_some(f as i64)
+    })
 }
 
 pub use wrappers::{Path, Query};

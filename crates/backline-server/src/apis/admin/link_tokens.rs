@@ -24,10 +24,16 @@ pub struct ListLinkTokensQuery {
     /// The game server that asked for the token.
     server: Option<String>,
     /// `active`, `used` or `expired`.
+    #[param(pattern = "^(active|used|expired)$")]
     state: Option<String>,
     /// The game account, `SOURCE:ACCOUNT_ID` (`steam:7656…`).
+    #[param(pattern = "^[^:]+:[\\s\\S]+$")]
     player: Option<String>,
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`: `<unix millis>:<id>`.
+    #[param(pattern = r"^([+-]?[0-9]{1,18}:[\s\S]+)?$")]
     cursor: Option<String>,
 }
 

@@ -22,9 +22,15 @@ use serde::{Deserialize, Serialize};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// `registered`, `live`, `completed` or `abandoned`.
+    #[param(pattern = "^(registered|live|completed|abandoned)$")]
     state: Option<String>,
     org: Option<String>,
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`, as handed out (opaque); any other value is refused
+    /// with a 422.
     cursor: Option<String>,
 }
 

@@ -34,7 +34,10 @@ pub async fn list_admin_tokens(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueAdminTokenRequest {
+    /// 1 to 64 characters, not blank; `cli` and `config` are reserved.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: String,
+    #[schema(pattern = "^(owner|moderator|viewer)$", example = "viewer")]
     role: String,
 }
 
@@ -97,7 +100,11 @@ pub struct AuditQuery {
     since: Option<String>,
     #[param(format = DateTime)]
     until: Option<String>,
+    /// The previous page's `next_cursor`: a sequence number.
+    #[param(pattern = r"^([+-]?[0-9]{1,18})?$")]
     cursor: Option<String>,
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

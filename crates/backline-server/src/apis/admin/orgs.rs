@@ -40,6 +40,8 @@ pub async fn list_orgs(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgRequest {
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: String,
     #[schema(format = DateTime)]
     supporter_until: Option<String>,
@@ -153,7 +155,7 @@ pub struct IssueKeyRequest {
     tag = "admin",
     security(("admin_token" = [])),
     params(("org_id" = String, Path)),
-    request_body = IssueKeyRequest,
+    request_body = Option<IssueKeyRequest>,
     responses(
         (status = 201, description = "The key's record plus `access_key`, the key itself (shown once)", body = Object),
         (status = 422, description = "A bad time", body = JsonErrorBody),

@@ -87,7 +87,8 @@ pub async fn list_players(
 #[serde(deny_unknown_fields)]
 pub struct ChangePlayerRequest {
     camera_enabled: Option<bool>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    /// At most 64 characters; `null` or blank clears it.
     #[serde(default, deserialize_with = "crate::http::body::present_or_null")]
     display_name: Option<Option<String>>,
 }
@@ -97,7 +98,7 @@ pub struct ChangePlayerRequest {
     path = "/admin/v1/playercam-sessions/{identifier}/players/{full_name}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("identifier" = String, Path), ("full_name" = String, Path, description = "Name#TAG")),
+    params(("identifier" = String, Path), ("full_name" = String, Path, pattern = r"^\s*[^#\s][^#]*#[^#]*[^#\s]\s*$", description = "Name#TAG")),
     request_body = ChangePlayerRequest,
     responses(
         (status = 200, description = "The player's settings", body = PlayercamPlayer),

@@ -1,15 +1,16 @@
 //! The Riot player registry.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{integer_not_null, Admin, AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
 use crate::core::page::Page;
 use crate::core::players::PlayerEdit;
+use crate::core::CoreError;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
-use backline_domain::spectra::player::RiotPlayer;
+use backline_domain::spectra::player::{RiotPlayer, REGIONS};
 use serde::Deserialize;
 
 /// Known players, most recently updated first, in pages.
@@ -32,13 +33,48 @@ pub async fn list_players(
     Ok(Json(state.core.list_players(&q.request()?).await?))
 }
 
+/// An edit of a player: at least one field; `null` is not a value (leave the field out to
+/// keep what is stored). A body with none (`{}`, or no body) is refused and changes nothing.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditPlayerRequest {
+    /// `Name#TAG`, not blank.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     full_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(inline, value_type = Option<Region>)]
     region: Option<String>,
+    /// 0 (unranked) to 27.
+    #[serde(default, deserialize_with = "integer_not_null")]
+    #[schema(minimum = 0, maximum = 27)]
     current_tier: Option<i64>,
+    /// 0 (unranked) to 27.
+    #[serde(default, deserialize_with = "integer_not_null")]
+    #[schema(minimum = 0, maximum = 27)]
     peak_tier: Option<i64>,
+}
+
+/// A player's region, as the document lists it (the core reads the same list, `REGIONS`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // documents the values of `EditPlayerRequest::region`
+enum Region {
+    Eu,
+    Na,
+    Ap,
+    Kr,
+    Latam,
+    Br,
+}
+
+/// A field that, when present, holds a value: `null` is refused like a wrong type.
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 #[utoipa::path(
@@ -46,11 +82,11 @@ pub struct EditPlayerRequest {
     path = "/admin/v1/players/{puuid}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("puuid" = String, Path)),
+    params(("puuid" = String, Path, max_length = 128, pattern = r"\S")),
     request_body = EditPlayerRequest,
     responses(
         (status = 200, description = "The player", body = RiotPlayer),
-        (status = 422, description = "A bad name, region or tier", body = JsonErrorBody),
+        (status = 422, description = "No field, or a bad name, region or tier", body = JsonErrorBody),
     ),
 )]
 pub async fn edit_player(
@@ -59,6 +95,24 @@ pub async fn edit_player(
     Path(puuid): Path<String>,
     AdminJson(req): AdminJson<EditPlayerRequest>,
 ) -> Result<Json<RiotPlayer>, AdminError> {
+    let blank_name = req
+        .full_name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty());
+    let long_name = req
+        .full_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 128);
+    if blank_name || long_name {
+        return Err(
+            CoreError::invalid("full_name", "must be 1 to 128 characters, not blank").into(),
+        );
+    }
+    if req.region.as_deref().is_some_and(|r| !REGIONS.contains(&r)) {
+        return Err(
+            CoreError::invalid("region", format!("use one of {}", REGIONS.join(", "))).into(),
+        );
+    }
     let edit = PlayerEdit {
         full_name: req.full_name,
         region: req.region,

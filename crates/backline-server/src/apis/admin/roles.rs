@@ -1,7 +1,7 @@
 //! Roles of the game integration: create, edit, reorder, and grants by player. Granting and
 //! revoking queue the same role-sync actions as `backline role grant|revoke`.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{integer, Admin, AdminJson, Path, Query};
 use super::AdminError;
 use crate::core::ember::roles::{RoleEdit, RoleGrant, RoleQuery};
 use crate::core::page::{Page, PageRequest};
@@ -30,7 +30,11 @@ pub fn player_parameter(text: &str) -> Result<PlayerRef, AdminError> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RolesQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`, as handed out (opaque); any other value is refused
+    /// with a 422.
     cursor: Option<String>,
     /// A case-insensitive part of the name or in-game equivalent.
     name: Option<String>,
@@ -68,10 +72,14 @@ pub async fn list_roles(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
+    /// 1 to 64 characters, not blank.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: String,
-    /// The exact in-game group name.
+    /// The exact in-game group name: 1 to 64 characters, not blank.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     ingame: String,
     /// Lower is more privileged; 100 when absent, as in the CLI.
+    #[serde(default, deserialize_with = "integer")]
     position: Option<i64>,
     /// Server groups the role is limited to (none: every server).
     #[serde(default)]
@@ -127,8 +135,13 @@ pub async fn get_role(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRoleRequest {
+    /// 1 to 64 characters, not blank.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: Option<String>,
+    /// 1 to 64 characters, not blank.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     ingame: Option<String>,
+    #[serde(default, deserialize_with = "integer")]
     position: Option<i64>,
     /// All the groups the role is limited to (replaces the list; `[]`: every server).
     groups: Option<Vec<String>>,
@@ -206,6 +219,8 @@ pub async fn reorder_roles(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HoldersQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

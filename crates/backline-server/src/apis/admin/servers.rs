@@ -1,7 +1,7 @@
 //! Game servers of the game integration (create, edit, rotate their token) and the games
 //! they can run. Both are the owner's to change.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{integer, Admin, AdminJson, Path, Query};
 use super::AdminError;
 use crate::core::ember::games::KeyedGame;
 use crate::core::ember::servers::{NewServer, ServerChange};
@@ -24,7 +24,11 @@ use serde_json::Value;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ServersQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`: `<unix millis>:<id>`.
+    #[param(pattern = r"^([+-]?[0-9]{1,18}:[\s\S]+)?$")]
     cursor: Option<String>,
     /// A game key (`gmod`).
     game: Option<String>,
@@ -69,11 +73,16 @@ pub async fn list_servers(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServerRequest {
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: String,
     game: String,
     address: Option<String>,
     #[serde(default)]
     groups: Vec<String>,
+    /// 1 to 3600.
+    #[serde(default, deserialize_with = "integer")]
+    #[schema(minimum = 1, maximum = 3600)]
     poll_interval_seconds: Option<i64>,
 }
 
@@ -141,12 +150,17 @@ pub struct RoleSyncEdit {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditServerRequest {
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     name: Option<String>,
     /// `null` or `""` clears it.
     #[serde(default, deserialize_with = "present_or_null")]
     address: Option<Option<String>>,
     /// The server's groups, all of them (replaces the list).
     groups: Option<Vec<String>>,
+    /// 1 to 3600.
+    #[serde(default, deserialize_with = "integer")]
+    #[schema(minimum = 1, maximum = 3600)]
     poll_interval_seconds: Option<i64>,
     enforced_ban_scopes: Option<Vec<BanScope>>,
     /// `null` or `""`: `server` bans from this server go to its first group.
@@ -212,6 +226,8 @@ pub async fn rotate_server_token(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GamesQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

@@ -33,7 +33,13 @@ pub async fn list_tokens(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueTokenRequest {
+    #[schema(
+        pattern = "^(spectra-backend|spectra-stats)$",
+        example = "spectra-backend"
+    )]
     kind: String,
+    /// At most 128 characters (trimmed); absent or blank: the kind.
+    #[schema(max_length = 128)]
     name: Option<String>,
 }
 

@@ -29,12 +29,19 @@ pub struct ListUsersQuery {
     q: Option<String>,
     disabled: Option<bool>,
     /// A system group (`Global Operators`, or `global-operators`).
+    #[param(
+        pattern = "^(Global Bots|Global Developers|Global Operators|Global Private Data Access)$"
+    )]
     group: Option<String>,
     /// Users with an external account of this source (`discord`, `steam`, …)…
     source: Option<String>,
     /// …with this account id (needs `source`).
     external_id: Option<String>,
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The previous page's `next_cursor`, as handed out (opaque); any other value is refused
+    /// with a 422.
     cursor: Option<String>,
 }
 
@@ -87,8 +94,14 @@ pub async fn list_users(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    /// 1 to 128 characters, no whitespace.
+    #[schema(min_length = 1, max_length = 128, pattern = r"^\S+$")]
     username: String,
+    /// `local@domain.tld`, at most 255 characters (stored in lower case).
+    #[schema(max_length = 255, pattern = r"^[^@\s]+@\S*\.\S*$")]
     email: Option<String>,
+    /// 8 to 1024 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     password: Option<String>,
     display_name: Option<String>,
 }
@@ -189,6 +202,8 @@ pub async fn enable_user(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
+    /// 8 to 1024 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
 }
 
@@ -219,7 +234,11 @@ pub async fn set_password(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
+    /// `discord`, `steam`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
+    /// 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128)]
     external_id: String,
 }
 
@@ -267,7 +286,7 @@ pub struct UnlinkQuery {
     path = "/admin/v1/users/{user_id}/links/{source}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("user_id" = String, Path), ("source" = String, Path), UnlinkQuery),
+    params(("user_id" = String, Path), ("source" = String, Path, pattern = "^[a-z0-9_-]{1,32}$"), UnlinkQuery),
     responses(
         (status = 200, description = "The user without the account", body = Object),
         (status = 422, description = "Several accounts of the source and no external_id naming one", body = JsonErrorBody),
@@ -293,7 +312,7 @@ pub async fn unlink_account(
     path = "/admin/v1/users/{user_id}/groups/{group}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("user_id" = String, Path), ("group" = String, Path)),
+    params(("user_id" = String, Path), ("group" = String, Path, pattern = "^(Global Bots|Global Developers|Global Operators|Global Private Data Access)$", description = "A system group: its name, in any case, with `-` or `_` for the spaces")),
     responses(
         (status = 200, description = "The user in the group", body = Object),
         (status = 422, description = "Unknown group", body = JsonErrorBody),
@@ -314,7 +333,7 @@ pub async fn add_group(
     path = "/admin/v1/users/{user_id}/groups/{group}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("user_id" = String, Path), ("group" = String, Path)),
+    params(("user_id" = String, Path), ("group" = String, Path, pattern = "^(Global Bots|Global Developers|Global Operators|Global Private Data Access)$", description = "A system group: its name, in any case, with `-` or `_` for the spaces")),
     responses(
         (status = 200, description = "The user out of the group", body = Object),
         (status = 422, description = "Unknown group", body = JsonErrorBody),

@@ -34,9 +34,23 @@ impl From<Authenticated> for SessionResponse {
     }
 }
 
+/// `{"id", "vars"?}` of a custom id login. Upstream: Nakama counts the id's bytes.
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct IdRequest {
+pub struct CustomIdRequest {
+    /// 6 to 128 bytes.
     #[serde(default)]
+    #[schema(required = true, min_length = 6, max_length = 128)]
+    id: String,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+}
+
+/// `{"id", "vars"?}` of a device id login. Upstream: Nakama counts the id's bytes.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DeviceIdRequest {
+    /// 10 to 128 bytes.
+    #[serde(default)]
+    #[schema(required = true, min_length = 10, max_length = 128)]
     id: String,
     #[serde(default)]
     vars: BTreeMap<String, String>,
@@ -61,9 +75,9 @@ fn login<'a>(
     security(("nakama_server_key" = [])),
     params(
         ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
     ),
-    request_body = IdRequest,
+    request_body = CustomIdRequest,
     responses(
         (status = 200, description = "A session", body = SessionResponse),
         (status = 403, description = "The account is disabled", body = NakamaErrorBody),
@@ -75,7 +89,7 @@ pub async fn authenticate_custom(
     State(state): State<AppState>,
     _: ServerKey,
     query: QueryPairs,
-    NakamaJson(req): NakamaJson<IdRequest>,
+    NakamaJson(req): NakamaJson<CustomIdRequest>,
 ) -> Result<Json<SessionResponse>, NakamaError> {
     let login = login(&query, req.vars)?;
     Ok(Json(
@@ -91,9 +105,9 @@ pub async fn authenticate_custom(
     security(("nakama_server_key" = [])),
     params(
         ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
     ),
-    request_body = IdRequest,
+    request_body = DeviceIdRequest,
     responses(
         (status = 200, description = "A session", body = SessionResponse),
         (status = 403, description = "The account is disabled", body = NakamaErrorBody),
@@ -105,7 +119,7 @@ pub async fn authenticate_device(
     State(state): State<AppState>,
     _: ServerKey,
     query: QueryPairs,
-    NakamaJson(req): NakamaJson<IdRequest>,
+    NakamaJson(req): NakamaJson<DeviceIdRequest>,
 ) -> Result<Json<SessionResponse>, NakamaError> {
     let login = login(&query, req.vars)?;
     Ok(Json(
@@ -115,9 +129,18 @@ pub async fn authenticate_device(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmailRequest {
+    /// 10 to 255 bytes, `local@domain.tld`.
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 10,
+        max_length = 255,
+        pattern = r"^[^@\s]+@\S*\.\S*$"
+    )]
     email: String,
+    /// 8 to 1024 characters (the rule of a new account's password).
     #[serde(default)]
+    #[schema(required = true, min_length = 8, max_length = 1024)]
     password: String,
     #[serde(default)]
     vars: BTreeMap<String, String>,
@@ -131,7 +154,7 @@ pub struct EmailRequest {
     security(("nakama_server_key" = [])),
     params(
         ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
     ),
     request_body = EmailRequest,
     responses(
@@ -161,7 +184,9 @@ pub async fn authenticate_email(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
+    /// The refresh token of a session.
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     token: String,
     #[serde(default)]
     vars: BTreeMap<String, String>,
@@ -214,7 +239,7 @@ pub struct LogoutRequest {
     path = "/v2/session/logout",
     tag = "nakama",
     security(("nakama_session" = [])),
-    request_body = LogoutRequest,
+    request_body = Option<LogoutRequest>,
     responses((status = 200, description = "Signed out: `{}`", body = Object)),
 )]
 pub async fn logout(

@@ -13,7 +13,9 @@ use crate::http::json_error::JsonErrorBody;
 use crate::http::surface::Surface;
 use axum::http::Method;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{
+    Components, ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Schema,
+};
 use utoipa::ToSchema;
 
 /// Routes that never reach the database.
@@ -107,6 +109,21 @@ fn operation_id(method: &Method, path: &str) -> String {
         method.as_str().to_ascii_lowercase(),
         words.join("_")
     )
+}
+
+/// Marks the named body schemas `minProperties: 1`: edits whose fields are all optional but
+/// that must change something (an empty one is refused with a 422). Done here because
+/// utoipa 5.5's `#[schema(min_properties = …)]` writes `maxProperties`.
+pub fn require_a_field(doc: &mut OpenApi, schemas: &[&str]) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in schemas {
+        match components.schemas.get_mut(*name) {
+            Some(RefOr::T(Schema::Object(object))) => object.min_properties = Some(1),
+            _ => unreachable!("{name} is an object schema of the document"),
+        }
+    }
 }
 
 /// Adds the shared error answers to every operation that does not document them itself.

@@ -50,6 +50,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .build();
     security::add_schemes(&mut doc);
     common::add_shared_answers(&mut doc);
+    common::require_a_field(&mut doc, &["EditPlayerRequest"]);
     doc
 }
 

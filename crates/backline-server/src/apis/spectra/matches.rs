@@ -125,7 +125,10 @@ fn empty_match_id() -> SpectraError {
     path = "/spectra/system/match//register",
     tag = "spectra",
     security(("spectra_backend_token" = [])),
-    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+    responses(
+        (status = 400, description = "Always: the match id is empty", body = JsonErrorBody),
+        (status = 404, description = "A client that collapses the empty segment (`/system/match/register`) reaches no route", body = JsonErrorBody),
+    ),
 )]
 pub async fn reject_empty_register(_token: BackendToken) -> SpectraError {
     empty_match_id()
@@ -137,7 +140,10 @@ pub async fn reject_empty_register(_token: BackendToken) -> SpectraError {
     path = "/spectra/system/match//update",
     tag = "spectra",
     security(("spectra_backend_token" = [])),
-    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+    responses(
+        (status = 400, description = "Always: the match id is empty", body = JsonErrorBody),
+        (status = 404, description = "A client that collapses the empty segment (`/system/match/register`) reaches no route", body = JsonErrorBody),
+    ),
 )]
 pub async fn reject_empty_update(_token: BackendToken) -> SpectraError {
     empty_match_id()
@@ -149,7 +155,10 @@ pub async fn reject_empty_update(_token: BackendToken) -> SpectraError {
     path = "/spectra/system/match//complete",
     tag = "spectra",
     security(("spectra_backend_token" = [])),
-    responses((status = 400, description = "Always: the match id is empty", body = JsonErrorBody)),
+    responses(
+        (status = 400, description = "Always: the match id is empty", body = JsonErrorBody),
+        (status = 404, description = "A client that collapses the empty segment (`/system/match/register`) reaches no route", body = JsonErrorBody),
+    ),
 )]
 pub async fn reject_empty_complete(_token: BackendToken) -> SpectraError {
     empty_match_id()

@@ -26,7 +26,7 @@ pub struct CreateSessionResponse {
     path = "/spectra/playercam/api/createSession",
     tag = "spectra",
     security(("access_key" = [])),
-    request_body(content = Object, description = "`{}`"),
+    request_body(content = Option<Object>, description = "`{}` (or no body)"),
     responses(
         (status = 200, description = "The new session's identifier and secret", body = CreateSessionResponse),
         (status = 403, description = "The access key has expired", body = JsonErrorBody),

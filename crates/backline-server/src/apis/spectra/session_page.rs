@@ -74,7 +74,8 @@ pub async fn list_session_players(
 #[serde(deny_unknown_fields)]
 pub struct ChangeSessionPlayerRequest {
     camera_enabled: Option<bool>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    /// At most 64 characters; `null` or blank clears it.
     #[serde(default, deserialize_with = "crate::http::body::present_or_null")]
     display_name: Option<Option<String>>,
 }
@@ -85,7 +86,7 @@ pub struct ChangeSessionPlayerRequest {
     path = "/spectra/playercam/api/session/{identifier}/players/{full_name}",
     tag = "spectra",
     security(("playercam_session_secret" = [])),
-    params(("identifier" = String, Path), ("full_name" = String, Path, description = "Name#TAG")),
+    params(("identifier" = String, Path), ("full_name" = String, Path, pattern = r"^\s*[^#\s][^#]*#[^#]*[^#\s]\s*$", description = "Name#TAG")),
     request_body = ChangeSessionPlayerRequest,
     responses(
         (status = 200, description = "The player's settings", body = PlayercamPlayer),

@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddMatchRequest {
+    /// The observer's group code, not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     code: String,
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     match_uuid: String,
 }
 
@@ -59,6 +63,8 @@ pub async fn add_match(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMatchRegionRequest {
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     match_uuid: String,
     /// The first left-team player; Spectra sends `""` when it has none.
     #[serde(default)]
@@ -105,6 +111,8 @@ pub struct FetchPlayerMmrRequest {
     #[allow(dead_code)]
     #[serde(default)]
     match_uuid: Option<String>,
+    /// At most 100.
+    #[schema(max_items = 100)]
     account_puuids: Vec<String>,
 }
 
@@ -153,6 +161,8 @@ pub async fn fetch_player_mmr(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FetchMatchStatsRequest {
+    /// 1 to 128 characters, not blank.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     match_uuid: String,
 }
 
