@@ -42,7 +42,7 @@ impl<S: Store> Core<S> {
     }
 
     /// The game account a token would link, without redeeming it: `NotFound` for an unknown
-    /// token, `Precondition` for a used or expired one (as [`Core::redeem_link_token`]).
+    /// token, `LinkTokenUsed` or `LinkTokenExpired` (as [`Core::redeem_link_token`]).
     pub async fn preview_link_token(&self, token: &str) -> CoreResult<LinkTokenView> {
         let view = self
             .store
@@ -170,7 +170,7 @@ impl<S: Store> Core<S> {
     }
 
     /// Revokes a token that was not used yet (it can no longer be redeemed); `NotFound` for
-    /// an unknown one, `Conflict` for a used one (the link it made stays).
+    /// an unknown one, `LinkTokenNotRevocable` for a used one (the link it made stays).
     pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
         match self.store.revoke_link_token(id).await? {
             Ok(record) => Ok(LinkTokenSummary::of(record, Timestamp::now())),
