@@ -11,6 +11,7 @@ mod fields;
 pub mod form;
 mod players;
 mod polling;
+pub mod surface;
 
 #[doc(hidden)]
 pub use decode::decode_params;
