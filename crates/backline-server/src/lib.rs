@@ -2,6 +2,7 @@
 //! command line of the `backline` binary.
 
 pub mod apis;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod core;

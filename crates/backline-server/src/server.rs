@@ -1,7 +1,7 @@
 //! Start-up and shutdown: open the store, migrate, make sure the admin token exists, serve
 //! every surface on one listener until told to stop.
 
-use crate::apis;
+use crate::app;
 use crate::config::{redact_url, Config};
 use crate::core::ember::EmberSettings;
 use crate::core::events::hub::EventSettings;
@@ -18,6 +18,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Connects to the configured database as it is (no migrations).
 pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
@@ -144,10 +146,10 @@ impl Prepared {
         &self.state.core
     }
 
-    /// The whole application as the listener serves it ([`http::app`]), e.g. to send it
+    /// The whole application as the listener serves it ([`app::app`]), e.g. to send it
     /// requests without a socket.
     pub fn app(&self) -> http::App {
-        http::app(self.state.clone())
+        app::app(self.state.clone())
     }
 
     /// Serves until `shutdown` resolves, then lets requests in flight finish (up to the
@@ -158,34 +160,26 @@ impl Prepared {
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_seconds);
         let store = self.state.core.store.clone();
-        let (timers_stop, timers_stopped) = tokio::sync::oneshot::channel::<()>();
-        let timers = tokio::spawn(self.state.core.clone().match_timers(
+        // Background work: each task stops when `stop` is cancelled, and `background` waits
+        // for all of them before the store closes.
+        let stop = CancellationToken::new();
+        let background = TaskTracker::new();
+        background.spawn(self.state.core.clone().match_timers(
             timer_settings(&self.state.config),
-            async move {
-                let _ = timers_stopped.await;
-            },
+            stop.clone().cancelled_owned(),
         ));
-        let (hub_stop, hub_stopped) = tokio::sync::oneshot::channel::<()>();
-        let hub = tokio::spawn(self.state.core.clone().event_hub(
+        background.spawn(self.state.core.clone().event_hub(
             event_settings(&self.state.config),
-            async move {
-                let _ = hub_stopped.await;
-            },
+            stop.clone().cancelled_owned(),
         ));
-        let (sweep_stop, sweep_stopped) = tokio::sync::oneshot::channel::<()>();
-        let sweep = tokio::spawn(self.state.core.clone().event_sweep(
+        background.spawn(self.state.core.clone().event_sweep(
             event_settings(&self.state.config),
-            async move {
-                let _ = sweep_stopped.await;
-            },
+            stop.clone().cancelled_owned(),
         ));
-        let (upkeep_stop, upkeep_stopped) = tokio::sync::oneshot::channel::<()>();
         let request_metrics = self.state.metrics.clone();
-        let upkeep = tokio::spawn(crate::core::periodic::every(
+        background.spawn(crate::core::periodic::every(
             crate::http::metrics::Metrics::UPKEEP_INTERVAL,
-            async move {
-                let _ = upkeep_stopped.await;
-            },
+            stop.clone().cancelled_owned(),
             move || {
                 request_metrics.upkeep();
                 std::future::ready(())
@@ -198,43 +192,31 @@ impl Prepared {
             shutdown.await;
             events.close();
         };
-        let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
-        let metrics = self.metrics_listener.map(|listener| {
-            let app = axum::Router::new()
-                .route("/metrics", axum::routing::get(apis::admin::open_metrics))
-                .with_state(self.state.clone());
-            tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = metrics_stopped.await;
-                };
+        if let Some(listener) = self.metrics_listener {
+            let app = app::metrics_app(self.state.clone());
+            let stopped = stop.clone().cancelled_owned();
+            background.spawn(async move {
                 if let Err(e) = axum::serve(listener, app)
                     .with_graceful_shutdown(stopped)
                     .await
                 {
                     tracing::error!(error = %e, "the metrics listener failed");
                 }
-            })
-        });
+            });
+        }
+        background.close();
         let config = self.state.config.clone();
-        let app = http::app(self.state);
+        let app = app::app(self.state);
         let limits = http::serve::Limits {
             max_connections: config.max_connections,
             header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
             grace,
         };
-        http::serve::serve(self.listener, app, limits, shutdown).await;
-        let _ = timers_stop.send(());
-        let _ = hub_stop.send(());
-        let _ = upkeep_stop.send(());
-        let _ = upkeep.await;
-        let _ = sweep_stop.send(());
-        let _ = hub.await;
-        let _ = sweep.await;
-        let _ = metrics_stop.send(());
-        if let Some(metrics) = metrics {
-            let _ = metrics.await;
-        }
-        let _ = timers.await;
+        http::serve::serve(self.listener, app, limits, app::SURFACES, shutdown).await;
+        // Requests have drained: stop the background work and wait for it, then close the
+        // store it uses.
+        stop.cancel();
+        background.wait().await;
         store.stop();
         store.inner().close().await;
         Ok(())

@@ -1,5 +1,6 @@
 //! The HTTP surfaces, one module per API, each owning its wire types, error envelope and
-//! router.
+//! router, and describing itself to the shared plumbing in its `surface.rs` (a
+//! [`Surface`](crate::http::surface::Surface), listed by the composition root, `crate::app`).
 
 pub mod admin;
 pub mod console;
@@ -8,6 +9,7 @@ pub mod events;
 pub mod link;
 pub mod nakama;
 pub mod openapi;
+pub mod secrets;
 pub mod spectra;
 
 #[cfg(test)]

@@ -1,19 +1,20 @@
-//! What runs before routing, in one service around the router: the game integration's
-//! decoder (so `_method` can pick the route), the body deadline ([`super::body_deadline`]),
+//! What runs before routing, in one service around the router: what a surface asks for
+//! ([`Surface::before_routing`], e.g. the game integration's decoder, so `_method` can pick
+//! the route), the body deadline ([`super::body_deadline`]),
 //! `Connection: close` after a refused body ([`super::connection`]) and the count of answers
 //! given before routing ([`super::metrics::record_unrouted`]).
 //!
 //! One service instead of a middleware each: a request costs no boxed copy of the router per
-//! layer, and a request without a body outside `/api/game` (most of them) goes to the router
-//! directly, its answer only checked on the way out.
+//! layer, and a request without a body to a surface that asks for nothing (most of them)
+//! goes to the router directly, its answer only checked on the way out.
 
 use super::body_deadline;
 use super::connection;
 use super::metrics::{self, Metrics};
-use super::surface::Surface;
-use crate::apis::ember;
+use super::surface::{Surface, Surfaces};
 use axum::extract::Request;
 use axum::response::Response;
+use axum::Router;
 use futures::future::{BoxFuture, Either};
 use pin_project_lite::pin_project;
 use std::convert::Infallible;
@@ -23,10 +24,17 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 use tower::{Service, ServiceExt};
 
+/// What a surface runs on its requests before routing: given the request on its way,
+/// the whole answer, typically `Box::pin(pending.route_after(decode))` (one allocation, as
+/// for any request whose body is read before routing).
+pub type Prepare = fn(Pending) -> BoxFuture<'static, Result<Response, Infallible>>;
+
 /// Settings of [`BeforeRouting`].
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub metrics: Metrics,
+    /// The surfaces: which one a request is for, and what it runs before routing.
+    pub surfaces: Surfaces,
     /// The body limit, bytes.
     pub body_limit: usize,
     /// How long a request body may take to arrive.
@@ -35,48 +43,56 @@ pub struct Settings {
 
 /// `inner` (the router) behind what must run before routing.
 #[derive(Clone, Debug)]
-pub struct BeforeRouting<S> {
-    inner: S,
+pub struct BeforeRouting {
+    inner: Router,
     settings: Settings,
 }
 
-impl<S> BeforeRouting<S> {
-    pub fn new(inner: S, settings: Settings) -> Self {
+impl BeforeRouting {
+    pub fn new(inner: Router, settings: Settings) -> Self {
         Self { inner, settings }
     }
 }
 
-impl<S> Service<Request> for BeforeRouting<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+impl Service<Request> for BeforeRouting {
     type Response = Response;
     type Error = Infallible;
-    type Future = Answered<Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>>;
+    type Future = Answered<
+        Either<
+            <Router as Service<Request>>::Future,
+            BoxFuture<'static, Result<Response, Infallible>>,
+        >,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+        Service::<Request>::poll_ready(&mut self.inner, cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
         let limit = self.settings.body_limit;
         let path = request.uri().path();
-        let surface = Surface::of(path);
-        let game = ember::is_game_path(path);
+        let surface = self.settings.surfaces.of(path);
         let oversized = connection::announces_more_than(request.headers(), limit);
         let read_body = body_deadline::has_body_to_read(&request, limit);
         let started = Instant::now();
-        let inner = if game || read_body {
+        let inner = if surface.before_routing.is_some() || read_body {
             // Taking the service that was made ready; a clone waits for the next call.
             let ready = self.inner.clone();
             let router = std::mem::replace(&mut self.inner, ready);
-            let timeout = self.settings.body_timeout;
-            Either::Right(Box::pin(prepare_then_route(
-                router, request, game, read_body, limit, timeout,
-            )) as BoxFuture<'static, _>)
+            let pending = Pending {
+                router,
+                request,
+                surface,
+                read_body,
+                limit,
+                timeout: self.settings.body_timeout,
+            };
+            Either::Right(match surface.before_routing {
+                Some(prepare) => prepare(pending),
+                None => Box::pin(pending.route_after(|_, request| std::future::ready(Ok(request)))),
+            })
         } else {
-            Either::Left(self.inner.call(request))
+            Either::Left(Service::<Request>::call(&mut self.inner, request))
         };
         Answered {
             inner,
@@ -88,33 +104,47 @@ where
     }
 }
 
-/// Reads the body in time, decodes game integration requests, then routes: a refusal at any
-/// step is the answer.
-async fn prepare_then_route<S>(
-    router: S,
+/// A request on its way to the router that has something to do first: see
+/// [`Pending::route_after`].
+pub struct Pending {
+    router: Router,
     request: Request,
-    game: bool,
+    surface: &'static Surface,
     read_body: bool,
     limit: usize,
     timeout: Duration,
-) -> Result<Response, Infallible>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    let mut request = request;
-    if read_body {
-        request = match body_deadline::read_body_in_time(timeout, limit, request).await {
+}
+
+impl Pending {
+    /// Reads the body in time (when there is one to read), hands the request to `prepare`
+    /// with the body limit, then routes what `prepare` hands back: a refusal at any step is
+    /// the answer.
+    pub async fn route_after<F, Fut>(self, prepare: F) -> Result<Response, Infallible>
+    where
+        F: FnOnce(usize, Request) -> Fut,
+        Fut: Future<Output = Result<Request, Response>>,
+    {
+        let Self {
+            router,
+            mut request,
+            surface,
+            read_body,
+            limit,
+            timeout,
+        } = self;
+        if read_body {
+            request = match body_deadline::read_body_in_time(surface, timeout, limit, request).await
+            {
+                Ok(request) => request,
+                Err(refused) => return Ok(refused),
+            };
+        }
+        request = match prepare(limit, request).await {
             Ok(request) => request,
             Err(refused) => return Ok(refused),
         };
+        router.oneshot(request).await
     }
-    if game {
-        request = match ember::decode_request(limit, request).await {
-            Ok(request) => request,
-            Err(refused) => return Ok(refused),
-        };
-    }
-    router.oneshot(request).await
 }
 
 pin_project! {
@@ -124,7 +154,7 @@ pin_project! {
         #[pin]
         inner: F,
         metrics: Option<Metrics>,
-        surface: Surface,
+        surface: &'static Surface,
         oversized: bool,
         started: Instant,
     }
@@ -141,7 +171,7 @@ where
         let Ok(mut response) = ready!(this.inner.poll(cx));
         connection::close_after_refused_body(*this.oversized, &mut response);
         if let Some(counter) = this.metrics.take() {
-            metrics::record_unrouted(&counter, *this.surface, *this.started, &mut response);
+            metrics::record_unrouted(&counter, this.surface.name, *this.started, &mut response);
         }
         Poll::Ready(Ok(response))
     }

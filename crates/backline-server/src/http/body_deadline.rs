@@ -21,13 +21,13 @@ pub fn has_body_to_read(request: &Request, limit: usize) -> bool {
 }
 
 /// Reads the body of `request` within `timeout` and hands the request back with it, or
-/// answers 408 when it did not arrive in time. Call it only when [`has_body_to_read`].
+/// answers 408 in `surface`'s shape when it did not arrive in time. Call it only when [`has_body_to_read`].
 pub async fn read_body_in_time(
+    surface: &Surface,
     timeout: Duration,
     limit: usize,
     request: Request,
 ) -> Result<Request, Response> {
-    let surface = Surface::of(request.uri().path());
     let (parts, mut body) = request.into_parts();
     let deadline = tokio::time::Instant::now() + timeout;
     let mut received: Vec<u8> = Vec::new();

@@ -1,6 +1,7 @@
-//! Limits on guessing secrets: failed attempts per client address at access keys
-//! (`validateAccessKey`, and `/events`, which also takes admin tokens), passwords (Nakama email login and the `account/authenticate/password`
-//! RPC), link tokens (the `link/redeem` RPC) and player-cam session secrets.
+//! Limits on guessing secrets: failed attempts per client address at the paths where a
+//! surface takes guesses at a secret (access keys, passwords, link tokens, player-cam
+//! session secrets, admin tokens: each surface names its paths and their family, see
+//! [`Surface::guessed_at`](super::surface::Surface::guessed_at)).
 //!
 //! Only failures are counted, per client address and family of secret, in a window that
 //! starts at the first failure: an address with `guess_limit.max_failures` failures is
@@ -8,11 +9,11 @@
 //! window ends. Callers that present good credentials, however often, are never limited.
 
 use super::rate_limit::FailureLimiter;
-use super::surface::Surface;
+use super::surface::{Surface, Surfaces};
 use super::AppState;
 use crate::config::GuessLimitConfig;
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use futures::future::{BoxFuture, Either};
 use std::net::{IpAddr, SocketAddr};
@@ -21,81 +22,39 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tower::{Layer, Service, ServiceExt};
 
-/// A family of secrets whose guesses are counted together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecretFamily {
-    /// Spectra access keys (and the backend token sent with them).
-    AccessKey,
-    /// Account passwords.
-    Password,
-    /// Game-account link tokens.
-    LinkToken,
-    /// Player-cam session identifiers and secrets.
-    PlayercamSecret,
-    /// Admin tokens presented to the console's sign-in form.
-    AdminToken,
+/// A family of secrets whose guesses are counted together (the families themselves are the
+/// surfaces' to name: see [`Surface::guessed_at`](super::surface::Surface::guessed_at)).
+#[derive(Clone, Copy)]
+pub struct SecretFamily {
+    /// Its name in the counting key and the log; paths naming one family share counts.
+    pub name: &'static str,
+    /// Whether an answer with this status means the guess was wrong. Wrong input (400, 422)
+    /// is not a guess; an expired key or used link token is a secret the caller already had.
+    pub failed: fn(StatusCode) -> bool,
 }
 
 impl SecretFamily {
     fn name(self) -> &'static str {
-        match self {
-            Self::AccessKey => "access-key",
-            Self::Password => "password",
-            Self::LinkToken => "link-token",
-            Self::PlayercamSecret => "playercam",
-            Self::AdminToken => "admin-token",
-        }
+        self.name
     }
 
-    /// Whether an answer with `status` means the guess was wrong. Wrong input (400, 422) is
-    /// not a guess; an expired key or used link token is a secret the caller already had.
     fn failed(self, status: StatusCode) -> bool {
-        match self {
-            Self::AccessKey | Self::AdminToken => status == StatusCode::UNAUTHORIZED,
-            Self::Password | Self::PlayercamSecret => {
-                status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND
-            }
-            Self::LinkToken => status == StatusCode::NOT_FOUND,
-        }
+        (self.failed)(status)
     }
+}
 
-    /// The family of secrets `path` takes guesses at, if any (paths as the router sees them,
-    /// before percent-decoding; RPC ids are matched as the RPC table does).
-    pub fn guessed_at(method: &Method, path: &str) -> Option<Self> {
-        if method == Method::GET
-            && (path.starts_with("/spectra/system/validateAccessKey/") || path == "/events")
-        {
-            return Some(Self::AccessKey);
-        }
-        if path.starts_with("/spectra/playercam/api/getNameOverridesAndPlayercams/")
-            || path.starts_with("/spectra/playercam/api/session/")
-        {
-            return Some(Self::PlayercamSecret);
-        }
-        if path == "/v2/account/authenticate/email" {
-            return Some(Self::Password);
-        }
-        if method == Method::POST && path == "/console/sign-in" {
-            return Some(Self::AdminToken);
-        }
-        // The player's link page: every request names a link token; its sign-in form takes
-        // a password.
-        if let Some(rest) = path.strip_prefix("/link/") {
-            return Some(if method == Method::POST && rest.ends_with("/sign-in") {
-                Self::Password
-            } else {
-                Self::LinkToken
-            });
-        }
-        let id = path.strip_prefix("/v2/rpc/")?;
-        let id = percent_encoding::percent_decode_str(id)
-            .decode_utf8_lossy()
-            .to_ascii_lowercase();
-        match id.as_str() {
-            "account/authenticate/password" => Some(Self::Password),
-            "link/redeem" => Some(Self::LinkToken),
-            _ => None,
-        }
+/// Families are told apart by name (comparing function pointers is not meaningful).
+impl PartialEq for SecretFamily {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for SecretFamily {}
+
+impl std::fmt::Debug for SecretFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
     }
 }
 
@@ -142,12 +101,15 @@ pub fn counted_as(ip: IpAddr) -> String {
 pub struct LimitGuessesLayer {
     /// Shared: axum clones every route's layers on every request.
     state: Arc<AppState>,
+    /// Which paths take guesses, and the shape of the 429.
+    surfaces: Surfaces,
 }
 
 impl LimitGuessesLayer {
-    pub fn new(state: AppState) -> Self {
+    pub fn new(state: AppState, surfaces: Surfaces) -> Self {
         Self {
             state: Arc::new(state),
+            surfaces,
         }
     }
 }
@@ -159,6 +121,7 @@ impl<S> Layer<S> for LimitGuessesLayer {
         LimitGuesses {
             inner,
             state: self.state.clone(),
+            surfaces: self.surfaces,
         }
     }
 }
@@ -168,6 +131,7 @@ impl<S> Layer<S> for LimitGuessesLayer {
 pub struct LimitGuesses<S> {
     inner: S,
     state: Arc<AppState>,
+    surfaces: Surfaces,
 }
 
 impl<S> Service<Request> for LimitGuesses<S>
@@ -184,7 +148,9 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let Some(family) = SecretFamily::guessed_at(request.method(), request.uri().path()) else {
+        let path = request.uri().path();
+        let surface = self.surfaces.of(path);
+        let Some(family) = (surface.guessed_at)(request.method(), path) else {
             return Either::Left(self.inner.call(request));
         };
         // Taking the service that was made ready; a clone waits for the next call.
@@ -192,6 +158,7 @@ where
         let inner = std::mem::replace(&mut self.inner, ready);
         Either::Right(Box::pin(limit_guesses(
             self.state.clone(),
+            surface,
             family,
             inner,
             request,
@@ -203,6 +170,7 @@ where
 /// else served, and counted as a failure when the answer says the guess was wrong.
 async fn limit_guesses<S>(
     state: Arc<AppState>,
+    surface: &'static Surface,
     family: SecretFamily,
     inner: S,
     request: Request,
@@ -222,7 +190,7 @@ where
     let limiter: &dyn FailureLimiter = state.failure_limiter.as_ref();
     if let Err(wait) = limiter.check(&key, config.max_failures, window) {
         tracing::debug!(secret = family.name(), %address, "over the failure allowance; refused");
-        return Ok(Surface::of(request.uri().path()).too_many_attempts(wait));
+        return Ok(surface.too_many_attempts(wait));
     }
     let response = inner.oneshot(request).await?;
     if family.failed(response.status()) && limiter.fail(&key, config.max_failures, window) {
@@ -235,58 +203,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guarded_paths_are_recognised_and_others_are_not() {
-        let get = Method::GET;
-        let post = Method::POST;
-        let cases = [
-            (
-                &get,
-                "/spectra/system/validateAccessKey/abc",
-                Some(SecretFamily::AccessKey),
-            ),
-            (&get, "/spectra/supporter/abc", None),
-            (
-                &post,
-                "/v2/account/authenticate/email",
-                Some(SecretFamily::Password),
-            ),
-            (&post, "/v2/account/authenticate/custom", None),
-            (
-                &post,
-                "/v2/rpc/account/authenticate/password",
-                Some(SecretFamily::Password),
-            ),
-            (
-                &post,
-                "/v2/rpc/Account%2FAuthenticate%2FPassword",
-                Some(SecretFamily::Password),
-            ),
-            (&post, "/v2/rpc/link/redeem", Some(SecretFamily::LinkToken)),
-            (&post, "/v2/rpc/match/join", None),
-            (
-                &get,
-                "/spectra/playercam/api/getNameOverridesAndPlayercams/i/s",
-                Some(SecretFamily::PlayercamSecret),
-            ),
-            (
-                &Method::PUT,
-                "/spectra/playercam/api/session/i/players/A%23B",
-                Some(SecretFamily::PlayercamSecret),
-            ),
-            (&get, "/admin/v1/orgs", None),
-            (&post, "/console/sign-in", Some(SecretFamily::AdminToken)),
-            (&get, "/console/sign-in", None),
-            (&get, "/link/abc", Some(SecretFamily::LinkToken)),
-            (&post, "/link/abc", Some(SecretFamily::LinkToken)),
-            (&post, "/link/abc/sign-in", Some(SecretFamily::Password)),
-            (&get, "/events", Some(SecretFamily::AccessKey)),
-        ];
-        for (method, path, expected) in cases {
-            assert_eq!(SecretFamily::guessed_at(method, path), expected, "{path}");
-        }
-    }
 
     #[test]
     fn ipv6_addresses_count_by_their_64_network() {

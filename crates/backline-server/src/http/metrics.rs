@@ -7,7 +7,7 @@
 //! Every family is declared once in [`FAMILIES`], with its type and the help text the
 //! exposition prints (`promtool check metrics` wants `# HELP` and `# TYPE` for each).
 
-use crate::http::surface::Surface;
+use crate::http::surface::Surfaces;
 use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use backline_store::{Gauges, PoolUsage};
@@ -117,7 +117,7 @@ struct Registry {
 
 /// The handles of one surface, route template and status.
 struct RouteHandles {
-    surface: Surface,
+    surface: &'static str,
     status: u16,
     requests: Counter,
     latency: Histogram,
@@ -175,7 +175,7 @@ impl Metrics {
     }
 
     /// Counts one answered request.
-    pub fn record_request(&self, surface: Surface, route: &str, status: u16, seconds: f64) {
+    pub fn record_request(&self, surface: &'static str, route: &str, status: u16, seconds: f64) {
         let matches = |h: &&RouteHandles| h.surface == surface && h.status == status;
         {
             let routes = self.0.routes.read().unwrap_or_else(PoisonError::into_inner);
@@ -193,7 +193,7 @@ impl Metrics {
             .unwrap_or_else(PoisonError::into_inner);
         let all = routes.entry(route.to_owned()).or_default();
         if !all.iter().any(|h| matches(&h)) {
-            let name = surface_name(surface);
+            let name = surface;
             let handles = self.with(|| RouteHandles {
                 surface,
                 status,
@@ -234,25 +234,17 @@ impl Metrics {
     }
 }
 
-fn surface_name(surface: Surface) -> &'static str {
-    match surface {
-        Surface::Spectra => "spectra",
-        Surface::Nakama => "nakama",
-        Surface::Ember => "ember",
-        Surface::Admin => "admin",
-        Surface::Pages => "console",
-    }
-}
-
 /// Layer over every route: times the request and counts it under its route template.
 #[derive(Clone, Debug)]
 pub struct RecordLayer {
     metrics: Metrics,
+    /// Which surface a request is for (its label).
+    surfaces: Surfaces,
 }
 
 impl RecordLayer {
-    pub fn new(metrics: Metrics) -> Self {
-        Self { metrics }
+    pub fn new(metrics: Metrics, surfaces: Surfaces) -> Self {
+        Self { metrics, surfaces }
     }
 }
 
@@ -263,6 +255,7 @@ impl<S> Layer<S> for RecordLayer {
         Record {
             inner,
             metrics: self.metrics.clone(),
+            surfaces: self.surfaces,
         }
     }
 }
@@ -272,6 +265,7 @@ impl<S> Layer<S> for RecordLayer {
 pub struct Record<S> {
     inner: S,
     metrics: Metrics,
+    surfaces: Surfaces,
 }
 
 impl<S> Service<Request> for Record<S>
@@ -289,7 +283,7 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let count = Count {
             metrics: self.metrics.clone(),
-            surface: Surface::of(request.uri().path()),
+            surface: self.surfaces.of(request.uri().path()).name,
             route: request.extensions().get::<MatchedPath>().cloned(),
             started: Instant::now(),
         };
@@ -303,7 +297,7 @@ where
 /// What [`Recorded`] counts its answer under.
 struct Count {
     metrics: Metrics,
-    surface: Surface,
+    surface: &'static str,
     route: Option<MatchedPath>,
     started: Instant,
 }
@@ -354,7 +348,7 @@ pub const UNROUTED: &str = "<before routing>";
 /// alone.
 pub fn record_unrouted(
     metrics: &Metrics,
-    surface: Surface,
+    surface: &'static str,
     started: Instant,
     response: &mut Response,
 ) {

@@ -1,5 +1,11 @@
 //! What every HTTP surface shares: the application state, the request span, body limits,
-//! panic recovery, and the assembly of all surfaces on one router.
+//! panic recovery, limits on guessing, metrics, and the layers that put the surfaces it is
+//! given on one router.
+//!
+//! This module knows no surface: each describes itself in a
+//! [`Surface`](surface::Surface) (in its own folder under `apis/`), and the composition root
+//! (`crate::app`) hands the list to [`app`]. Nothing here imports from `apis/` (a test
+//! checks).
 
 pub mod before_routing;
 pub mod body;
@@ -17,14 +23,14 @@ pub mod serve;
 pub mod surface;
 pub mod trace;
 
-use crate::apis;
 use crate::config::Config;
 use crate::core::Core;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::http::StatusCode;
 use axum::{Json, Router};
 use before_routing::BeforeRouting;
 use std::sync::Arc;
+use surface::Surfaces;
 
 /// State every handler can reach: one shared [`Services`], so the clone axum makes of it for
 /// every request and extractor is one reference count, not one per field (the field-by-field
@@ -58,46 +64,45 @@ pub struct Services {
     pub metrics: metrics::Metrics,
 }
 
-/// All surfaces on one router, each under its prefix with its own error shape.
-pub fn router(state: AppState) -> Router {
+/// Every surface of `surfaces` on one router, each at its own paths with its own error
+/// shape, behind the layers every route shares. Paths no route takes are answered by the
+/// default surface (404, or 405 for a route without that method), and so are panics outside
+/// a surface's own panic layer.
+pub fn router(state: AppState, surfaces: Surfaces) -> Router {
     let limit = state.config.body_limit_bytes;
     // One counter for all routes (the layer's clones share it).
     let request_ids = request_id::MakeSequentialId::default();
-    Router::new()
-        .nest("/spectra", apis::spectra::router())
-        .nest("/admin/v1", apis::admin::router(state.clone()))
-        .nest("/console", apis::console::router())
-        .nest("/link", apis::link::router())
-        .nest("/v2", apis::nakama::router())
-        .nest("/api/game", apis::ember::router())
-        .route("/healthcheck", get(apis::nakama::healthcheck))
-        .route("/healthz", get(healthz))
-        .route("/favicon.ico", get(apis::console::favicon))
-        .merge(apis::admin::metrics_router(state.clone()))
-        .merge(apis::events::router())
-        .merge(apis::openapi::router())
-        .fallback(apis::admin::unknown_route)
-        .method_not_allowed_fallback(apis::admin::wrong_method)
+    let default = surfaces.default();
+    let render = default.render_status;
+    let routes = surfaces.all().fold(Router::new(), |routes, surface| {
+        routes.merge((surface.router)(&state))
+    });
+    routes
+        .fallback(move || std::future::ready(render(StatusCode::NOT_FOUND)))
+        .method_not_allowed_fallback(move || {
+            std::future::ready(render(StatusCode::METHOD_NOT_ALLOWED))
+        })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(guessing::LimitGuessesLayer::new(state.clone()))
-        .layer(panic::layer(apis::admin::render_status))
-        .layer(metrics::RecordLayer::new(state.metrics.clone()))
+        .layer(guessing::LimitGuessesLayer::new(state.clone(), surfaces))
+        .layer(panic::layer(render))
+        .layer(metrics::RecordLayer::new(state.metrics.clone(), surfaces))
         .layer(trace::layer(request_ids))
         .with_state(state)
 }
 
 /// The whole application as the listener serves it: [`router`] inside what must run before
 /// routing ([`before_routing`]).
-pub type App = BeforeRouting<Router>;
+pub type App = BeforeRouting;
 
 /// See [`App`].
-pub fn app(state: AppState) -> App {
+pub fn app(state: AppState, surfaces: Surfaces) -> App {
     let settings = before_routing::Settings {
         metrics: state.metrics.clone(),
+        surfaces,
         body_limit: state.config.body_limit_bytes,
         body_timeout: std::time::Duration::from_secs(state.config.body_read_timeout_seconds),
     };
-    BeforeRouting::new(router(state), settings)
+    BeforeRouting::new(router(state, surfaces), settings)
 }
 
 /// The answer of `/healthz`.
@@ -125,7 +130,7 @@ pub(crate) async fn healthz(
     use backline_store::SettingStore;
     match state.core.store.get_setting("admin_token_sha256").await {
         Ok(_) => (
-            axum::http::StatusCode::OK,
+            StatusCode::OK,
             Json(Health {
                 status: "ok".into(),
                 message: None,
@@ -134,12 +139,49 @@ pub(crate) async fn healthz(
         Err(e) => {
             tracing::error!(error = %e, "health check could not reach the database");
             (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::SERVICE_UNAVAILABLE,
                 Json(Health {
                     status: "unavailable".into(),
                     message: Some("database unreachable".into()),
                 }),
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// The shared plumbing knows no surface: surfaces come to it through
+    /// [`super::surface::Surfaces`], from the composition root (`crate::app`).
+    #[test]
+    fn the_plumbing_imports_no_surface() {
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http"),
+            &mut files,
+        );
+        assert!(files.len() > 10, "the sources were found");
+        // Built at run time so this file does not match itself.
+        let forbidden = format!("crate::{}", "apis");
+        for (path, text) in files {
+            assert!(
+                !text.contains(&forbidden),
+                "{path} names a surface; give http/ what it needs through `Surface`"
+            );
         }
     }
 }

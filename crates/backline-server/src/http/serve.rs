@@ -8,7 +8,7 @@
 //! that far) before the connection closes; an idle connection is closed without an answer,
 //! as HTTP/1.1 expects. HTTP/1.1 only: none of the clients Backline serves speaks HTTP/2.
 
-use super::surface::Surface;
+use super::surface::Surfaces;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::response::Response;
@@ -39,11 +39,13 @@ pub struct Limits {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and lets
-/// requests in flight finish (up to `limits.grace`).
+/// requests in flight finish (up to `limits.grace`). A 408 for an unfinished request head
+/// comes in the shape of the surface of `surfaces` its request line names.
 pub async fn serve<S>(
     listener: TcpListener,
     app: S,
     limits: Limits,
+    surfaces: Surfaces,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     S: tower::Service<axum::extract::Request, Response = Response, Error = Infallible>
@@ -100,7 +102,7 @@ pub async fn serve<S>(
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 if error.is_timeout() {
-                    answer_unfinished_head(&shared).await;
+                    answer_unfinished_head(&shared, surfaces).await;
                 } else {
                     tracing::debug!(%error, "connection ended with an error");
                 }
@@ -119,7 +121,7 @@ pub async fn serve<S>(
 
 /// Sends 408 on a connection whose request head did not arrive in time, if the client had
 /// started one, then closes it.
-async fn answer_unfinished_head(shared: &Shared) {
+async fn answer_unfinished_head(shared: &Shared, surfaces: Surfaces) {
     let (stream, head) = {
         let mut state = shared.lock();
         if !state.heard_since_answer {
@@ -133,7 +135,7 @@ async fn answer_unfinished_head(shared: &Shared) {
         .and_then(|text| text.split(' ').nth(1))
         .unwrap_or("/");
     tracing::info!("request head not received in time; answering 408");
-    let response = Surface::of(path).too_slow("request head");
+    let response = surfaces.of(path).too_slow("request head");
     let bytes = raw_response(response).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         stream.write_all(&bytes).await?;

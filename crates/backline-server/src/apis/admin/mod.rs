@@ -19,6 +19,7 @@ mod playercams;
 mod players;
 mod roles;
 mod servers;
+pub mod surface;
 mod tokens;
 mod users;
 

@@ -23,6 +23,7 @@ mod orgs;
 mod roles;
 mod servers;
 mod session;
+pub mod surface;
 mod users;
 
 use crate::http::{panic, AppState};

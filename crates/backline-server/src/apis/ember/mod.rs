@@ -12,6 +12,7 @@ pub mod form;
 mod lenient;
 mod players;
 mod polling;
+pub mod surface;
 
 #[doc(hidden)]
 pub use decode::decode_params;

@@ -5,6 +5,7 @@
 //! console.
 
 mod pages;
+pub mod surface;
 
 use crate::apis::console::html;
 use crate::http::{panic, AppState};

@@ -9,6 +9,7 @@ mod authenticate;
 mod error;
 mod extract;
 mod rpc;
+pub mod surface;
 
 pub use error::{NakamaError, NakamaErrorBody};
 #[doc(hidden)]

@@ -8,9 +8,8 @@
 
 use crate::apis::ember::EmberErrorBody;
 use crate::apis::nakama::NakamaErrorBody;
-use crate::http::guessing::SecretFamily;
+use crate::app::SURFACES;
 use crate::http::json_error::JsonErrorBody;
-use crate::http::surface::Surface;
 use axum::http::Method;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{
@@ -47,7 +46,7 @@ fn answer(schema: &str, description: &str) -> RefOr<Response> {
 
 /// The statuses the shared plumbing may answer for `method path` (described).
 fn shared_statuses(
-    surface: Surface,
+    surface: &str,
     method: &Method,
     path: &str,
     op: &Operation,
@@ -63,10 +62,7 @@ fn shared_statuses(
         statuses.push((401, "The credential is missing, unknown or revoked"));
     }
     let is_write = !matches!(*method, Method::GET | Method::HEAD);
-    if surface == Surface::Admin
-        && secured
-        && (is_write || path.starts_with("/admin/v1/admin-tokens"))
-    {
+    if surface == "admin" && secured && (is_write || path.starts_with("/admin/v1/admin-tokens")) {
         statuses.push((403, "The admin token's role may not do this"));
     }
     let paged = op.parameters.iter().flatten().any(|p| p.name == "limit");
@@ -77,7 +73,7 @@ fn shared_statuses(
         ));
     }
     // Nakama answers invalid input 400; the other surfaces 422 (ids are checked by the core).
-    if surface != Surface::Nakama && (paged || has_body || path.contains('{')) {
+    if surface != "nakama" && (paged || has_body || path.contains('{')) {
         statuses.push((
             422,
             "A malformed id or field, a limit out of range or a bad filter",
@@ -87,8 +83,8 @@ fn shared_statuses(
         statuses.push((408, "The body was not received in time"));
         statuses.push((413, "The body is too large"));
     }
-    let guessed = SecretFamily::guessed_at(method, path).is_some();
-    if guessed || surface == Surface::Ember && secured {
+    let guessed = SURFACES.guessed_at(method, path).is_some();
+    if guessed || surface == "ember" && secured {
         statuses.push((429, "Too many attempts; see Retry-After"));
     }
     if !STORELESS.contains(&path) {
@@ -133,13 +129,13 @@ pub fn add_shared_answers(doc: &mut OpenApi) {
     let nakama_error = register::<NakamaErrorBody>(components);
     let ember_error = register::<EmberErrorBody>(components);
     for (path, item) in doc.paths.paths.iter_mut() {
-        let surface = Surface::of(path);
+        let surface = SURFACES.of(path).name;
         let schema = match surface {
-            Surface::Nakama => &nakama_error,
-            Surface::Ember => &ember_error,
-            Surface::Spectra | Surface::Admin => &json_error,
+            "nakama" => &nakama_error,
+            "ember" => &ember_error,
             // The console's and link page's HTML is not part of the API document.
-            Surface::Pages => continue,
+            "console" => continue,
+            _ => &json_error,
         };
         for (method, op) in [
             (Method::GET, &mut item.get),

@@ -12,6 +12,7 @@ mod matches;
 mod playercam;
 mod session_page;
 mod stats;
+pub mod surface;
 
 pub use error::SpectraError;
 

@@ -25,10 +25,12 @@ pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
 /// Functions of the surfaces' `mod.rs` whose routes are served at the root.
 const AT_THE_ROOT: [&str; 1] = ["metrics_router"];
 
-/// Routes served at the root, outside the four surfaces: the shared router's own
-/// (`http/mod.rs`), `/metrics` and `/openapi.json`.
+/// Routes served at the root, outside the four surfaces' prefixes: those the surfaces
+/// declare there in their `surface.rs` (`/healthz`, `/healthcheck`), `/metrics` and
+/// `/openapi.json`.
 pub fn root_routes() -> Vec<Route> {
-    let mut routes = routes_in("http/mod.rs", "router", "");
+    let mut routes = routes_in("apis/admin/surface.rs", "routes", "");
+    routes.extend(routes_in("apis/nakama/surface.rs", "routes", ""));
     routes.extend(routes_in("apis/admin/mod.rs", "metrics_router", ""));
     routes.extend(routes_of("openapi", ""));
     routes
