@@ -10,7 +10,7 @@ use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::Json;
-use backline_domain::spectra::player::{RiotPlayer, REGIONS};
+use backline_domain::spectra::player::RiotPlayer;
 use serde::Deserialize;
 
 /// Known players, most recently updated first, in pages.
@@ -40,32 +40,23 @@ pub async fn list_players(
 pub struct EditPlayerRequest {
     /// `Name#TAG`, not blank.
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
+    #[schema(nullable = false, min_length = 1, max_length = 128, pattern = r"\S")]
     full_name: Option<String>,
+    /// `eu`, `na`, `ap`, `kr`, `latam` or `br`, in any case (stored in lower case).
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(inline, value_type = Option<Region>)]
+    #[schema(
+        nullable = false,
+        pattern = r"^\s*([Ee][Uu]|[Nn][Aa]|[Aa][Pp]|[Kk][Rr]|[Ll][Aa][Tt][Aa][Mm]|[Bb][Rr])\s*$"
+    )]
     region: Option<String>,
     /// 0 (unranked) to 27.
     #[serde(default, deserialize_with = "integer_not_null")]
-    #[schema(minimum = 0, maximum = 27)]
+    #[schema(nullable = false, minimum = 0, maximum = 27)]
     current_tier: Option<i64>,
     /// 0 (unranked) to 27.
     #[serde(default, deserialize_with = "integer_not_null")]
-    #[schema(minimum = 0, maximum = 27)]
+    #[schema(nullable = false, minimum = 0, maximum = 27)]
     peak_tier: Option<i64>,
-}
-
-/// A player's region, as the document lists it (the core reads the same list, `REGIONS`).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // documents the values of `EditPlayerRequest::region`
-enum Region {
-    Eu,
-    Na,
-    Ap,
-    Kr,
-    Latam,
-    Br,
 }
 
 /// A field that, when present, holds a value: `null` is refused like a wrong type.
@@ -106,11 +97,6 @@ pub async fn edit_player(
     if blank_name || long_name {
         return Err(
             CoreError::invalid("full_name", "must be 1 to 128 characters, not blank").into(),
-        );
-    }
-    if req.region.as_deref().is_some_and(|r| !REGIONS.contains(&r)) {
-        return Err(
-            CoreError::invalid("region", format!("use one of {}", REGIONS.join(", "))).into(),
         );
     }
     let edit = PlayerEdit {
