@@ -3,7 +3,6 @@
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
-use backline_domain::Timestamp;
 use backline_store::{PlayerChange, Store};
 
 impl From<PlayerInputError> for CoreError {
@@ -49,9 +48,6 @@ impl<S: Store> Core<S> {
             current_tier: edit.current_tier.map(check_tier).transpose()?,
             peak_tier: edit.peak_tier.map(check_tier).transpose()?,
         };
-        Ok(self
-            .store
-            .change_player(puuid, &change, Timestamp::now())
-            .await?)
+        Ok(self.store.change_player(puuid, &change, self.now()).await?)
     }
 }

@@ -27,7 +27,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<IssuedLink> {
         self.user_for_player(player).await?;
         let token = IssuedSecret::generate(LINK_TOKEN_LEN);
-        let now = Timestamp::now();
+        let now = self.now();
         let expires_at = now.plus_seconds(self.settings.ember.link_token_ttl_seconds);
         self.store
             .insert_link_token(&token.hash(), &server.id, player, now, expires_at)
@@ -51,7 +51,7 @@ impl<S: Store> Core<S> {
         if view.redeemed_at.is_some() {
             return Err(CoreError::Precondition("link token already used".into()));
         }
-        if view.expires_at <= Timestamp::now() {
+        if view.expires_at <= self.now() {
             return Err(CoreError::Precondition("link token expired".into()));
         }
         Ok(view)
@@ -64,7 +64,7 @@ impl<S: Store> Core<S> {
         }
         match self
             .store
-            .redeem_link_token(&SecretHash::of(token.trim()), user, Timestamp::now())
+            .redeem_link_token(&SecretHash::of(token.trim()), user, self.now())
             .await?
         {
             Ok(player) => Ok(player),
@@ -156,7 +156,7 @@ impl<S: Store> Core<S> {
         query: LinkTokenQuery,
         page: &PageRequest,
     ) -> CoreResult<Page<LinkTokenSummary>> {
-        let now = Timestamp::now();
+        let now = self.now();
         let filter = LinkTokenFilter {
             server: query.server,
             state: query.state,
@@ -176,7 +176,7 @@ impl<S: Store> Core<S> {
     /// an unknown one, `Conflict` for a used one (the link it made stays).
     pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
         match self.store.revoke_link_token(id).await? {
-            Ok(record) => Ok(LinkTokenSummary::of(record, Timestamp::now())),
+            Ok(record) => Ok(LinkTokenSummary::of(record, self.now())),
             Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(format!("link token {id}"))),
             Err(LinkRevokeError::AlreadyRedeemed) => Err(CoreError::Conflict(format!(
                 "link token {id} was used already; unlink the account from the user instead"
