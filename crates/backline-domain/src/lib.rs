@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod clock;
 pub mod ember;
 pub mod events;
 pub mod evr;
@@ -16,4 +17,5 @@ pub mod spectra;
 pub mod timestamp;
 pub mod tokens;
 
+pub use clock::Clock;
 pub use timestamp::Timestamp;

@@ -16,6 +16,8 @@ pub struct Timestamp(i64);
 pub struct InvalidTimestamp(pub String);
 
 impl Timestamp {
+    /// The wall clock. The server decides by its [`crate::Clock`] instead, which tests can
+    /// move forward.
     pub fn now() -> Self {
         Self((OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64)
     }

@@ -114,6 +114,7 @@ impl CacheConfig {
             enabled: self.enabled,
             recheck: std::time::Duration::from_millis(self.recheck_millis),
             capacity: self.max_entries,
+            ..backline_store::CacheOptions::default()
         }
     }
 }

@@ -33,7 +33,7 @@ pub(super) async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow:
         OrgCommand::List => {
             let orgs = collect(None, |page| async move { core.list_orgs(&page).await }).await?;
             emit(json, &list("orgs", &orgs), || {
-                let now = Timestamp::now();
+                let now = core.now();
                 orgs.iter()
                     .map(|o| format!("{}  {}  supporter={}", o.id, o.name, o.is_supporter_at(now)))
                     .collect::<Vec<_>>()

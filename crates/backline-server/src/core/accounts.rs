@@ -9,7 +9,6 @@ use backline_domain::accounts::{
     ExternalAccount, SystemGroup, User,
 };
 use backline_domain::ids::UserId;
-use backline_domain::Timestamp;
 use backline_store::{Seek, Store, StoreError, UserFilter};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -83,7 +82,7 @@ impl<S: Store> Core<S> {
             }
             None => None,
         };
-        let now = Timestamp::now();
+        let now = self.now();
         let user = User {
             id: UserId::generate(),
             display_name: new.display_name.unwrap_or_else(|| username.clone()),
@@ -132,7 +131,7 @@ impl<S: Store> Core<S> {
         let user = self.find_user(id_or_name).await?;
         let hash = hash_password(password).await?;
         self.store
-            .set_password_hash(&user.id, &hash, Timestamp::now())
+            .set_password_hash(&user.id, &hash, self.now())
             .await
             .map_err(store_conflict)?;
         Ok(user)
@@ -147,7 +146,7 @@ impl<S: Store> Core<S> {
         let user = self.find_user(id_or_name).await?;
         let account = ExternalAccount::new(check_source(source)?, check_account_id(account_id)?);
         self.store
-            .link_external(&user.id, &account, Timestamp::now())
+            .link_external(&user.id, &account, self.now())
             .await
             .map_err(store_conflict)?;
         self.account_view(user).await
@@ -199,7 +198,7 @@ impl<S: Store> Core<S> {
     pub async fn set_disabled(&self, id_or_name: &str, disabled: bool) -> CoreResult<AccountView> {
         let user = self.find_user(id_or_name).await?;
         self.store
-            .set_disabled(&user.id, disabled, Timestamp::now())
+            .set_disabled(&user.id, disabled, self.now())
             .await
             .map_err(store_conflict)?;
         let user = self.find_user(user.id.as_str()).await?;

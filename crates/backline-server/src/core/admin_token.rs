@@ -43,13 +43,13 @@ impl IssuedAdminToken {
     }
 }
 
-fn new_token(name: &str, role: AdminRole, secret: &str) -> AdminToken {
+fn new_token(name: &str, role: AdminRole, secret: &str, now: Timestamp) -> AdminToken {
     AdminToken {
         id: AdminTokenId::generate(),
         name: name.to_owned(),
         role,
         prefix: display_prefix(secret),
-        created_at: Timestamp::now(),
+        created_at: now,
         revoked_at: None,
     }
 }
@@ -61,7 +61,7 @@ impl<S: Store> Core<S> {
         if let Some(hash) = self.store.get_setting(LEGACY_SETTING).await? {
             let token = AdminToken {
                 prefix: String::new(),
-                ..new_token(BOOTSTRAP, AdminRole::Owner, "")
+                ..new_token(BOOTSTRAP, AdminRole::Owner, "", self.now())
             };
             self.store
                 .insert_admin_token_if_absent(&token, &SecretHash::from_stored(hash))
@@ -69,7 +69,7 @@ impl<S: Store> Core<S> {
             return Ok(None);
         }
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
-        let token = new_token(BOOTSTRAP, AdminRole::Owner, secret.expose());
+        let token = new_token(BOOTSTRAP, AdminRole::Owner, secret.expose(), self.now());
         let stored = self
             .store
             .insert_admin_token_if_absent(&token, &secret.hash())
@@ -105,7 +105,7 @@ impl<S: Store> Core<S> {
             ));
         }
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
-        let token = new_token(name, role, secret.expose());
+        let token = new_token(name, role, secret.expose(), self.now());
         if !self
             .store
             .insert_admin_token_if_absent(&token, &secret.hash())
@@ -126,7 +126,7 @@ impl<S: Store> Core<S> {
 
     /// Revokes an admin token named by id, else by name.
     pub async fn revoke_admin_token(&self, id_or_name: &str) -> CoreResult<AdminToken> {
-        let now = Timestamp::now();
+        let now = self.now();
         let by_id = AdminTokenRef::Id(AdminTokenId::from_string(id_or_name));
         match self.store.revoke_admin_token(&by_id, now).await {
             Err(StoreError::NotFound) => self

@@ -3,7 +3,6 @@
 use super::page::{Page, PageRequest};
 use super::{Core, CoreResult};
 use backline_domain::admin::AuditEntry;
-use backline_domain::Timestamp;
 use backline_store::{AuditFilter, Store};
 
 /// A write to record: who, what, which entity, from where (the time is taken now).
@@ -35,7 +34,7 @@ impl<S: Store> Core<S> {
     pub async fn record_audit(&self, record: AuditRecord) -> CoreResult<()> {
         let entry = AuditEntry {
             seq: 0,
-            at: Timestamp::now(),
+            at: self.now(),
             actor: record.actor,
             actor_id: record.actor_id,
             action: record.action,

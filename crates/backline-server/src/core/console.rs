@@ -7,7 +7,6 @@ use super::admin_token::Operator;
 use super::{Core, CoreError, CoreResult};
 use backline_domain::admin::AdminRole;
 use backline_domain::secret::{IssuedSecret, SecretHash};
-use backline_domain::Timestamp;
 use backline_store::Store;
 
 /// How long a console session lasts from sign-in.
@@ -68,7 +67,7 @@ impl<S: Store> Core<S> {
         }
         let token_hash = SecretHash::of(token);
         let operator = self.operator_by_hash(configured, &token_hash).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         // Sign-ins are rare; they sweep away what expired meanwhile.
         self.store.delete_expired_console_sessions(now).await?;
         let id = IssuedSecret::generate(SESSION_ID_LEN);
@@ -95,7 +94,7 @@ impl<S: Store> Core<S> {
         }
         let token_hash = self
             .store
-            .find_console_session(&SecretHash::of(session_id), Timestamp::now())
+            .find_console_session(&SecretHash::of(session_id), self.now())
             .await?
             .ok_or(CoreError::Unauthorized)?;
         self.operator_by_hash(configured, &token_hash).await

@@ -3,7 +3,7 @@
 use super::page::{key_cursor, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::EventKind;
 use backline_domain::spectra::lifecycle::{MatchState, SnapshotCall};
 use backline_domain::spectra::record::MatchRecord;
 use backline_domain::spectra::snapshot::{MatchSnapshot, SnapshotError};
@@ -60,7 +60,9 @@ impl<S: Store> Core<S> {
             "score": snapshot.score,
             "map": snapshot.map,
         });
-        let event = NewEvent::now(kind, payload).of_org(snapshot.organization_id.clone());
+        let event = self
+            .event_now(kind, payload)
+            .of_org(snapshot.organization_id.clone());
         let recorded = RecordedSnapshot {
             match_id: snapshot.match_id.clone(),
             group_code: snapshot.group_code.clone(),

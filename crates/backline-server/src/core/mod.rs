@@ -28,6 +28,7 @@ pub mod tokens;
 
 pub use error::{CoreError, CoreResult, Entity, LengthRule, LoginField};
 
+use backline_domain::{Clock, Timestamp};
 use backline_store::{SqlStore, Store};
 use nakama_keys::NakamaKeys;
 use std::sync::Arc;
@@ -55,6 +56,9 @@ pub struct Core<S = SqlStore> {
     pub keys: Arc<NakamaKeys>,
     /// The live event stream's publisher and subscribers ([`events`]).
     pub events: events::Events,
+    /// Where "now" comes from for every decision that depends on the time: the wall clock in
+    /// production, a clock the tests move forward otherwise.
+    pub clock: Clock,
 }
 
 impl<S: Store> Core<S> {
@@ -64,6 +68,19 @@ impl<S: Store> Core<S> {
             settings: Arc::new(settings),
             keys: Arc::new(keys),
             events: events::Events::local(),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same use cases reading time from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current instant by this core's clock.
+    #[inline]
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 }

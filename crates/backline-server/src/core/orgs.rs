@@ -41,7 +41,7 @@ impl<S: Store> Core<S> {
             name: name.to_owned(),
             supporter: supporter_until.is_some(),
             supporter_until,
-            created_at: Timestamp::now(),
+            created_at: self.now(),
         };
         self.store.insert_org(&org).await?;
         Ok(org)
@@ -79,7 +79,7 @@ impl<S: Store> Core<S> {
 
     /// Whether the organisation is a supporter now; an unknown one is `NotFound`.
     pub async fn is_supporter(&self, id: &OrgId) -> CoreResult<bool> {
-        Ok(self.get_org(id).await?.is_supporter_at(Timestamp::now()))
+        Ok(self.get_org(id).await?.is_supporter_at(self.now()))
     }
 
     pub async fn issue_key(
@@ -88,7 +88,7 @@ impl<S: Store> Core<S> {
         expires_at: Option<Timestamp>,
     ) -> CoreResult<IssuedKey> {
         self.get_org(org_id).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(CoreError::invalid("expires_at", "must be in the future"));
         }
@@ -120,7 +120,7 @@ impl<S: Store> Core<S> {
 
     /// Revokes a key named by its id or by the key itself.
     pub async fn revoke_key(&self, key_or_id: &str) -> CoreResult<AccessKey> {
-        let now = Timestamp::now();
+        let now = self.now();
         let by_id = AccessKeyRef::Id(AccessKeyId::from_string(key_or_id));
         match self.store.revoke_access_key(&by_id, now).await {
             Err(StoreError::NotFound) => {}
@@ -144,7 +144,7 @@ impl<S: Store> Core<S> {
             .await?;
         Ok(match found {
             None => KeyValidity::Invalid,
-            Some((key, org)) => key.validity_at(org, Timestamp::now()),
+            Some((key, org)) => key.validity_at(org, self.now()),
         })
     }
 }

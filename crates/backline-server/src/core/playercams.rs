@@ -7,7 +7,6 @@ use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::org::KeyValidity;
 use backline_domain::secret::{IssuedSecret, SecretHash};
 use backline_domain::spectra::playercam::{parse_full_name, PlayercamPlayer, PlayercamSession};
-use backline_domain::Timestamp;
 use backline_store::{PlayercamChange, Store};
 
 const IDENTIFIER_LEN: usize = 12;
@@ -45,7 +44,7 @@ impl<S: Store> Core<S> {
 
     pub async fn create_playercam_session(&self, org_id: &OrgId) -> CoreResult<IssuedSession> {
         self.get_org(org_id).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         let secret = IssuedSecret::generate(SECRET_LEN);
         let session = PlayercamSession {
             id: PlayercamSessionId::generate(),
@@ -68,7 +67,7 @@ impl<S: Store> Core<S> {
             .find_playercam_session(identifier)
             .await?
             .ok_or_else(not_found)?;
-        if session.expires_at <= Timestamp::now() {
+        if session.expires_at <= self.now() {
             return Err(not_found());
         }
         Ok((session, hash))

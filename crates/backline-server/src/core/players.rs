@@ -3,7 +3,6 @@
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
-use backline_domain::Timestamp;
 use backline_store::{PlayerChange, Store};
 
 impl From<PlayerInputError> for CoreError {
@@ -65,7 +64,7 @@ impl<S: Store> Core<S> {
         }
         Ok(self
             .store
-            .change_player(puuid, &change, Timestamp::now())
+            .change_player(puuid, &change, self.now())
             .await?)
     }
 }

@@ -50,6 +50,8 @@ fn validation() -> Validation {
     v.leeway = 0;
     v.validate_aud = false;
     v.set_required_spec_claims(&["exp"]);
+    // Expiry is checked against the core's clock ([`NakamaKeys::decode`]).
+    v.validate_exp = false;
     v
 }
 
@@ -63,15 +65,11 @@ impl NakamaKeys {
             .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))
     }
 
-    /// The claims of a token with a valid signature and `exp` in the future.
-    fn decode(&self, kind: Kind, token: &str) -> Option<Claims> {
-        let key = match kind {
-            Kind::Session => &self.session.1,
-            Kind::Refresh => &self.refresh.1,
-        };
-        jsonwebtoken::decode::<Claims>(token, key, &validation())
-            .ok()
-            .map(|d| d.claims)
+    /// The claims of a token with a valid signature and `exp` not before `now` (unix
+    /// seconds by the core's clock, not the library's wall clock, so tests can age tokens).
+    fn decode(&self, kind: Kind, token: &str, now: i64) -> Option<Claims> {
+        self.decode_even_expired(kind, token)
+            .filter(|claims| claims.exp >= now)
     }
 
     /// The claims of a token with a valid signature, expired or not.
@@ -80,9 +78,7 @@ impl NakamaKeys {
             Kind::Session => &self.session.1,
             Kind::Refresh => &self.refresh.1,
         };
-        let mut v = validation();
-        v.validate_exp = false;
-        jsonwebtoken::decode::<Claims>(token, key, &v)
+        jsonwebtoken::decode::<Claims>(token, key, &validation())
             .ok()
             .map(|d| d.claims)
     }
@@ -101,7 +97,7 @@ impl<S: Store> Core<S> {
         vars: BTreeMap<String, String>,
         keep: Option<(&str, i64)>,
     ) -> CoreResult<SessionTokens> {
-        let now = Timestamp::now().millis() / 1000;
+        let now = self.now().millis() / 1000;
         let (tid, iat) = match keep {
             Some((tid, iat)) => (tid.to_owned(), iat),
             None => {
@@ -151,7 +147,7 @@ impl<S: Store> Core<S> {
     pub async fn verify_session(&self, token: &str) -> CoreResult<Claims> {
         let claims = self
             .keys
-            .decode(Kind::Session, token)
+            .decode(Kind::Session, token, self.now().millis() / 1000)
             .ok_or_else(invalid_session)?;
         self.check_not_revoked(&claims).await?;
         Ok(claims)
@@ -165,7 +161,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<SessionTokens> {
         let claims = self
             .keys
-            .decode(Kind::Refresh, refresh_token)
+            .decode(Kind::Refresh, refresh_token, self.now().millis() / 1000)
             .ok_or_else(invalid_session)?;
         self.check_not_revoked(&claims).await?;
         let user = self
@@ -194,7 +190,7 @@ impl<S: Store> Core<S> {
         if token.is_none() && refresh_token.is_none() {
             return Ok(self
                 .store
-                .revoke_all_tokens(&caller.user_id(), Timestamp::now())
+                .revoke_all_tokens(&caller.user_id(), self.now())
                 .await?);
         }
         let mut revoked = Vec::new();

@@ -2,10 +2,9 @@
 
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::EventKind;
 use backline_domain::spectra::record::StatsRecord;
 use backline_domain::spectra::stats::{self, MatchStats};
-use backline_domain::Timestamp;
 use backline_store::Store;
 
 /// One answer row of `fetchPlayerMMR`.
@@ -36,7 +35,7 @@ impl<S: Store> Core<S> {
         }
         Ok(self
             .store
-            .link_stats_group(match_uuid, group_code.trim(), Timestamp::now())
+            .link_stats_group(match_uuid, group_code.trim(), self.now())
             .await?)
     }
 
@@ -55,7 +54,7 @@ impl<S: Store> Core<S> {
             found.into_iter().next().and_then(|p| p.region)
         };
         self.store
-            .set_stats_region(match_uuid, region.as_deref(), Timestamp::now())
+            .set_stats_region(match_uuid, region.as_deref(), self.now())
             .await?;
         Ok(region)
     }
@@ -94,7 +93,7 @@ impl<S: Store> Core<S> {
         let computed = stats::compute(match_uuid, &snapshot);
         let json = serde_json::to_string(&computed).expect("stats serialise");
         self.store
-            .save_match_stats(match_uuid, &json, Timestamp::now())
+            .save_match_stats(match_uuid, &json, self.now())
             .await?;
         let payload = serde_json::json!({
             "match_id": match_uuid,
@@ -103,8 +102,11 @@ impl<S: Store> Core<S> {
             "rounds_played": computed.rounds_played,
             "players": computed.players.len(),
         });
-        self.publish(NewEvent::now(EventKind::StatsReady, payload).of_org(org_id))
-            .await;
+        self.publish(
+            self.event_now(EventKind::StatsReady, payload)
+                .of_org(org_id),
+        )
+        .await;
         Ok(computed)
     }
 

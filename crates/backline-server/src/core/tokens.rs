@@ -6,7 +6,6 @@ use crate::core::Entity;
 use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
-use backline_domain::Timestamp;
 use backline_store::{Store, StoreError};
 
 const API_TOKEN_LEN: usize = 40;
@@ -47,7 +46,7 @@ impl<S: Store> Core<S> {
             kind,
             name: name.to_owned(),
             prefix: display_prefix(secret.expose()),
-            created_at: Timestamp::now(),
+            created_at: self.now(),
             revoked_at: None,
         };
         self.store.insert_api_token(&token, &secret.hash()).await?;
@@ -62,7 +61,7 @@ impl<S: Store> Core<S> {
 
     pub async fn revoke_api_token(&self, id: &ApiTokenId) -> CoreResult<ApiToken> {
         self.store
-            .revoke_api_token(id, Timestamp::now())
+            .revoke_api_token(id, self.now())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::ApiToken, id),

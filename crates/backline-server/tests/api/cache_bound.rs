@@ -408,7 +408,7 @@ async fn warm_credential_requests_read_no_database(backend: backline_store::Back
     assert_eq!(replies[1].body["username"], json!(name), "{:?}", replies[1]);
     assert_eq!(replies[2].body, replies[1].body);
     assert!(replies[3].body["token"].is_string(), "{:?}", replies[3]);
-    tokio::time::sleep(app.server_cache.options().bound()).await;
+    app.advance(app.server_cache.options().bound() + Duration::from_millis(1));
     let replies = requests().await;
     assert_eq!(
         replies[0].status,

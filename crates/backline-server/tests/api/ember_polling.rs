@@ -449,7 +449,7 @@ mod leases {
         let ids = queue(&app, &server_id, "say once", None, false).await;
         assert_eq!(without_settings(poll(&app, &token, "").await).len(), 1);
         assert!(poll(&app, &token, "").await.is_empty());
-        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        app.advance(std::time::Duration::from_millis(1200));
         let again = poll(&app, &token, "").await;
         assert_eq!(again.len(), 1);
         assert_eq!(again[0]["payload"]["execution_id"], ids[0]);

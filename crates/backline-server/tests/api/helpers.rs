@@ -1,5 +1,6 @@
 //! Spawning a server per test and talking to it.
 
+use backline_domain::Clock;
 use backline_server::config::{Config, Secret};
 use backline_server::server;
 use backline_store::testing::TestDatabase;
@@ -26,6 +27,9 @@ pub struct TestApp {
     pub server_store: SqlStore,
     /// The running server's cache over that store.
     pub server_cache: backline_server::server::ServerStore,
+    /// The clock the server (its core, timers and limiters) and [`TestApp::core`] read: a
+    /// test moves time forward with [`TestApp::advance`] instead of sleeping.
+    pub clock: Clock,
     stop: Option<oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -53,7 +57,8 @@ impl TestApp {
         config.nakama.http_key = Some(Secret::new(HTTP_KEY));
         adjust(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let prepared = server::prepare(config.clone(), listener)
+        let clock = Clock::adjustable();
+        let prepared = server::prepare_with_clock(config.clone(), listener, clock.clone())
             .await
             .expect("server starts");
         let admin_token = prepared
@@ -78,6 +83,7 @@ impl TestApp {
             db,
             server_store,
             server_cache,
+            clock,
             stop: Some(stop),
             served,
         })
@@ -100,9 +106,19 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// The use cases over this server's database, for set-up and for driving timers.
+    /// The use cases over this server's database, for set-up and for driving timers; they
+    /// read the server's clock.
     pub async fn core(&self) -> backline_server::core::Core {
-        server::open_core(&self.config).await.expect("core opens").0
+        server::open_core_with(&self.config, self.clock.clone())
+            .await
+            .expect("core opens")
+            .0
+    }
+
+    /// Lets `by` pass for the server (sessions, keys, leases, bans and limiter windows age
+    /// by it) without waiting.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.clock.advance(by);
     }
 
     /// Makes the running server read its cache's change counters now, as it does at least

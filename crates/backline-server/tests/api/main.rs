@@ -50,6 +50,7 @@ mod nakama_cli;
 mod nakama_js;
 mod nakama_rpc;
 mod nakama_sessions;
+mod no_waiting;
 mod openapi;
 mod secrets_in_logs;
 mod spectra_keys;

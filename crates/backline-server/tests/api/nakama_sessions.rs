@@ -197,7 +197,7 @@ async fn refresh_keeps_the_token_id_and_replaces_vars_only_when_given(app: &Test
     .await;
     let c = claims(first.body["token"].as_str().unwrap());
     assert_eq!(c["vrs"], json!({"a": "1"}));
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     let refresh = first.body["refresh_token"].as_str().unwrap();
     let kept = post(
         app,

@@ -47,9 +47,7 @@ async fn unknown_and_revoked_keys_are_401_and_expired_keys_403(app: &TestApp) {
         .assert_error(StatusCode::UNAUTHORIZED);
 
     // A key that expires in a second, checked after it has.
-    let soon = backline_domain::Timestamp::now()
-        .plus_seconds(1)
-        .to_rfc3339();
+    let soon = app.clock.now().plus_seconds(1).to_rfc3339();
     let expiring = app.issue_key(&org, Some(&soon)).await;
     let before = app
         .get(
@@ -58,7 +56,7 @@ async fn unknown_and_revoked_keys_are_401_and_expired_keys_403(app: &TestApp) {
         )
         .await;
     assert_eq!(before.status, StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     app.get(
         &format!("/spectra/system/validateAccessKey/{expiring}"),
         &auth,

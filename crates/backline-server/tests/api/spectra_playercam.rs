@@ -144,12 +144,12 @@ async fn create_session_refuses_unknown_expired_and_missing_keys(app: &TestApp) 
     create_session(app, None, "{}")
         .await
         .assert_error(StatusCode::UNAUTHORIZED);
-    let soon = Timestamp::now().plus_seconds(1).to_rfc3339();
+    let soon = app.clock.now().plus_seconds(1).to_rfc3339();
     let key = app.issue_key(&org, Some(&soon)).await;
     create_session(app, Some(&key), "not json")
         .await
         .assert_error(StatusCode::BAD_REQUEST);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     create_session(app, Some(&key), "{}")
         .await
         .assert_error(StatusCode::FORBIDDEN);

@@ -52,7 +52,7 @@ pub async fn start(shots: &Path) -> Option<Browser> {
         .is_err()
     {
         assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut options = serde_json::json!({
         "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -144,7 +144,7 @@ impl Browser {
                 let source = self.client.source().await.unwrap_or_default();
                 panic!("`{css}` never showed `{text}`; the page was:\n{source}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -159,7 +159,7 @@ impl Browser {
             .is_empty()
         {
             assert!(started.elapsed() < PATIENCE, "`{css}` never went away");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -50,11 +50,12 @@ use backline_domain::ids::UserId;
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
+use backline_domain::{Clock, Timestamp};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::StoreResult;
 
@@ -67,6 +68,9 @@ pub struct CacheOptions {
     pub recheck: Duration,
     /// Entries per map at most (a map that would grow past it is cleared).
     pub capacity: usize,
+    /// Measures the bound (the server passes its own clock, so a test that advances it
+    /// sees the cache stop trusting memory without waiting).
+    pub clock: Clock,
 }
 
 impl Default for CacheOptions {
@@ -75,6 +79,7 @@ impl Default for CacheOptions {
             enabled: true,
             recheck: Duration::from_millis(125),
             capacity: 10_000,
+            clock: Clock::system(),
         }
     }
 }
@@ -173,8 +178,8 @@ struct Shared {
     api_tokens: Area<ApiTokenMaps>,
     accounts: Area<AccountMaps>,
     game_servers: Area<GameServerMaps>,
-    /// The origin of [`Shared::verified_at`].
-    epoch: Instant,
+    /// The origin of [`Shared::verified_at`], by `options.clock`.
+    epoch: Timestamp,
     /// When the last successful check of the counters began (milliseconds since `epoch`,
     /// plus one; 0: never).
     verified_at: AtomicU64,
@@ -207,8 +212,8 @@ impl Shared {
             game_servers: Area::new(GameServerMaps {
                 by_token: BoundedMap::new(cap),
             }),
+            epoch: options.clock.now(),
             options,
-            epoch: Instant::now(),
             verified_at: AtomicU64::new(0),
             known: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
@@ -217,7 +222,8 @@ impl Shared {
     }
 
     fn now_mark(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64 + 1
+        let elapsed = self.options.clock.now().millis() - self.epoch.millis();
+        u64::try_from(elapsed).unwrap_or(0) + 1
     }
 
     /// Whether cached rows may be served now (see [`CacheOptions::bound`]).

@@ -28,6 +28,7 @@ async fn cache(store: &SqlStore, capacity: usize) -> CachedStore<SqlStore> {
         enabled: true,
         recheck: Duration::from_secs(60),
         capacity,
+        ..CacheOptions::default()
     };
     CachedStore::start(store.clone(), options).await.unwrap()
 }
@@ -280,12 +281,14 @@ async fn cached_maps_stay_within_their_capacity(store: SqlStore) {
 }
 
 async fn a_cache_whose_counters_were_not_read_lately_reads_the_database(store: SqlStore) {
+    let clock = backline_domain::Clock::adjustable();
     let cached = CachedStore::start(
         store.clone(),
         CacheOptions {
             enabled: true,
             recheck: Duration::from_millis(100),
             capacity: 100,
+            clock: clock.clone(),
         },
     )
     .await
@@ -301,6 +304,6 @@ async fn a_cache_whose_counters_were_not_read_lately_reads_the_database(store: S
         .await
         .unwrap();
     assert_eq!(revoked_at(&cached, &hash).await, None, "served from memory");
-    tokio::time::sleep(cached.options().bound()).await;
+    clock.advance(cached.options().bound() + Duration::from_millis(1));
     assert_eq!(revoked_at(&cached, &hash).await, Some(now));
 }

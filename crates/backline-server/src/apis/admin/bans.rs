@@ -16,9 +16,9 @@ use backline_domain::ids::{BanId, ServerId};
 use backline_domain::Timestamp;
 use serde::Deserialize;
 
-/// A ban as operators see it: with its status now.
-fn view(ban: Ban) -> BanView {
-    BanView::at(ban, Timestamp::now())
+/// A ban as operators see it: with its status at `now`.
+fn view(ban: Ban, now: Timestamp) -> BanView {
+    BanView::at(ban, now)
 }
 
 /// Filters of `GET /admin/v1/bans`.
@@ -69,8 +69,13 @@ pub async fn list_bans(
         server: q.server.map(ServerId::from_string),
         reason: q.reason,
     };
+    let now = state.core.now();
     Ok(Json(
-        state.core.list_bans(&query, &request).await?.map(view),
+        state
+            .core
+            .list_bans(&query, &request)
+            .await?
+            .map(|ban| view(ban, now)),
     ))
 }
 
@@ -129,7 +134,7 @@ pub async fn create_ban(
             reason: req.reason,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(view(ban))))
+    Ok((StatusCode::CREATED, Json(view(ban, state.core.now()))))
 }
 
 #[utoipa::path(
@@ -149,6 +154,7 @@ pub async fn get_ban(
 ) -> Result<Json<BanView>, AdminError> {
     Ok(Json(view(
         state.core.get_ban(&BanId::from_string(id)).await?,
+        state.core.now(),
     )))
 }
 
@@ -171,5 +177,6 @@ pub async fn lift_ban(
 ) -> Result<Json<BanView>, AdminError> {
     Ok(Json(view(
         state.core.lift_ban(&BanId::from_string(id)).await?,
+        state.core.now(),
     )))
 }

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::bans::{BanScope, BanStatus};
 use backline_domain::ids::BanId;
-use backline_domain::Timestamp;
 use maud::html;
 use serde::Deserialize;
 
@@ -87,7 +86,7 @@ pub async fn list_bans(
         ..BanQuery::default()
     };
     let listed = state.core.list_bans(&ban_query, &request).await?;
-    let now = Timestamp::now();
+    let now = state.core.now();
     let base = format!(
         "/console/bans?{}",
         url::form_urlencoded::Serializer::new(String::new())

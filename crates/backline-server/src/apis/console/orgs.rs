@@ -80,7 +80,7 @@ pub async fn list_orgs(
     let request = PageRequest::new(None, query.cursor.clone())?;
     let listed = state.core.list_orgs(&request).await?;
     let orgs = &listed.items;
-    let now = Timestamp::now();
+    let now = state.core.now();
     let body = html! {
         @if console.may(&CREATE_ORG) {
             form.inline method="post" action="/console/orgs" {
@@ -171,7 +171,7 @@ async fn org_page(
     // Every key of one organisation on one page: there are few.
     let all = PageRequest::new(Some(MAX_PAGE), None)?;
     let keys = state.core.list_keys(Some(org_id), &all).await?.items;
-    let now = Timestamp::now();
+    let now = state.core.now();
     let body = html! {
         @if let Some((secret, key)) = &issued {
             div.secret #new-key {

@@ -10,7 +10,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use backline_domain::ember::actions::PlayerRef;
-use backline_domain::Timestamp;
 use backline_store::PresenceState;
 use serde_json::{json, Value};
 
@@ -80,7 +79,7 @@ pub async fn poll(
     let mut response = Json(json!({ "actions": actions })).into_response();
     let interval = server.poll_interval_seconds;
     let reset = if state.config.ember.rate_limit_reset_as_timestamp {
-        Timestamp::now().millis() / 1000 + interval
+        state.core.now().millis() / 1000 + interval
     } else {
         interval
     };

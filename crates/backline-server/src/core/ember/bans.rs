@@ -9,7 +9,6 @@ use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, BanId, ServerId};
-use backline_domain::Timestamp;
 use backline_store::{BanFilter, NewExecution, Store};
 use serde_json::json;
 
@@ -92,7 +91,7 @@ impl<S: Store> Core<S> {
             ),
             _ => None,
         };
-        let now = Timestamp::now();
+        let now = self.now();
         let ban = Ban {
             id: BanId::generate(),
             user_id: user.id,
@@ -137,7 +136,7 @@ impl<S: Store> Core<S> {
             (_, None) => None,
         };
         let user = self.user_for_player(&player).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         let ban = Ban {
             id: BanId::generate(),
             user_id: user.id,
@@ -192,7 +191,7 @@ impl<S: Store> Core<S> {
     /// Lifts the player's active bans this server may lift; how many.
     pub async fn lift_bans(&self, server: &GameServer, player: &PlayerRef) -> CoreResult<usize> {
         let user = self.user_for_player(player).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         let lifted: Vec<Ban> = self
             .store
             .bans_of(std::slice::from_ref(&user.id))
@@ -246,7 +245,7 @@ impl<S: Store> Core<S> {
         };
         let bans = self
             .store
-            .filter_bans(&filter, Timestamp::now(), after.as_ref(), request.fetch())
+            .filter_bans(&filter, self.now(), after.as_ref(), request.fetch())
             .await?;
         Ok(request.page(bans, |b| time_key(b.created_at, b.id.as_str())))
     }
@@ -266,7 +265,7 @@ impl<S: Store> Core<S> {
             return Ok(ban);
         }
         self.store
-            .lift_bans(std::slice::from_ref(&ban.id), Timestamp::now())
+            .lift_bans(std::slice::from_ref(&ban.id), self.now())
             .await?;
         let lifted = self.get_ban(id).await?;
         self.publish_ban(EventKind::BanLifted, &lifted).await;

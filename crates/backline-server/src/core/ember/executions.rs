@@ -9,7 +9,6 @@ use backline_domain::ember::actions::{
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, ExecutionId, ServerId};
-use backline_domain::Timestamp;
 use backline_store::Store;
 use backline_store::{ExecutionFilter, ExecutionKey, NewExecution, StoreError};
 use serde::Serialize;
@@ -148,7 +147,7 @@ impl<S: Store> Core<S> {
         }
         let queued = self
             .store
-            .queue_executions(servers, new, Timestamp::now())
+            .queue_executions(servers, new, self.now())
             .await?;
         self.publish_executions(EventKind::ExecutionQueued, &queued)
             .await;
@@ -164,7 +163,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<()> {
         let error = error.map(str::trim).filter(|e| !e.is_empty());
         self.store
-            .finish_execution(&server.id, ExecutionId(id), error, Timestamp::now())
+            .finish_execution(&server.id, ExecutionId(id), error, self.now())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::Execution, id),

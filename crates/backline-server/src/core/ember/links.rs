@@ -28,7 +28,7 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<IssuedLink> {
         self.user_for_player(player).await?;
         let token = IssuedSecret::generate(LINK_TOKEN_LEN);
-        let now = Timestamp::now();
+        let now = self.now();
         let expires_at = now.plus_seconds(self.settings.ember.link_token_ttl_seconds);
         self.store
             .insert_link_token(&token.hash(), &server.id, player, now, expires_at)
@@ -52,7 +52,7 @@ impl<S: Store> Core<S> {
         if view.redeemed_at.is_some() {
             return Err(CoreError::LinkTokenUsed);
         }
-        if view.expires_at <= Timestamp::now() {
+        if view.expires_at <= self.now() {
             return Err(CoreError::LinkTokenExpired);
         }
         Ok(view)
@@ -65,7 +65,7 @@ impl<S: Store> Core<S> {
         }
         match self
             .store
-            .redeem_link_token(&SecretHash::of(token.trim()), user, Timestamp::now())
+            .redeem_link_token(&SecretHash::of(token.trim()), user, self.now())
             .await?
         {
             Ok(player) => Ok(player),
@@ -153,7 +153,7 @@ impl<S: Store> Core<S> {
         query: LinkTokenQuery,
         page: &PageRequest,
     ) -> CoreResult<Page<LinkTokenSummary>> {
-        let now = Timestamp::now();
+        let now = self.now();
         let filter = LinkTokenFilter {
             server: query.server,
             state: query.state,
@@ -173,7 +173,7 @@ impl<S: Store> Core<S> {
     /// an unknown one, `LinkTokenNotRevocable` for a used one (the link it made stays).
     pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
         match self.store.revoke_link_token(id).await? {
-            Ok(record) => Ok(LinkTokenSummary::of(record, Timestamp::now())),
+            Ok(record) => Ok(LinkTokenSummary::of(record, self.now())),
             Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(Entity::LinkToken, id)),
             Err(LinkRevokeError::AlreadyRedeemed) => {
                 Err(CoreError::LinkTokenNotRevocable { id: id.to_string() })

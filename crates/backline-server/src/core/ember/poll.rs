@@ -10,7 +10,6 @@ use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::roles::{ingame_names, roles_payload, RoleChange};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
-use backline_domain::Timestamp;
 use backline_store::{PresenceState, Store};
 use serde_json::{json, Value};
 
@@ -43,7 +42,7 @@ impl<S: Store> Core<S> {
                 players.push((state, player));
             }
         }
-        let now = Timestamp::now();
+        let now = self.now();
         let lease_until = now.plus_seconds(self.settings.ember.lease_seconds);
         let lease = self
             .store

@@ -8,7 +8,6 @@ use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::roles::{roles_payload, Role, RoleChange, RoleHolder};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::ids::{RoleId, UserId};
-use backline_domain::Timestamp;
 use backline_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -348,7 +347,7 @@ impl<S: Store> Core<S> {
         granted: bool,
         except: Option<&GameServer>,
     ) -> CoreResult<bool> {
-        let now = Timestamp::now();
+        let now = self.now();
         let changed = if granted {
             self.store.grant_role(&user.id, &role.id, now).await?
         } else {

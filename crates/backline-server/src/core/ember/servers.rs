@@ -7,7 +7,6 @@ use backline_domain::ember::bans::BanScope;
 use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
 use backline_domain::ids::ServerId;
 use backline_domain::secret::{display_prefix, IssuedSecret, SecretHash};
-use backline_domain::Timestamp;
 use backline_store::{ServerFilter, Store, StoreError};
 
 const SERVER_TOKEN_LEN: usize = 40;
@@ -111,7 +110,7 @@ impl<S: Store> Core<S> {
             },
             ban_log: true,
             settings_version: 1,
-            created_at: Timestamp::now(),
+            created_at: self.now(),
             last_poll_at: None,
         };
         self.store
@@ -204,7 +203,7 @@ impl<S: Store> Core<S> {
             .map(|(at, id)| (at, ServerId::from_string(id)));
         let servers = self
             .store
-            .server_overviews(filter, Timestamp::now(), after.as_ref(), request.fetch())
+            .server_overviews(filter, self.now(), after.as_ref(), request.fetch())
             .await?;
         Ok(request.page(servers, |s| {
             time_key(s.server.created_at, s.server.id.as_str())
@@ -218,7 +217,7 @@ impl<S: Store> Core<S> {
             ..ServerFilter::default()
         };
         self.store
-            .server_overviews(&filter, Timestamp::now(), None, 1)
+            .server_overviews(&filter, self.now(), None, 1)
             .await?
             .pop()
             .ok_or_else(|| CoreError::not_found(Entity::Server, id))

@@ -4,7 +4,7 @@
 use super::super::Core;
 use backline_domain::ember::actions::Execution;
 use backline_domain::ember::bans::Ban;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::EventKind;
 use backline_domain::evr::records::EvrMatch;
 use backline_domain::ids::{ExecutionId, ServerId};
 use backline_store::Store;
@@ -39,7 +39,7 @@ impl<S: Store> Core<S> {
     pub async fn publish_executions(&self, kind: EventKind, executions: &[Execution]) {
         let events = executions
             .iter()
-            .map(|execution| NewEvent::now(kind, execution_payload(execution)))
+            .map(|execution| self.event_now(kind, execution_payload(execution)))
             .collect();
         self.publish_all(events).await;
     }

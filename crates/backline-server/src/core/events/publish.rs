@@ -77,8 +77,17 @@ impl<S: Store> Core<S> {
         self.events.notifier.appended(id);
     }
 
+    /// An event of no organisation happening now, by this core's clock (the sweep ages
+    /// events by the same clock).
+    pub fn event_now(&self, kind: EventKind, payload: Value) -> NewEvent {
+        NewEvent {
+            at: self.now(),
+            ..NewEvent::now(kind, payload)
+        }
+    }
+
     /// Publishes an event of no organisation, happening now.
     pub async fn publish_now(&self, kind: EventKind, payload: Value) {
-        self.publish(NewEvent::now(kind, payload)).await;
+        self.publish(self.event_now(kind, payload)).await;
     }
 }

@@ -166,12 +166,14 @@ impl<S: Store> Core<S> {
         every: std::time::Duration,
     ) -> BoxStream<'static, Event> {
         let core = self.clone();
-        let mut checked = std::time::Instant::now();
+        let every = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let mut checked = self.now();
         events
             .take_while(move |_| {
-                let due = checked.elapsed() >= every;
+                let now = core.now();
+                let due = now.millis().saturating_sub(checked.millis()) >= every;
                 if due {
-                    checked = std::time::Instant::now();
+                    checked = now;
                 }
                 let (core, configured, credential, scope) = (
                     core.clone(),

@@ -4,7 +4,7 @@
 
 use super::super::{Core, CoreResult};
 use super::hub::EventSettings;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::EventKind;
 use backline_domain::Timestamp;
 use backline_store::Store;
 use serde_json::json;
@@ -23,7 +23,7 @@ impl<S: Store> Core<S> {
         .into_iter()
         .flat_map(|(kind, servers)| {
             servers.into_iter().map(move |server| {
-                NewEvent::now(
+                self.event_now(
                     kind,
                     json!({
                         "server_id": server.id,
@@ -47,7 +47,7 @@ impl<S: Store> Core<S> {
         stop: impl std::future::Future<Output = ()>,
     ) {
         crate::core::periodic::every(settings.interval, stop, || async {
-            if let Err(e) = self.sweep_events(&settings, Timestamp::now()).await {
+            if let Err(e) = self.sweep_events(&settings, self.now()).await {
                 tracing::warn!(error = %e, "event sweep failed; retrying next tick");
             }
         })

@@ -352,7 +352,7 @@ impl<S: Store> Core<S> {
             },
             None => None,
         };
-        let now = Timestamp::now();
+        let now = self.now();
         let filter = BroadcasterFilter {
             operator,
             regions: query
@@ -399,7 +399,7 @@ impl<S: Store> Core<S> {
                 display_name: u.display_name,
             });
         Ok(BroadcasterDetail {
-            broadcaster: broadcaster_view(&b, &live, stale_before(Timestamp::now())),
+            broadcaster: broadcaster_view(&b, &live, stale_before(self.now())),
             operator,
         })
     }
@@ -412,11 +412,7 @@ impl<S: Store> Core<S> {
     /// stream gets `broadcaster.down` (reason `removed`).
     pub async fn remove_broadcaster(&self, sid: &BroadcasterId) -> CoreResult<BroadcasterView> {
         let before = self.show_broadcaster(sid).await?.broadcaster;
-        if self
-            .store
-            .remove_broadcaster(sid, None, Timestamp::now())
-            .await?
-        {
+        if self.store.remove_broadcaster(sid, None, self.now()).await? {
             self.publish_now(
                 EventKind::BroadcasterDown,
                 json!({"sid": sid, "reason": "removed"}),
@@ -480,7 +476,7 @@ impl<S: Store> Core<S> {
     pub async fn end_evr_match(&self, id: &str) -> CoreResult<EndedMatchView> {
         let ended = self
             .store
-            .end_evr_match(id, Timestamp::now(), &self.settings.node)
+            .end_evr_match(id, self.now(), &self.settings.node)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::Match, id),

@@ -7,7 +7,6 @@ use backline_domain::evr::features::normalise;
 use backline_domain::evr::records::{Broadcaster, EvrMatch};
 use backline_domain::evr::symbol::Symbol;
 use backline_domain::ids::BroadcasterId;
-use backline_domain::Timestamp;
 use backline_store::Store;
 use serde::Serialize;
 use serde_json::json;
@@ -78,7 +77,7 @@ impl<S: Store> Core<S> {
             .collect();
         let features =
             normalise(&reg.features).map_err(|e| CoreError::invalid("features", e.to_string()))?;
-        let now = Timestamp::now();
+        let now = self.now();
         let broadcaster = Broadcaster {
             sid: BroadcasterId::generate(),
             operator_id: operator,
@@ -118,11 +117,7 @@ impl<S: Store> Core<S> {
         let operator = actor.claims()?.user_id();
         if self
             .store
-            .touch_broadcaster(
-                &BroadcasterId::from_string(sid),
-                &operator,
-                Timestamp::now(),
-            )
+            .touch_broadcaster(&BroadcasterId::from_string(sid), &operator, self.now())
             .await?
         {
             Ok(())
@@ -138,7 +133,7 @@ impl<S: Store> Core<S> {
             .remove_broadcaster(
                 &BroadcasterId::from_string(sid),
                 Some(&operator),
-                Timestamp::now(),
+                self.now(),
             )
             .await?
         {

@@ -13,7 +13,6 @@ use backline_domain::evr::lobby::{FailureCode, JoinFailure, Joiner, Lobby, Occup
 use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{EvrMatch, MatchPlayer};
 use backline_domain::evr::team::Team;
-use backline_domain::Timestamp;
 use backline_store::Store;
 
 /// What a player sends to join.
@@ -53,7 +52,7 @@ impl<S: Store> Core<S> {
         // Bots and developers may sit in several matches at once.
         let exclusive = !(actor.in_group(SystemGroup::GlobalBots)
             || actor.in_group(SystemGroup::GlobalDevelopers));
-        let now = Timestamp::now();
+        let now = self.now();
         let outcome = self
             .store
             .join_evr_match(
@@ -142,7 +141,7 @@ impl<S: Store> Core<S> {
         }
         Ok(self
             .store
-            .leave_evr_match(match_id, &claims.tid, Timestamp::now())
+            .leave_evr_match(match_id, &claims.tid, self.now())
             .await?)
     }
 }

@@ -93,7 +93,7 @@ impl<S: Store> Core<S> {
             Some(n @ 1..=5) => n,
             _ => DEFAULT_TEAM_SIZE,
         };
-        let now = Timestamp::now();
+        let now = self.now();
         let start_time = req.start_time.filter(|t| *t > now).unwrap_or(now);
         let spawned_by = actor.claims().map(|c| c.uid.clone()).unwrap_or_default();
         let prep = Preparation {
@@ -137,7 +137,7 @@ impl<S: Store> Core<S> {
         let (prep, start_time) = self.preparation(actor, req, &current.broadcaster.features)?;
         let prepared = self
             .store
-            .prepare_evr_match(id, &prep, start_time, Timestamp::now())
+            .prepare_evr_match(id, &prep, start_time, self.now())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::Match, id),

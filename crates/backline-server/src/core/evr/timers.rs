@@ -5,7 +5,7 @@
 
 use super::Core;
 use crate::core::CoreResult;
-use backline_domain::events::{EventKind, NewEvent};
+use backline_domain::events::EventKind;
 use backline_domain::Timestamp;
 use backline_store::Store;
 use serde_json::json;
@@ -57,19 +57,19 @@ impl<S: Store> Core<S> {
         let events = removed
             .iter()
             .map(|sid| {
-                NewEvent::now(
+                self.event_now(
                     EventKind::BroadcasterDown,
                     json!({"sid": sid, "reason": "silent"}),
                 )
             })
             .chain(started.iter().map(|id| {
-                NewEvent::now(
+                self.event_now(
                     EventKind::EvrMatchStarted,
                     json!({"match_id": id, "reason": "start time reached"}),
                 )
             }))
             .chain(ended.iter().map(|id| {
-                NewEvent::now(
+                self.event_now(
                     EventKind::EvrMatchEnded,
                     json!({"match_id": id, "reason": "empty"}),
                 )
@@ -91,7 +91,7 @@ impl<S: Store> Core<S> {
         stop: impl std::future::Future<Output = ()>,
     ) {
         crate::core::periodic::every(settings.interval, stop, || async {
-            match self.run_match_timers(&settings, Timestamp::now()).await {
+            match self.run_match_timers(&settings, self.now()).await {
                 Ok(pass) if pass != TimerPass::default() => tracing::info!(?pass, "match timers"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "match timers failed; retrying next tick"),

@@ -86,10 +86,11 @@ async fn resuming_from_before_the_retention_window_is_gone(app: &TestApp) {
     spectra_match(app, &backend, &org, "old", 0).await;
     let old = watching.next().await;
     drop(watching);
-    // The sweep prunes events older than one second.
+    // The sweep prunes events older than one second: let more pass, then wait for a sweep.
+    app.advance(Duration::from_millis(1100));
     let mut gone = None;
-    for _ in 0..60 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..300 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
         let before = (old.id - 1).to_string();
         match open_admin_resuming(app, &before).await {
             Ok(_) => continue,

@@ -64,7 +64,8 @@ async fn a_slow_loris_is_answered_408_and_does_not_delay_others(app: &TestApp) {
         )
     };
     let normal = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Once the loris has begun trickling (it takes seconds).
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let mut worst = Duration::ZERO;
         for _ in 0..5 {
             worst = worst.max(normal_request_is_prompt(app).await);
@@ -160,7 +161,8 @@ async fn a_100_mb_upload_is_refused_and_does_not_delay_others(app: &TestApp) {
             String::from_utf8_lossy(&out[..n]).into_owned()
         };
         let normal = async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Once the slow upload has begun.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             let mut worst = Duration::ZERO;
             for _ in 0..5 {
                 worst = worst.max(normal_request_is_prompt(app).await);
