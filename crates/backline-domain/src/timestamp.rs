@@ -30,9 +30,10 @@ impl Timestamp {
         self.0
     }
 
-    /// This instant moved by `seconds` (negative to go back).
+    /// This instant moved by `seconds` (negative to go back), saturating at the ends of the
+    /// range instead of overflowing.
     pub const fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0 + seconds * 1000)
+        Self(self.0.saturating_add(seconds.saturating_mul(1000)))
     }
 
     pub fn parse_rfc3339(text: &str) -> Result<Self, InvalidTimestamp> {

@@ -62,9 +62,6 @@ impl<S: Store> Core<S> {
                 "give at least one of full_name, region, current_tier and peak_tier",
             ));
         }
-        Ok(self
-            .store
-            .change_player(puuid, &change, self.now())
-            .await?)
+        Ok(self.store.change_player(puuid, &change, self.now()).await?)
     }
 }

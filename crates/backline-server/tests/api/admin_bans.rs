@@ -236,6 +236,9 @@ async fn bad_ban_input_is_refused_in_the_admin_shape_and_changes_nothing(app: &T
         json!({"source": "steam", "account_id": "1", "scope": "global", "group": "eu"}),
         json!({"source": "steam", "account_id": "1", "scope": "global", "duration_minutes": -1}),
         json!({"source": "steam", "account_id": "1", "scope": "global", "duration_minutes": "long"}),
+        // Longer than the longest ban with an end (100 years); the end could not be written.
+        json!({"source": "steam", "account_id": "1", "scope": "global", "duration_minutes": 52_560_001}),
+        json!({"source": "steam", "account_id": "1", "scope": "global", "duration_minutes": 9_223_372_036_854_775_806_i64}),
         json!({"source": "Not A Source", "account_id": "1", "scope": "global"}),
         json!({"source": "steam", "scope": "global"}),
         json!({"source": "steam", "account_id": "1", "scope": "global", "until": "forever"}),

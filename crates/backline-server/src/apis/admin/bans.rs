@@ -95,7 +95,7 @@ pub struct CreateBanRequest {
     /// reads as absent).
     group: Option<String>,
     /// Absent or 0: permanent.
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 52_560_000)]
     #[serde(default, deserialize_with = "integer")]
     duration_minutes: Option<i64>,
     /// At most 1000 characters.

@@ -112,7 +112,7 @@ pub struct BanRequest {
     /// Minutes until the ban ends; absent or 0 for a permanent ban. An integer, or its
     /// decimal text (a JSON number such as `30.0` is accepted too).
     #[serde(default, deserialize_with = "lenient::integer")]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 52_560_000)]
     pub duration_minutes: Option<i64>,
     /// Free text, at most 1000 characters.
     #[serde(default, deserialize_with = "lenient::text")]

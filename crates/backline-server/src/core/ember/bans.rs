@@ -49,6 +49,10 @@ pub struct BanQuery {
     pub reason: Option<String>,
 }
 
+/// The longest ban with an end, in minutes: 100 years. Longer is what a permanent ban (0) is
+/// for; without a bound, the end of a ban for `i64::MAX` minutes cannot be written as a time.
+pub const MAX_BAN_MINUTES: i64 = 100 * 365 * 24 * 60;
+
 /// The duration in minutes (0: permanent) of a ban, checked along with its reason.
 fn check_ban(duration_minutes: Option<i64>, reason: &str) -> CoreResult<i64> {
     let minutes = duration_minutes.unwrap_or(0);
@@ -56,6 +60,12 @@ fn check_ban(duration_minutes: Option<i64>, reason: &str) -> CoreResult<i64> {
         return Err(CoreError::invalid(
             "duration_minutes",
             "The duration minutes field must be at least 0.",
+        ));
+    }
+    if minutes > MAX_BAN_MINUTES {
+        return Err(CoreError::invalid(
+            "duration_minutes",
+            format!("The duration minutes field must not be greater than {MAX_BAN_MINUTES}."),
         ));
     }
     if reason.chars().count() > 1000 {
