@@ -98,13 +98,21 @@ impl From<CoreError> for EmberError {
     }
 }
 
-/// A path parameter that cannot be read (not UTF-8, or not the integer an execution id is):
-/// a 404, as Laravel's route model binding answers a parameter that names nothing.
+/// A path parameter that cannot be read: not UTF-8 is a 400 (the request is malformed, as
+/// on every surface); not the integer an execution id is, a 404, as Laravel's route model
+/// binding answers a parameter that names nothing.
 impl From<axum::extract::rejection::PathRejection> for EmberError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        use axum::extract::path::ErrorKind;
         use axum::extract::rejection::PathRejection;
         match r {
-            PathRejection::FailedToDeserializePathParams(_) => Self::not_found(),
+            PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => Self::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("The {key} path parameter is not valid UTF-8."),
+                ),
+                _ => Self::not_found(),
+            },
             other => {
                 tracing::error!(rejection = %other.body_text(), "path parameters missing");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
