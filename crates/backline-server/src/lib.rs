@@ -8,3 +8,5 @@ pub mod config;
 pub mod core;
 pub mod http;
 pub mod server;
+#[cfg(test)]
+mod source_rules;

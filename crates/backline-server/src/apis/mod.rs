@@ -14,32 +14,13 @@ pub mod spectra;
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                found.push((path.display().to_string(), text));
-            }
-        }
-    }
-
     /// axum's `Json` extractor answers its rejections in text/plain; bodies are read by each
     /// surface's own extractor (`SpectraJson`, `AdminJson`, `NakamaJson`, Ember's `Params`).
     /// `Path`, `Query` and `Form` are kept out by `clippy.toml`; `Json` cannot be (it is also
     /// the response type), so this test looks for it in argument position.
     #[test]
     fn no_handler_extracts_with_axums_json() {
-        let mut files = Vec::new();
-        sources(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/apis"),
-            &mut files,
-        );
-        assert!(files.len() > 10, "the sources were found");
+        let files = crate::source_rules::rust_sources("src/apis");
         for (path, text) in files {
             // Built at run time so this file does not match itself.
             for extractor in ["Json", "axum::Json", "axum::extract::Json"] {

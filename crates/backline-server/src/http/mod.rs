@@ -151,30 +151,11 @@ pub(crate) async fn healthz(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                found.push((path.display().to_string(), text));
-            }
-        }
-    }
-
     /// The shared plumbing knows no surface: surfaces come to it through
     /// [`super::surface::Surfaces`], from the composition root (`crate::app`).
     #[test]
     fn the_plumbing_imports_no_surface() {
-        let mut files = Vec::new();
-        sources(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http"),
-            &mut files,
-        );
-        assert!(files.len() > 10, "the sources were found");
+        let files = crate::source_rules::rust_sources("src/http");
         // Built at run time so this file does not match itself.
         let forbidden = format!("crate::{}", "apis");
         for (path, text) in files {
