@@ -11,6 +11,7 @@ pub mod ember;
 pub mod events;
 pub mod evr;
 pub mod ids;
+pub mod json;
 pub mod org;
 pub mod secret;
 pub mod spectra;

@@ -125,7 +125,7 @@ mod tests {
             (&get, "/link/abc", Some(secrets::LINK_TOKEN)),
             (&post, "/link/abc", Some(secrets::LINK_TOKEN)),
             (&post, "/link/abc/sign-in", Some(secrets::PASSWORD)),
-            (&get, "/events", Some(secrets::ACCESS_KEY)),
+            (&get, "/events", Some(secrets::STREAM_KEY)),
         ];
         for (method, path, expected) in cases {
             assert_eq!(SURFACES.guessed_at(method, path), expected, "{path}");

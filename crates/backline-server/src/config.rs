@@ -156,6 +156,11 @@ impl Default for EventsConfig {
 pub struct GuessLimitConfig {
     /// Failed attempts one client address may make in a window before it gets 429s.
     pub max_failures: u32,
+    /// The same for Spectra access keys. Spectra Server checks every observer's key from its
+    /// own address, so this allowance is shared by all of a tournament's observers: it is
+    /// sized for their typos, which a 32-character random key can afford (see
+    /// docs/operations.md, "Guessing limits").
+    pub access_key_max_failures: u32,
     /// Length of the window, counted from the address's first failure in it.
     pub window_seconds: u64,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy you
@@ -167,6 +172,7 @@ impl Default for GuessLimitConfig {
     fn default() -> Self {
         Self {
             max_failures: 10,
+            access_key_max_failures: 1000,
             window_seconds: 300,
             trust_x_forwarded_for: false,
         }
@@ -185,6 +191,9 @@ pub struct EmberConfig {
     pub public_url: Option<String>,
     /// Most executions one poll receives.
     pub poll_batch: i64,
+    /// Most players one poll may report (all sources and states together); a poll reporting
+    /// more is refused with a 422 and changes nothing.
+    pub max_players_per_poll: usize,
     /// Requests per minute one server may make before it gets 429s.
     pub rate_limit_per_minute: u32,
     /// Send `X-RateLimit-Reset` as a UNIX timestamp instead of seconds to wait.
@@ -200,6 +209,7 @@ impl Default for EmberConfig {
             link_token_ttl_seconds: 900,
             public_url: None,
             poll_batch: 100,
+            max_players_per_poll: 1000,
             rate_limit_per_minute: 600,
             rate_limit_reset_as_timestamp: false,
             games: Default::default(),
@@ -432,6 +442,10 @@ impl Config {
                 u64::from(self.guess_limit.max_failures),
             ),
             (
+                "guess_limit.access_key_max_failures",
+                u64::from(self.guess_limit.access_key_max_failures),
+            ),
+            (
                 "guess_limit.window_seconds",
                 self.guess_limit.window_seconds,
             ),
@@ -470,11 +484,12 @@ impl Config {
         if e.lease_seconds < 1
             || e.link_token_ttl_seconds < 60
             || !(1..=1000).contains(&e.poll_batch)
+            || !(1..=100_000).contains(&e.max_players_per_poll)
             || e.rate_limit_per_minute == 0
         {
             return Err(ConfigError::Invalid {
                 field: "ember",
-                problem: "lease_seconds ≥ 1, link_token_ttl_seconds ≥ 60, poll_batch 1 to 1000, rate_limit_per_minute ≥ 1".into(),
+                problem: "lease_seconds ≥ 1, link_token_ttl_seconds ≥ 60, poll_batch 1 to 1000, max_players_per_poll 1 to 100000, rate_limit_per_minute ≥ 1".into(),
             });
         }
         for (key, game) in &e.games {
@@ -632,6 +647,11 @@ mod tests {
                 "BACKLINE_GUESS_LIMIT__MAX_FAILURES",
                 "0",
                 "guess_limit.max_failures",
+            ),
+            (
+                "BACKLINE_GUESS_LIMIT__ACCESS_KEY_MAX_FAILURES",
+                "0",
+                "guess_limit.access_key_max_failures",
             ),
             (
                 "BACKLINE_GUESS_LIMIT__WINDOW_SECONDS",

@@ -306,5 +306,6 @@ fn ember_settings(config: &Config) -> EmberSettings {
             .unwrap_or_else(|| format!("http://{}", config.listen)),
         games,
         poll_batch: e.poll_batch,
+        max_players_per_poll: e.max_players_per_poll,
     }
 }

@@ -1,5 +1,6 @@
 //! Actions and their executions: what operators queue for servers and the plugin acknowledges.
 
+use crate::accounts::{check_source, AccountId, AccountInputError};
 use crate::ids::{ActionId, ExecutionId, ServerId};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -87,14 +88,29 @@ impl ExecutionOrder {
 }
 
 /// The player an execution concerns.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PlayerRef {
     pub source: String,
     pub account_id: String,
 }
 
 impl PlayerRef {
-    /// `SOURCE:ACCOUNT_ID`, as the CLI takes it.
+    /// A player whose source and id are checked, the id against its source's format
+    /// ([`AccountId::parse`]): how every entry (admin API, console, CLI, game servers) makes
+    /// the players it acts on.
+    pub fn checked(source: &str, account_id: &str) -> Result<Self, AccountInputError> {
+        let source = check_source(source)?;
+        let account_id = AccountId::parse(&source, account_id)?.into_string();
+        Ok(Self { source, account_id })
+    }
+
+    /// The player's id in its source's format, or why it is not.
+    pub fn id(&self) -> Result<AccountId, AccountInputError> {
+        AccountId::parse(&self.source, &self.account_id)
+    }
+
+    /// `SOURCE:ACCOUNT_ID`, as the CLI takes it (unchecked: lists filter by it; see
+    /// [`PlayerRef::checked`]).
     pub fn parse(text: &str) -> Option<Self> {
         let (source, account_id) = text.split_once(':')?;
         (!source.is_empty() && !account_id.is_empty()).then(|| Self {

@@ -72,6 +72,34 @@ impl BanReach {
     }
 }
 
+/// Who issued a ban. A game server may lift the bans game servers issued (as the scope
+/// allows); an operator's ban only when the server's `may_lift_operator_bans` is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BanIssuer {
+    /// A game server, through the game integration (`POST /api/game/players/…/bans`).
+    Server,
+    /// An operator: the admin API, the console or the command line.
+    Operator,
+}
+
+impl BanIssuer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Server => "server",
+            Self::Operator => "operator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "server" => Some(Self::Server),
+            "operator" => Some(Self::Operator),
+            _ => None,
+        }
+    }
+}
+
 /// Where a ban stands, as operators search for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -124,6 +152,8 @@ pub struct Ban {
     /// For `server` bans: the server group it applies to.
     pub server_group: Option<String>,
     pub admin_user_id: Option<UserId>,
+    /// A game server or an operator.
+    pub issued_by: BanIssuer,
     pub reason: String,
     #[serde(with = "crate::timestamp::rfc3339")]
     pub created_at: Timestamp,
@@ -156,8 +186,12 @@ impl Ban {
         BanReach::of(server).covers(self)
     }
 
-    /// Whether `server` may lift this ban: global ones, and `server` ones of its groups.
+    /// Whether `server` may lift this ban: global ones, and `server` ones of its groups;
+    /// an operator's only when the server may lift operators' bans.
     pub fn liftable_by(&self, server: &GameServer) -> bool {
+        if self.issued_by == BanIssuer::Operator && !server.may_lift_operator_bans {
+            return false;
+        }
         match self.scope {
             BanScope::Global => true,
             BanScope::Server => self
@@ -187,6 +221,7 @@ mod tests {
             default_ban_group: None,
             role_sync: RoleSync::default(),
             ban_log: false,
+            may_lift_operator_bans: false,
             settings_version: 1,
             created_at: Timestamp::from_millis(0),
             last_poll_at: None,
@@ -202,6 +237,7 @@ mod tests {
             scope,
             server_group: group.map(str::to_owned),
             admin_user_id: None,
+            issued_by: BanIssuer::Server,
             reason: "r".into(),
             created_at: Timestamp::from_millis(0),
             expires_at: expires.map(Timestamp::from_millis),
@@ -219,6 +255,25 @@ mod tests {
         let global_only = server(&["eu"], &[BanScope::Global]);
         assert!(!ban(BanScope::Server, Some("eu"), None).applies_to(&global_only));
         assert!(ban(BanScope::Server, Some("eu"), None).liftable_by(&global_only));
+    }
+
+    #[test]
+    fn an_operators_ban_is_lifted_only_by_servers_allowed_to() {
+        let mut operators = ban(BanScope::Global, None, None);
+        operators.issued_by = BanIssuer::Operator;
+        let mut eu = server(&["eu"], &[BanScope::Global]);
+        assert!(!operators.liftable_by(&eu));
+        assert!(ban(BanScope::Global, None, None).liftable_by(&eu));
+        eu.may_lift_operator_bans = true;
+        assert!(operators.liftable_by(&eu));
+        // The scope still decides.
+        operators.scope = BanScope::Web;
+        assert!(!operators.liftable_by(&eu));
+        assert_eq!(BanIssuer::parse("operator"), Some(BanIssuer::Operator));
+        assert_eq!(
+            BanIssuer::parse(BanIssuer::Server.as_str()),
+            Some(BanIssuer::Server)
+        );
     }
 
     #[test]

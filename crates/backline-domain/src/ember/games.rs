@@ -3,6 +3,7 @@
 //! Upstream: Ember's `Game::getConsoleCommands()`, e.g. Garry's Mod's
 //! `kickid {steamid2} "{reason}"` (`steamid2` derived from the Steam64 id).
 
+use crate::accounts::{unsafe_in_command, AccountId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -52,20 +53,75 @@ pub fn steamid2(steam64: &str) -> Option<String> {
     Some(format!("STEAM_0:{}:{}", account % 2, account / 2))
 }
 
+/// Why a command was not rendered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("the game has no {0} command")]
+    NoTemplate(String),
+    /// A value that would change the command's shape (a control character, white space, a
+    /// quote, `;` or a backslash in the player's id): never rendered.
+    #[error("the {0} cannot be put in a console command")]
+    UnsafeValue(&'static str),
+}
+
+/// The reason as a template receives it: free text, with every character that could end an
+/// argument or the command made harmless: control characters (line breaks included) and
+/// double quotes become `'`, `;` becomes `,` and the backslash `/`.
+pub fn command_reason(reason: &str) -> String {
+    reason
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            ';' => ',',
+            '\\' => '/',
+            '\u{2028}' | '\u{2029}' | '\u{85}' => '\'',
+            c if c.is_control() => '\'',
+            c => c,
+        })
+        .collect()
+}
+
 impl Game {
-    /// The command `name` for a player, with the placeholders filled in; `None` when the
-    /// game has no such template.
-    pub fn command(&self, name: &str, account_id: &str, reason: &str) -> Option<String> {
-        let template = self.commands.get(name)?;
-        // Quotes in the reason would end the argument early in most consoles.
-        let reason = reason.replace(['"', '\n', '\r'], "'");
-        let steamid2 = steamid2(account_id).unwrap_or_else(|| account_id.to_owned());
-        Some(
-            template
-                .replace("{account_id}", account_id)
-                .replace("{steamid2}", &steamid2)
-                .replace("{reason}", &reason),
-        )
+    /// The command `name` for a player, with the placeholders filled in, in one pass (a
+    /// value is never read as a placeholder). The last line of defence: a player id with a
+    /// character [`unsafe_in_command`] refuses is never rendered (an [`AccountId`] has none,
+    /// whatever its source), and the reason passes through [`command_reason`].
+    pub fn command(
+        &self,
+        name: &str,
+        account_id: &AccountId,
+        reason: &str,
+    ) -> Result<String, CommandError> {
+        let template = self
+            .commands
+            .get(name)
+            .ok_or_else(|| CommandError::NoTemplate(name.to_owned()))?;
+        let account = account_id.as_str();
+        let steamid2 = steamid2(account).unwrap_or_else(|| account.to_owned());
+        for value in [account, steamid2.as_str()] {
+            if value.is_empty() || value.chars().any(unsafe_in_command) {
+                return Err(CommandError::UnsafeValue("account id"));
+            }
+        }
+        let reason = command_reason(reason);
+        let mut out = String::with_capacity(template.len() + reason.len() + account.len());
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open..];
+            let (value, len) = [
+                ("{account_id}", account),
+                ("{steamid2}", steamid2.as_str()),
+                ("{reason}", reason.as_str()),
+            ]
+            .into_iter()
+            .find(|(placeholder, _)| after.starts_with(placeholder))
+            .map_or(("{", 1), |(placeholder, value)| (value, placeholder.len()));
+            out.push_str(value);
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+        Ok(out)
     }
 }
 
@@ -91,15 +147,80 @@ mod tests {
     fn kick_templates_fill_their_placeholders() {
         let games = builtin_games();
         let gmod = &games["gmod"];
+        let id = |s: &str| AccountId::parse("steam", s).unwrap();
         assert_eq!(
-            gmod.command("kick", "76561198131926932", "Cheating \"again\"")
+            gmod.command("kick", &id("76561198131926932"), "Cheating \"again\"")
                 .unwrap(),
             "kickid STEAM_0:0:85830602 \"Cheating 'again'\""
         );
         assert_eq!(
-            games["rust"].command("kick", "765", "x").unwrap(),
+            games["rust"].command("kick", &id("765"), "x").unwrap(),
             "kick 765 \"x\""
         );
-        assert!(gmod.command("ban", "1", "x").is_none());
+        assert_eq!(
+            gmod.command("ban", &id("1"), "x"),
+            Err(CommandError::NoTemplate("ban".into()))
+        );
+    }
+
+    #[test]
+    fn no_hostile_id_reaches_a_built_in_games_template() {
+        let hostile = [
+            "1\"; quit; \"",
+            "76561198131926932; quit",
+            "76561198131926932\nquit",
+            "STEAM_0:1:1\"; quit",
+            "Steve\nop Mallory x",
+            "Steve\rop",
+            "Steve op",
+            "Steve\u{2028}op",
+            "Steve\u{85}op",
+            "Steve;op",
+            "Steve'op",
+            "Steve`op`",
+            "Steve\\op",
+            "Steve\u{0}",
+        ];
+        for (key, game) in builtin_games() {
+            for id in hostile {
+                assert!(AccountId::parse(&game.source, id).is_err(), "{key}: {id:?}");
+            }
+            // Any source's id renders as one argument in every built-in template.
+            for (source, id) in [
+                ("steam", "STEAM_0:1:1"),
+                ("minecraft", "Notch"),
+                ("x", "a{b}"),
+            ] {
+                let id = AccountId::parse(source, id).unwrap();
+                let command = game.command("kick", &id, "r\"; quit\nop x").unwrap();
+                assert!(
+                    !command.chars().any(|c| c.is_control() || c == ';'),
+                    "{command:?}"
+                );
+                assert_eq!(
+                    command.matches('"').count(),
+                    game.commands["kick"].matches('"').count(),
+                    "{command:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_never_read_as_placeholders() {
+        let game = Game {
+            name: "x".into(),
+            source: "custom".into(),
+            commands: BTreeMap::from([(
+                "kick".to_owned(),
+                "kick {account_id} {reason} {unknown} {".to_owned(),
+            )]),
+        };
+        let id = AccountId::parse("custom", "{reason}").unwrap();
+        assert_eq!(
+            game.command("kick", &id, "{account_id}; quit\nsay \\x")
+                .unwrap(),
+            "kick {reason} {account_id}, quit'say /x {unknown} {"
+        );
     }
 }

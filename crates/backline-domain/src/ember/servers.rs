@@ -51,6 +51,9 @@ pub struct GameServer {
     pub role_sync: RoleSync,
     /// Whether the plugin should log bans in game.
     pub ban_log: bool,
+    /// Whether this server may lift operators' bans (admin API, console, CLI) with
+    /// `DELETE …/bans`; off: only bans game servers issued.
+    pub may_lift_operator_bans: bool,
     /// Increases when settings change; a poll sends settings when the server has not seen
     /// the current version.
     pub settings_version: i64,
@@ -130,6 +133,7 @@ mod tests {
             default_ban_group: None,
             role_sync: RoleSync::default(),
             ban_log: false,
+            may_lift_operator_bans: false,
             settings_version: 1,
             created_at: Timestamp::from_millis(0),
             last_poll_at: None,

@@ -1,12 +1,22 @@
 //! Features that broadcasters support and clients require: lower-case `[a-z0-9_]+`.
 
-/// A feature name that is not lower-case letters, digits and underscores.
+use super::bounds::MAX_FEATURES;
+
+/// A feature list that is too long, or a name in it that is not lower-case letters, digits
+/// and underscores.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid feature `{0}`: use lower-case letters, digits and _")]
-pub struct InvalidFeature(pub String);
+pub enum InvalidFeature {
+    #[error("invalid feature `{0}`: use lower-case letters, digits and _")]
+    Name(String),
+    #[error("at most {MAX_FEATURES} features")]
+    TooMany,
+}
 
 /// Checks, de-duplicates and sorts a feature list.
 pub fn normalise(features: &[String]) -> Result<Vec<String>, InvalidFeature> {
+    if features.len() > MAX_FEATURES {
+        return Err(InvalidFeature::TooMany);
+    }
     let mut out = Vec::with_capacity(features.len());
     for f in features {
         let ok = !f.is_empty()
@@ -14,7 +24,7 @@ pub fn normalise(features: &[String]) -> Result<Vec<String>, InvalidFeature> {
             && f.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(InvalidFeature(f.clone()));
+            return Err(InvalidFeature::Name(f.clone()));
         }
         out.push(f.clone());
     }
@@ -44,6 +54,9 @@ mod tests {
         );
         assert!(normalise(&["Upper".to_owned()]).is_err());
         assert!(normalise(&["".to_owned()]).is_err());
+        let many: Vec<String> = (0..=MAX_FEATURES).map(|i| format!("f{i}")).collect();
+        assert_eq!(normalise(&many), Err(InvalidFeature::TooMany));
+        assert_eq!(normalise(&many[1..]).unwrap().len(), MAX_FEATURES);
         assert_eq!(
             first_missing(&["a".into(), "z".into()], &["a".into()]),
             Some("z")

@@ -1,5 +1,6 @@
 //! EVR: symbols, modes, teams, the match label and its query language, features.
 
+pub mod bounds;
 pub mod features;
 pub mod label;
 pub mod lobby;

@@ -57,7 +57,7 @@ struct MatchView {
     group_code: String,
     #[serde(default)]
     organization_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
     round_number: i64,
     #[serde(default)]
     round_phase: String,
@@ -65,14 +65,14 @@ struct MatchView {
     map: Option<String>,
     #[serde(default)]
     match_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::objects")]
     teams: Vec<TeamView>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TeamView {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::objects")]
     players: Vec<PlayerView>,
     /// Read leniently: the score is shown, never relied on.
     #[serde(default)]
@@ -86,10 +86,30 @@ struct PlayerView {
     riot_id: Option<String>,
     #[serde(default)]
     full_name: Option<String>,
-    #[serde(default, rename = "currentMMRTier")]
+    #[serde(default, rename = "currentMMRTier", deserialize_with = "whole_or_null")]
     current_mmr_tier: Option<i64>,
-    #[serde(default, rename = "peakMMRTier")]
+    #[serde(default, rename = "peakMMRTier", deserialize_with = "whole_or_null")]
     peak_mmr_tier: Option<i64>,
+}
+
+/// An integer, also written with a zero fraction (`-58.0`, which JSON Schema's `integer`
+/// allows and JavaScript's `JSON.stringify` never writes, but other senders may).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(d)?;
+    number
+        .as_i64()
+        .or_else(|| {
+            let f = number.as_f64()?;
+            (f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64).then_some(f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {number}")))
+}
+
+/// As [`whole`], or `null`.
+fn whole_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole")] i64);
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
 }
 
 /// The top-level members of an object, raw and in order.
@@ -337,6 +357,44 @@ mod tests {
                 peak_tier: None
             }]
         );
+    }
+
+    #[test]
+    fn teams_and_players_are_objects_and_integers_may_have_a_zero_fraction() {
+        let raw = body(json!({
+            "groupCode": "GC", "roundNumber": 3.0,
+            "teams": [{"players": [{"riotId": "p1", "currentMMRTier": -58.0, "peakMMRTier": 7}]}]
+        }));
+        let snap = MatchSnapshot::parse("m1", &raw).unwrap();
+        assert_eq!(snap.round_number, 3);
+        assert_eq!(snap.players[0].current_tier, Some(-58));
+        for (m, field) in [
+            (
+                json!({"groupCode": "GC", "teams": [["a", 1]]}),
+                "match.teams[0]",
+            ),
+            (
+                json!({"groupCode": "GC", "teams": [null]}),
+                "match.teams[0]",
+            ),
+            (
+                json!({"groupCode": "GC", "teams": [{"players": [["p1", "A#EU"]]}]}),
+                "match.teams[0].players[0]",
+            ),
+            (
+                json!({"groupCode": "GC", "roundNumber": 2.5}),
+                "match.roundNumber",
+            ),
+            (
+                json!({"groupCode": "GC", "teams": [{"players": [{"peakMMRTier": 1.5}]}]}),
+                "match.teams[0].players[0].peakMMRTier",
+            ),
+        ] {
+            match MatchSnapshot::parse("m1", &body(m.clone())) {
+                Err(SnapshotError::Shape(msg)) => assert!(msg.starts_with(field), "{m}: {msg}"),
+                other => panic!("{m}: {other:?}"),
+            }
+        }
     }
 
     #[test]

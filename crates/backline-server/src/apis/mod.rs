@@ -9,6 +9,7 @@ pub mod events;
 pub mod link;
 pub mod nakama;
 pub mod openapi;
+pub mod page_headers;
 pub mod secrets;
 pub mod spectra;
 

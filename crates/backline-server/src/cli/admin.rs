@@ -1,8 +1,10 @@
-//! Running a command: opens the database named by the configuration, dispatches to the
-//! command's area (each calls one core use case and prints the result) and audits writes.
+//! Running a command: opens the database named by the configuration and dispatches to the
+//! command's area (each calls one core use case, which records its own change in the audit
+//! log, and prints the result).
 
-use super::output::emit;
+use super::output::{emit, grant};
 use super::*;
+use crate::core::access::Administer;
 use crate::core::Core;
 use crate::server::{open_core, open_store};
 use backline_store::SqlStore;
@@ -22,16 +24,17 @@ pub async fn run(config: Config, command: Command, json: bool) -> anyhow::Result
             "note: this command generated the Nakama keys; `backline nakama keys` shows them"
         );
     }
-    let write = super::audit::write_of(&command);
-    let result = dispatch(&core, command, json).await;
-    if let (Ok(()), Some(record)) = (&result, write) {
-        core.record_audit(record).await?;
-    }
+    let result = dispatch(&core, &config, command, json).await;
     core.store.close().await;
     result
 }
 
-async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<()> {
+async fn dispatch(
+    core: &Core,
+    config: &Config,
+    command: Command,
+    json: bool,
+) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => unreachable!("serve is handled by cli::run"),
         Command::Migrate { .. } => unreachable!("migrate is handled by run"),
@@ -50,13 +53,22 @@ async fn dispatch(core: &Core, command: Command, json: bool) -> anyhow::Result<(
         Command::Broadcaster(c) => super::evr::broadcaster(core, c, json).await,
         Command::Evr(c) => super::evr::evr(core, c, json).await,
         Command::Nakama(NakamaCommand::Keys) => {
-            let keys =
-                json!({ "server_key": core.keys.server_key, "http_key": core.keys.http_key });
+            let report =
+                core.nakama_key_report(&grant::<Administer>("nakama keys")?, &config.nakama);
+            // The report holds both keys' values (only the session key's may be left out).
+            let server_key = report
+                .server_key
+                .value
+                .as_deref()
+                .unwrap_or(&core.keys.server_key);
+            let http_key = report
+                .http_key
+                .value
+                .as_deref()
+                .unwrap_or(&core.keys.http_key);
+            let keys = json!({ "server_key": server_key, "http_key": http_key });
             emit(json, &keys, || {
-                format!(
-                    "server key: {}\nhttp key:   {}",
-                    core.keys.server_key, core.keys.http_key
-                )
+                format!("server key: {server_key}\nhttp key:   {http_key}")
             });
             Ok(())
         }

@@ -1,7 +1,9 @@
-//! `backline admin-token`: operators' named admin tokens.
+//! `backline admin-token`: operators' named admin tokens (the owner's: the CLI acts as
+//! one). Issuing, revoking and rotating are recorded in the audit log by their use cases.
 
-use super::output::{emit, list, or_dash};
+use super::output::{emit, grant, list, or_dash};
 use super::{AdminRoleArg, AdminTokenCommand};
+use crate::core::access::Administer;
 use crate::core::page::collect;
 use crate::core::Core;
 use backline_domain::admin::AdminRole;
@@ -14,7 +16,9 @@ pub async fn admin_token(
 ) -> anyhow::Result<()> {
     match command {
         AdminTokenCommand::Rotate => {
-            let secret = core.rotate_admin_token().await?;
+            let secret = core
+                .rotate_admin_token(&grant::<Administer>("admin-token rotate")?)
+                .await?;
             emit(json, &json!({ "admin_token": secret.expose() }), || {
                 format!("new admin token (shown once): {}", secret.expose())
             });
@@ -25,7 +29,9 @@ pub async fn admin_token(
                 AdminRoleArg::Moderator => AdminRole::Moderator,
                 AdminRoleArg::Viewer => AdminRole::Viewer,
             };
-            let issued = core.issue_admin_token(&name, role).await?;
+            let issued = core
+                .issue_admin_token(&grant::<Administer>("admin-token issue")?, &name, role)
+                .await?;
             emit(json, &issued.to_json(), || {
                 format!(
                     "{} admin token {} ({}) issued (shown once): {}",
@@ -37,10 +43,11 @@ pub async fn admin_token(
             });
         }
         AdminTokenCommand::List => {
-            let tokens = collect(
-                None,
-                |page| async move { core.list_admin_tokens(&page).await },
-            )
+            let grant = grant::<Administer>("admin-token list")?;
+            let grant = &grant;
+            let tokens = collect(None, |page| async move {
+                core.list_admin_tokens(grant, &page).await
+            })
             .await?;
             emit(json, &list("admin_tokens", &tokens), || {
                 tokens
@@ -60,7 +67,9 @@ pub async fn admin_token(
             });
         }
         AdminTokenCommand::Revoke { id_or_name } => {
-            let token = core.revoke_admin_token(&id_or_name).await?;
+            let token = core
+                .revoke_admin_token(&grant::<Administer>("admin-token revoke")?, &id_or_name)
+                .await?;
             emit(json, &token, || {
                 format!("admin token {} ({}) revoked", token.name, token.id)
             });

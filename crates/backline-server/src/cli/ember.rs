@@ -1,7 +1,8 @@
 //! Admin commands of the game integration: servers, roles, actions, executions, bans.
 
-use super::output::{emit, list, or_dash};
+use super::output::{emit, grant, list, or_dash};
 use super::*;
+use crate::core::access::{Administer, Moderate, View};
 use crate::core::ember::executions::Target;
 use crate::core::ember::servers::{NewServer, ServerChange};
 use crate::core::Core;
@@ -9,9 +10,11 @@ use backline_domain::ember::actions::{ActionKind, ExecutionStatus, PlayerRef};
 use backline_domain::ember::bans::BanScope;
 
 fn player(text: &str) -> anyhow::Result<PlayerRef> {
-    PlayerRef::parse(text).ok_or_else(|| {
+    let player = PlayerRef::parse(text).ok_or_else(|| {
         anyhow::anyhow!("`{text}` is not SOURCE:ACCOUNT_ID (for example steam:76561198131926932)")
-    })
+    })?;
+    PlayerRef::checked(&player.source, &player.account_id)
+        .map_err(|e| anyhow::anyhow!("`{}`: {e}", text.escape_debug()))
 }
 
 pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::Result<()> {
@@ -24,13 +27,16 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
             address,
         } => {
             let issued = core
-                .create_server(NewServer {
-                    name,
-                    game,
-                    address,
-                    groups,
-                    poll_interval_seconds: poll_interval,
-                })
+                .create_server(
+                    &grant::<Administer>("server create")?,
+                    NewServer {
+                        name,
+                        game,
+                        address,
+                        groups,
+                        poll_interval_seconds: poll_interval,
+                    },
+                )
                 .await?;
             emit(json, &issued.to_json(), || {
                 format!(
@@ -41,7 +47,7 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
             });
         }
         ServerCommand::List => {
-            let servers = core.list_servers().await?;
+            let servers = core.list_servers(&grant::<View>("server list")?).await?;
             emit(json, &list("servers", &servers), || {
                 servers
                     .iter()
@@ -60,13 +66,17 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
             });
         }
         ServerCommand::Show { server_id } => {
-            let server = core.get_server(&server_id).await?;
+            let server = core
+                .show_server(&grant::<View>("server show")?, &server_id)
+                .await?;
             emit(json, &server, || {
                 serde_json::to_string_pretty(&server).expect("json")
             });
         }
         ServerCommand::RotateToken { server_id } => {
-            let issued = core.rotate_server_token(&server_id).await?;
+            let issued = core
+                .rotate_server_token(&grant::<Administer>("server rotate-token")?, &server_id)
+                .await?;
             emit(json, &issued.to_json(), || {
                 format!(
                     "new token for {} (shown once): {}",
@@ -86,6 +96,7 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
             role_sync_send,
             role_sync_receive,
             ban_log,
+            may_lift_operator_bans,
         } => {
             let scopes = ban_scopes
                 .map(|text| {
@@ -112,8 +123,11 @@ pub async fn server(core: &Core, command: ServerCommand, json: bool) -> anyhow::
                 role_sync_send,
                 role_sync_receive,
                 ban_log,
+                may_lift_operator_bans,
             };
-            let server = core.change_server(&server_id, change).await?;
+            let server = core
+                .change_server(&grant::<Administer>("server set")?, &server_id, change)
+                .await?;
             emit(json, &server, || {
                 format!(
                     "server {} updated (settings version {})",
@@ -133,7 +147,15 @@ pub async fn role(core: &Core, command: RoleCommand, json: bool) -> anyhow::Resu
             position,
             groups,
         } => {
-            let role = core.create_role(&name, &ingame, position, groups).await?;
+            let role = core
+                .create_role(
+                    &grant::<Moderate>("role create")?,
+                    &name,
+                    &ingame,
+                    position,
+                    groups,
+                )
+                .await?;
             emit(json, &role, || {
                 format!(
                     "role {} created: {} (in game: {})",
@@ -142,7 +164,7 @@ pub async fn role(core: &Core, command: RoleCommand, json: bool) -> anyhow::Resu
             });
         }
         RoleCommand::List => {
-            let roles = core.list_roles().await?;
+            let roles = core.list_roles(&grant::<View>("role list")?).await?;
             emit(json, &list("roles", &roles), || {
                 roles
                     .iter()
@@ -152,11 +174,25 @@ pub async fn role(core: &Core, command: RoleCommand, json: bool) -> anyhow::Resu
             });
         }
         RoleCommand::Grant { player: who, role } => {
-            let role = core.operator_set_role(&player(&who)?, &role, true).await?;
+            let role = core
+                .operator_set_role(
+                    &grant::<Moderate>("role grant")?,
+                    &player(&who)?,
+                    &role,
+                    true,
+                )
+                .await?;
             emit(json, &role, || format!("{} granted to {who}", role.name));
         }
         RoleCommand::Revoke { player: who, role } => {
-            let role = core.operator_set_role(&player(&who)?, &role, false).await?;
+            let role = core
+                .operator_set_role(
+                    &grant::<Moderate>("role revoke")?,
+                    &player(&who)?,
+                    &role,
+                    false,
+                )
+                .await?;
             emit(json, &role, || format!("{} revoked from {who}", role.name));
         }
     }
@@ -181,7 +217,16 @@ pub async fn action(core: &Core, command: ActionCommand, json: bool) -> anyhow::
         ActionTypeArg::Code => ActionKind::Code,
     };
     let who = who.map(|w| player(&w)).transpose()?;
-    let executions = core.queue_action(&target, kind, &text, who, online).await?;
+    let executions = core
+        .queue_action(
+            &grant::<Administer>("action queue")?,
+            &target,
+            kind,
+            &text,
+            who,
+            online,
+        )
+        .await?;
     emit(json, &list("executions", &executions), || {
         executions
             .iter()
@@ -209,7 +254,12 @@ pub async fn execution(core: &Core, command: ExecutionCommand, json: bool) -> an
                 })
                 .transpose()?;
             let executions = core
-                .list_executions(server.as_deref(), status, limit)
+                .list_executions(
+                    &grant::<View>("execution list")?,
+                    server.as_deref(),
+                    status,
+                    limit,
+                )
                 .await?;
             emit(json, &list("executions", &executions), || {
                 executions
@@ -230,7 +280,9 @@ pub async fn execution(core: &Core, command: ExecutionCommand, json: bool) -> an
             });
         }
         ExecutionCommand::Rerun { execution_id } => {
-            let execution = core.rerun_execution(execution_id).await?;
+            let execution = core
+                .rerun_execution(&grant::<Moderate>("execution rerun")?, execution_id)
+                .await?;
             emit(json, &execution, || {
                 format!(
                     "execution {} queued (re-run of {execution_id})",
@@ -244,7 +296,9 @@ pub async fn execution(core: &Core, command: ExecutionCommand, json: bool) -> an
 
 pub async fn ban(core: &Core, command: BanCommand, json: bool) -> anyhow::Result<()> {
     let BanCommand::List { player: who } = command;
-    let bans = core.bans_of_player(&player(&who)?).await?;
+    let bans = core
+        .bans_of_player(&grant::<View>("ban list")?, &player(&who)?)
+        .await?;
     emit(json, &list("bans", &bans), || {
         bans.iter()
             .map(|b| {

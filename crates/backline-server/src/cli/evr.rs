@@ -1,7 +1,8 @@
 //! `backline broadcaster …` and `backline evr match …`: EVR broadcasters and matches, over the
 //! same use cases as the admin API (`/admin/v1/broadcasters`, `/admin/v1/evr/matches`).
 
-use super::output::{emit, or_dash};
+use super::output::{emit, grant, or_dash};
+use crate::core::access::{Administer, Moderate, View};
 use crate::core::evr::admin::{
     parse_broadcaster_id, parse_broadcaster_state, parse_match_id, parse_match_state,
     BroadcasterQuery, EvrMatchQuery,
@@ -110,7 +111,9 @@ pub async fn broadcaster(
                 group_id: group,
                 state: state.as_deref().map(parse_broadcaster_state).transpose()?,
             };
-            let page = core.broadcaster_page(&query, &page).await?;
+            let page = core
+                .broadcaster_page(&grant::<View>("broadcaster list")?, &query, &page)
+                .await?;
             emit(json, &page, || {
                 let mut lines: Vec<String> = page
                     .items
@@ -133,14 +136,22 @@ pub async fn broadcaster(
             });
         }
         BroadcasterCommand::Show { sid } => {
-            let detail = core.show_broadcaster(&parse_broadcaster_id(&sid)?).await?;
+            let detail = core
+                .show_broadcaster(
+                    &grant::<View>("broadcaster show")?,
+                    &parse_broadcaster_id(&sid)?,
+                )
+                .await?;
             emit(json, &detail, || {
                 serde_json::to_string_pretty(&detail).expect("json")
             });
         }
         BroadcasterCommand::Remove { sid } => {
             let removed = core
-                .remove_broadcaster(&parse_broadcaster_id(&sid)?)
+                .remove_broadcaster(
+                    &grant::<Administer>("broadcaster remove")?,
+                    &parse_broadcaster_id(&sid)?,
+                )
                 .await?;
             emit(json, &removed, || {
                 format!("broadcaster {} ({}) removed", removed.id, removed.endpoint)
@@ -175,7 +186,9 @@ pub async fn evr(core: &Core, command: EvrCommand, json: bool) -> anyhow::Result
                     .transpose()?,
                 player,
             };
-            let page = core.evr_match_page(&query, &page).await?;
+            let page = core
+                .evr_match_page(&grant::<View>("evr match list")?, &query, &page)
+                .await?;
             emit(json, &page, || {
                 let mut lines: Vec<String> = page
                     .items
@@ -197,13 +210,23 @@ pub async fn evr(core: &Core, command: EvrCommand, json: bool) -> anyhow::Result
             });
         }
         EvrMatchCommand::Show { match_id } => {
-            let detail = core.show_evr_match(&parse_match_id(&match_id)?).await?;
+            let detail = core
+                .show_evr_match(
+                    &grant::<View>("evr match show")?,
+                    &parse_match_id(&match_id)?,
+                )
+                .await?;
             emit(json, &detail, || {
                 serde_json::to_string_pretty(&detail).expect("json")
             });
         }
         EvrMatchCommand::End { match_id } => {
-            let ended = core.end_evr_match(&parse_match_id(&match_id)?).await?;
+            let ended = core
+                .end_evr_match(
+                    &grant::<Moderate>("evr match end")?,
+                    &parse_match_id(&match_id)?,
+                )
+                .await?;
             emit(json, &ended, || {
                 format!(
                     "match {} ended; {} player(s) removed; broadcaster's idle match: {}",

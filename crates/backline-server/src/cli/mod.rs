@@ -151,6 +151,9 @@ pub enum ServerCommand {
         role_sync_receive: Option<bool>,
         #[arg(long, value_name = "BOOL")]
         ban_log: Option<bool>,
+        /// Whether the server's unban (`DELETE …/bans`) also lifts operators' bans.
+        #[arg(long, value_name = "BOOL")]
+        may_lift_operator_bans: Option<bool>,
     },
 }
 

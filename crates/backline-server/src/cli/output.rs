@@ -28,3 +28,12 @@ pub fn list<T: Serialize>(field: &str, items: &[T]) -> Value {
 pub fn or_dash(value: Option<impl ToString>) -> String {
     value.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
+
+/// The command `action`'s grant of the capability `C`. The CLI acts as the database's owner
+/// (whoever may open the database may change anything in it); the use case records its
+/// change in the audit log with the actor and source `cli` and this action (`org create`).
+pub fn grant<C: crate::core::access::Capability>(
+    action: &str,
+) -> anyhow::Result<crate::core::access::Grant<C>> {
+    Ok(crate::core::access::Actor::cli(action).grant::<C>()?)
+}

@@ -1,8 +1,9 @@
 //! Spectra-area commands: organisations, access keys, API tokens, players, matches and
 //! player-cam sessions.
 
-use super::output::{emit, list, or_dash};
+use super::output::{emit, grant, list, or_dash};
 use super::*;
+use crate::core::access::{Administer, Grant, Moderate, View};
 use crate::core::page::collect;
 use crate::core::players::PlayerEdit;
 use crate::core::stats::stats_csv;
@@ -24,14 +25,24 @@ pub(super) async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow:
             supporter_until,
         } => {
             let org = core
-                .create_org(&name, parse_time(supporter_until.as_deref())?)
+                .create_org(
+                    &grant::<Administer>("org create")?,
+                    &name,
+                    parse_time(supporter_until.as_deref())?,
+                )
                 .await?;
             emit(json, &org, || {
                 format!("organisation {} created: {}", org.id, org.name)
             });
         }
         OrgCommand::List => {
-            let orgs = collect(None, |page| async move { core.list_orgs(&page).await }).await?;
+            let view = grant::<View>("org list")?;
+            let view = &view;
+            let orgs = collect(
+                None,
+                |page| async move { core.list_orgs(view, &page).await },
+            )
+            .await?;
             emit(json, &list("orgs", &orgs), || {
                 let now = core.now();
                 orgs.iter()
@@ -44,7 +55,12 @@ pub(super) async fn org(core: &Core, command: OrgCommand, json: bool) -> anyhow:
             let until = parse_time(status.until.as_deref())?;
             let supporter = !status.off;
             let org = core
-                .set_supporter(&OrgId::from_string(org_id), supporter, until)
+                .set_supporter(
+                    &grant::<Administer>("org supporter")?,
+                    &OrgId::from_string(org_id),
+                    supporter,
+                    until,
+                )
                 .await?;
             emit(json, &org, || {
                 format!(
@@ -64,6 +80,7 @@ pub(super) async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow:
         KeyCommand::Issue { org_id, expires_at } => {
             let issued = core
                 .issue_key(
+                    &grant::<Administer>("key issue")?,
                     &OrgId::from_string(org_id),
                     parse_time(expires_at.as_deref())?,
                 )
@@ -80,8 +97,12 @@ pub(super) async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow:
         KeyCommand::List { org } => {
             let org = org.map(OrgId::from_string);
             let org = org.as_ref();
-            let keys =
-                collect(None, |page| async move { core.list_keys(org, &page).await }).await?;
+            let view = grant::<View>("key list")?;
+            let view = &view;
+            let keys = collect(None, |page| async move {
+                core.list_keys(view, org, &page).await
+            })
+            .await?;
             emit(json, &list("keys", &keys), || {
                 keys.iter()
                     .map(|k| {
@@ -99,7 +120,9 @@ pub(super) async fn key(core: &Core, command: KeyCommand, json: bool) -> anyhow:
             });
         }
         KeyCommand::Revoke { key_or_id } => {
-            let key = core.revoke_key(&key_or_id).await?;
+            let key = core
+                .revoke_key(&grant::<Administer>("key revoke")?, &key_or_id)
+                .await?;
             emit(json, &key, || format!("access key {} revoked", key.id));
         }
     }
@@ -113,7 +136,9 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
                 TokenKindArg::SpectraBackend => ApiTokenKind::SpectraBackend,
                 TokenKindArg::SpectraStats => ApiTokenKind::SpectraStats,
             };
-            let issued = core.issue_api_token(kind, name.as_deref()).await?;
+            let issued = core
+                .issue_api_token(&grant::<Administer>("token issue")?, kind, name.as_deref())
+                .await?;
             emit(json, &issued.to_json(), || {
                 format!(
                     "{} token {} issued (shown once): {}",
@@ -124,10 +149,11 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
             });
         }
         TokenCommand::List => {
-            let tokens = collect(
-                None,
-                |page| async move { core.list_api_tokens(&page).await },
-            )
+            let view = grant::<View>("token list")?;
+            let view = &view;
+            let tokens = collect(None, |page| async move {
+                core.list_api_tokens(view, &page).await
+            })
             .await?;
             emit(json, &list("tokens", &tokens), || {
                 tokens
@@ -148,7 +174,10 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
         }
         TokenCommand::Revoke { token_id } => {
             let token = core
-                .revoke_api_token(&ApiTokenId::from_string(token_id))
+                .revoke_api_token(
+                    &grant::<Administer>("token revoke")?,
+                    &ApiTokenId::from_string(token_id),
+                )
                 .await?;
             emit(json, &token, || format!("token {} revoked", token.id));
         }
@@ -159,10 +188,11 @@ pub(super) async fn token(core: &Core, command: TokenCommand, json: bool) -> any
 pub(super) async fn player(core: &Core, command: PlayerCommand, json: bool) -> anyhow::Result<()> {
     match command {
         PlayerCommand::List { limit } => {
-            let players = collect(
-                Some(limit),
-                |page| async move { core.list_players(&page).await },
-            )
+            let view = grant::<View>("player list")?;
+            let view = &view;
+            let players = collect(Some(limit), |page| async move {
+                core.list_players(view, &page).await
+            })
             .await?;
             emit(json, &list("players", &players), || {
                 players
@@ -194,7 +224,9 @@ pub(super) async fn player(core: &Core, command: PlayerCommand, json: bool) -> a
                 current_tier,
                 peak_tier,
             };
-            let p = core.edit_player(&puuid, &edit).await?;
+            let p = core
+                .edit_player(&grant::<Moderate>("player set")?, &puuid, &edit)
+                .await?;
             emit(json, &p, || {
                 format!(
                     "{}: region={} current={} peak={}",
@@ -221,9 +253,11 @@ pub(super) async fn matches(core: &Core, command: MatchCommand, json: bool) -> a
                     })
                 })
                 .transpose()?;
+            let view = grant::<View>("match list")?;
+            let view = &view;
             let records = collect(Some(limit), |page| {
                 let org = org.clone();
-                async move { core.list_matches(state, org, &page).await }
+                async move { core.list_matches(view, state, org, &page).await }
             })
             .await?;
             emit(json, &list("matches", &records), || {
@@ -245,8 +279,14 @@ pub(super) async fn matches(core: &Core, command: MatchCommand, json: bool) -> a
             });
         }
         MatchCommand::Show { match_id } => {
-            let observers = core.get_match(&match_id).await?;
-            let region = core.get_stats(&match_id).await.ok().and_then(|s| s.region);
+            let view = grant::<View>("match show")?;
+            let observers = core.get_match(&view, &match_id).await?;
+            // A match without stats has no region; any other failure is the command's.
+            let region = match core.get_stats(&view, &match_id).await {
+                Ok(stats) => stats.region,
+                Err(crate::core::CoreError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
             let value = json!({ "match_id": match_id, "region": region, "observers": observers });
             emit(json, &value, || {
                 serde_json::to_string_pretty(&value).expect("json")
@@ -258,9 +298,14 @@ pub(super) async fn matches(core: &Core, command: MatchCommand, json: bool) -> a
             recompute,
         } => {
             let stats = if recompute {
-                core.compute_match_stats(&match_id).await?
+                core.recompute_match_stats(
+                    &grant::<Administer>("match stats recompute")?,
+                    &match_id,
+                )
+                .await?
             } else {
-                core.match_stats(&match_id).await?
+                core.match_stats(&grant::<View>("match stats")?, &match_id)
+                    .await?
             };
             match format {
                 StatsFormat::Csv => print!("{}", stats_csv(&stats)),
@@ -284,7 +329,10 @@ pub(super) async fn playercam(
     match command {
         PlayercamCommand::Create { org_id } => {
             let issued = core
-                .create_playercam_session(&OrgId::from_string(org_id))
+                .create_playercam_session(
+                    &grant::<Administer>("playercam create")?,
+                    &OrgId::from_string(org_id),
+                )
                 .await?;
             emit(json, &issued.to_json(), || {
                 format!(
@@ -298,8 +346,10 @@ pub(super) async fn playercam(
         PlayercamCommand::List { org } => {
             let org = org.map(OrgId::from_string);
             let org = org.as_ref();
+            let view = grant::<View>("playercam list")?;
+            let view = &view;
             let sessions = collect(None, |page| async move {
-                core.list_playercam_sessions(org, &page).await
+                core.list_playercam_sessions(view, org, &page).await
             })
             .await?;
             emit(json, &list("sessions", &sessions), || {
@@ -316,7 +366,9 @@ pub(super) async fn playercam(
             });
         }
         PlayercamCommand::Show { identifier } => {
-            let (session, players) = core.playercam_players(&identifier).await?;
+            let (session, players) = core
+                .playercam_players(&grant::<View>("playercam show")?, &identifier)
+                .await?;
             emit(
                 json,
                 &json!({ "session": session, "players": players }),
@@ -339,11 +391,17 @@ pub(super) async fn playercam(
         PlayercamCommand::Enable {
             identifier,
             players,
-        } => set_cameras(core, &identifier, &players, true, json).await?,
+        } => {
+            let grant = grant::<Moderate>("playercam enable")?;
+            set_cameras(core, &grant, &identifier, &players, true, json).await?
+        }
         PlayercamCommand::Disable {
             identifier,
             players,
-        } => set_cameras(core, &identifier, &players, false, json).await?,
+        } => {
+            let grant = grant::<Moderate>("playercam disable")?;
+            set_cameras(core, &grant, &identifier, &players, false, json).await?
+        }
         PlayercamCommand::Override {
             identifier,
             player,
@@ -352,7 +410,13 @@ pub(super) async fn playercam(
         } => {
             let name = if clear { None } else { display_name };
             let p = core
-                .change_playercam_player(&identifier, &player, None, Some(name))
+                .change_playercam_player(
+                    &grant::<Moderate>("playercam override")?,
+                    &identifier,
+                    &player,
+                    None,
+                    Some(name),
+                )
                 .await?;
             emit(json, &p, || {
                 format!(
@@ -366,8 +430,10 @@ pub(super) async fn playercam(
     Ok(())
 }
 
+/// Turns the cameras of `players` on or off, one audited change each.
 async fn set_cameras(
     core: &Core,
+    grant: &Grant<Moderate>,
     identifier: &str,
     players: &[String],
     on: bool,
@@ -376,7 +442,7 @@ async fn set_cameras(
     let mut changed = Vec::new();
     for player in players {
         changed.push(
-            core.change_playercam_player(identifier, player, Some(on), None)
+            core.change_playercam_player(grant, identifier, player, Some(on), None)
                 .await?,
         );
     }

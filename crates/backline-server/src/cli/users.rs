@@ -1,8 +1,12 @@
 //! `backline user`: user accounts shared by every surface.
+//!
+//! Each command acts as the owner through the core's use case, which records a change in
+//! the audit log (actor `cli`, the command's words as the action, the user's id).
 
-use super::output::emit;
+use super::output::{emit, grant};
 use super::password;
 use super::*;
+use crate::core::access::{Administer, Moderate, View};
 use crate::core::accounts::NewUser;
 use crate::core::Core;
 use backline_domain::accounts::ExternalAccount;
@@ -29,37 +33,69 @@ pub(super) async fn user(core: &Core, command: UserCommand, json: bool) -> anyho
                 password,
                 external,
             };
-            let user = core.create_user(new).await?;
-            core.account_view(user).await?
+            core.create_user_as_operator(&grant::<Administer>("user create")?, new)
+                .await?
         }
-        UserCommand::Show { user } => core.account_view(core.find_user(&user).await?).await?,
+        UserCommand::Show { user } => {
+            core.user_account(&grant::<View>("user show")?, &user)
+                .await?
+        }
         UserCommand::Password {
             user,
             password,
             password_stdin,
         } => {
             let password = password::required(password, password_stdin)?;
-            let user = core.set_password(&user, password).await?;
-            core.account_view(user).await?
+            core.set_password(&grant::<Administer>("user password")?, &user, password)
+                .await?
         }
         UserCommand::Link {
             user,
             source,
             account_id,
-        } => core.link_account(&user, &source, &account_id).await?,
+        } => {
+            core.link_account(
+                &grant::<Administer>("user link")?,
+                &user,
+                &source,
+                &account_id,
+            )
+            .await?
+        }
         UserCommand::Unlink {
             user,
             source,
             account_id,
-        } => core.unlink_account(&user, &source, &account_id).await?,
+        } => {
+            core.unlink_account(
+                &grant::<Administer>("user unlink")?,
+                &user,
+                &source,
+                &account_id,
+            )
+            .await?
+        }
         UserCommand::Group(UserGroupCommand::Add { user, group }) => {
-            core.set_group(&user, &group, true).await?
+            core.set_group(&grant::<Administer>("user group add")?, &user, &group, true)
+                .await?
         }
         UserCommand::Group(UserGroupCommand::Remove { user, group }) => {
-            core.set_group(&user, &group, false).await?
+            core.set_group(
+                &grant::<Administer>("user group remove")?,
+                &user,
+                &group,
+                false,
+            )
+            .await?
         }
-        UserCommand::Disable { user } => core.set_disabled(&user, true).await?,
-        UserCommand::Enable { user } => core.set_disabled(&user, false).await?,
+        UserCommand::Disable { user } => {
+            core.set_disabled(&grant::<Moderate>("user disable")?, &user, true)
+                .await?
+        }
+        UserCommand::Enable { user } => {
+            core.set_disabled(&grant::<Moderate>("user enable")?, &user, false)
+                .await?
+        }
     };
     emit(json, &view, || {
         let groups: Vec<_> = view.groups.iter().map(|g| g.name()).collect();

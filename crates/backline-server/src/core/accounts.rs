@@ -1,11 +1,19 @@
 //! Users as operators manage them, and as the Nakama surface looks them up.
+//!
+//! Operators' use cases take the grant their capability requires (creating users and
+//! changing their credentials, external accounts and groups is the owner's; disabling and
+//! enabling them is moderation) and record their change in the audit log, naming the user by
+//! id, in the store transaction of the change. The surfaces of players and games (sign-up,
+//! linking a game account) create users without a grant and are not audited.
 
 use super::page::{key_cursor, Page, PageRequest};
 use super::passwords::{check_password, hash_password};
 use super::{Core, CoreError, CoreResult};
+use crate::core::access::{Administer, Grant, Moderate, View};
+use crate::core::audit::Audited;
 use crate::core::Entity;
 use backline_domain::accounts::{
-    check_account_id, check_email, check_source, check_username, AccountInputError,
+    check_account_id, check_email, check_source, check_username, AccountId, AccountInputError,
     ExternalAccount, SystemGroup, User,
 };
 use backline_domain::ids::UserId;
@@ -19,7 +27,7 @@ impl From<AccountInputError> for CoreError {
         let field = match e {
             AccountInputError::Username => "username",
             AccountInputError::Source(_) => "source",
-            AccountInputError::AccountId => "account_id",
+            AccountInputError::AccountId | AccountInputError::PlayerId(_) => "account_id",
             AccountInputError::Email(_) => "email",
         };
         CoreError::invalid(field, e.to_string())
@@ -64,8 +72,29 @@ fn store_conflict(e: StoreError) -> CoreError {
 }
 
 impl<S: Store> Core<S> {
-    /// Creates a user; `Conflict` when the username, email or an external account is taken.
+    /// Creates a user for a player or a game (sign-up, a game account's first link);
+    /// `Conflict` when the username, email or an external account is taken.
     pub async fn create_user(&self, new: NewUser) -> CoreResult<User> {
+        self.insert_new_user(None, new).await
+    }
+
+    /// Creates a user as an operator (audited): the user as operators see it; `Conflict` when
+    /// the username, email or an external account is taken.
+    pub async fn create_user_as_operator(
+        &self,
+        grant: &Grant<Administer>,
+        new: NewUser,
+    ) -> CoreResult<AccountView> {
+        let user = self.insert_new_user(Some(grant), new).await?;
+        self.account_view(user).await
+    }
+
+    /// Checks and stores a new user, with the audit entry of the operator who created it.
+    async fn insert_new_user(
+        &self,
+        grant: Option<&Grant<Administer>>,
+        new: NewUser,
+    ) -> CoreResult<User> {
         let username = match new.username {
             Some(name) => check_username(&name)?,
             None => random_username(),
@@ -94,8 +123,14 @@ impl<S: Store> Core<S> {
             created_at: now,
             updated_at: now,
         };
+        let audit = grant.map(|g| g.audit(now, Audited::Users, Some(user.id.to_string())));
         self.store
-            .insert_user(&user, password_hash.as_deref(), &new.external)
+            .insert_user(
+                &user,
+                password_hash.as_deref(),
+                &new.external,
+                audit.as_ref(),
+            )
             .await
             .map_err(store_conflict)?;
         Ok(user)
@@ -116,6 +151,14 @@ impl<S: Store> Core<S> {
             .ok_or_else(|| CoreError::not_found(Entity::User, id_or_name))
     }
 
+    /// A user named by id or username, as operators see it (with its groups and external
+    /// accounts).
+    pub async fn user_account(&self, _: &Grant<View>, id_or_name: &str) -> CoreResult<AccountView> {
+        let user = self.find_user(id_or_name).await?;
+        self.account_view(user).await
+    }
+
+    /// The user with its groups and external accounts.
     pub async fn account_view(&self, user: User) -> CoreResult<AccountView> {
         let groups = self.store.groups(&user.id).await?;
         let external_accounts = self.store.external_accounts(&user.id).await?;
@@ -126,42 +169,61 @@ impl<S: Store> Core<S> {
         })
     }
 
-    pub async fn set_password(&self, id_or_name: &str, password: String) -> CoreResult<User> {
+    /// Sets a user's password (checked as at sign-up); the user as operators see it.
+    pub async fn set_password(
+        &self,
+        grant: &Grant<Administer>,
+        id_or_name: &str,
+        password: String,
+    ) -> CoreResult<AccountView> {
         check_password(&password)?;
         let user = self.find_user(id_or_name).await?;
         let hash = hash_password(password).await?;
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Users, Some(user.id.to_string()));
         self.store
-            .set_password_hash(&user.id, &hash, self.now())
-            .await
-            .map_err(store_conflict)?;
-        Ok(user)
-    }
-
-    pub async fn link_account(
-        &self,
-        id_or_name: &str,
-        source: &str,
-        account_id: &str,
-    ) -> CoreResult<AccountView> {
-        let user = self.find_user(id_or_name).await?;
-        let account = ExternalAccount::new(check_source(source)?, check_account_id(account_id)?);
-        self.store
-            .link_external(&user.id, &account, self.now())
+            .set_password_hash(&user.id, &hash, now, Some(&audit))
             .await
             .map_err(store_conflict)?;
         self.account_view(user).await
     }
 
+    /// Links an external account to a user; linking one the user has already changes
+    /// nothing (and is audited all the same). `Conflict` when another user has it.
+    pub async fn link_account(
+        &self,
+        grant: &Grant<Administer>,
+        id_or_name: &str,
+        source: &str,
+        account_id: &str,
+    ) -> CoreResult<AccountView> {
+        let user = self.find_user(id_or_name).await?;
+        // Checked as a player's id is: a linked account is a player in its source's games.
+        let source = check_source(source)?;
+        let account_id = AccountId::parse(&source, account_id)?.into_string();
+        let account = ExternalAccount::new(source, account_id);
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Users, Some(user.id.to_string()));
+        self.store
+            .link_external(&user.id, &account, now, Some(&audit))
+            .await
+            .map_err(store_conflict)?;
+        self.account_view(user).await
+    }
+
+    /// Unlinks one external account of a user; `NotFound` when the user does not have it.
     pub async fn unlink_account(
         &self,
+        grant: &Grant<Administer>,
         id_or_name: &str,
         source: &str,
         account_id: &str,
     ) -> CoreResult<AccountView> {
         let user = self.find_user(id_or_name).await?;
         let account = ExternalAccount::new(source, account_id);
+        let audit = grant.audit(self.now(), Audited::Users, Some(user.id.to_string()));
         self.store
-            .unlink_external(&user.id, &account)
+            .unlink_external(&user.id, &account, Some(&audit))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(
@@ -173,8 +235,11 @@ impl<S: Store> Core<S> {
         self.account_view(user).await
     }
 
+    /// Adds a user to a system group (`member`) or removes it from one; either changes
+    /// nothing when the user already is (or is not) in it, and is audited all the same.
     pub async fn set_group(
         &self,
+        grant: &Grant<Administer>,
         id_or_name: &str,
         group: &str,
         member: bool,
@@ -186,19 +251,31 @@ impl<S: Store> Core<S> {
             )
         })?;
         let user = self.find_user(id_or_name).await?;
+        let audit = grant.audit(self.now(), Audited::Users, Some(user.id.to_string()));
         if member {
-            self.store.add_group(&user.id, group).await?;
+            self.store.add_group(&user.id, group, Some(&audit)).await?;
         } else {
-            self.store.remove_group(&user.id, group).await?;
+            self.store
+                .remove_group(&user.id, group, Some(&audit))
+                .await?;
         }
         self.account_view(user).await
     }
 
     /// Disables (or re-enables) a user; a disabled user's sessions stop working at once.
-    pub async fn set_disabled(&self, id_or_name: &str, disabled: bool) -> CoreResult<AccountView> {
+    /// Disabling a disabled user (or enabling an enabled one) changes nothing and is audited
+    /// all the same.
+    pub async fn set_disabled(
+        &self,
+        grant: &Grant<Moderate>,
+        id_or_name: &str,
+        disabled: bool,
+    ) -> CoreResult<AccountView> {
         let user = self.find_user(id_or_name).await?;
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Users, Some(user.id.to_string()));
         self.store
-            .set_disabled(&user.id, disabled, self.now())
+            .set_disabled(&user.id, disabled, now, Some(&audit))
             .await
             .map_err(store_conflict)?;
         let user = self.find_user(user.id.as_str()).await?;
@@ -248,6 +325,7 @@ impl<S: Store> Core<S> {
     /// A page of users in username order, narrowed by `filter` (`account_id` needs `source`).
     pub async fn list_users(
         &self,
+        _: &Grant<View>,
         filter: UserFilter,
         page: &PageRequest,
     ) -> CoreResult<Page<User>> {
@@ -274,12 +352,15 @@ impl<S: Store> Core<S> {
     /// `NotFound` when there is none).
     pub async fn unlink_source(
         &self,
+        grant: &Grant<Administer>,
         id_or_name: &str,
         source: &str,
         account_id: Option<&str>,
     ) -> CoreResult<AccountView> {
         if let Some(account_id) = account_id {
-            return self.unlink_account(id_or_name, source, account_id).await;
+            return self
+                .unlink_account(grant, id_or_name, source, account_id)
+                .await;
         }
         let user = self.find_user(id_or_name).await?;
         let accounts: Vec<_> = self
@@ -295,7 +376,7 @@ impl<S: Store> Core<S> {
                 format!("{source} account of user {id_or_name}"),
             )),
             [only] => {
-                self.unlink_account(user.id.as_str(), source, &only.account_id)
+                self.unlink_account(grant, user.id.as_str(), source, &only.account_id)
                     .await
             }
             _ => Err(CoreError::invalid(

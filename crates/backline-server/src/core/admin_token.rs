@@ -4,9 +4,15 @@
 //! database from before named tokens keeps its single token: the old `admin_token_sha256`
 //! setting becomes the `bootstrap` owner token. A token set in the configuration is an owner
 //! credential named `config`.
+//!
+//! Listing, issuing, revoking and rotating tokens is the owner's ([`Administer`]); each change
+//! is recorded in the audit log, naming the token by id, in the store transaction of the
+//! change. Making sure the first token exists at a start is no operator's act: not audited.
 
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
+use crate::core::access::{Administer, Grant};
+use crate::core::audit::Audited;
 use crate::core::Entity;
 use backline_domain::admin::{AdminRole, AdminToken};
 use backline_domain::ids::AdminTokenId;
@@ -64,7 +70,7 @@ impl<S: Store> Core<S> {
                 ..new_token(BOOTSTRAP, AdminRole::Owner, "", self.now())
             };
             self.store
-                .insert_admin_token_if_absent(&token, &SecretHash::from_stored(hash))
+                .insert_admin_token_if_absent(&token, &SecretHash::from_stored(hash), None)
                 .await?;
             return Ok(None);
         }
@@ -72,18 +78,33 @@ impl<S: Store> Core<S> {
         let token = new_token(BOOTSTRAP, AdminRole::Owner, secret.expose(), self.now());
         let stored = self
             .store
-            .insert_admin_token_if_absent(&token, &secret.hash())
+            .insert_admin_token_if_absent(&token, &secret.hash(), None)
             .await?;
         Ok(stored.then_some(secret))
     }
 
     /// Gives the `bootstrap` owner token a new secret (and un-revokes it); the old one stops
     /// working at once.
-    pub async fn rotate_admin_token(&self) -> CoreResult<IssuedSecret> {
+    pub async fn rotate_admin_token(&self, grant: &Grant<Administer>) -> CoreResult<IssuedSecret> {
         self.ensure_admin_token().await?;
+        let bootstrap = self
+            .store
+            .find_admin_token(&AdminTokenRef::Name(BOOTSTRAP.to_owned()))
+            .await?
+            .ok_or_else(|| CoreError::none_found(Entity::AdminToken))?;
+        let audit = grant.audit(
+            self.now(),
+            Audited::AdminTokens,
+            Some(bootstrap.id.to_string()),
+        );
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
         self.store
-            .replace_admin_token_secret(BOOTSTRAP, &secret.hash(), &display_prefix(secret.expose()))
+            .replace_admin_token_secret(
+                BOOTSTRAP,
+                &secret.hash(),
+                &display_prefix(secret.expose()),
+                Some(&audit),
+            )
             .await?;
         Ok(secret)
     }
@@ -91,6 +112,7 @@ impl<S: Store> Core<S> {
     /// Issues a named admin token with a role; `Conflict` when the name is taken.
     pub async fn issue_admin_token(
         &self,
+        grant: &Grant<Administer>,
         name: &str,
         role: AdminRole,
     ) -> CoreResult<IssuedAdminToken> {
@@ -105,10 +127,12 @@ impl<S: Store> Core<S> {
             ));
         }
         let secret = IssuedSecret::generate(ADMIN_TOKEN_LEN);
-        let token = new_token(name, role, secret.expose(), self.now());
+        let now = self.now();
+        let token = new_token(name, role, secret.expose(), now);
+        let audit = grant.audit(now, Audited::AdminTokens, Some(token.id.to_string()));
         if !self
             .store
-            .insert_admin_token_if_absent(&token, &secret.hash())
+            .insert_admin_token_if_absent(&token, &secret.hash(), Some(&audit))
             .await?
         {
             return Err(CoreError::AdminTokenExists {
@@ -119,26 +143,40 @@ impl<S: Store> Core<S> {
     }
 
     /// A page of admin tokens (revoked ones too), oldest first.
-    pub async fn list_admin_tokens(&self, page: &PageRequest) -> CoreResult<Page<AdminToken>> {
+    pub async fn list_admin_tokens(
+        &self,
+        _: &Grant<Administer>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<AdminToken>> {
         let rows = self.store.list_admin_tokens(&page.time_seek()?).await?;
         Ok(page.page(rows, |t| time_key(t.created_at, t.id.as_str())))
     }
 
-    /// Revokes an admin token named by id, else by name.
-    pub async fn revoke_admin_token(&self, id_or_name: &str) -> CoreResult<AdminToken> {
-        let now = self.now();
+    /// Revokes an admin token named by id, else by name; revoking a revoked one keeps its
+    /// first revocation (and is audited all the same).
+    pub async fn revoke_admin_token(
+        &self,
+        grant: &Grant<Administer>,
+        id_or_name: &str,
+    ) -> CoreResult<AdminToken> {
         let by_id = AdminTokenRef::Id(AdminTokenId::from_string(id_or_name));
-        match self.store.revoke_admin_token(&by_id, now).await {
-            Err(StoreError::NotFound) => self
+        let token = match self.store.find_admin_token(&by_id).await? {
+            Some(token) => token,
+            None => self
                 .store
-                .revoke_admin_token(&AdminTokenRef::Name(id_or_name.to_owned()), now)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => CoreError::none_found(Entity::AdminToken),
-                    other => other.into(),
-                }),
-            other => Ok(other?),
-        }
+                .find_admin_token(&AdminTokenRef::Name(id_or_name.to_owned()))
+                .await?
+                .ok_or_else(|| CoreError::none_found(Entity::AdminToken))?,
+        };
+        let now = self.now();
+        let audit = grant.audit(now, Audited::AdminTokens, Some(token.id.to_string()));
+        self.store
+            .revoke_admin_token(&AdminTokenRef::Id(token.id), now, Some(&audit))
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::none_found(Entity::AdminToken),
+                other => other.into(),
+            })
     }
 
     /// The operator presenting this token: the configured token (an owner), else an unrevoked

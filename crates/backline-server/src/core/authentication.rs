@@ -5,7 +5,7 @@
 //! EVR wiki for `account/authenticate/password`.
 
 use super::accounts::NewUser;
-use super::passwords::verify_password;
+use super::passwords::{spend_verification, verify_password};
 use super::sessions::SessionTokens;
 use super::{Core, CoreError, CoreResult, Entity, LengthRule, LoginField};
 use backline_domain::accounts::{ExternalAccount, User};
@@ -124,6 +124,8 @@ impl<S: Store> Core<S> {
             });
         }
         if !login.create {
+            // As slow as a wrong password (core/passwords.rs).
+            spend_verification(password.to_owned()).await?;
             return Err(CoreError::none_found(Entity::LoginAccount));
         }
         let new = NewUser {
@@ -140,13 +142,13 @@ impl<S: Store> Core<S> {
         })
     }
 
-    /// `Unauthorized` unless the user has a password and `password` matches it.
+    /// `Unauthorized` unless the user has a password and `password` matches it; a user
+    /// without a password takes as long to refuse as a wrong password.
     async fn check_password_of(&self, user: &UserId, password: &str) -> CoreResult<()> {
-        let hash = self
-            .store
-            .password_hash(user)
-            .await?
-            .ok_or(CoreError::Unauthorized)?;
+        let Some(hash) = self.store.password_hash(user).await? else {
+            spend_verification(password.to_owned()).await?;
+            return Err(CoreError::Unauthorized);
+        };
         if verify_password(password.to_owned(), hash).await? {
             Ok(())
         } else {
@@ -164,7 +166,11 @@ impl<S: Store> Core<S> {
     ) -> CoreResult<SessionTokens> {
         let user = match self.lookup_user(user_id, username, discord_id).await {
             Ok(user) => user,
-            Err(CoreError::NotFound { .. }) => return Err(CoreError::Unauthorized),
+            Err(CoreError::NotFound { .. }) => {
+                // An unknown user takes as long to refuse as a wrong password.
+                spend_verification(password.to_owned()).await?;
+                return Err(CoreError::Unauthorized);
+            }
             Err(other) => return Err(other),
         };
         self.check_password_of(&user.id, password).await?;

@@ -149,6 +149,14 @@ pub enum CoreError {
     /// A credential that was valid but expired.
     #[error("credential expired")]
     Expired,
+    /// The operator's role lacks the capability the use case requires ([`super::access`]);
+    /// `action` is what the operator's surface calls the act.
+    #[error("the {} role may not {action}", .role.as_str())]
+    NotPermitted {
+        role: backline_domain::admin::AdminRole,
+        capability: &'static str,
+        action: String,
+    },
     /// The account exists but is disabled (banned): it may not log in.
     #[error("the account is disabled")]
     AccountDisabled,

@@ -1,5 +1,6 @@
 //! Spectra match register, update and complete.
 
+use super::access::{Grant, View};
 use super::page::{key_cursor, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
@@ -96,6 +97,7 @@ impl<S: Store> Core<S> {
     /// to a state and an organisation when given.
     pub async fn list_matches(
         &self,
+        _: &Grant<View>,
         state: Option<MatchState>,
         org_id: Option<String>,
         page: &PageRequest,
@@ -127,7 +129,7 @@ impl<S: Store> Core<S> {
     }
 
     /// Every observer's record of a match, most advanced first; `NotFound` when none.
-    pub async fn get_match(&self, match_id: &str) -> CoreResult<Vec<MatchRecord>> {
+    pub async fn get_match(&self, _: &Grant<View>, match_id: &str) -> CoreResult<Vec<MatchRecord>> {
         let records = self.store.get_match(match_id).await?;
         if records.is_empty() {
             return Err(CoreError::not_found(Entity::Match, match_id));

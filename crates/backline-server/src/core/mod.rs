@@ -3,6 +3,7 @@
 //! HTTP handlers and CLI commands both call these; they parse input into domain types first
 //! and render the results in their own shape afterwards.
 
+pub mod access;
 pub mod accounts;
 pub mod admin_token;
 pub mod audit;

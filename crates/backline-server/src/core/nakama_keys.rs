@@ -2,6 +2,7 @@
 //! tokens. Configured explicitly, or generated on first start and stored in the database so
 //! every node and every restart agrees.
 
+use super::access::{Administer, Grant};
 use super::CoreResult;
 use crate::config::NakamaConfig;
 use backline_domain::secret::IssuedSecret;
@@ -153,7 +154,12 @@ impl<S> super::Core<S> {
     /// client or server-to-server caller is given, and `backline nakama keys` prints). The
     /// session and refresh signing keys are never shown: whoever holds one can make sessions
     /// for any user.
-    pub fn nakama_key_report(&self, config: &NakamaConfig) -> NakamaKeyReport {
+    /// Owners only: the two keys shown are secrets.
+    pub fn nakama_key_report(
+        &self,
+        _: &Grant<Administer>,
+        config: &NakamaConfig,
+    ) -> NakamaKeyReport {
         let source = |configured: &Option<crate::config::Secret>| {
             if configured.is_some() {
                 KeySource::Configured

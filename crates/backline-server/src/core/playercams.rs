@@ -1,5 +1,12 @@
 //! Player-cam sessions: created by an organisation, read by Spectra Server.
+//!
+//! Operators create sessions (the owner: they issue a secret), read them (every role) and
+//! change their players (moderators and owners); those acts take a grant and are audited.
+//! Spectra's own paths (a session created with an access key, a player changed through the
+//! session's page) are not operators' and record nothing.
 
+use super::access::{Administer, Grant, Moderate, View};
+use super::audit::Audited;
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
@@ -36,14 +43,29 @@ impl<S: Store> Core<S> {
             .filter(|k| !k.is_empty())
             .ok_or(CoreError::Unauthorized)?;
         match self.validate_key(key).await? {
-            KeyValidity::Valid(org) => self.create_playercam_session(&org.id).await,
+            KeyValidity::Valid(org) => self.open_playercam_session(&org.id, None).await,
             KeyValidity::Invalid => Err(CoreError::Unauthorized),
             KeyValidity::Expired => Err(CoreError::Expired),
         }
     }
 
-    pub async fn create_playercam_session(&self, org_id: &OrgId) -> CoreResult<IssuedSession> {
-        self.get_org(org_id).await?;
+    /// An operator's session for the organisation; the audit log names the session's id.
+    pub async fn create_playercam_session(
+        &self,
+        grant: &Grant<Administer>,
+        org_id: &OrgId,
+    ) -> CoreResult<IssuedSession> {
+        self.open_playercam_session(org_id, Some(grant)).await
+    }
+
+    /// Creates a session of the organisation, with the audit entry of the operator who asked
+    /// for it (when one did).
+    async fn open_playercam_session(
+        &self,
+        org_id: &OrgId,
+        grant: Option<&Grant<Administer>>,
+    ) -> CoreResult<IssuedSession> {
+        self.find_org(org_id).await?;
         let now = self.now();
         let secret = IssuedSecret::generate(SECRET_LEN);
         let session = PlayercamSession {
@@ -53,8 +75,15 @@ impl<S: Store> Core<S> {
             created_at: now,
             expires_at: now.plus_seconds(self.settings.playercam_session_ttl_seconds),
         };
+        let audit = grant.map(|g| {
+            g.audit(
+                now,
+                Audited::PlayercamSessions,
+                Some(session.id.to_string()),
+            )
+        });
         self.store
-            .insert_playercam_session(&session, &secret.hash())
+            .insert_playercam_session(&session, &secret.hash(), audit.as_ref())
             .await?;
         Ok(IssuedSession { session, secret })
     }
@@ -103,6 +132,7 @@ impl<S: Store> Core<S> {
     /// A page of player-cam sessions (of one organisation, or of all), oldest first.
     pub async fn list_playercam_sessions(
         &self,
+        _: &Grant<View>,
         org_id: Option<&OrgId>,
         page: &PageRequest,
     ) -> CoreResult<Page<PlayercamSession>> {
@@ -116,6 +146,7 @@ impl<S: Store> Core<S> {
     /// The players of a session, by identifier (operators).
     pub async fn playercam_players(
         &self,
+        _: &Grant<View>,
         identifier: &str,
     ) -> CoreResult<(PlayercamSession, Vec<PlayercamPlayer>)> {
         let (session, _) = self.live_session(identifier).await?;
@@ -123,9 +154,46 @@ impl<S: Store> Core<S> {
         Ok((session, players))
     }
 
-    /// Turns a player's camera on or off and sets or clears their display name.
+    /// An operator turns a player's camera on or off and sets or clears their display name.
+    /// The audit log names the player (`Name#TAG`) among the players, as the route
+    /// `/playercam-sessions/{identifier}/players/{full_name}` always has.
     pub async fn change_playercam_player(
         &self,
+        grant: &Grant<Moderate>,
+        identifier: &str,
+        full_name: &str,
+        camera_enabled: Option<bool>,
+        display_name: Option<Option<String>>,
+    ) -> CoreResult<PlayercamPlayer> {
+        self.change_cam_player(
+            Some(grant),
+            identifier,
+            full_name,
+            camera_enabled,
+            display_name,
+        )
+        .await
+    }
+
+    /// The session's own page (whose caller checked the session's secret) turns a player's
+    /// camera on or off and sets or clears their display name: not an operator's act, not
+    /// audited.
+    pub async fn change_session_player(
+        &self,
+        identifier: &str,
+        full_name: &str,
+        camera_enabled: Option<bool>,
+        display_name: Option<Option<String>>,
+    ) -> CoreResult<PlayercamPlayer> {
+        self.change_cam_player(None, identifier, full_name, camera_enabled, display_name)
+            .await
+    }
+
+    /// Changes one player of a live session, with the audit entry of the operator who
+    /// changed it (when one did), naming the player.
+    async fn change_cam_player(
+        &self,
+        grant: Option<&Grant<Moderate>>,
         identifier: &str,
         full_name: &str,
         camera_enabled: Option<bool>,
@@ -148,9 +216,10 @@ impl<S: Store> Core<S> {
             camera_enabled,
             display_name,
         };
+        let audit = grant.map(|g| g.audit(self.now(), Audited::Players, Some(full_name.clone())));
         Ok(self
             .store
-            .change_playercam_player(&session, &full_name, &change)
+            .change_playercam_player(&session, &full_name, &change, audit.as_ref())
             .await?)
     }
 }

@@ -1,5 +1,10 @@
 //! The Riot player registry as operators edit it.
+//!
+//! Moderators and owners edit players (names, regions, tiers); every role reads them. Each
+//! edit is recorded in the audit log with the edit itself.
 
+use super::access::{Grant, Moderate, View};
+use super::audit::Audited;
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use backline_domain::spectra::player::{check_tier, parse_region, PlayerInputError, RiotPlayer};
@@ -25,14 +30,24 @@ pub struct PlayerEdit {
 
 impl<S: Store> Core<S> {
     /// A page of known players, most recently updated first.
-    pub async fn list_players(&self, page: &PageRequest) -> CoreResult<Page<RiotPlayer>> {
+    pub async fn list_players(
+        &self,
+        _: &Grant<View>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<RiotPlayer>> {
         let rows = self.store.list_players(&page.time_seek()?).await?;
         Ok(page.page(rows, |p| time_key(p.updated_at, &p.puuid)))
     }
 
     /// Sets a player's region, name or tiers (creating the player); tiers set here are no
     /// longer overwritten by what matches report.
-    pub async fn edit_player(&self, puuid: &str, edit: &PlayerEdit) -> CoreResult<RiotPlayer> {
+    /// The audit log names the player's PUUID.
+    pub async fn edit_player(
+        &self,
+        grant: &Grant<Moderate>,
+        puuid: &str,
+        edit: &PlayerEdit,
+    ) -> CoreResult<RiotPlayer> {
         let puuid = puuid.trim();
         if puuid.is_empty() || puuid.len() > 128 {
             return Err(CoreError::invalid("puuid", "must be 1 to 128 characters"));
@@ -62,6 +77,11 @@ impl<S: Store> Core<S> {
                 "give at least one of full_name, region, current_tier and peak_tier",
             ));
         }
-        Ok(self.store.change_player(puuid, &change, self.now()).await?)
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Players, Some(puuid.to_owned()));
+        Ok(self
+            .store
+            .change_player(puuid, &change, now, Some(&audit))
+            .await?)
     }
 }

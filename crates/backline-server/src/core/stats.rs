@@ -1,5 +1,10 @@
 //! The Spectra stats backend: match links, regions, MMR tiers, computed statistics.
+//!
+//! Spectra's own stats calls are not operators' acts; operators read the statistics (every
+//! role) and have them recomputed (the owner, through the CLI), which is audited.
 
+use super::access::{Administer, Grant, View};
+use super::audit::Audited;
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
 use backline_domain::events::EventKind;
@@ -81,8 +86,29 @@ impl<S: Store> Core<S> {
             .collect())
     }
 
-    /// Computes the match's statistics from its most advanced snapshot and stores them.
+    /// Computes the match's statistics from its most advanced snapshot and stores them
+    /// (Spectra's stats backend asking for them).
     pub async fn compute_match_stats(&self, match_uuid: &str) -> CoreResult<MatchStats> {
+        self.compute_stats(None, match_uuid).await
+    }
+
+    /// An operator's recomputation of a match's statistics, recorded in the audit log (under
+    /// the match's id) with the statistics.
+    pub async fn recompute_match_stats(
+        &self,
+        grant: &Grant<Administer>,
+        match_uuid: &str,
+    ) -> CoreResult<MatchStats> {
+        self.compute_stats(Some(grant), match_uuid).await
+    }
+
+    /// Computes and stores the statistics, with the audit entry of the operator who asked
+    /// for them (when one did).
+    async fn compute_stats(
+        &self,
+        grant: Option<&Grant<Administer>>,
+        match_uuid: &str,
+    ) -> CoreResult<MatchStats> {
         let match_uuid = require_match_uuid(match_uuid)?;
         let records = self.store.get_match(match_uuid).await?;
         let org_id = records.iter().find_map(|r| r.org_id.clone());
@@ -92,8 +118,10 @@ impl<S: Store> Core<S> {
             .ok_or_else(|| CoreError::not_found(Entity::Match, match_uuid))?;
         let computed = stats::compute(match_uuid, &snapshot);
         let json = serde_json::to_string(&computed).expect("stats serialise");
+        let now = self.now();
+        let audit = grant.map(|g| g.audit(now, Audited::Matches, Some(match_uuid.to_owned())));
         self.store
-            .save_match_stats(match_uuid, &json, self.now())
+            .save_match_stats(match_uuid, &json, now, audit.as_ref())
             .await?;
         let payload = serde_json::json!({
             "match_id": match_uuid,
@@ -110,15 +138,17 @@ impl<S: Store> Core<S> {
         Ok(computed)
     }
 
-    pub async fn get_stats(&self, match_uuid: &str) -> CoreResult<StatsRecord> {
+    /// What the stats backend keeps of a match (its region, groups and statistics).
+    pub async fn get_stats(&self, _: &Grant<View>, match_uuid: &str) -> CoreResult<StatsRecord> {
         self.store
             .get_stats(match_uuid)
             .await?
             .ok_or_else(|| CoreError::not_found(Entity::MatchStats, match_uuid))
     }
 
-    /// The stored statistics, computing them first if they never were.
-    pub async fn match_stats(&self, match_uuid: &str) -> CoreResult<MatchStats> {
+    /// The stored statistics, computing them first if they never were (a read: computing
+    /// them is not the operator's change, and not audited).
+    pub async fn match_stats(&self, _: &Grant<View>, match_uuid: &str) -> CoreResult<MatchStats> {
         if let Some(record) = self.store.get_stats(match_uuid).await? {
             if let Some(value) = record.stats {
                 return serde_json::from_value(value).map_err(|e| {
@@ -127,6 +157,20 @@ impl<S: Store> Core<S> {
             }
         }
         self.compute_match_stats(match_uuid).await
+    }
+}
+
+/// A text cell of the CSV, safe to open in a spreadsheet (OWASP's "CSV injection"): a cell
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula,
+/// so it gets a leading `'`. Quoting (commas, quotes, line breaks) is the CSV writer's.
+///
+/// Only text that came from outside goes through here (names, ids, the map, the agent);
+/// the numbers and booleans the server writes itself (`-3` is a number, not a formula)
+/// are written as they are (docs/admin-api.md, "Statistics as CSV").
+fn text_cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_owned(),
     }
 }
 
@@ -158,14 +202,14 @@ pub fn stats_csv(stats: &MatchStats) -> String {
     for p in &stats.players {
         let team = stats.teams.get(p.team);
         out.write_record([
-            stats.match_id.clone(),
-            opt(stats.map.clone()),
+            text_cell(&stats.match_id),
+            text_cell(stats.map.as_deref().unwrap_or_default()),
             p.team.to_string(),
-            team.map(|t| t.name.clone()).unwrap_or_default(),
+            text_cell(team.map(|t| t.name.as_str()).unwrap_or_default()),
             (stats.winner == Some(p.team)).to_string(),
-            p.puuid.clone(),
-            p.full_name.clone(),
-            p.agent.clone(),
+            text_cell(&p.puuid),
+            text_cell(&p.full_name),
+            text_cell(&p.agent),
             p.kills.to_string(),
             p.deaths.to_string(),
             p.assists.to_string(),
@@ -180,4 +224,19 @@ pub fn stats_csv(stats: &MatchStats) -> String {
         .expect("writing to memory");
     }
     String::from_utf8(out.into_inner().expect("flushing memory")).expect("csv of strings is utf-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_cell;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_read_as_a_formula_gets_a_quote() {
+        for hostile in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text_cell(hostile), format!("'{hostile}"));
+        }
+        for plain in ["Left Team", "", "a=b", " =x", "'=x"] {
+            assert_eq!(text_cell(plain), plain);
+        }
+    }
 }

@@ -1,5 +1,10 @@
 //! API tokens of client programs (Spectra's backend and stats tokens).
+//!
+//! Issuing and revoking them is the owner's (they are secrets), reading them (without the
+//! token) every role's; each change is recorded in the audit log with the change itself.
 
+use super::access::{Administer, Grant, View};
+use super::audit::Audited;
 use super::page::{time_key, Page, PageRequest};
 use super::{Core, CoreError, CoreResult};
 use crate::core::Entity;
@@ -28,8 +33,11 @@ impl IssuedToken {
 }
 
 impl<S: Store> Core<S> {
+    /// Issues a token of `kind` named `name` (the kind when absent or blank); the token
+    /// itself is shown once and stored as a hash.
     pub async fn issue_api_token(
         &self,
+        grant: &Grant<Administer>,
         kind: ApiTokenKind,
         name: Option<&str>,
     ) -> CoreResult<IssuedToken> {
@@ -49,19 +57,38 @@ impl<S: Store> Core<S> {
             created_at: self.now(),
             revoked_at: None,
         };
-        self.store.insert_api_token(&token, &secret.hash()).await?;
+        let audit = grant.audit(
+            token.created_at,
+            Audited::Tokens,
+            Some(token.id.to_string()),
+        );
+        self.store
+            .insert_api_token(&token, &secret.hash(), Some(&audit))
+            .await?;
         Ok(IssuedToken { token, secret })
     }
 
     /// A page of API tokens, oldest first.
-    pub async fn list_api_tokens(&self, page: &PageRequest) -> CoreResult<Page<ApiToken>> {
+    pub async fn list_api_tokens(
+        &self,
+        _: &Grant<View>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<ApiToken>> {
         let rows = self.store.list_api_tokens(&page.time_seek()?).await?;
         Ok(page.page(rows, |t| time_key(t.created_at, t.id.as_str())))
     }
 
-    pub async fn revoke_api_token(&self, id: &ApiTokenId) -> CoreResult<ApiToken> {
+    /// Revokes a token (revoking a revoked one keeps its first revocation, and is audited
+    /// all the same).
+    pub async fn revoke_api_token(
+        &self,
+        grant: &Grant<Administer>,
+        id: &ApiTokenId,
+    ) -> CoreResult<ApiToken> {
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Tokens, Some(id.to_string()));
         self.store
-            .revoke_api_token(id, self.now())
+            .revoke_api_token(id, now, Some(&audit))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::ApiToken, id),

@@ -4,7 +4,8 @@
 //! [`Surface::guessed_at`](super::surface::Surface::guessed_at)).
 //!
 //! Only failures are counted, per client address and family of secret, in a window that
-//! starts at the first failure: an address with `guess_limit.max_failures` failures is
+//! starts at the first failure: an address with its family's allowance of failures
+//! (`guess_limit.max_failures`, or `access_key_max_failures` for Spectra access keys) is
 //! answered 429 with `Retry-After` (in the surface's shape, before anything runs) until its
 //! window ends. Callers that present good credentials, however often, are never limited.
 
@@ -31,6 +32,8 @@ pub struct SecretFamily {
     /// Whether an answer with this status means the guess was wrong. Wrong input (400, 422)
     /// is not a guess; an expired key or used link token is a secret the caller already had.
     pub failed: fn(StatusCode) -> bool,
+    /// The failures one address may make in a window (from the configuration).
+    pub allowance: fn(&GuessLimitConfig) -> u32,
 }
 
 impl SecretFamily {
@@ -187,13 +190,14 @@ where
         .map_or_else(|| "unknown".to_owned(), counted_as);
     let key = format!("{}:{address}", family.name());
     let window = Duration::from_secs(config.window_seconds);
+    let allowance = (family.allowance)(config);
     let limiter: &dyn FailureLimiter = state.failure_limiter.as_ref();
-    if let Err(wait) = limiter.check(&key, config.max_failures, window) {
+    if let Err(wait) = limiter.check(&key, allowance, window) {
         tracing::debug!(secret = family.name(), %address, "over the failure allowance; refused");
         return Ok(surface.too_many_attempts(wait));
     }
     let response = inner.oneshot(request).await?;
-    if family.failed(response.status()) && limiter.fail(&key, config.max_failures, window) {
+    if family.failed(response.status()) && limiter.fail(&key, allowance, window) {
         // Once per address and window, so a flood does not flood the log.
         tracing::warn!(secret = family.name(), %address, "too many failed attempts; refusing this address until its window ends");
     }

@@ -35,6 +35,7 @@ impl JsonError {
             StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
             StatusCode::CONFLICT => "conflict",
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::URI_TOO_LONG => "uri_too_long",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
@@ -70,7 +71,8 @@ impl From<CoreError> for JsonError {
             }
             CoreError::AccountDisabled
             | CoreError::MatchMakerRequired
-            | CoreError::RolesNotSent => StatusCode::FORBIDDEN,
+            | CoreError::RolesNotSent
+            | CoreError::NotPermitted { .. } => StatusCode::FORBIDDEN,
             CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }

@@ -7,6 +7,13 @@
 //! `408 Request Timeout` (in the shape of the surface its request line names, when it got
 //! that far) before the connection closes; an idle connection is closed without an answer,
 //! as HTTP/1.1 expects. HTTP/1.1 only: none of the clients Backline serves speaks HTTP/2.
+//!
+//! A request line longer than [`MAX_REQUEST_LINE`] is answered `414 URI Too Long` in the
+//! shape of the surface its path names. hyper refuses a request target over 65,534 bytes
+//! itself, with an empty 414 written before any service sees the request (no setting
+//! changes that answer or the limit), so the stream wrapper counts the bytes of each request
+//! line as they arrive and stops the connection before hyper could parse it; the connection
+//! task then writes the surface's answer (docs/operations.md, "Floods and abuse").
 
 use super::surface::Surfaces;
 use axum::body::Body;
@@ -28,6 +35,11 @@ use tokio::sync::Semaphore;
 
 /// How many bytes of an unanswered request head are kept to tell its surface.
 const SNIFFED: usize = 1024;
+
+/// The longest request line (method, target and version, without its line break) served.
+/// Every line whose target hyper would refuse (over 65,534 bytes) is longer, so it is
+/// answered by [`answer_too_long_line`] before hyper sees it.
+pub const MAX_REQUEST_LINE: usize = 64 * 1024;
 
 /// Limits of the listener.
 #[derive(Clone, Copy, Debug)]
@@ -101,7 +113,9 @@ pub async fn serve<S>(
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
-                if error.is_timeout() {
+                if shared.lock().line_too_long {
+                    answer_too_long_line(&shared, surfaces).await;
+                } else if error.is_timeout() {
                     answer_unfinished_head(&shared, surfaces).await;
                 } else {
                     tracing::debug!(%error, "connection ended with an error");
@@ -144,6 +158,40 @@ async fn answer_unfinished_head(shared: &Shared, surfaces: Surfaces) {
     .await;
 }
 
+/// Sends 414 on a connection whose request line grew past [`MAX_REQUEST_LINE`], then closes
+/// it, reading (for at most a second) what the client still sends so that closing does not
+/// reset the connection before the client reads the answer.
+async fn answer_too_long_line(shared: &Shared, surfaces: Surfaces) {
+    let (stream, head) = {
+        let mut state = shared.lock();
+        (state.stream.take(), std::mem::take(&mut state.head))
+    };
+    let Some(mut stream) = stream else { return };
+    let head = String::from_utf8_lossy(&head);
+    let path = head
+        .trim_start_matches(['\r', '\n'])
+        .split(' ')
+        .nth(1)
+        .unwrap_or("/");
+    tracing::info!("request line too long; answering 414");
+    let response = surfaces.of(path).uri_too_long();
+    let bytes = raw_response(response).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(&bytes).await?;
+        stream.shutdown().await?;
+        let mut rest = [0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained < 1024 * 1024 {
+            match tokio::io::AsyncReadExt::read(&mut stream, &mut rest).await? {
+                0 => break,
+                n => drained += n,
+            }
+        }
+        io::Result::Ok(())
+    })
+    .await;
+}
+
 /// An HTTP/1.1 response as bytes (the answer is small and fully known).
 async fn raw_response(response: Response) -> Vec<u8> {
     let (parts, body) = response.into_parts();
@@ -177,6 +225,60 @@ struct State {
     heard_since_answer: bool,
     /// The first bytes of that request.
     head: Vec<u8>,
+    /// Bytes of that request's first line so far (leading line breaks not counted).
+    line: usize,
+    /// Whether that line has ended.
+    line_ended: bool,
+    /// The line grew past [`MAX_REQUEST_LINE`]: the connection is answered 414.
+    line_too_long: bool,
+}
+
+impl State {
+    /// Notes bytes heard since the last answer; false when the request line is too long.
+    fn heard(&mut self, new: &[u8]) -> bool {
+        self.heard_since_answer = true;
+        let room = SNIFFED.saturating_sub(self.head.len()).min(new.len());
+        self.head.extend_from_slice(&new[..room]);
+        for &byte in new {
+            if self.line_ended {
+                break;
+            }
+            match byte {
+                b'\r' | b'\n' if self.line == 0 => {}
+                b'\n' => self.line_ended = true,
+                _ => self.line += 1,
+            }
+        }
+        // The `\r` of the line's end is counted. Only what starts like a request line
+        // (`METHOD `) is answered here: the rest of a body after an early answer is left to
+        // hyper, as before.
+        if self.line > MAX_REQUEST_LINE + 1 && starts_like_a_request_line(&self.head) {
+            self.line_too_long = true;
+        }
+        !self.line_too_long
+    }
+
+    /// `written` (the start of a write) is going out: after a final answer, what arrives
+    /// next is a new request; after an interim one (`100 Continue`), the same request's body.
+    fn answering(&mut self, written: &[u8]) {
+        self.heard_since_answer = false;
+        self.head.clear();
+        if !written.starts_with(b"HTTP/1.1 1") && !written.starts_with(b"HTTP/1.0 1") {
+            self.line = 0;
+            self.line_ended = false;
+        }
+    }
+}
+
+/// Whether `head` (after any blank lines) starts with a method token and a space.
+fn starts_like_a_request_line(head: &[u8]) -> bool {
+    let start = head
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(head.len());
+    let head = &head[start..];
+    let method = head.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    (1..=16).contains(&method) && head.get(method) == Some(&b' ')
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -204,6 +306,9 @@ impl Watched {
                 stream: Some(stream),
                 heard_since_answer: false,
                 head: Vec::new(),
+                line: 0,
+                line_ended: false,
+                line_too_long: false,
             })),
         }
     }
@@ -226,10 +331,13 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let polled = Pin::new(stream).poll_read(cx, buf);
         let new = &buf.filled()[before..];
-        if !new.is_empty() {
-            state.heard_since_answer = true;
-            let room = SNIFFED.saturating_sub(state.head.len()).min(new.len());
-            state.head.extend_from_slice(&new[..room]);
+        if !new.is_empty() && !state.heard(new) {
+            // Not handed to hyper, which would answer an empty 414 of its own.
+            buf.set_filled(before);
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "request line too long",
+            )));
         }
         polled
     }
@@ -242,8 +350,7 @@ impl AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let mut state = self.shared.lock();
-        state.heard_since_answer = false;
-        state.head.clear();
+        state.answering(buf);
         match state.stream.as_mut() {
             Some(stream) => Pin::new(stream).poll_write(cx, buf),
             None => Poll::Ready(Err(gone())),
@@ -256,8 +363,11 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let mut state = self.shared.lock();
-        state.heard_since_answer = false;
-        state.head.clear();
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        state.answering(first);
         match state.stream.as_mut() {
             Some(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
             None => Poll::Ready(Err(gone())),
@@ -280,5 +390,55 @@ impl AsyncWrite for Watched {
             Some(stream) => Pin::new(stream).poll_shutdown(cx),
             None => Poll::Ready(Ok(())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> State {
+        State {
+            stream: None,
+            heard_since_answer: false,
+            head: Vec::new(),
+            line: 0,
+            line_ended: false,
+            line_too_long: false,
+        }
+    }
+
+    #[test]
+    fn only_the_request_line_is_measured_and_an_answer_starts_a_new_one() {
+        let mut state = fresh();
+        let long = vec![b'a'; MAX_REQUEST_LINE];
+        assert!(state.heard(b"\r\nGET /"));
+        assert!(state.heard(&long[..MAX_REQUEST_LINE - 20]));
+        assert!(state.heard(b" HTTP/1.1\r\nx-long: "));
+        // Headers and bodies are hyper's to limit, not this count.
+        assert!(state.heard(&long));
+        assert!(state.heard(&long));
+        state.answering(b"HTTP/1.1 200 OK\r\n");
+        assert!(state.heard(b"GET /"));
+        assert!(!state.heard(&long));
+        assert!(state.line_too_long);
+        assert!(state.head.starts_with(b"GET /aaa"));
+        assert_eq!(state.head.len(), SNIFFED);
+    }
+
+    #[test]
+    fn a_body_after_100_continue_or_an_early_answer_is_not_a_request_line() {
+        let long = vec![b'{'; MAX_REQUEST_LINE + 10];
+        let mut state = fresh();
+        assert!(state.heard(b"POST /v2/rpc/x HTTP/1.1\r\nExpect: 100-continue\r\n\r\n"));
+        state.answering(b"HTTP/1.1 100 Continue\r\n\r\n");
+        assert!(state.heard(&long));
+        // A body still arriving after a final answer does not start like a request.
+        state.answering(b"HTTP/1.1 401 Unauthorized\r\n");
+        assert!(state.heard(&long));
+        assert!(!state.line_too_long);
+        assert!(starts_like_a_request_line(b"\r\nGET /x"));
+        assert!(!starts_like_a_request_line(b"{\"a\": 1}"));
+        assert!(!starts_like_a_request_line(b"get /x"));
     }
 }

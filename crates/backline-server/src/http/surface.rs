@@ -29,8 +29,9 @@ pub struct Surface {
     pub prefixes: &'static [&'static str],
     /// Its routes, at their full paths (a surface nests its own router under its prefix).
     pub router: fn(&AppState) -> Router<AppState>,
-    /// The answer for a bare status given outside its handlers: 500 after a panic, and for
-    /// the default surface 404 (no route) and 405 (a route without that method).
+    /// The answer for a bare status given outside its handlers: 500 after a panic, 414 for a
+    /// request line too long, and for the default surface 404 (no route) and 405 (a route
+    /// without that method).
     pub render_status: fn(StatusCode) -> Response,
     /// The body of a 429 for too many failed guesses, given the message and the whole
     /// seconds to wait (the plumbing adds `Retry-After`).
@@ -73,6 +74,15 @@ impl Surface {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        response
+    }
+
+    /// 414 with `Connection: close`: the request line is longer than the server reads.
+    pub fn uri_too_long(&self) -> Response {
+        let mut response = (self.render_status)(StatusCode::URI_TOO_LONG);
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
         response
     }
 

@@ -197,11 +197,21 @@ async fn cli_writes_are_audited_as_the_cli(app: &TestApp) {
     assert!(all
         .iter()
         .all(|e| e["source"] == "cli" && e["actor_id"].is_null()));
+    // The use case names the token it issued by its id (the command only knew its name).
     assert_eq!(
         (all[3]["entity_type"].as_str(), all[3]["entity_id"].as_str()),
-        (Some("admin-tokens"), Some("ops"))
+        (Some("admin-tokens"), issued["id"].as_str())
     );
-    assert_eq!(all[1]["entity_id"], json!(org_id));
+    // The key issued is named by its own id (it used to be the organisation's).
+    assert_eq!(
+        (all[1]["entity_type"].as_str(), all[1]["entity_id"].as_str()),
+        (Some("keys"), key["id"].as_str())
+    );
+    assert_eq!(
+        all[0]["entity_id"], key["id"],
+        "the key's id, never the key"
+    );
+    assert_eq!(all[2]["entity_id"], json!(org_id));
     assert!(!log.text.contains(&secret) && !log.text.contains(&access_key));
 
     let (ok, listed, err) = cli(

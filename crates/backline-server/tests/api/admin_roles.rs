@@ -370,11 +370,14 @@ async fn legacy_token_becomes_the_bootstrap_owner(backend: Backend) {
     // A second start changes nothing.
     assert!(core.ensure_admin_token().await.unwrap().is_none());
     assert_eq!(
-        core.list_admin_tokens(&PageRequest::new(None, None).unwrap())
-            .await
-            .unwrap()
-            .items
-            .len(),
+        core.list_admin_tokens(
+            &crate::helpers::grant(),
+            &PageRequest::new(None, None).unwrap(),
+        )
+        .await
+        .unwrap()
+        .items
+        .len(),
         1
     );
     // The configured token is an owner too.

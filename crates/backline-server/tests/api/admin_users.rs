@@ -526,3 +526,61 @@ async fn user_writes_are_refused_without_the_role_and_audited_with_the_user(app:
     assert_eq!(entries[6]["actor"], "mod");
     assert!(!log.text.contains("intruder1"));
 }
+
+fn many_guesses(config: &mut backline_server::config::Config) {
+    config.guess_limit.max_failures = 100;
+}
+
+backline_store::stories!(crate::helpers::with_configured_app, many_guesses =>
+    an_unknown_user_is_refused_as_slowly_as_a_wrong_password,
+);
+
+/// The median of `durations`.
+fn median(mut durations: Vec<std::time::Duration>) -> std::time::Duration {
+    durations.sort();
+    durations[durations.len() / 2]
+}
+
+/// A behaviour test, not a speed test: an unknown user (or one without a password) costs
+/// the same Argon2 work as a wrong password, so its refusal is not an order of magnitude
+/// faster. The same 401, word for word, either way.
+async fn an_unknown_user_is_refused_as_slowly_as_a_wrong_password(app: &TestApp) {
+    use std::time::Instant;
+    create_user(
+        app,
+        json!({"username": "timed", "password": "correct horse"}),
+    )
+    .await;
+    create_user(app, json!({"username": "no-password"})).await;
+    let right = login(app, "timed", "correct horse").await;
+    assert_eq!(right.status, StatusCode::OK, "{right:?}");
+    // The first refusal makes the process's stand-in hash; not timed.
+    let first = login(app, "nobody", "correct horse").await;
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED, "{first:?}");
+
+    const N: usize = 5;
+    let (mut unknown, mut wrong, mut passwordless) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..N {
+        for (username, password, times) in [
+            ("nobody", "correct horse", &mut unknown),
+            ("timed", "wrong horse", &mut wrong),
+            ("no-password", "correct horse", &mut passwordless),
+        ] {
+            let started = Instant::now();
+            let r = login(app, username, password).await;
+            times.push(started.elapsed());
+            r.assert_nakama_error(StatusCode::UNAUTHORIZED, 16);
+            assert_eq!(r.body, first.body, "round {round}: {username}");
+        }
+    }
+    let (unknown, wrong, passwordless) = (median(unknown), median(wrong), median(passwordless));
+    eprintln!("medians: unknown {unknown:?}, passwordless {passwordless:?}, wrong {wrong:?}");
+    assert!(
+        unknown * 2 >= wrong,
+        "unknown user {unknown:?} vs wrong password {wrong:?}"
+    );
+    assert!(
+        passwordless * 2 >= wrong,
+        "user without a password {passwordless:?} vs wrong password {wrong:?}"
+    );
+}

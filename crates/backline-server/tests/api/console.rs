@@ -17,6 +17,7 @@ backline_store::stories!(crate::helpers::with_app =>
     every_page_renders_and_a_viewer_gets_no_write_form_on_any,
     wrong_admin_tokens_at_sign_in_are_limited_like_other_secrets,
     the_icon_is_served_at_the_root_with_the_pages_policy,
+    a_next_with_a_line_break_signs_in_to_the_console_and_injects_no_header,
 );
 
 /// The console's pages, as the top bar lists them.
@@ -453,12 +454,17 @@ async fn a_viewer_sees_no_write_forms_and_is_refused_a_write(app: &TestApp) {
         .post("/console/orgs", &[("csrf", &csrf), ("name", "Mod Org")])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    // Lifting bans: as the admin API's rule for moderators says.
-    let may = backline_server::apis::admin::permits(
-        backline_domain::admin::AdminRole::Moderator,
-        &Method::POST,
-        "/admin/v1/bans/{ban_id}/lift",
-    );
+    // Lifting bans: as the admin API answers the same moderator.
+    let through_the_api = crate::admin_roles::as_token(
+        app,
+        Some(&moderator),
+        Method::POST,
+        "/bans/some-ban/lift",
+        None,
+    )
+    .await;
+    let may = through_the_api.status != StatusCode::FORBIDDEN;
+    assert!(may, "moderators lift bans: {through_the_api:?}");
     let unknown = visitor
         .post("/console/bans/some-ban/lift", &[("csrf", &csrf)])
         .await;
@@ -606,4 +612,65 @@ async fn cookies_are_secure_behind_an_https_public_url() {
         .unwrap();
     assert!(session.contains("; Secure"));
     app.stop().await;
+}
+
+/// A `next` holding CR/LF (`/console%0d%0aSet-Cookie:x`) cannot become a `Location` header:
+/// the sign-in goes to the console's home, with the session cookie and no other.
+async fn a_next_with_a_line_break_signs_in_to_the_console_and_injects_no_header(app: &TestApp) {
+    for next in [
+        "/console\r\nSet-Cookie:x=1",
+        "/console\nSet-Cookie:x=1",
+        "/console/orgs?q=a b",
+        "/console/é",
+    ] {
+        let mut visitor = Visitor::new(app);
+        let form = visitor
+            .get("/console/sign-in?next=%2Fconsole%0d%0aSet-Cookie:x=1")
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "{form:?}");
+        assert!(
+            form.text.contains("name=\"next\" value=\"/console\""),
+            "{}",
+            form.text
+        );
+        let csrf = csrf_of(&form.text);
+        let done = visitor
+            .post(
+                "/console/sign-in",
+                &[("csrf", &csrf), ("token", &app.admin_token), ("next", next)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{next:?}: {done:?}");
+        assert_eq!(done.location.as_deref(), Some("/console"), "{next:?}");
+        assert!(
+            done.set_cookies
+                .iter()
+                .any(|c| c.starts_with("backline_console=")),
+            "{:?}",
+            done.set_cookies
+        );
+        assert!(
+            done.set_cookies.iter().all(|c| !c.starts_with("x=")),
+            "{:?}",
+            done.set_cookies
+        );
+        assert!(!visitor.cookies.iter().any(|(name, _)| name == "x"));
+        let dashboard = visitor.get("/console").await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{dashboard:?}");
+    }
+    // A console path of printable characters is still followed.
+    let mut visitor = Visitor::new(app);
+    let form = visitor.get("/console/sign-in").await;
+    let csrf = csrf_of(&form.text);
+    let done = visitor
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("token", &app.admin_token),
+                ("next", "/console/orgs?q=a%20b"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/console/orgs?q=a%20b"));
 }

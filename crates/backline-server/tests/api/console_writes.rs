@@ -18,6 +18,7 @@ pub async fn ember_world(app: &TestApp) -> (String, String, i64) {
     let (server_id, token) = server(app, "Console Server", &["eu"]).await;
     let core = app.core().await;
     core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
         &backline_server::core::ember::executions::Target::Server(server_id.clone()),
         backline_domain::ember::actions::ActionKind::Command,
         "say hi",
@@ -66,7 +67,12 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
     assert_eq!(rerun.status, StatusCode::SEE_OTHER, "{rerun:?}");
     let core = app.core().await;
     let executions = core
-        .list_executions(Some(&server_id), None, 10)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&server_id),
+            None,
+            10,
+        )
         .await
         .unwrap();
     let again = executions
@@ -94,14 +100,26 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
         crate::ember_helpers::STEAM_ID
     ))
     .unwrap();
-    let ban_id = core.bans_of_player(&player).await.unwrap()[0]
+    let ban_id = core
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &player,
+        )
+        .await
+        .unwrap()[0]
         .id
         .to_string();
     let lifted = visitor
         .post(&format!("/console/bans/{ban_id}/lift"), &[("csrf", &csrf)])
         .await;
     assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{lifted:?}");
-    assert!(core.bans_of_player(&player).await.unwrap()[0]
+    assert!(core
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &player
+        )
+        .await
+        .unwrap()[0]
         .lifted_at
         .is_some());
     let confirmed = visitor.get(lifted.location.as_deref().unwrap()).await;
@@ -133,6 +151,54 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
         "the page confirms the ban: {}",
         confirmed.text
     );
+    // A player id off its source's format is refused on the form's page; nothing is stored.
+    let store = app.store().await;
+    let all_bans = || async {
+        backline_store::BanStore::filter_bans(
+            &store,
+            &backline_store::BanFilter::default(),
+            backline_domain::Timestamp::from_millis(0),
+            None,
+            100,
+        )
+        .await
+        .unwrap()
+        .len()
+    };
+    let users = || async {
+        backline_store::UserStore::list_users(
+            &store,
+            &backline_store::UserFilter::default(),
+            &backline_store::Seek::first(1000),
+        )
+        .await
+        .unwrap()
+        .len()
+    };
+    let before = (all_bans().await, users().await);
+    for player in ["steam:1\"; quit; \"", "minecraft:Steve\nop Mallory x"] {
+        let refused = visitor
+            .post(
+                "/console/bans",
+                &[
+                    ("csrf", &csrf),
+                    ("player", player),
+                    ("scope", "global"),
+                    ("group", ""),
+                    ("duration_minutes", ""),
+                    ("reason", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{refused:?}"
+        );
+        assert!(refused.text.contains("account id"), "{}", refused.text);
+    }
+    assert_eq!((all_bans().await, users().await), before, "nothing stored");
+    store.close().await;
     let spam = visitor
         .get("/console/bans?player=steam%3A76561190000000001")
         .await;
@@ -157,7 +223,10 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
             .await;
         assert_eq!(role.status, StatusCode::SEE_OTHER, "{role:?}");
     }
-    let roles = core.list_roles().await.unwrap();
+    let roles = core
+        .list_roles(&crate::helpers::grant::<backline_server::core::access::View>())
+        .await
+        .unwrap();
     let vip = roles
         .iter()
         .find(|r| r.name == "VIP")
@@ -168,7 +237,10 @@ async fn ember_writes_from_the_console_rerun_lift_ban_and_manage_roles(app: &Tes
         .post(&format!("/console/roles/{vip}/up"), &[("csrf", &csrf)])
         .await;
     assert_eq!(up.status, StatusCode::SEE_OTHER);
-    let mut roles = core.list_roles().await.unwrap();
+    let mut roles = core
+        .list_roles(&crate::helpers::grant::<backline_server::core::access::View>())
+        .await
+        .unwrap();
     roles.sort_by_key(|r| r.position);
     assert_eq!(roles[0].name, "VIP", "moved up: {roles:?}");
     let edited = visitor

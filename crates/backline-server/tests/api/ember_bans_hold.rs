@@ -32,6 +32,7 @@ async fn queue(app: &TestApp, server_id: &str, text: &str, player: bool, online:
     let core = app.core().await;
     let queued = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.into()),
             ActionKind::Command,
             text,

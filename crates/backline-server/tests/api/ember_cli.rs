@@ -215,6 +215,29 @@ async fn cli_servers_roles_and_actions_reach_the_game_server(app: &TestApp) {
             vec!["server", "set", &id, "--ban-scopes", "planet"],
             "unknown ban scope",
         ),
+        // A player's id must have its source's format (issue 17 item 2).
+        (
+            vec!["role", "grant", "steam:1\"; quit; \"", "Admin"],
+            "Steam64 id",
+        ),
+        (
+            vec![
+                "action",
+                "queue",
+                "--all",
+                "--type",
+                "command",
+                "--text",
+                "x",
+                "--player",
+                "minecraft:Steve\nop Mallory x",
+            ],
+            "player name",
+        ),
+        (
+            vec!["ban", "list", "discord:1;quit"],
+            "without control characters",
+        ),
     ] {
         let (ok, _, err) = backline(app, &args).await;
         assert!(!ok && err.contains(expected), "{args:?}: {err}");

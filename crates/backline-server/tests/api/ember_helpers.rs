@@ -11,13 +11,16 @@ pub const STEAM_ID: &str = "76561198131926932";
 pub async fn server(app: &TestApp, name: &str, groups: &[&str]) -> (String, String) {
     let core = app.core().await;
     let issued = core
-        .create_server(NewServer {
-            name: name.into(),
-            game: "gmod".into(),
-            address: None,
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            poll_interval_seconds: Some(5),
-        })
+        .create_server(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
+            NewServer {
+                name: name.into(),
+                game: "gmod".into(),
+                address: None,
+                groups: groups.iter().map(|g| g.to_string()).collect(),
+                poll_interval_seconds: Some(5),
+            },
+        )
         .await
         .unwrap();
     core.store.close().await;
@@ -31,7 +34,13 @@ pub async fn server(app: &TestApp, name: &str, groups: &[&str]) -> (String, Stri
 /// server has seen the change when this returns.
 pub async fn change_server(app: &TestApp, id: &str, change: ServerChange) {
     let core = app.core().await;
-    core.change_server(id, change).await.unwrap();
+    core.change_server(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
+        id,
+        change,
+    )
+    .await
+    .unwrap();
     core.store.close().await;
     app.sync_cache().await;
 }

@@ -13,6 +13,7 @@ backline_store::stories!(crate::helpers::with_app =>
     a_banned_player_connecting_gets_exactly_the_kick,
     a_new_ban_kicks_the_player_where_connected_now_and_scopes_decide_where,
     bans_are_validated_lifted_and_expire,
+    a_server_lifts_an_operators_ban_only_when_its_settings_allow,
     exhaustive_and_partial_roles_payloads_are_exact,
     multi_role_and_primary_role_endpoints_keep_the_hierarchy,
     link_tokens_join_a_game_account_to_a_signed_in_user,
@@ -25,8 +26,17 @@ fn player() -> String {
 async fn a_banned_player_connecting_gets_exactly_the_kick(app: &TestApp) {
     let (_, token) = server(app, "S1", &["eu"]).await;
     let core = app.core().await;
-    core.create_role("Admin", "admin", 1, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Admin",
+        "admin",
+        1,
+        vec![],
+    )
+    .await
+    .unwrap();
     core.operator_set_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
         &PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap(),
         "Admin",
         true,
@@ -133,7 +143,13 @@ async fn bans_are_validated_lifted_and_expire(app: &TestApp) {
     let core = app.core().await;
     let me = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
     assert!(
-        core.bans_of_player(&me).await.unwrap().is_empty(),
+        core.bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &me
+        )
+        .await
+        .unwrap()
+        .is_empty(),
         "refused bans store nothing"
     );
     let admin = form(
@@ -156,7 +172,13 @@ async fn bans_are_validated_lifted_and_expire(app: &TestApp) {
         form(app, &us, Method::DELETE, &path, "").await.status,
         StatusCode::NO_CONTENT
     );
-    let bans = core.bans_of_player(&me).await.unwrap();
+    let bans = core
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &me,
+        )
+        .await
+        .unwrap();
     let active: Vec<_> = bans
         .iter()
         .filter(|b| b.lifted_at.is_none())
@@ -170,7 +192,10 @@ async fn bans_are_validated_lifted_and_expire(app: &TestApp) {
         StatusCode::NO_CONTENT
     );
     assert!(core
-        .bans_of_player(&me)
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &me
+        )
         .await
         .unwrap()
         .iter()
@@ -218,20 +243,54 @@ async fn exhaustive_and_partial_roles_payloads_are_exact(app: &TestApp) {
     let (eu_id, eu) = server(app, "EU", &["eu"]).await;
     let (_, us) = server(app, "US", &["us"]).await;
     let core = app.core().await;
-    core.create_role("Owner", "superadmin", 1, vec![])
-        .await
-        .unwrap();
-    core.create_role("Moderator", "mod", 5, vec!["eu".into()])
-        .await
-        .unwrap();
-    core.create_role("VIP", "vip", 9, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Owner",
+        "superadmin",
+        1,
+        vec![],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Moderator",
+        "mod",
+        5,
+        vec!["eu".into()],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "VIP",
+        "vip",
+        9,
+        vec![],
+    )
+    .await
+    .unwrap();
     let me = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
     poll(app, &eu, "").await;
     poll(app, &us, "").await;
     for role in ["VIP", "Moderator", "Owner"] {
-        core.operator_set_role(&me, role, true).await.unwrap();
+        core.operator_set_role(
+            &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+            &me,
+            role,
+            true,
+        )
+        .await
+        .unwrap();
     }
-    core.operator_set_role(&me, "Owner", false).await.unwrap();
+    core.operator_set_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        &me,
+        "Owner",
+        false,
+    )
+    .await
+    .unwrap();
     core.store.close().await;
     let partial = |grant: &[&str], revoke: &[&str]| json!({"player_steam_account_id": STEAM_ID, "exhaustive": false, "grant": grant, "revoke": revoke});
     let eu_actions = without_settings(poll(app, &eu, "").await);
@@ -285,11 +344,33 @@ async fn multi_role_and_primary_role_endpoints_keep_the_hierarchy(app: &TestApp)
     let (eu_id, eu) = server(app, "EU", &["eu"]).await;
     let (_, other) = server(app, "Other", &["eu"]).await;
     let core = app.core().await;
-    core.create_role("Admin", "admin", 1, vec![]).await.unwrap();
-    core.create_role("Moderator", "moderator", 5, vec![])
-        .await
-        .unwrap();
-    core.create_role("VIP", "vip", 9, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Admin",
+        "admin",
+        1,
+        vec![],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Moderator",
+        "moderator",
+        5,
+        vec![],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "VIP",
+        "vip",
+        9,
+        vec![],
+    )
+    .await
+    .unwrap();
     core.store.close().await;
     poll(app, &other, "").await;
     let roles = format!("{}/roles", player());
@@ -442,7 +523,10 @@ async fn link_tokens_join_a_game_account_to_a_signed_in_user(app: &TestApp) {
         .iter()
         .any(|a| a.source == "minecraft" && a.account_id == "Notch"));
     let bans = core
-        .bans_of_player(&PlayerRef::parse("minecraft:Notch").unwrap())
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &PlayerRef::parse("minecraft:Notch").unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(bans.len(), 1);
@@ -484,13 +568,16 @@ mod configured_games {
         };
         let core = app.core().await;
         let issued = core
-            .create_server(NewServer {
-                name: "TF2".into(),
-                game: "tf2".into(),
-                address: None,
-                groups: vec![],
-                poll_interval_seconds: None,
-            })
+            .create_server(
+                &crate::helpers::grant::<backline_server::core::access::Administer>(),
+                NewServer {
+                    name: "TF2".into(),
+                    game: "tf2".into(),
+                    address: None,
+                    groups: vec![],
+                    poll_interval_seconds: None,
+                },
+            )
             .await
             .unwrap();
         core.store.close().await;
@@ -518,4 +605,113 @@ mod configured_games {
     async fn postgres_a_configured_game_kicks_with_its_template() {
         a_configured_game_kicks_with_its_template(Backend::Postgres).await
     }
+}
+
+/// A game server's `DELETE …/bans` lifts the bans game servers issued; an operator's ban
+/// (admin API, console, CLI) stays unless the server's `may_lift_operator_bans` is on. The
+/// answer is the contract's 204 either way (the route lifts "the bans this server may lift").
+async fn a_server_lifts_an_operators_ban_only_when_its_settings_allow(app: &TestApp) {
+    let (eu_id, eu) = server(app, "EU", &["eu"]).await;
+    let (_, us) = server(app, "US", &["us"]).await;
+    // The setting is documented where operators edit servers.
+    let doc = app.get("/openapi.json", &[]).await;
+    let setting = &doc.body["components"]["schemas"]["EditServerRequest"]["properties"]
+        ["may_lift_operator_bans"];
+    assert!(
+        setting["type"] == json!("boolean") || setting["type"] == json!(["boolean", "null"]),
+        "{setting}"
+    );
+    assert!(setting["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("operators' bans")));
+    let shown = app
+        .admin(Method::GET, &format!("/servers/{eu_id}"), None)
+        .await;
+    assert_eq!(
+        shown.body["may_lift_operator_bans"],
+        json!(false),
+        "{shown:?}"
+    );
+    let path = format!("{}/bans", player());
+    let operators = app
+        .admin(
+            Method::POST,
+            "/bans",
+            Some(json!({"source": "steam", "account_id": STEAM_ID, "scope": "global", "reason": "by an operator"})),
+        )
+        .await;
+    assert_eq!(operators.status, StatusCode::CREATED, "{operators:?}");
+    assert_eq!(operators.body["issued_by"], json!("operator"));
+    let operator_ban = operators.body["id"].as_str().unwrap().to_owned();
+    let servers = form(
+        app,
+        &us,
+        Method::POST,
+        &path,
+        "scope=global&reason=by-a-server",
+    )
+    .await;
+    assert_eq!(servers.status, StatusCode::CREATED, "{servers:?}");
+    assert_eq!(servers.body["ban"]["issued_by"], json!("server"));
+    let server_ban = servers.body["ban"]["id"].as_str().unwrap().to_owned();
+
+    // The EU server lifts the US server's global ban, not the operator's.
+    let lifted = form(app, &eu, Method::DELETE, &path, "").await;
+    assert_eq!(lifted.status, StatusCode::NO_CONTENT, "{lifted:?}");
+    let status_of = |id: String| async move {
+        let r = app.admin(Method::GET, &format!("/bans/{id}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{r:?}");
+        (r.body["status"].clone(), r.body["issued_by"].clone())
+    };
+    assert_eq!(
+        status_of(operator_ban.clone()).await,
+        (json!("active"), json!("operator"))
+    );
+    assert_eq!(
+        status_of(server_ban).await,
+        (json!("lifted"), json!("server"))
+    );
+    let store = app.store().await;
+    let me = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
+    let user = backline_store::UserStore::find_user_by_external(
+        &store,
+        &backline_domain::accounts::ExternalAccount::new(&me.source, &me.account_id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let stored = backline_store::BanStore::bans_of(&store, std::slice::from_ref(&user.id))
+        .await
+        .unwrap();
+    store.close().await;
+    let active: Vec<_> = stored
+        .iter()
+        .filter(|b| b.lifted_at.is_none())
+        .map(|b| (b.id.to_string(), b.issued_by))
+        .collect();
+    assert_eq!(
+        active,
+        vec![(
+            operator_ban.clone(),
+            backline_domain::ember::bans::BanIssuer::Operator
+        )]
+    );
+
+    // An operator lets the EU server lift operators' bans: then it does.
+    let changed = app
+        .admin(
+            Method::PATCH,
+            &format!("/servers/{eu_id}"),
+            Some(json!({"may_lift_operator_bans": true})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+    assert_eq!(changed.body["may_lift_operator_bans"], json!(true));
+    app.sync_cache().await;
+    let lifted = form(app, &eu, Method::DELETE, &path, "").await;
+    assert_eq!(lifted.status, StatusCode::NO_CONTENT, "{lifted:?}");
+    assert_eq!(
+        status_of(operator_ban).await,
+        (json!("lifted"), json!("operator"))
+    );
 }

@@ -31,6 +31,7 @@ async fn queue(
     let player = player.map(|p| PlayerRef::parse(p).unwrap());
     let queued = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.into()),
             ActionKind::Command,
             text,
@@ -181,7 +182,12 @@ async fn queued_executions_are_delivered_once_and_finished_idempotently(app: &Te
     );
     let core = app.core().await;
     let list = core
-        .list_executions(Some(&server_id), None, 10)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&server_id),
+            None,
+            10,
+        )
         .await
         .unwrap();
     let first = list.iter().find(|e| e.id.0 == ids[0]).unwrap();
@@ -195,11 +201,22 @@ async fn queued_executions_are_delivered_once_and_finished_idempotently(app: &Te
         ("failed", Some("Unknown command"))
     );
     // Operators re-run a failed execution as a new one; the old one stays as it was.
-    let rerun = core.rerun_execution(ids2[0]).await.unwrap();
+    let rerun = core
+        .rerun_execution(
+            &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+            ids2[0],
+        )
+        .await
+        .unwrap();
     assert_ne!(rerun.id.0, ids2[0]);
     assert_eq!(rerun.rerun_of.map(|i| i.0), Some(ids2[0]));
     assert!(
-        core.rerun_execution(rerun.id.0).await.is_err(),
+        core.rerun_execution(
+            &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+            rerun.id.0
+        )
+        .await
+        .is_err(),
         "a queued execution cannot be re-run"
     );
     core.store.close().await;
@@ -299,8 +316,17 @@ async fn every_encoding_of_a_poll_means_the_same(app: &TestApp) {
         ("", format!("players[steam][connecting][ids][]={STEAM_ID}&players[steam][connecting][ids][]=76561198000000001")),
     ];
     let core = app.core().await;
-    core.create_role("VIP", "vip", 10, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "VIP",
+        "vip",
+        10,
+        vec![],
+    )
+    .await
+    .unwrap();
     core.operator_set_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
         &PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap(),
         "VIP",
         true,
@@ -383,7 +409,9 @@ async fn wrong_tokens_and_bad_parameters_are_answered_and_change_nothing(app: &T
         "players[steam[connecting]=1",
     )
     .await
-    .assert_laravel_error(422, Some("players"));
+    // PHP reads the unclosed group as part of the key: `players["steam[connecting"] = "1"`,
+    // a source whose states are not an array.
+    .assert_laravel_error(422, Some("players.steam[connecting"));
     form(
         app,
         &token,
@@ -402,6 +430,19 @@ async fn wrong_tokens_and_bad_parameters_are_answered_and_change_nothing(app: &T
     )
     .await
     .assert_laravel_error(422, Some("players.Bad Source"));
+    // A source is checked also when it lists no one.
+    for players in [json!({"": ""}), json!({"Bad Source": {}})] {
+        let key = players.as_object().unwrap().keys().next().unwrap().clone();
+        json_request(
+            app,
+            &token,
+            Method::POST,
+            "/poll",
+            &json!({ "players": players }),
+        )
+        .await
+        .assert_laravel_error(422, Some(&format!("players.{key}")));
+    }
     json_request(
         app,
         &token,
@@ -455,7 +496,12 @@ mod leases {
         assert_eq!(again[0]["payload"]["execution_id"], ids[0]);
         let core = app.core().await;
         let execution = core
-            .list_executions(Some(&server_id), None, 1)
+            .list_executions(
+                &crate::helpers::grant::<backline_server::core::access::View>(),
+                Some(&server_id),
+                None,
+                1,
+            )
             .await
             .unwrap()
             .remove(0);

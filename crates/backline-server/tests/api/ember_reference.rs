@@ -164,12 +164,29 @@ impl<'a> Addon<'a> {
 async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
     let (server_id, token) = server(app, "GMod Sandbox", &["eu"]).await;
     let core = app.core().await;
-    core.create_role("Admin", "admin", 1, vec![]).await.unwrap();
-    core.create_role("VIP", "vip", 5, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Admin",
+        "admin",
+        1,
+        vec![],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "VIP",
+        "vip",
+        5,
+        vec![],
+    )
+    .await
+    .unwrap();
     let alice = "76561198000000001".to_owned();
     let bob = "76561198000000002".to_owned();
     let carol = "76561198000000003".to_owned();
     core.operator_set_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
         &PlayerRef::parse(&format!("steam:{alice}")).unwrap(),
         "VIP",
         true,
@@ -202,16 +219,38 @@ async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
 
     // Operators queue a broadcast, some Lua, a failing command and a message for Carol (offline).
     let target = Target::Server(server_id.clone());
-    core.queue_action(&target, ActionKind::Command, "say Welcome", None, false)
-        .await
-        .unwrap();
-    core.queue_action(&target, ActionKind::Code, "print('hello')", None, false)
-        .await
-        .unwrap();
-    core.queue_action(&target, ActionKind::Command, "unknown_cmd", None, false)
-        .await
-        .unwrap();
     core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
+        &target,
+        ActionKind::Command,
+        "say Welcome",
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
+        &target,
+        ActionKind::Code,
+        "print('hello')",
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
+        &target,
+        ActionKind::Command,
+        "unknown_cmd",
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
         &target,
         ActionKind::Command,
         "ulx psay carol hi",
@@ -259,6 +298,7 @@ async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
     // Bob leaves; Alice loses VIP on the website.
     addon.connected.remove(&bob);
     core.operator_set_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
         &PlayerRef::parse(&format!("steam:{alice}")).unwrap(),
         "VIP",
         false,
@@ -274,7 +314,12 @@ async fn a_garrys_mod_addon_plays_a_whole_session(app: &TestApp) {
     // The operator's view: every execution finished but the failing one and Carol's
     // message, still queued, never leased.
     let mut executions = core
-        .list_executions(Some(&server_id), None, 50)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&server_id),
+            None,
+            50,
+        )
         .await
         .unwrap();
     let held: Vec<_> = executions

@@ -52,6 +52,7 @@ async fn a_post_with_x_http_method_override_acts_as_that_method(app: &TestApp) {
     let core = app.core().await;
     let queued = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.clone()),
             ActionKind::Command,
             "say hi",
@@ -128,7 +129,13 @@ async fn a_post_with_x_http_method_override_acts_as_that_method(app: &TestApp) {
     .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
     let core = app.core().await;
-    let stored_bans = core.bans_of_player(&steam()).await.unwrap();
+    let stored_bans = core
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &steam(),
+        )
+        .await
+        .unwrap();
     core.store.close().await;
     assert_eq!(stored_bans.len(), 1, "the override did not create a ban");
     assert!(stored_bans[0].lifted_at.is_some(), "{stored_bans:?}");
@@ -137,10 +144,24 @@ async fn a_post_with_x_http_method_override_acts_as_that_method(app: &TestApp) {
 async fn role_names_with_spaces_are_percent_decoded_in_paths_and_forms(app: &TestApp) {
     let (_, token) = server(app, "EU", &["eu"]).await;
     let core = app.core().await;
-    core.create_role("Super Admin", "super admin", 1, vec![])
-        .await
-        .unwrap();
-    core.create_role("VIP", "vip", 5, vec![]).await.unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "Super Admin",
+        "super admin",
+        1,
+        vec![],
+    )
+    .await
+    .unwrap();
+    core.create_role(
+        &crate::helpers::grant::<backline_server::core::access::Moderate>(),
+        "VIP",
+        "vip",
+        5,
+        vec![],
+    )
+    .await
+    .unwrap();
     let user = core.user_for_player(&steam()).await.unwrap().id;
     core.store.close().await;
     let held = || async {

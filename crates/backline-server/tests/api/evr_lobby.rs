@@ -205,7 +205,7 @@ async fn role_alignments_and_requests_decide_teams(app: &TestApp) {
         ("free-2", "444"),
     ] {
         let (user_id, token) = signed_in(app, name, &[]).await;
-        core.link_account(&user_id, "discord", discord)
+        core.link_account(&crate::helpers::grant(), &user_id, "discord", discord)
             .await
             .unwrap();
         let _ = ExternalAccount::new("discord", discord);

@@ -314,3 +314,12 @@ pub async fn cli(database_url: &str, args: &[&str]) -> (bool, Value, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A grant of the capability `C` for a test that calls a use case directly (as the CLI does:
+/// an owner, audited as `cli` doing `test`).
+pub fn grant<C: backline_server::core::access::Capability>(
+) -> backline_server::core::access::Grant<C> {
+    backline_server::core::access::Actor::cli("test")
+        .grant::<C>()
+        .expect("an owner has every capability")
+}

@@ -59,6 +59,7 @@ async fn queue_commands(app: &TestApp, server_id: &str, n: usize) {
     let core = app.core().await;
     for i in 0..n {
         core.queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.into()),
             ActionKind::Command,
             &format!("say {i}"),

@@ -38,7 +38,11 @@ pub async fn signed_in(app: &TestApp, custom_id: &str, groups: &[SystemGroup]) -
     let store = app.store().await;
     for group in groups {
         store
-            .add_group(&backline_domain::ids::UserId::from_string(&user_id), *group)
+            .add_group(
+                &backline_domain::ids::UserId::from_string(&user_id),
+                *group,
+                None,
+            )
             .await
             .unwrap();
     }

@@ -328,6 +328,21 @@ async fn logout_revokes_the_named_tokens_or_every_session(app: &TestApp) {
             .status,
         StatusCode::OK
     );
+
+    // A `null` body is no body: every session of its user.
+    let ot = other.body["token"].as_str().unwrap();
+    let out = post(
+        app,
+        "/v2/session/logout",
+        &format!("Bearer {ot}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!((out.status, out.body.clone()), (StatusCode::OK, json!({})));
+    account(app, ot)
+        .await
+        .assert_nakama_error(StatusCode::UNAUTHORIZED, 16);
+    assert_eq!(account(app, ft).await.status, StatusCode::OK);
 }
 
 async fn tampered_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
@@ -383,7 +398,11 @@ async fn tampered_expired_and_unsigned_tokens_are_refused(app: &TestApp) {
 
 async fn disabled_users_cannot_sign_in_or_use_their_sessions(app: &TestApp) {
     let (user_id, token) = signed_in(app, "custom-id-123", &[]).await;
-    app.core().await.set_disabled(&user_id, true).await.unwrap();
+    app.core()
+        .await
+        .set_disabled(&crate::helpers::grant(), &user_id, true)
+        .await
+        .unwrap();
     app.sync_cache().await;
     account(app, &token)
         .await
@@ -393,7 +412,7 @@ async fn disabled_users_cannot_sign_in_or_use_their_sessions(app: &TestApp) {
         .assert_nakama_error(StatusCode::FORBIDDEN, 7);
     app.core()
         .await
-        .set_disabled(&user_id, false)
+        .set_disabled(&crate::helpers::grant(), &user_id, false)
         .await
         .unwrap();
     app.sync_cache().await;

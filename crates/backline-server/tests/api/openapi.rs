@@ -155,6 +155,44 @@ async fn the_document_lists_every_served_route_and_only_those(app: &TestApp) {
             }
         }
     }
+    // A new account's username states the white space the server refuses in it.
+    let username = serde_json::json!(backline_domain::accounts::USERNAME_PATTERN);
+    let mut usernames = 0;
+    for (path, item) in paths {
+        for method in METHODS {
+            for p in item[method]["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "username" && p["in"] == "query" {
+                    assert_eq!(p["schema"]["pattern"], username, "{method} {path}");
+                    usernames += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(usernames, 3, "custom, device and email logins take a username");
+    // Every player id a route takes states the pattern every source's format is within.
+    let pattern = serde_json::json!(backline_domain::accounts::ACCOUNT_ID_PATTERN);
+    let mut account_ids = 0;
+    for (path, item) in paths {
+        for method in METHODS {
+            for p in item[method]["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "account_id" {
+                    assert_eq!(p["schema"]["pattern"], pattern, "{method} {path}");
+                    account_ids += 1;
+                }
+            }
+        }
+    }
+    for (name, field) in [
+        ("CreateBanRequest", "account_id"),
+        ("KickRequest", "account_id"),
+        ("PlayerBody", "account_id"),
+        ("LinkRequest", "external_id"),
+    ] {
+        let property = &doc["components"]["schemas"][name]["properties"][field];
+        assert_eq!(property["pattern"], pattern, "{name}: {property}");
+        account_ids += 1;
+    }
+    assert!(account_ids >= 13, "{account_ids} player ids documented");
     let edit = &doc["components"]["schemas"]["EditPlayerRequest"];
     assert_eq!(edit["minProperties"], 1, "{edit}");
     assert!(edit.get("maxProperties").is_none(), "{edit}");

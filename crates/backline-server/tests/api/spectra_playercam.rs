@@ -189,7 +189,7 @@ async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {
         expires_at: Timestamp::now().plus_seconds(-60),
     };
     store
-        .insert_playercam_session(&expired, &SecretHash::of("old-secret"))
+        .insert_playercam_session(&expired, &SecretHash::of("old-secret"), None)
         .await
         .unwrap();
     store.close().await;
@@ -201,7 +201,80 @@ async fn unknown_expired_and_wrong_secret_sessions_are_404(app: &TestApp) {
 mod session_page {
     use super::*;
 
-    backline_store::stories!(crate::helpers::with_app => the_session_page_edits_players_with_the_session_secret);
+    backline_store::stories!(crate::helpers::with_app =>
+        the_session_page_edits_players_with_the_session_secret,
+        the_session_page_cannot_be_framed_and_runs_no_inline_script,
+    );
+
+    /// The page carries the console's security headers (no framing, no sniffing, nothing
+    /// from elsewhere, no inline script or style) and loads its script and stylesheet as
+    /// files of this origin.
+    async fn the_session_page_cannot_be_framed_and_runs_no_inline_script(app: &TestApp) {
+        let response = app
+            .client
+            .get(app.url("/spectra/playercam/session/any-identifier"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        let page = response.text().await.unwrap();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(directive), "{policy} has {directive}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["cache-control"], "no-store");
+        // The same policy as the console's pages.
+        let console = app
+            .client
+            .get(app.url("/console/sign-in"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            console.headers()["content-security-policy"]
+                .to_str()
+                .unwrap(),
+            policy
+        );
+        assert_eq!(console.headers()["x-frame-options"], "DENY");
+        assert_eq!(console.headers()["x-content-type-options"], "nosniff");
+
+        // Every script is a file; no inline script or style, no inline handlers.
+        assert!(
+            page.contains("<script src=\"/spectra/playercam/assets/session.js\" defer></script>")
+        );
+        assert_eq!(page.matches("<script").count(), 1, "{page}");
+        assert!(!page.contains("<style"), "{page}");
+        for handler in [" onclick=", " onsubmit=", " onload=", "javascript:"] {
+            assert!(!page.contains(handler), "{handler} in {page}");
+        }
+        assert!(page.contains("href=\"/spectra/playercam/assets/session.css\""));
+        for (name, content_type, marker) in [
+            ("session.js", "text/javascript", "X-Session-Secret"),
+            ("session.css", "text/css", "#status"),
+        ] {
+            let asset = app
+                .get(&format!("/spectra/playercam/assets/{name}"), &[])
+                .await;
+            assert_eq!(asset.status, StatusCode::OK, "{name}");
+            assert!(asset.content_type.starts_with(content_type), "{asset:?}");
+            assert!(asset.text.contains(marker), "{name}");
+        }
+        app.get("/spectra/playercam/assets/other.js", &[])
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+    }
 
     async fn the_session_page_edits_players_with_the_session_secret(app: &TestApp) {
         let org = app.create_org("Cams", None).await;
@@ -218,7 +291,11 @@ mod session_page {
             .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.content_type.starts_with("text/html"));
-        assert!(page.text.contains("X-Session-Secret") && !page.text.contains(&secret));
+        assert!(!page.text.contains(&secret));
+        // The page's script (a file of its own) sends the secret in `X-Session-Secret`.
+        let script = app.get("/spectra/playercam/assets/session.js", &[]).await;
+        assert_eq!(script.status, StatusCode::OK);
+        assert!(script.text.contains("X-Session-Secret") && !script.text.contains(&secret));
 
         let api = format!("/spectra/playercam/api/session/{identifier}/players");
         let auth = [

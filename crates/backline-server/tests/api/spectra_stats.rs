@@ -11,6 +11,7 @@ backline_store::stories!(crate::helpers::with_app =>
     player_mmr_answers_one_row_per_requested_player_in_order,
     match_statistics_are_computed_stored_and_exported,
     stats_calls_need_a_stats_token,
+    names_a_spreadsheet_would_run_as_formulas_are_escaped_in_the_csv,
 );
 
 async fn stats(app: &TestApp, token: &str, call: &str, body: Value) -> crate::helpers::Reply {
@@ -279,4 +280,84 @@ async fn stats_calls_need_a_stats_token(app: &TestApp) {
         .unwrap()
         .is_none());
     store.close().await;
+}
+
+/// Team and player names come from Spectra's updates, so a name like `=cmd|' /C calc'!A0`
+/// must not reach a spreadsheet as a formula: text cells starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return get a leading `'`; numbers the server writes stay numbers.
+async fn names_a_spreadsheet_would_run_as_formulas_are_escaped_in_the_csv(app: &TestApp) {
+    let spectra = Spectra::new(app).await;
+    let mut body = match_body("update", MATCH_ID, "TESTGC", 3, "combat");
+    let m = &mut body["match"];
+    m["map"] = json!("+Ascent");
+    m["teams"][0]["teamName"] = json!("=cmd|' /C calc'!A0");
+    m["teams"][1]["teamName"] = json!("Right, \"quoted\" Team");
+    let left = &mut m["teams"][0]["players"];
+    left[0]["fullName"] = json!("-2+3");
+    left[0]["agentProper"] = json!("@SUM(A1:A9)");
+    left[0]["kills"] = json!(-3);
+    left[1]["fullName"] = json!("\tTabbed");
+    left[1]["riotId"] = json!("\r=1+1");
+    left[2]["fullName"] = json!("=HYPERLINK(\"http://x.invalid\",\"y\")\nline");
+    let r = spectra.call(app, "update", MATCH_ID, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+
+    let csv = app
+        .admin(Method::GET, &format!("/matches/{MATCH_ID}/stats.csv"), None)
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{csv:?}");
+    assert!(csv.content_type.starts_with("text/csv"));
+    let mut reader = csv::Reader::from_reader(csv.text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 10);
+    let cell = |row: usize, name: &str| -> &str {
+        let column = header.iter().position(|h| h == name).unwrap();
+        &rows[row][column]
+    };
+    // Text from Spectra: escaped where a spreadsheet would read a formula.
+    assert_eq!(cell(0, "match_id"), MATCH_ID);
+    assert_eq!(cell(0, "map"), "'+Ascent");
+    assert_eq!(cell(0, "team_name"), "'=cmd|' /C calc'!A0");
+    assert_eq!(cell(0, "full_name"), "'-2+3");
+    assert_eq!(cell(0, "agent"), "'@SUM(A1:A9)");
+    assert_eq!(cell(1, "full_name"), "'\tTabbed");
+    assert_eq!(cell(1, "puuid"), "'\r=1+1");
+    assert_eq!(
+        cell(2, "full_name"),
+        "'=HYPERLINK(\"http://x.invalid\",\"y\")\nline"
+    );
+    // Text that is not a formula is left alone, and the CSV quoting still holds.
+    assert_eq!(cell(5, "team_name"), "Right, \"quoted\" Team");
+    assert_eq!(cell(3, "full_name"), "LTM Left4#EUW");
+    // Numbers the server writes are numbers: a negative count is not escaped.
+    assert_eq!(cell(0, "kills"), "-3");
+    assert_eq!(cell(0, "team"), "0");
+    assert_eq!(cell(0, "team_won"), "false");
+    // The raw text proves the quoting: the formula's quotes doubled inside a quoted cell.
+    assert!(
+        csv.text
+            .contains("\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"y\"\")\nline\""),
+        "{}",
+        csv.text
+    );
+    // What was stored is the name as Spectra sent it: escaping is the export's.
+    let store = app.store().await;
+    let stored = backline_store::StatsStore::get_stats(&store, MATCH_ID)
+        .await
+        .unwrap()
+        .unwrap()
+        .stats
+        .unwrap();
+    store.close().await;
+    assert_eq!(stored["teams"][0]["name"], json!("=cmd|' /C calc'!A0"));
+    assert_eq!(stored["players"][0]["full_name"], json!("-2+3"));
 }

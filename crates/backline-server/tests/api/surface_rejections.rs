@@ -6,6 +6,8 @@ use crate::ember_helpers::{form, json_request, server};
 use crate::helpers::{Reply, TestApp, HTTP_KEY};
 use crate::nakama_helpers::{basic, custom};
 use crate::spectra_matches::Spectra;
+use backline_domain::ember::actions::PlayerRef;
+use backline_store::GameServerStore;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -181,6 +183,21 @@ async fn bodies_that_are_not_json_are_refused_in_each_surfaces_shape_and_change_
         .await;
     r.assert_laravel_error(400, None);
     assert_json(&r);
+    // A body sent as a form that is not `key=value` pairs is a 400 too, and reports nobody.
+    for body in [
+        "AAA",
+        "players[steam][connecting][ids][]=76561198000000009&AAA",
+    ] {
+        let r = form(app, &token, Method::POST, "/poll", body).await;
+        r.assert_laravel_error(400, None);
+        assert!(
+            r.body["message"].as_str().unwrap().contains("not a form"),
+            "{r:?}"
+        );
+    }
+    let player = PlayerRef::parse("steam:76561198000000009").unwrap();
+    let store = app.store().await;
+    assert!(store.servers_with_player(&player).await.unwrap().is_empty());
     let r = json_request(app, &token, Method::POST, "/poll", &json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "the server still polls: {r:?}");
 }

@@ -25,6 +25,7 @@ async fn world(app: &TestApp) -> World {
     let (server_id, token) = server(app, "Arena EU", &["eu"]).await;
     let core = app.core().await;
     core.queue_action(
+        &crate::helpers::grant::<backline_server::core::access::Administer>(),
         &Target::Server(server_id.clone()),
         ActionKind::Command,
         "say welcome",
@@ -276,7 +277,12 @@ pub async fn run(backend: Backend) -> bool {
     browser.wait_text("#rerun-notice", "Queued again").await;
     let core = app.core().await;
     let executions = core
-        .list_executions(Some(&world.server_id), None, 10)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&world.server_id),
+            None,
+            10,
+        )
         .await
         .unwrap();
     assert!(
@@ -303,7 +309,13 @@ pub async fn run(backend: Backend) -> bool {
         )
         .await;
     let player = PlayerRef::parse(&format!("steam:{STEAM_ID}")).unwrap();
-    let bans = core.bans_of_player(&player).await.unwrap();
+    let bans = core
+        .bans_of_player(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            &player,
+        )
+        .await
+        .unwrap();
     assert!(bans.iter().all(|b| b.lifted_at.is_some()), "{bans:?}");
 
     // Create a ban: the search box shows the whole Steam id, the page confirms.
@@ -368,7 +380,12 @@ pub async fn run(backend: Backend) -> bool {
         "no re-run button for a viewer"
     );
     let before = core
-        .list_executions(Some(&world.server_id), None, 100)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&world.server_id),
+            None,
+            100,
+        )
         .await
         .unwrap()
         .len();
@@ -385,7 +402,12 @@ pub async fn run(backend: Backend) -> bool {
     browser.wait_text("main", "viewer role may not").await;
     browser.shot("viewer-refused").await;
     let after = core
-        .list_executions(Some(&world.server_id), None, 100)
+        .list_executions(
+            &crate::helpers::grant::<backline_server::core::access::View>(),
+            Some(&world.server_id),
+            None,
+            100,
+        )
         .await
         .unwrap()
         .len();

@@ -37,13 +37,18 @@ async fn concurrent_polls_spread_across_three_nodes_deliver_every_execution_exac
     let started = Instant::now();
     let core = cluster.core().await;
     let issued = core
-        .create_server(NewServer {
-            name: "Shared token".into(),
-            game: "gmod".into(),
-            address: None,
-            groups: vec![],
-            poll_interval_seconds: Some(5),
-        })
+        .create_server(
+            &backline_server::core::access::Actor::cli("test")
+                .grant::<backline_server::core::access::Administer>()
+                .expect("an owner has every capability"),
+            NewServer {
+                name: "Shared token".into(),
+                game: "gmod".into(),
+                address: None,
+                groups: vec![],
+                poll_interval_seconds: Some(5),
+            },
+        )
         .await
         .unwrap();
     let server_id = issued.server.id.to_string();
@@ -59,6 +64,9 @@ async fn concurrent_polls_spread_across_three_nodes_deliver_every_execution_exac
                 for i in (first + stream..first + count).step_by(PRODUCERS) {
                     let executions = core
                         .queue_action(
+                            &backline_server::core::access::Actor::cli("test")
+                                .grant::<backline_server::core::access::Administer>()
+                                .expect("an owner has every capability"),
                             &Target::Server(server_id.clone()),
                             ActionKind::Command,
                             &format!("say {i}"),

@@ -88,6 +88,7 @@ async fn match_timers_running_on_three_nodes_act_once() {
         .add_group(
             &UserId::from_string(user_id_of(&bot)),
             SystemGroup::GlobalBots,
+            None,
         )
         .await
         .unwrap();

@@ -5,6 +5,7 @@ use super::users::ACCOUNTS;
 use super::CachedStore;
 use crate::traits::*;
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, Preparation};
@@ -43,8 +44,9 @@ impl<S: Store> EvrStore for CachedStore<S> {
         sid: &BroadcasterId,
         operator: Option<&UserId>,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<bool>> + Send {
-        self.inner.remove_broadcaster(sid, operator, now)
+        self.inner.remove_broadcaster(sid, operator, now, audit)
     }
     fn expire_broadcasters(
         &self,
@@ -122,8 +124,9 @@ impl<S: Store> EvrStore for CachedStore<S> {
         id: &str,
         now: Timestamp,
         node: &str,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<EndedMatch>> + Send {
-        self.inner.end_evr_match(id, now, node)
+        self.inner.end_evr_match(id, now, node, audit)
     }
 }
 

@@ -5,6 +5,7 @@
 use super::{CacheArea, CachedStore};
 use crate::traits::*;
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::servers::{GameServer, ServerOverview};
 use backline_domain::ids::ServerId;
@@ -19,10 +20,11 @@ impl<S: Store> GameServerStore for CachedStore<S> {
         server: &GameServer,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         self.writing(
             SERVERS,
-            self.inner.insert_server(server, token, token_prefix),
+            self.inner.insert_server(server, token, token_prefix, audit),
         )
         .await
     }
@@ -46,8 +48,12 @@ impl<S: Store> GameServerStore for CachedStore<S> {
         self.inner.list_servers().await
     }
 
-    async fn update_server(&self, server: &GameServer) -> StoreResult<GameServer> {
-        self.writing(SERVERS, self.inner.update_server(server))
+    async fn update_server(
+        &self,
+        server: &GameServer,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<GameServer> {
+        self.writing(SERVERS, self.inner.update_server(server, audit))
             .await
     }
 
@@ -56,10 +62,11 @@ impl<S: Store> GameServerStore for CachedStore<S> {
         id: &ServerId,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         self.writing(
             SERVERS,
-            self.inner.set_server_token(id, token, token_prefix),
+            self.inner.set_server_token(id, token, token_prefix, audit),
         )
         .await
     }

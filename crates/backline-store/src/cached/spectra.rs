@@ -3,6 +3,7 @@
 use super::{CacheArea, CachedStore};
 use crate::traits::*;
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::{ApiTokenId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
@@ -14,8 +15,8 @@ const TOKENS: &[CacheArea] = &[CacheArea::ApiTokens];
 
 /// An organisation travels with each cached access key, so its changes clear the keys.
 impl<S: Store> OrgStore for CachedStore<S> {
-    async fn insert_org(&self, org: &Organisation) -> StoreResult<()> {
-        self.writing(KEYS, self.inner.insert_org(org)).await
+    async fn insert_org(&self, org: &Organisation, audit: Option<&AuditEntry>) -> StoreResult<()> {
+        self.writing(KEYS, self.inner.insert_org(org, audit)).await
     }
 
     async fn get_org(&self, id: &OrgId) -> StoreResult<Option<Organisation>> {
@@ -31,15 +32,21 @@ impl<S: Store> OrgStore for CachedStore<S> {
         id: &OrgId,
         supporter: bool,
         until: Option<Timestamp>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Organisation> {
-        self.writing(KEYS, self.inner.set_supporter(id, supporter, until))
+        self.writing(KEYS, self.inner.set_supporter(id, supporter, until, audit))
             .await
     }
 }
 
 impl<S: Store> AccessKeyStore for CachedStore<S> {
-    async fn insert_access_key(&self, key: &AccessKey, hash: &SecretHash) -> StoreResult<()> {
-        self.writing(KEYS, self.inner.insert_access_key(key, hash))
+    async fn insert_access_key(
+        &self,
+        key: &AccessKey,
+        hash: &SecretHash,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.writing(KEYS, self.inner.insert_access_key(key, hash, audit))
             .await
     }
 
@@ -69,15 +76,21 @@ impl<S: Store> AccessKeyStore for CachedStore<S> {
         &self,
         key: &AccessKeyRef,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<AccessKey> {
-        self.writing(KEYS, self.inner.revoke_access_key(key, now))
+        self.writing(KEYS, self.inner.revoke_access_key(key, now, audit))
             .await
     }
 }
 
 impl<S: Store> ApiTokenStore for CachedStore<S> {
-    async fn insert_api_token(&self, token: &ApiToken, hash: &SecretHash) -> StoreResult<()> {
-        self.writing(TOKENS, self.inner.insert_api_token(token, hash))
+    async fn insert_api_token(
+        &self,
+        token: &ApiToken,
+        hash: &SecretHash,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.writing(TOKENS, self.inner.insert_api_token(token, hash, audit))
             .await
     }
 
@@ -101,8 +114,13 @@ impl<S: Store> ApiTokenStore for CachedStore<S> {
         self.inner.list_api_tokens(seek).await
     }
 
-    async fn revoke_api_token(&self, id: &ApiTokenId, now: Timestamp) -> StoreResult<ApiToken> {
-        self.writing(TOKENS, self.inner.revoke_api_token(id, now))
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<ApiToken> {
+        self.writing(TOKENS, self.inner.revoke_api_token(id, now, audit))
             .await
     }
 }

@@ -5,6 +5,7 @@ use super::{CacheArea, CachedStore};
 use crate::traits::*;
 use crate::StoreResult;
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
 
@@ -16,10 +17,11 @@ impl<S: Store> UserStore for CachedStore<S> {
         user: &User,
         password_hash: Option<&str>,
         external: &[ExternalAccount],
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         self.writing(
             ACCOUNTS,
-            self.inner.insert_user(user, password_hash, external),
+            self.inner.insert_user(user, password_hash, external, audit),
         )
         .await
     }
@@ -58,12 +60,25 @@ impl<S: Store> UserStore for CachedStore<S> {
         .await
     }
 
+    async fn user_ids_by_external(
+        &self,
+        accounts: &[ExternalAccount],
+    ) -> StoreResult<Vec<(ExternalAccount, UserId)>> {
+        self.inner.user_ids_by_external(accounts).await
+    }
+
     async fn password_hash(&self, id: &UserId) -> StoreResult<Option<String>> {
         self.inner.password_hash(id).await
     }
 
-    async fn set_password_hash(&self, id: &UserId, hash: &str, now: Timestamp) -> StoreResult<()> {
-        self.writing(ACCOUNTS, self.inner.set_password_hash(id, hash, now))
+    async fn set_password_hash(
+        &self,
+        id: &UserId,
+        hash: &str,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.writing(ACCOUNTS, self.inner.set_password_hash(id, hash, now, audit))
             .await
     }
 
@@ -72,13 +87,19 @@ impl<S: Store> UserStore for CachedStore<S> {
         id: &UserId,
         account: &ExternalAccount,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
-        self.writing(ACCOUNTS, self.inner.link_external(id, account, now))
+        self.writing(ACCOUNTS, self.inner.link_external(id, account, now, audit))
             .await
     }
 
-    async fn unlink_external(&self, id: &UserId, account: &ExternalAccount) -> StoreResult<()> {
-        self.writing(ACCOUNTS, self.inner.unlink_external(id, account))
+    async fn unlink_external(
+        &self,
+        id: &UserId,
+        account: &ExternalAccount,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.writing(ACCOUNTS, self.inner.unlink_external(id, account, audit))
             .await
     }
 
@@ -92,20 +113,36 @@ impl<S: Store> UserStore for CachedStore<S> {
         .await
     }
 
-    async fn add_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
-        self.inner.add_group(id, group).await
+    async fn add_group(
+        &self,
+        id: &UserId,
+        group: SystemGroup,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.inner.add_group(id, group, audit).await
     }
 
-    async fn remove_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
-        self.inner.remove_group(id, group).await
+    async fn remove_group(
+        &self,
+        id: &UserId,
+        group: SystemGroup,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.inner.remove_group(id, group, audit).await
     }
 
     async fn groups(&self, id: &UserId) -> StoreResult<Vec<SystemGroup>> {
         self.inner.groups(id).await
     }
 
-    async fn set_disabled(&self, id: &UserId, disabled: bool, now: Timestamp) -> StoreResult<()> {
-        self.writing(ACCOUNTS, self.inner.set_disabled(id, disabled, now))
+    async fn set_disabled(
+        &self,
+        id: &UserId,
+        disabled: bool,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        self.writing(ACCOUNTS, self.inner.set_disabled(id, disabled, now, audit))
             .await
     }
 

@@ -1,9 +1,13 @@
 //! Operators' named admin tokens.
+//!
+//! An operator's change is recorded in the audit log in the transaction of the change
+//! ([`record`]).
 
-use super::{opt_ts, revoke_row, time_page, ts, SqlStore, TimeOrder};
+use super::audit::record;
+use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{AdminTokenRef, AdminTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
-use backline_domain::admin::{AdminRole, AdminToken};
+use backline_domain::admin::{AdminRole, AdminToken, AuditEntry};
 use backline_domain::ids::AdminTokenId;
 use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
@@ -30,7 +34,9 @@ impl AdminTokenStore for SqlStore {
         &self,
         token: &AdminToken,
         hash: &SecretHash,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "INSERT INTO admin_tokens (id, name, role, token_hash, prefix, created_at, revoked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
@@ -42,9 +48,14 @@ impl AdminTokenStore for SqlStore {
         .bind(&token.prefix)
         .bind(token.created_at.millis())
         .bind(token.revoked_at.map(Timestamp::millis))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let stored = done.rows_affected() == 1;
+        if stored {
+            record(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
     }
 
     async fn find_active_admin_token(&self, hash: &SecretHash) -> StoreResult<Option<AdminToken>> {
@@ -53,6 +64,16 @@ impl AdminTokenStore for SqlStore {
         );
         let row = sqlx::query(&sql)
             .bind(hash.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn find_admin_token(&self, token: &AdminTokenRef) -> StoreResult<Option<AdminToken>> {
+        let (column, value) = by(token);
+        let sql = format!("SELECT {COLUMNS} FROM admin_tokens WHERE {column} = $1");
+        let row = sqlx::query(&sql)
+            .bind(value)
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(token_from_row).transpose()
@@ -74,13 +95,24 @@ impl AdminTokenStore for SqlStore {
         &self,
         token: &AdminTokenRef,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<AdminToken> {
-        let (column, value) = match token {
-            AdminTokenRef::Id(id) => ("id", id.as_str()),
-            AdminTokenRef::Name(name) => ("name", name.as_str()),
-        };
-        let row = revoke_row(&self.write, ("admin_tokens", COLUMNS), (column, value), now).await?;
-        token_from_row(&row)
+        let (column, value) = by(token);
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE {column} = $1 \
+             RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .bind(now.millis())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let revoked = token_from_row(&row)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     async fn replace_admin_token_secret(
@@ -88,7 +120,9 @@ impl AdminTokenStore for SqlStore {
         name: &str,
         hash: &SecretHash,
         prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<AdminToken> {
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE admin_tokens SET token_hash = $2, prefix = $3, revoked_at = NULL \
              WHERE name = $1 RETURNING {COLUMNS}"
@@ -97,11 +131,23 @@ impl AdminTokenStore for SqlStore {
             .bind(name)
             .bind(hash.as_str())
             .bind(prefix)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref()
+        let replaced = row
+            .as_ref()
             .map(token_from_row)
             .transpose()?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(replaced)
+    }
+}
+
+/// The column and value naming `token`.
+fn by(token: &AdminTokenRef) -> (&'static str, &str) {
+    match token {
+        AdminTokenRef::Id(id) => ("id", id.as_str()),
+        AdminTokenRef::Name(name) => ("name", name.as_str()),
     }
 }

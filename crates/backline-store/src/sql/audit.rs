@@ -1,11 +1,40 @@
-//! The audit log of admin writes.
+//! The audit log of operators' changes.
+//!
+//! A change an operator makes is recorded by the store method that makes it, in the same
+//! transaction ([`record`]): the change and its entry are both stored or neither is.
 
 use super::{ts, SqlStore};
 use crate::traits::{AuditFilter, AuditStore};
 use crate::StoreResult;
 use backline_domain::admin::AuditEntry;
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
+
+const INSERT: &str = "INSERT INTO audit_log (at, actor, actor_id, action, entity_type, \
+                      entity_id, source) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+fn insert(entry: &AuditEntry) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(INSERT)
+        .bind(entry.at.millis())
+        .bind(&entry.actor)
+        .bind(entry.actor_id.as_deref())
+        .bind(&entry.action)
+        .bind(&entry.entity_type)
+        .bind(entry.entity_id.as_deref())
+        .bind(&entry.source)
+}
+
+/// Records `entry`, when there is one, on `conn`: the transaction of the change it is about.
+pub(crate) async fn record(
+    conn: &mut AnyConnection,
+    entry: Option<&AuditEntry>,
+) -> StoreResult<()> {
+    if let Some(entry) = entry {
+        insert(entry).execute(conn).await?;
+    }
+    Ok(())
+}
 
 fn entry_from_row(row: &AnyRow) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
@@ -22,19 +51,7 @@ fn entry_from_row(row: &AnyRow) -> StoreResult<AuditEntry> {
 
 impl AuditStore for SqlStore {
     async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, actor_id, action, entity_type, entity_id, source) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(entry.at.millis())
-        .bind(&entry.actor)
-        .bind(entry.actor_id.as_deref())
-        .bind(&entry.action)
-        .bind(&entry.entity_type)
-        .bind(entry.entity_id.as_deref())
-        .bind(&entry.source)
-        .execute(&self.write)
-        .await?;
+        insert(entry).execute(&self.write).await?;
         Ok(())
     }
 

@@ -1,8 +1,10 @@
 //! EVR broadcasters, matches and players.
 
+use super::audit::record;
 use super::{opt_ts, placeholders, ts, Backend, SqlStore};
 use crate::traits::{EndedMatch, EvrStore, JoinDecision};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::evr::label::BroadcasterLabel;
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{Broadcaster, EvrMatch, MatchPlayer, Phase, Preparation};
@@ -254,6 +256,7 @@ impl EvrStore for SqlStore {
         sid: &BroadcasterId,
         operator: Option<&UserId>,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
@@ -266,6 +269,7 @@ impl EvrStore for SqlStore {
         let removed = done.rows_affected() == 1;
         if removed {
             retire_matches_of(&mut tx, sid.as_str(), now).await?;
+            record(&mut tx, audit).await?;
         }
         tx.commit().await?;
         Ok(removed)
@@ -509,7 +513,13 @@ impl EvrStore for SqlStore {
         Ok(ended)
     }
 
-    async fn end_evr_match(&self, id: &str, now: Timestamp, node: &str) -> StoreResult<EndedMatch> {
+    async fn end_evr_match(
+        &self,
+        id: &str,
+        now: Timestamp,
+        node: &str,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<EndedMatch> {
         let mut tx = self.begin_write().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
@@ -551,6 +561,7 @@ impl EvrStore for SqlStore {
         .bind(ended.broadcaster_id.as_str())
         .fetch_optional(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(EndedMatch {
             ended,

@@ -1,8 +1,10 @@
 //! Organisations' access keys.
 
+use super::audit::record;
 use super::{after_ascending, opt_ts, revoke_row, seek_binds, ts, SqlStore};
 use crate::traits::{AccessKeyRef, AccessKeyStore, Seek, TimeKey};
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::{AccessKeyId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
 use backline_domain::secret::SecretHash;
@@ -24,7 +26,13 @@ fn key_from_row(row: &AnyRow) -> StoreResult<AccessKey> {
 }
 
 impl AccessKeyStore for SqlStore {
-    async fn insert_access_key(&self, key: &AccessKey, hash: &SecretHash) -> StoreResult<()> {
+    async fn insert_access_key(
+        &self,
+        key: &AccessKey,
+        hash: &SecretHash,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO access_keys (id, org_id, key_hash, prefix, created_at, expires_at, revoked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -36,8 +44,10 @@ impl AccessKeyStore for SqlStore {
         .bind(key.created_at.millis())
         .bind(key.expires_at.map(Timestamp::millis))
         .bind(key.revoked_at.map(Timestamp::millis))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -90,18 +100,18 @@ impl AccessKeyStore for SqlStore {
         &self,
         key: &AccessKeyRef,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<AccessKey> {
+        let mut tx = self.begin_write().await?;
         let (column, value) = match key {
             AccessKeyRef::Id(id) => ("id", id.as_str()),
             AccessKeyRef::Hash(hash) => ("key_hash", hash.as_str()),
         };
-        let row = revoke_row(
-            &self.write,
-            ("access_keys", KEY_COLUMNS),
-            (column, value),
-            now,
-        )
-        .await?;
-        key_from_row(&row)
+        // No key: the transaction is dropped (rolled back) and nothing is recorded.
+        let row = revoke_row(&mut *tx, ("access_keys", KEY_COLUMNS), (column, value), now).await?;
+        let key = key_from_row(&row)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(key)
     }
 }

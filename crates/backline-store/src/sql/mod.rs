@@ -294,8 +294,8 @@ fn after_descending(time: &str, id: &str, n: usize) -> String {
 
 /// Marks the row of `table` whose `column` is `value` revoked at `now` (an earlier revocation
 /// stands) and answers it as `columns` read it: the one revocation of keys and tokens.
-async fn revoke_row(
-    pool: &AnyPool,
+async fn revoke_row<'c>(
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
     (table, columns): (&str, &str),
     (column, value): (&str, &str),
     now: backline_domain::Timestamp,
@@ -307,7 +307,7 @@ async fn revoke_row(
     sqlx::query(&sql)
         .bind(value)
         .bind(now.millis())
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?
         .ok_or(StoreError::NotFound)
 }
@@ -348,5 +348,111 @@ fn seek_binds(seek: &crate::traits::Seek<crate::traits::TimeKey>) -> (Option<i64
     match &seek.after {
         Some(key) => (Some(key.at.millis()), Some(key.id.as_str())),
         None => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+    use crate::traits::BanStore;
+    use backline_domain::ember::bans::BanIssuer;
+    use backline_domain::ids::BanId;
+    use std::borrow::Cow;
+
+    /// Migration 15 stores who issued each ban. Bans from before it are an operator's when
+    /// the audit log has an entry about them at their creation instant (operators' bans are
+    /// audited in their own transaction, servers' are not), else a game server's; a later
+    /// entry (a lift) does not make a server's ban an operator's.
+    async fn bans_stored_before_their_issuer_are_told_apart_by_the_audit_log(backend: Backend) {
+        let Some(db) = TestDatabase::create(backend).await else {
+            return;
+        };
+        let store = SqlStore::connect(&db.url, &PoolOptions::default())
+            .await
+            .unwrap();
+        let all = store.migrator();
+        let before = Migrator {
+            migrations: Cow::Owned(
+                all.migrations
+                    .iter()
+                    .filter(|m| m.version < 15)
+                    .cloned()
+                    .collect(),
+            ),
+            ignore_missing: all.ignore_missing,
+            locking: all.locking,
+            no_tx: all.no_tx,
+        };
+        before.run(&store.write).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, username, created_at, updated_at) VALUES ('u1', 'u1', 1, 1)",
+        )
+        .execute(&store.write)
+        .await
+        .unwrap();
+        for (id, lifted_at) in [
+            ("by-operator", None),
+            ("by-server", None),
+            ("by-operator-lifted", Some(5_i64)),
+            ("by-server-lifted-by-operator", Some(5_i64)),
+        ] {
+            sqlx::query(
+                "INSERT INTO ember_bans (id, user_id, source, account_id, scope, reason, created_at, lifted_at) \
+                 VALUES ($1, 'u1', 'steam', '1', 'global', 'r', 1, $2)",
+            )
+            .bind(id)
+            .bind(lifted_at)
+            .execute(&store.write)
+            .await
+            .unwrap();
+        }
+        for (at, action, entity) in [
+            (1_i64, "POST /admin/v1/bans", "by-operator"),
+            (1, "console: ban", "by-operator-lifted"),
+            (5, "POST /admin/v1/bans/{id}/lift", "by-operator-lifted"),
+            (
+                5,
+                "POST /admin/v1/bans/{id}/lift",
+                "by-server-lifted-by-operator",
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor, action, entity_type, entity_id, source) \
+                 VALUES ($1, 'owner', $2, 'bans', $3, 'admin')",
+            )
+            .bind(at)
+            .bind(action)
+            .bind(entity)
+            .execute(&store.write)
+            .await
+            .unwrap();
+        }
+        store.migrate().await.unwrap();
+        for (id, issuer) in [
+            ("by-operator", BanIssuer::Operator),
+            ("by-server", BanIssuer::Server),
+            ("by-operator-lifted", BanIssuer::Operator),
+            ("by-server-lifted-by-operator", BanIssuer::Server),
+        ] {
+            let ban = store
+                .get_ban(&BanId::from_string(id))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(ban.issued_by, issuer, "{id}");
+        }
+        store.close().await;
+        db.drop_database().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_bans_stored_before_their_issuer_are_told_apart_by_the_audit_log() {
+        bans_stored_before_their_issuer_are_told_apart_by_the_audit_log(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres_bans_stored_before_their_issuer_are_told_apart_by_the_audit_log() {
+        bans_stored_before_their_issuer_are_told_apart_by_the_audit_log(Backend::Postgres).await
     }
 }

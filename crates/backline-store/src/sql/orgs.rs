@@ -1,8 +1,10 @@
 //! Organisations.
 
+use super::audit::record;
 use super::{opt_ts, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{OrgStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::OrgId;
 use backline_domain::org::Organisation;
 use backline_domain::Timestamp;
@@ -22,7 +24,8 @@ pub(super) fn org_from_row(row: &AnyRow) -> StoreResult<Organisation> {
 }
 
 impl OrgStore for SqlStore {
-    async fn insert_org(&self, org: &Organisation) -> StoreResult<()> {
+    async fn insert_org(&self, org: &Organisation, audit: Option<&AuditEntry>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO orgs (id, name, supporter, supporter_until, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -32,8 +35,10 @@ impl OrgStore for SqlStore {
         .bind(org.supporter as i64)
         .bind(org.supporter_until.map(Timestamp::millis))
         .bind(org.created_at.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -63,7 +68,9 @@ impl OrgStore for SqlStore {
         id: &OrgId,
         supporter: bool,
         until: Option<Timestamp>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Organisation> {
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE orgs SET supporter = $2, supporter_until = $3 WHERE id = $1 \
              RETURNING {ORG_COLUMNS}"
@@ -72,11 +79,16 @@ impl OrgStore for SqlStore {
             .bind(id.as_str())
             .bind(supporter as i64)
             .bind(until.map(Timestamp::millis))
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref()
+        // Unknown: the transaction is dropped (rolled back) and nothing is recorded.
+        let org = row
+            .as_ref()
             .map(org_from_row)
             .transpose()?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(org)
     }
 }

@@ -1,8 +1,10 @@
 //! Player-cam sessions and their players.
 
+use super::audit::record;
 use super::{after_ascending, seek_binds, ts, SqlStore};
 use crate::traits::{PlayercamChange, PlayercamStore, Seek, TimeKey};
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::{OrgId, PlayercamSessionId};
 use backline_domain::secret::SecretHash;
 use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
@@ -34,7 +36,9 @@ impl PlayercamStore for SqlStore {
         &self,
         s: &PlayercamSession,
         secret: &SecretHash,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO playercam_sessions (id, org_id, identifier, secret_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -45,8 +49,10 @@ impl PlayercamStore for SqlStore {
         .bind(secret.as_str())
         .bind(s.created_at.millis())
         .bind(s.expires_at.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -104,8 +110,10 @@ impl PlayercamStore for SqlStore {
         session: &PlayercamSession,
         full_name: &str,
         change: &PlayercamChange,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<PlayercamPlayer> {
         let clear_name = matches!(change.display_name, Some(None));
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO playercam_players (session_id, full_name, camera_enabled, display_name) \
              VALUES ($1, $2, COALESCE($3, 0), $4) \
@@ -120,8 +128,11 @@ impl PlayercamStore for SqlStore {
         .bind(change.camera_enabled.map(i64::from))
         .bind(change.display_name.clone().flatten())
         .bind(clear_name as i64)
-        .fetch_one(&self.write)
+        .fetch_one(&mut *tx)
         .await?;
-        player_from_row(&row)
+        let player = player_from_row(&row)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(player)
     }
 }

@@ -1,8 +1,10 @@
 //! The Riot player registry.
 
+use super::audit::record;
 use super::{placeholders, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{PlayerChange, PlayerStore, Seek, TimeKey};
 use crate::StoreResult;
+use backline_domain::admin::AuditEntry;
 use backline_domain::spectra::player::{ObservedPlayer, RiotPlayer};
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
@@ -102,6 +104,7 @@ impl PlayerStore for SqlStore {
         puuid: &str,
         change: &PlayerChange,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<RiotPlayer> {
         let sets_tiers = change.current_tier.is_some() || change.peak_tier.is_some();
         let sql = format!(
@@ -117,6 +120,7 @@ impl PlayerStore for SqlStore {
              updated_at = excluded.updated_at \
              RETURNING {PLAYER_COLUMNS}"
         );
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&sql)
             .bind(puuid)
             .bind(change.full_name.as_deref())
@@ -125,8 +129,11 @@ impl PlayerStore for SqlStore {
             .bind(change.peak_tier)
             .bind(sets_tiers as i64)
             .bind(now.millis())
-            .fetch_one(&self.write)
+            .fetch_one(&mut *tx)
             .await?;
-        player_from_row(&row)
+        let player = player_from_row(&row)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(player)
     }
 }

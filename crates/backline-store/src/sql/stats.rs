@@ -1,8 +1,10 @@
 //! What the stats backend keeps per Riot match.
 
+use super::audit::record;
 use super::{opt_ts, SqlStore};
 use crate::traits::StatsStore;
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::spectra::record::StatsRecord;
 use backline_domain::Timestamp;
 use sqlx::Row;
@@ -70,6 +72,7 @@ impl StatsStore for SqlStore {
         match_id: &str,
         stats_json: &str,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::ensure_stats_row(&mut tx, match_id, now).await?;
@@ -79,6 +82,7 @@ impl StatsStore for SqlStore {
             .bind(now.millis())
             .execute(&mut *tx)
             .await?;
+        record(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,8 +1,10 @@
 //! API tokens of client programs.
 
+use super::audit::record;
 use super::{opt_ts, revoke_row, time_page, ts, SqlStore, TimeOrder};
 use crate::traits::{ApiTokenStore, Seek, TimeKey};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::ApiTokenId;
 use backline_domain::secret::SecretHash;
 use backline_domain::tokens::{ApiToken, ApiTokenKind};
@@ -26,7 +28,13 @@ fn token_from_row(row: &AnyRow) -> StoreResult<ApiToken> {
 }
 
 impl ApiTokenStore for SqlStore {
-    async fn insert_api_token(&self, token: &ApiToken, hash: &SecretHash) -> StoreResult<()> {
+    async fn insert_api_token(
+        &self,
+        token: &ApiToken,
+        hash: &SecretHash,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, kind, name, token_hash, prefix, created_at, revoked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -38,8 +46,10 @@ impl ApiTokenStore for SqlStore {
         .bind(&token.prefix)
         .bind(token.created_at.millis())
         .bind(token.revoked_at.map(Timestamp::millis))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -72,14 +82,24 @@ impl ApiTokenStore for SqlStore {
         rows.iter().map(token_from_row).collect()
     }
 
-    async fn revoke_api_token(&self, id: &ApiTokenId, now: Timestamp) -> StoreResult<ApiToken> {
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<ApiToken> {
+        let mut tx = self.begin_write().await?;
+        // Unknown: the transaction is dropped (rolled back) and nothing is recorded.
         let row = revoke_row(
-            &self.write,
+            &mut *tx,
             ("api_tokens", TOKEN_COLUMNS),
             ("id", id.as_str()),
             now,
         )
         .await?;
-        token_from_row(&row)
+        let token = token_from_row(&row)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(token)
     }
 }

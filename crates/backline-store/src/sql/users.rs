@@ -1,9 +1,11 @@
 //! Users, groups, external accounts and revoked sessions.
 
+use super::audit::record;
 use super::{conflict, ts, SqlStore};
 use crate::traits::{Seek, SessionStatus, UserFilter, UserStore};
 use crate::{StoreError, StoreResult};
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
@@ -36,22 +38,26 @@ impl SqlStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    /// Runs an `UPDATE users … WHERE id = $1` with `$2` bound to `value`; `NotFound` when no
-    /// user has that id.
+    /// Runs an `UPDATE users … WHERE id = $1` with `$2` bound to `value`, and records
+    /// `audit` in the same transaction; `NotFound` (and nothing recorded) when no user has
+    /// that id.
     async fn update_user(
         &self,
         sql: &str,
         id: &UserId,
-        value: i64,
-        text: Option<&str>,
+        (value, text): (i64, Option<&str>),
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let mut query = sqlx::query(sql).bind(id.as_str()).bind(value);
         if let Some(text) = text {
             query = query.bind(text);
         }
-        if query.execute(&self.write).await?.rows_affected() == 0 {
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -62,6 +68,7 @@ impl UserStore for SqlStore {
         user: &User,
         password_hash: Option<&str>,
         external: &[ExternalAccount],
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -90,6 +97,7 @@ impl UserStore for SqlStore {
                 .await
                 .map_err(|e| conflict(e, || format!("{} account {} already linked", account.source, account.account_id)))?;
         }
+        record(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -124,6 +132,40 @@ impl UserStore for SqlStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    async fn user_ids_by_external(
+        &self,
+        accounts: &[ExternalAccount],
+    ) -> StoreResult<Vec<(ExternalAccount, UserId)>> {
+        // Two bound values an account: well under either database's limit per statement.
+        const CHUNK: usize = 250;
+        let mut found = Vec::with_capacity(accounts.len());
+        for chunk in accounts.chunks(CHUNK) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(source = ${} AND account_id = ${})", 1 + 2 * i, 2 + 2 * i))
+                .collect();
+            let sql = format!(
+                "SELECT source, account_id, user_id FROM external_accounts WHERE {}",
+                pairs.join(" OR ")
+            );
+            let mut query = sqlx::query(&sql);
+            for account in chunk {
+                query = query
+                    .bind(account.source.as_str())
+                    .bind(account.account_id.as_str());
+            }
+            for row in query.fetch_all(&self.read).await? {
+                let source: String = row.try_get("source")?;
+                let account_id: String = row.try_get("account_id")?;
+                let user_id: String = row.try_get("user_id")?;
+                found.push((
+                    ExternalAccount::new(&source, &account_id),
+                    UserId::from_string(user_id),
+                ));
+            }
+        }
+        Ok(found)
+    }
+
     async fn password_hash(&self, id: &UserId) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
             .bind(id.as_str())
@@ -135,12 +177,18 @@ impl UserStore for SqlStore {
             .flatten())
     }
 
-    async fn set_password_hash(&self, id: &UserId, hash: &str, now: Timestamp) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        id: &UserId,
+        hash: &str,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
         self.update_user(
             "UPDATE users SET updated_at = $2, password_hash = $3 WHERE id = $1",
             id,
-            now.millis(),
-            Some(hash),
+            (now.millis(), Some(hash)),
+            audit,
         )
         .await
     }
@@ -150,7 +198,9 @@ impl UserStore for SqlStore {
         id: &UserId,
         account: &ExternalAccount,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "INSERT INTO external_accounts (source, account_id, user_id, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (source, account_id) DO NOTHING",
@@ -159,36 +209,52 @@ impl UserStore for SqlStore {
         .bind(&account.account_id)
         .bind(id.as_str())
         .bind(now.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
             _ => e.into(),
         })?;
         if done.rows_affected() == 0 {
-            let owner = self.find_user_by_external(account).await?;
-            if owner.is_none_or(|u| &u.id != id) {
+            let owner: Option<String> = sqlx::query_scalar(
+                "SELECT user_id FROM external_accounts WHERE source = $1 AND account_id = $2",
+            )
+            .bind(&account.source)
+            .bind(&account.account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if owner.is_none_or(|owner| owner != id.as_str()) {
                 return Err(StoreError::Conflict(format!(
                     "{} account {} is linked to another user",
                     account.source, account.account_id
                 )));
             }
         }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn unlink_external(&self, id: &UserId, account: &ExternalAccount) -> StoreResult<()> {
+    async fn unlink_external(
+        &self,
+        id: &UserId,
+        account: &ExternalAccount,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "DELETE FROM external_accounts WHERE user_id = $1 AND source = $2 AND account_id = $3",
         )
         .bind(id.as_str())
         .bind(&account.source)
         .bind(&account.account_id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -207,25 +273,41 @@ impl UserStore for SqlStore {
             .collect()
     }
 
-    async fn add_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
+    async fn add_group(
+        &self,
+        id: &UserId,
+        group: SystemGroup,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO user_groups (user_id, group_name) VALUES ($1, $2) ON CONFLICT (user_id, group_name) DO NOTHING")
             .bind(id.as_str())
             .bind(group.name())
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
                 _ => e.into(),
             })?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn remove_group(&self, id: &UserId, group: SystemGroup) -> StoreResult<()> {
+    async fn remove_group(
+        &self,
+        id: &UserId,
+        group: SystemGroup,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM user_groups WHERE user_id = $1 AND group_name = $2")
             .bind(id.as_str())
             .bind(group.name())
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -245,13 +327,19 @@ impl UserStore for SqlStore {
             .collect()
     }
 
-    async fn set_disabled(&self, id: &UserId, disabled: bool, now: Timestamp) -> StoreResult<()> {
+    async fn set_disabled(
+        &self,
+        id: &UserId,
+        disabled: bool,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
         let sql = if disabled {
             "UPDATE users SET disabled = 1, updated_at = $2 WHERE id = $1"
         } else {
             "UPDATE users SET disabled = 0, updated_at = $2 WHERE id = $1"
         };
-        self.update_user(sql, id, now.millis(), None).await
+        self.update_user(sql, id, (now.millis(), None), audit).await
     }
 
     async fn session_status(
@@ -307,7 +395,7 @@ impl UserStore for SqlStore {
         self.update_user(
             "UPDATE users SET sessions_revoked_before = $2 WHERE id = $1",
             id,
-            before.millis(),
+            (before.millis(), None),
             None,
         )
         .await

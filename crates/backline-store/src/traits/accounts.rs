@@ -1,6 +1,7 @@
 //! The accounts of the Nakama surface: users, their external accounts and groups, sessions.
 
 use backline_domain::accounts::{ExternalAccount, SystemGroup, User};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::UserId;
 use backline_domain::Timestamp;
 use std::future::Future;
@@ -18,14 +19,19 @@ pub struct SessionStatus {
     pub token_revoked: bool,
 }
 
+/// Users and their accounts. Each write an operator makes takes the operator's audit entry
+/// (`None` for a player's or a game's own change), stored in the same transaction as the
+/// change: both are stored or neither is.
 pub trait UserStore {
-    /// Creates a user with its external accounts in one transaction; `Conflict` naming the
-    /// username, email or external account already taken.
+    /// Creates a user with its external accounts in one transaction, with the audit entry of
+    /// the operator who created it (none for a sign-up); `Conflict` naming the username, email
+    /// or external account already taken.
     fn insert_user(
         &self,
         user: &User,
         password_hash: Option<&str>,
         external: &[ExternalAccount],
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn get_user(&self, id: &UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
     fn find_user_by_username(
@@ -40,48 +46,71 @@ pub trait UserStore {
         &self,
         account: &ExternalAccount,
     ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    /// The users of those of `accounts` that are linked, in one read per few hundred
+    /// accounts (a poll's connecting players): `(account, user id)` pairs, in no order.
+    fn user_ids_by_external(
+        &self,
+        accounts: &[ExternalAccount],
+    ) -> impl Future<Output = StoreResult<Vec<(ExternalAccount, UserId)>>> + Send;
     fn password_hash(
         &self,
         id: &UserId,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Sets the user's password hash, with the operator's audit entry; `NotFound` for an
+    /// unknown user.
     fn set_password_hash(
         &self,
         id: &UserId,
         hash: &str,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Links an external account; `Conflict` when it belongs to another user.
+    /// Links an external account, with the operator's audit entry (recorded too when the user
+    /// has the account already); `Conflict` when it belongs to another user.
     fn link_external(
         &self,
         id: &UserId,
         account: &ExternalAccount,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Unlinks an external account, with the operator's audit entry; `NotFound` when the
+    /// user does not have it.
     fn unlink_external(
         &self,
         id: &UserId,
         account: &ExternalAccount,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn external_accounts(
         &self,
         id: &UserId,
     ) -> impl Future<Output = StoreResult<Vec<ExternalAccount>>> + Send;
+    /// Adds the user to a group (nothing changes when it is in it), with the operator's audit
+    /// entry; `NotFound` for an unknown user.
     fn add_group(
         &self,
         id: &UserId,
         group: SystemGroup,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Removes the user from a group (nothing changes when it is not in it), with the
+    /// operator's audit entry.
     fn remove_group(
         &self,
         id: &UserId,
         group: SystemGroup,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn groups(&self, id: &UserId) -> impl Future<Output = StoreResult<Vec<SystemGroup>>> + Send;
+    /// Disables or enables the user, with the operator's audit entry; `NotFound` for an
+    /// unknown user.
     fn set_disabled(
         &self,
         id: &UserId,
         disabled: bool,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// `None` when the user does not exist.
     fn session_status(

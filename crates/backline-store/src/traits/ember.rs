@@ -1,6 +1,7 @@
 //! The game integration: game servers and their polls, executions, bans, roles, link tokens
 //! and whether each server is polling.
 
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
 };
@@ -64,11 +65,13 @@ forwarded_store_trait! {
             filter: &LinkTokenFilter,
             seek: &Seek<TimeKey>,
         ) -> impl Future<Output = StoreResult<Vec<LinkTokenRecord>>> + Send;
-        /// Deletes a token that was not redeemed (expired or not), so it can no longer be; the
-        /// record as it was.
+        /// Deletes a token that was not redeemed (expired or not), so it can no longer be, with
+        /// the operator's audit entry in the same transaction; the record as it was. Nothing is
+        /// recorded when it is not revoked.
         fn revoke_link_token(
             &self,
             id: &LinkTokenId,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<Result<LinkTokenRecord, LinkRevokeError>>> + Send;
     }
 }
@@ -114,11 +117,14 @@ pub struct NewExecution<'a> {
 }
 
 pub trait GameServerStore {
+    /// Stores a new server with its token, with the audit entry of the operator who created
+    /// it in the same transaction.
     fn insert_server(
         &self,
         server: &GameServer,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn server_by_token(
         &self,
@@ -129,16 +135,22 @@ pub trait GameServerStore {
         id: &ServerId,
     ) -> impl Future<Output = StoreResult<Option<GameServer>>> + Send;
     fn list_servers(&self) -> impl Future<Output = StoreResult<Vec<GameServer>>> + Send;
-    /// Saves a server's settings and bumps its settings version.
+    /// Saves a server's settings and bumps its settings version, with the audit entry of the
+    /// operator who changed them in the same transaction; `NotFound` (and nothing recorded)
+    /// for an unknown server.
     fn update_server(
         &self,
         server: &GameServer,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<GameServer>> + Send;
+    /// Replaces a server's token, with the audit entry of the operator who rotated it in the
+    /// same transaction; `NotFound` (and nothing recorded) for an unknown server.
     fn set_server_token(
         &self,
         id: &ServerId,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// One poll: records presence, checks whether the settings of the version `server`
     /// carries are due (newer than the version delivered), records the poll's time, and leases up
@@ -231,12 +243,18 @@ pub struct BanFilter {
 
 forwarded_store_trait! {
     pub trait ExecutionStore {
-        /// Queues one execution per server.
+        /// Queues one execution per server, with the audit entry of the operator who queued
+        /// them (none for a game server's, a ban's or a role sync's) in the same transaction.
+        /// An entry that names no entity is recorded naming the first execution queued (a
+        /// re-run's new execution, whose id only the store knows). A ban's kick
+        /// (`enforces_ban`) is not queued on a server where one about the same player is
+        /// pending (queued or leased): it is left out of the executions returned.
         fn queue_executions(
             &self,
             servers: &[ServerId],
             new: &NewExecution<'_>,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<Vec<Execution>>> + Send;
         /// Finishes (or, with an error, fails) an execution of `server`. Finishing a finished
         /// execution changes nothing; `NotFound` when the server has no such execution.
@@ -269,13 +287,22 @@ forwarded_store_trait! {
 
 forwarded_store_trait! {
     pub trait BanStore {
-        fn insert_ban(&self, ban: &Ban) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Stores a ban, with the audit entry of the operator who made it (none for a game
+        /// server's ban) in the same transaction.
+        fn insert_ban(
+            &self,
+            ban: &Ban,
+            audit: Option<&AuditEntry>,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
         /// Every ban of these users, newest first.
         fn bans_of(&self, users: &[UserId]) -> impl Future<Output = StoreResult<Vec<Ban>>> + Send;
+        /// Lifts the bans not lifted yet, with the audit entry of the operator who lifted them
+        /// (none for a game server) in the same transaction.
         fn lift_bans(
             &self,
             ids: &[BanId],
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<()>> + Send;
         fn get_ban(&self, id: &BanId) -> impl Future<Output = StoreResult<Option<Ban>>> + Send;
         /// Bans matching `filter` (status as of `now`), newest first (creation time, then id
@@ -299,22 +326,34 @@ pub struct UserRoles {
 
 forwarded_store_trait! {
     pub trait RoleStore {
-        /// `Conflict` when the name or in-game equivalent is taken.
-        fn insert_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Stores a role, with the audit entry of the operator who created it in the same
+        /// transaction; `Conflict` (and nothing recorded) when the name or in-game equivalent
+        /// is taken.
+        fn insert_role(
+            &self,
+            role: &Role,
+            audit: Option<&AuditEntry>,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
         fn list_roles(&self) -> impl Future<Output = StoreResult<Vec<Role>>> + Send;
-        /// Grants a role; false when the user held it already.
+        /// Grants a role; false when the user held it already. The audit entry of the operator
+        /// who granted it (none for a game server) is recorded in the same transaction either
+        /// way.
         fn grant_role(
             &self,
             user: &UserId,
             role: &RoleId,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<bool>> + Send;
-        /// Revokes a role; false when the user did not hold it.
+        /// Revokes a role; false when the user did not hold it. The audit entry of the
+        /// operator who revoked it (none for a game server) is recorded in the same
+        /// transaction either way.
         fn revoke_role(
             &self,
             user: &UserId,
             role: &RoleId,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<bool>> + Send;
         /// The roles of these users.
         fn roles_of(
@@ -322,11 +361,21 @@ forwarded_store_trait! {
             users: &[UserId],
         ) -> impl Future<Output = StoreResult<Vec<(UserId, UserRoles)>>> + Send;
         /// Saves a role's name, in-game equivalent, position and groups; `NotFound` for an
-        /// unknown role, `Conflict` when the name or in-game equivalent is another role's.
-        fn update_role(&self, role: &Role) -> impl Future<Output = StoreResult<()>> + Send;
-        /// Gives the roles positions 1, 2, … in this order, in one transaction; `NotFound` (and
-        /// nothing changed) when one of them does not exist.
-        fn reorder_roles(&self, order: &[RoleId]) -> impl Future<Output = StoreResult<()>> + Send;
+        /// unknown role, `Conflict` when the name or in-game equivalent is another role's. The
+        /// operator's audit entry is recorded in the same transaction (not on an error).
+        fn update_role(
+            &self,
+            role: &Role,
+            audit: Option<&AuditEntry>,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Gives the roles positions 1, 2, … in this order, with the operator's audit entry,
+        /// in one transaction; `NotFound` (and nothing changed or recorded) when one of them
+        /// does not exist.
+        fn reorder_roles(
+            &self,
+            order: &[RoleId],
+            audit: Option<&AuditEntry>,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
         /// The users holding a role now, by user id, after `after`; at most `limit`.
         fn role_holders(
             &self,

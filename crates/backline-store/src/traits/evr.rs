@@ -1,5 +1,6 @@
 //! EVR: broadcasters, matches and their players, and the operators' views of them.
 
+use backline_domain::admin::AuditEntry;
 use backline_domain::evr::lobby::JoinFailure;
 use backline_domain::evr::records::{
     Broadcaster, BroadcasterState, EvrMatch, MatchPlayer, Phase, Preparation,
@@ -34,12 +35,15 @@ pub trait EvrStore {
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Removes a broadcaster of `operator` (any operator with `None`): its idle match goes,
-    /// its unstarted prepared matches end. False when there was none.
+    /// its unstarted prepared matches end. False when there was none. The audit entry of the
+    /// Backline operator who removed it (none for its own unregistering) is recorded in the
+    /// same transaction, only when one was removed.
     fn remove_broadcaster(
         &self,
         sid: &BroadcasterId,
         operator: Option<&UserId>,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Removes every broadcaster silent since before `cutoff` (as `remove_broadcaster`).
     fn expire_broadcasters(
@@ -102,12 +106,14 @@ pub trait EvrStore {
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Ends a prepared or started match now, as [`EvrStore::end_empty_matches`] ends one: its
     /// players leave and its broadcaster (when still registered) gets a new idle match.
-    /// `NotFound` for an unknown match, `Conflict` for an idle or ended one.
+    /// `NotFound` for an unknown match, `Conflict` for an idle or ended one. The audit entry
+    /// of the operator who ended it is recorded in the same transaction (not on an error).
     fn end_evr_match(
         &self,
         id: &str,
         now: Timestamp,
         node: &str,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<EndedMatch>> + Send;
 }
 

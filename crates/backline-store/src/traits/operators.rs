@@ -82,36 +82,48 @@ pub enum AdminTokenRef {
 }
 
 forwarded_store_trait! {
-    /// Operators' named admin tokens.
+    /// Operators' named admin tokens. Each operator's change takes its audit entry (`None`
+    /// for the token made at the first start), stored in the same transaction as the change.
     pub trait AdminTokenStore {
-        /// Stores a token unless one with its name exists; true when it was stored.
+        /// Stores a token unless one with its name exists, with the operator's audit entry
+        /// when it is stored; true when it was stored.
         fn insert_admin_token_if_absent(
             &self,
             token: &backline_domain::admin::AdminToken,
             hash: &SecretHash,
+            audit: Option<&backline_domain::admin::AuditEntry>,
         ) -> impl Future<Output = StoreResult<bool>> + Send;
         /// The unrevoked token with this hash.
         fn find_active_admin_token(
             &self,
             hash: &SecretHash,
         ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
+        /// The token with this id or name, revoked or not.
+        fn find_admin_token(
+            &self,
+            token: &AdminTokenRef,
+        ) -> impl Future<Output = StoreResult<Option<backline_domain::admin::AdminToken>>> + Send;
         /// Oldest first (creation time, then id).
         fn list_admin_tokens(
             &self,
             seek: &Seek<TimeKey>,
         ) -> impl Future<Output = StoreResult<Vec<backline_domain::admin::AdminToken>>> + Send;
-        /// Revokes a token (idempotent); `NotFound` for an unknown one.
+        /// Revokes a token (idempotent), with the operator's audit entry; `NotFound` for an
+        /// unknown one.
         fn revoke_admin_token(
             &self,
             token: &AdminTokenRef,
             now: Timestamp,
+            audit: Option<&backline_domain::admin::AuditEntry>,
         ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
-        /// Gives the named token a new secret and clears its revocation; `NotFound` when unknown.
+        /// Gives the named token a new secret and clears its revocation, with the operator's
+        /// audit entry; `NotFound` when unknown.
         fn replace_admin_token_secret(
             &self,
             name: &str,
             hash: &SecretHash,
             prefix: &str,
+            audit: Option<&backline_domain::admin::AuditEntry>,
         ) -> impl Future<Output = StoreResult<backline_domain::admin::AdminToken>> + Send;
     }
 }

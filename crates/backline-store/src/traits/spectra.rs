@@ -1,6 +1,7 @@
 //! The Spectra backend's rows: organisations and their access keys, API tokens, the Riot
 //! player registry, matches and their snapshots, statistics, player-cam sessions.
 
+use backline_domain::admin::AuditEntry;
 use backline_domain::events::{EventId, NewEvent};
 use backline_domain::ids::{AccessKeyId, ApiTokenId, OrgId};
 use backline_domain::org::{AccessKey, Organisation};
@@ -17,7 +18,13 @@ use super::{Seek, TimeKey};
 use crate::StoreResult;
 
 pub trait OrgStore {
-    fn insert_org(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores a new organisation, with the audit entry of the operator who created it in the
+    /// same transaction.
+    fn insert_org(
+        &self,
+        org: &Organisation,
+        audit: Option<&AuditEntry>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn get_org(&self, id: &OrgId)
         -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
     /// Oldest first (creation time, then id).
@@ -25,12 +32,14 @@ pub trait OrgStore {
         &self,
         seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
-    /// Sets the supporter flag and its end; `NotFound` for an unknown organisation.
+    /// Sets the supporter flag and its end, with the operator's audit entry in the same
+    /// transaction; `NotFound` (and nothing recorded) for an unknown organisation.
     fn set_supporter(
         &self,
         id: &OrgId,
         supporter: bool,
         until: Option<Timestamp>,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<Organisation>> + Send;
 }
 
@@ -42,10 +51,13 @@ pub enum AccessKeyRef {
 }
 
 pub trait AccessKeyStore {
+    /// Stores a new key (its hash, never the key), with the audit entry of the operator who
+    /// issued it in the same transaction.
     fn insert_access_key(
         &self,
         key: &AccessKey,
         hash: &SecretHash,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The key with this hash and its organisation.
     fn find_access_key(
@@ -58,19 +70,24 @@ pub trait AccessKeyStore {
         org: Option<&OrgId>,
         seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<AccessKey>>> + Send;
-    /// Revokes the key (keeping the first revocation time); `NotFound` when no key matches.
+    /// Revokes the key (keeping the first revocation time), with the operator's audit entry
+    /// in the same transaction; `NotFound` (and nothing recorded) when no key matches.
     fn revoke_access_key(
         &self,
         key: &AccessKeyRef,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<AccessKey>> + Send;
 }
 
 pub trait ApiTokenStore {
+    /// Stores a new token (its hash, never the token), with the audit entry of the operator
+    /// who issued it in the same transaction.
     fn insert_api_token(
         &self,
         token: &ApiToken,
         hash: &SecretHash,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The unrevoked token of this kind with this hash.
     fn find_active_api_token(
@@ -83,10 +100,13 @@ pub trait ApiTokenStore {
         &self,
         seek: &Seek<TimeKey>,
     ) -> impl Future<Output = StoreResult<Vec<ApiToken>>> + Send;
+    /// Revokes the token (keeping the first revocation time), with the operator's audit
+    /// entry in the same transaction; `NotFound` (and nothing recorded) for an unknown token.
     fn revoke_api_token(
         &self,
         id: &ApiTokenId,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> impl Future<Output = StoreResult<ApiToken>> + Send;
 }
 
@@ -118,12 +138,14 @@ forwarded_store_trait! {
             &self,
             seek: &Seek<TimeKey>,
         ) -> impl Future<Output = StoreResult<Vec<RiotPlayer>>> + Send;
-        /// Applies an operator's change, creating the player if needed.
+        /// Applies an operator's change, creating the player if needed, with the operator's
+        /// audit entry in the same transaction.
         fn change_player(
             &self,
             puuid: &str,
             change: &PlayerChange,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<RiotPlayer>> + Send;
     }
 }
@@ -217,11 +239,14 @@ forwarded_store_trait! {
             region: Option<&str>,
             now: Timestamp,
         ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Stores a match's computed statistics, with the audit entry of the operator who had
+        /// them recomputed (none when Spectra or a read computed them) in the same transaction.
         fn save_match_stats(
             &self,
             match_id: &str,
             stats_json: &str,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<()>> + Send;
         fn get_stats(
             &self,
@@ -240,10 +265,13 @@ pub struct PlayercamChange {
 
 forwarded_store_trait! {
     pub trait PlayercamStore {
+        /// Stores a new session (the hash of its secret), with the audit entry of the operator
+        /// who created it (none when Spectra did, with an access key) in the same transaction.
         fn insert_playercam_session(
             &self,
             session: &PlayercamSession,
             secret: &SecretHash,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<()>> + Send;
         /// The session with this identifier and the hash of its secret.
         fn find_playercam_session(
@@ -260,11 +288,15 @@ forwarded_store_trait! {
             &self,
             session: &PlayercamSession,
         ) -> impl Future<Output = StoreResult<Vec<PlayercamPlayer>>> + Send;
+        /// Changes one player of a session (creating the row), with the audit entry of the
+        /// operator who changed it (none through the session's own page) in the same
+        /// transaction.
         fn change_playercam_player(
             &self,
             session: &PlayercamSession,
             full_name: &str,
             change: &PlayercamChange,
+            audit: Option<&AuditEntry>,
         ) -> impl Future<Output = StoreResult<PlayercamPlayer>> + Send;
     }
 }

@@ -59,6 +59,7 @@ fn server(name: &str) -> GameServer {
         default_ban_group: None,
         role_sync: RoleSync::default(),
         ban_log: false,
+        may_lift_operator_bans: false,
         settings_version: 1,
         created_at: Timestamp::from_millis(1),
         last_poll_at: None,
@@ -68,7 +69,7 @@ fn server(name: &str) -> GameServer {
 /// An organisation with one key; the key's hash.
 async fn key(store: &impl Store) -> (AccessKey, SecretHash) {
     let o = org("Cached", 1);
-    store.insert_org(&o).await.unwrap();
+    store.insert_org(&o, None).await.unwrap();
     let key = AccessKey {
         id: AccessKeyId::generate(),
         org_id: o.id.clone(),
@@ -78,7 +79,7 @@ async fn key(store: &impl Store) -> (AccessKey, SecretHash) {
         revoked_at: None,
     };
     let hash = SecretHash::of(&format!("key-{}", key.id));
-    store.insert_access_key(&key, &hash).await.unwrap();
+    store.insert_access_key(&key, &hash, None).await.unwrap();
     (key, hash)
 }
 
@@ -92,7 +93,7 @@ async fn token(store: &impl Store, kind: ApiTokenKind) -> (ApiToken, SecretHash)
         revoked_at: None,
     };
     let hash = SecretHash::of(&format!("token-{}", token.id));
-    store.insert_api_token(&token, &hash).await.unwrap();
+    store.insert_api_token(&token, &hash, None).await.unwrap();
     (token, hash)
 }
 
@@ -113,7 +114,7 @@ async fn a_revocation_through_the_cache_is_seen_at_once(store: SqlStore) {
     assert_eq!(cached.cached_entries(CacheArea::SpectraKeys), 1);
     let now = Timestamp::from_millis(10);
     cached
-        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now)
+        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now, None)
         .await
         .unwrap();
     assert_eq!(revoked_at(&cached, &hash).await, Some(now));
@@ -125,7 +126,7 @@ async fn a_revocation_through_the_cache_is_seen_at_once(store: SqlStore) {
         .await
         .unwrap()
         .is_some());
-    cached.revoke_api_token(&t.id, now).await.unwrap();
+    cached.revoke_api_token(&t.id, now, None).await.unwrap();
     assert_eq!(
         cached.find_active_api_token(kind, &hash).await.unwrap(),
         None
@@ -135,13 +136,16 @@ async fn a_revocation_through_the_cache_is_seen_at_once(store: SqlStore) {
     let s = server("EU 1");
     let old = SecretHash::of("old-server-token");
     assert_eq!(cached.server_by_token(&old).await.unwrap(), None);
-    cached.insert_server(&s, &old, "old").await.unwrap();
+    cached.insert_server(&s, &old, "old", None).await.unwrap();
     assert_eq!(
         cached.server_by_token(&old).await.unwrap().unwrap().id,
         s.id
     );
     let new = SecretHash::of("new-server-token");
-    cached.set_server_token(&s.id, &new, "new").await.unwrap();
+    cached
+        .set_server_token(&s.id, &new, "new", None)
+        .await
+        .unwrap();
     assert_eq!(cached.server_by_token(&old).await.unwrap(), None);
     assert_eq!(
         cached.server_by_token(&new).await.unwrap().unwrap().id,
@@ -157,15 +161,15 @@ async fn changes_by_another_connection_are_seen_once_the_counters_are_read(store
     let (stats, stats_hash) = token(&store, ApiTokenKind::SpectraStats).await;
     let s = server("EU 1");
     let old = SecretHash::of("old-server-token");
-    store.insert_server(&s, &old, "old").await.unwrap();
+    store.insert_server(&s, &old, "old", None).await.unwrap();
     let u = user("cached-player");
     let custom = ExternalAccount::new("custom", "cached-player-id");
     store
-        .insert_user(&u, None, std::slice::from_ref(&custom))
+        .insert_user(&u, None, std::slice::from_ref(&custom), None)
         .await
         .unwrap();
     let other = user("logged-out-player");
-    store.insert_user(&other, None, &[]).await.unwrap();
+    store.insert_user(&other, None, &[], None).await.unwrap();
 
     // Warm every cached read, then change each row through the plain store: the cache still
     // answers the old rows, which shows they came from memory…
@@ -210,16 +214,19 @@ async fn changes_by_another_connection_are_seen_once_the_counters_are_read(store
     let before = warm().await;
     let now = Timestamp::from_millis(50_000);
     store
-        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now)
+        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now, None)
         .await
         .unwrap();
-    store.revoke_api_token(&backend.id, now).await.unwrap();
-    store.revoke_api_token(&stats.id, now).await.unwrap();
     store
-        .set_server_token(&s.id, &SecretHash::of("new-server-token"), "new")
+        .revoke_api_token(&backend.id, now, None)
         .await
         .unwrap();
-    store.set_disabled(&u.id, true, now).await.unwrap();
+    store.revoke_api_token(&stats.id, now, None).await.unwrap();
+    store
+        .set_server_token(&s.id, &SecretHash::of("new-server-token"), "new", None)
+        .await
+        .unwrap();
+    store.set_disabled(&u.id, true, now, None).await.unwrap();
     store
         .revoke_tokens(
             &u.id,
@@ -250,7 +257,7 @@ async fn counters(store: &SqlStore) -> Vec<(String, i64)> {
 async fn a_poll_and_its_sweep_bump_no_counter(store: SqlStore) {
     let s = server("EU 1");
     store
-        .insert_server(&s, &SecretHash::of("t"), "t")
+        .insert_server(&s, &SecretHash::of("t"), "t", None)
         .await
         .unwrap();
     let before = counters(&store).await;
@@ -263,7 +270,7 @@ async fn a_poll_and_its_sweep_bump_no_counter(store: SqlStore) {
     store.sweep_polling(now).await.unwrap();
     assert_eq!(counters(&store).await, before);
     // A change of settings does.
-    store.update_server(&s).await.unwrap();
+    store.update_server(&s, None).await.unwrap();
     let after = counters(&store).await;
     let servers = |c: &[(String, i64)]| c.iter().find(|(a, _)| a == "game_servers").unwrap().1;
     assert!(servers(&after) > servers(&before), "{before:?} {after:?}");
@@ -300,7 +307,7 @@ async fn a_cache_whose_counters_were_not_read_lately_reads_the_database(store: S
     cached.stop();
     let now = Timestamp::from_millis(10);
     store
-        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now)
+        .revoke_access_key(&AccessKeyRef::Id(key.id.clone()), now, None)
         .await
         .unwrap();
     assert_eq!(revoked_at(&cached, &hash).await, None, "served from memory");

@@ -4,7 +4,7 @@
 
 use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ember::actions::{ActionKind, ExecutionOrder, ExecutionStatus, PlayerRef};
-use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
+use backline_domain::ember::bans::{Ban, BanIssuer, BanReach, BanScope, BanStatus};
 use backline_domain::ember::roles::Role;
 use backline_domain::ember::servers::{GameServer, RoleSync};
 use backline_domain::ids::{ActionId, BanId, RoleId, ServerId, UserId};
@@ -32,6 +32,7 @@ fn server(name: &str, groups: &[&str], created: i64) -> GameServer {
         default_ban_group: None,
         role_sync: RoleSync::default(),
         ban_log: false,
+        may_lift_operator_bans: false,
         settings_version: 1,
         created_at: Timestamp::from_millis(created),
         last_poll_at: None,
@@ -40,7 +41,7 @@ fn server(name: &str, groups: &[&str], created: i64) -> GameServer {
 
 async fn insert(store: &SqlStore, s: &GameServer) {
     store
-        .insert_server(s, &SecretHash::of(s.id.as_str()), "prefix")
+        .insert_server(s, &SecretHash::of(s.id.as_str()), "prefix", None)
         .await
         .unwrap();
 }
@@ -59,6 +60,7 @@ async fn queue(store: &SqlStore, servers: &[ServerId], command: &str) -> Vec<i64
                 action: None,
             },
             Timestamp::from_millis(5),
+            None,
         )
         .await
         .unwrap()
@@ -81,7 +83,7 @@ async fn user(store: &SqlStore, account: &str) -> UserId {
         updated_at: Timestamp::from_millis(1),
     };
     store
-        .insert_user(&user, None, &[ExternalAccount::new("steam", account)])
+        .insert_user(&user, None, &[ExternalAccount::new("steam", account)], None)
         .await
         .unwrap();
     id
@@ -307,6 +309,7 @@ fn ban(user: &UserId, scope: BanScope, group: Option<&str>, reason: &str, create
         scope,
         server_group: group.map(str::to_owned),
         admin_user_id: None,
+        issued_by: BanIssuer::Server,
         reason: reason.into(),
         created_at: Timestamp::from_millis(created),
         expires_at: None,
@@ -324,7 +327,7 @@ async fn bans_are_filtered_by_status_reach_and_reason_newest_first(store: SqlSto
     let mut lifted = ban(&two, BanScope::Server, Some("us"), "toxic", 40);
     lifted.lifted_at = Some(Timestamp::from_millis(45));
     for b in [&global, &eu, &expired, &lifted] {
-        store.insert_ban(b).await.unwrap();
+        store.insert_ban(b, None).await.unwrap();
     }
     let now = Timestamp::from_millis(100);
     let ids = |bans: Vec<Ban>| bans.into_iter().map(|b| b.id).collect::<Vec<_>>();
@@ -419,24 +422,24 @@ fn role(name: &str, position: i64) -> Role {
 async fn roles_are_edited_reordered_and_their_holders_listed(store: SqlStore) {
     let admin = role("Admin", 1);
     let vip = role("VIP", 2);
-    store.insert_role(&admin).await.unwrap();
-    store.insert_role(&vip).await.unwrap();
+    store.insert_role(&admin, None).await.unwrap();
+    store.insert_role(&vip, None).await.unwrap();
     let mut edited = vip.clone();
     edited.name = "Supporter".into();
     edited.server_groups = vec!["eu".into()];
-    store.update_role(&edited).await.unwrap();
+    store.update_role(&edited, None).await.unwrap();
     let mut clash = edited.clone();
     clash.ingame = "admin".into();
     assert!(matches!(
-        store.update_role(&clash).await,
+        store.update_role(&clash, None).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.update_role(&role("Ghost", 1)).await,
+        store.update_role(&role("Ghost", 1), None).await,
         Err(StoreError::NotFound)
     ));
     store
-        .reorder_roles(&[vip.id.clone(), admin.id.clone()])
+        .reorder_roles(&[vip.id.clone(), admin.id.clone()], None)
         .await
         .unwrap();
     let roles = store.list_roles().await.unwrap();
@@ -453,7 +456,7 @@ async fn roles_are_edited_reordered_and_their_holders_listed(store: SqlStore) {
     // An unknown id changes nothing.
     assert!(matches!(
         store
-            .reorder_roles(&[admin.id.clone(), RoleId::from_string("nosuch")])
+            .reorder_roles(&[admin.id.clone(), RoleId::from_string("nosuch")], None)
             .await,
         Err(StoreError::NotFound)
     ));
@@ -466,12 +469,12 @@ async fn roles_are_edited_reordered_and_their_holders_listed(store: SqlStore) {
     ];
     for u in &users {
         store
-            .grant_role(u, &admin.id, Timestamp::from_millis(7))
+            .grant_role(u, &admin.id, Timestamp::from_millis(7), None)
             .await
             .unwrap();
     }
     store
-        .revoke_role(&users[2], &admin.id, Timestamp::from_millis(8))
+        .revoke_role(&users[2], &admin.id, Timestamp::from_millis(8), None)
         .await
         .unwrap();
     let revoked = users.pop().unwrap();

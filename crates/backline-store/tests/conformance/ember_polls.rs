@@ -3,8 +3,9 @@
 //! time is recorded to within half an interval, settings are due to one poll.
 
 use backline_domain::accounts::{ExternalAccount, User};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{ActionKind, ExecutionStatus, PlayerRef};
-use backline_domain::ember::bans::{Ban, BanScope};
+use backline_domain::ember::bans::{Ban, BanIssuer, BanScope};
 use backline_domain::ember::servers::{GameServer, RoleSync};
 use backline_domain::ids::{BanId, ServerId, UserId};
 use backline_domain::secret::SecretHash;
@@ -16,6 +17,8 @@ backline_store::stories!(crate::with_store =>
     racing_polls_of_one_server_lease_every_deliverable_execution_exactly_once,
     presence_is_stored_as_reported_and_the_last_poll_to_within_half_an_interval,
     settings_are_due_to_one_poll_of_those_racing,
+    an_operators_queued_executions_are_audited_in_their_transaction_naming_the_first,
+    a_bans_kick_is_queued_once_per_server_and_player_while_one_is_pending,
 );
 
 const T0: i64 = 1_000_000_000;
@@ -32,6 +35,7 @@ fn server() -> GameServer {
         default_ban_group: None,
         role_sync: RoleSync::default(),
         ban_log: false,
+        may_lift_operator_bans: false,
         settings_version: 1,
         created_at: Timestamp::from_millis(1),
         last_poll_at: None,
@@ -47,7 +51,7 @@ fn steam(id: &str) -> PlayerRef {
 
 async fn insert(store: &SqlStore, s: &GameServer) {
     store
-        .insert_server(s, &SecretHash::of(s.id.as_str()), "prefix")
+        .insert_server(s, &SecretHash::of(s.id.as_str()), "prefix", None)
         .await
         .unwrap();
 }
@@ -75,6 +79,7 @@ async fn queue(
                     action: None,
                 },
                 Timestamp::from_millis(T0 - 1000),
+                None,
             )
             .await
             .unwrap();
@@ -98,23 +103,27 @@ async fn banned(store: &SqlStore, account: &str) {
         updated_at: Timestamp::from_millis(1),
     };
     store
-        .insert_user(&user, None, &[ExternalAccount::new("steam", account)])
+        .insert_user(&user, None, &[ExternalAccount::new("steam", account)], None)
         .await
         .unwrap();
     store
-        .insert_ban(&Ban {
-            id: BanId::generate(),
-            user_id: id,
-            source: "steam".into(),
-            account_id: account.into(),
-            scope: BanScope::Global,
-            server_group: None,
-            admin_user_id: None,
-            reason: "cheating".into(),
-            created_at: Timestamp::from_millis(1),
-            expires_at: None,
-            lifted_at: None,
-        })
+        .insert_ban(
+            &Ban {
+                id: BanId::generate(),
+                user_id: id,
+                source: "steam".into(),
+                account_id: account.into(),
+                scope: BanScope::Global,
+                server_group: None,
+                admin_user_id: None,
+                issued_by: BanIssuer::Server,
+                reason: "cheating".into(),
+                created_at: Timestamp::from_millis(1),
+                expires_at: None,
+                lifted_at: None,
+            },
+            None,
+        )
         .await
         .unwrap();
 }
@@ -345,6 +354,169 @@ async fn settings_are_due_to_one_poll_of_those_racing(store: SqlStore) {
         assert!(!lease.settings_due, "round {round}: delivered already");
         stale = Some(s.clone());
         s.ban_log = !s.ban_log;
-        s = store.update_server(&s).await.unwrap();
+        s = store.update_server(&s, None).await.unwrap();
     }
+}
+
+/// An operator's executions are stored with the audit entry in one transaction; an entry that
+/// names no entity (a re-run's, whose new execution the store numbers) names the first
+/// execution queued, one that names its action keeps it. A game server's queue records none.
+async fn an_operators_queued_executions_are_audited_in_their_transaction_naming_the_first(
+    store: SqlStore,
+) {
+    let s = server();
+    insert(&store, &s).await;
+    let entry = |entity_id: Option<&str>| AuditEntry {
+        seq: 0,
+        at: Timestamp::from_millis(T0),
+        actor: "alice".into(),
+        actor_id: None,
+        action: "execution rerun".into(),
+        entity_type: "executions".into(),
+        entity_id: entity_id.map(str::to_owned),
+        source: "cli".into(),
+    };
+    let queue_one = |audit: Option<AuditEntry>| {
+        let store = &store;
+        let id = s.id.clone();
+        async move {
+            store
+                .queue_executions(
+                    std::slice::from_ref(&id),
+                    &NewExecution {
+                        kind: ActionKind::Command,
+                        payload: &json!({"command": "say hi"}),
+                        player: None,
+                        require_online: false,
+                        rerun_of: None,
+                        enforces_ban: false,
+                        action: None,
+                    },
+                    Timestamp::from_millis(T0),
+                    audit.as_ref(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    queue_one(None).await;
+    let rerun = queue_one(Some(entry(None))).await;
+    queue_one(Some(entry(Some("action-1")))).await;
+    let all = AuditFilter {
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let named: Vec<Option<String>> = store
+        .list_audit(&all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entity_id)
+        .collect();
+    assert_eq!(
+        named,
+        [Some("action-1".to_owned()), Some(rerun[0].id.to_string())]
+    );
+}
+
+/// Queues a ban's kick about `player` on `servers`; the executions queued.
+async fn ban_kick(store: &SqlStore, servers: &[ServerId], player: &PlayerRef) -> Vec<i64> {
+    store
+        .queue_executions(
+            servers,
+            &NewExecution {
+                kind: ActionKind::Command,
+                payload: &json!({"command": "kickid x"}),
+                player: Some(player),
+                require_online: true,
+                rerun_of: None,
+                enforces_ban: true,
+                action: None,
+            },
+            Timestamp::from_millis(T0),
+            None,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id.0)
+        .collect()
+}
+
+async fn a_bans_kick_is_queued_once_per_server_and_player_while_one_is_pending(store: SqlStore) {
+    let (a, b) = (server(), server());
+    insert(&store, &a).await;
+    insert(&store, &b).await;
+    let (one, two) = (steam("1"), steam("2"));
+    let first = ban_kick(&store, std::slice::from_ref(&a.id), &one).await;
+    assert_eq!(first.len(), 1);
+    // Pending on `a`: a second is left out there, queued on `b` and for another player.
+    assert_eq!(
+        ban_kick(&store, &[a.id.clone(), b.id.clone()], &one)
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        ban_kick(&store, std::slice::from_ref(&a.id), &two)
+            .await
+            .len(),
+        1
+    );
+    // Other executions about the player are queued as ever.
+    assert_eq!(queue(&store, &a.id, 2, Some(&one), true).await.len(), 2);
+    // Leased, it is still pending.
+    let lease = store
+        .poll(
+            &a,
+            &[(PresenceState::Connecting, one.clone())],
+            Timestamp::from_millis(T0),
+            Timestamp::from_millis(T0 + 60_000),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(lease.executions.iter().any(|e| e.id.0 == first[0]));
+    assert!(ban_kick(&store, std::slice::from_ref(&a.id), &one)
+        .await
+        .is_empty());
+    // Finished (or failed), a new ban's kick is queued.
+    store
+        .finish_execution(
+            &a.id,
+            backline_domain::ids::ExecutionId(first[0]),
+            None,
+            Timestamp::from_millis(T0 + 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ban_kick(&store, std::slice::from_ref(&a.id), &one)
+            .await
+            .len(),
+        1
+    );
+    let pending = store
+        .list_executions(Some(&a.id), None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.enforces_ban && e.player.as_ref() == Some(&one) && !e.status.is_done())
+        .count();
+    assert_eq!(pending, 1);
+    // Bans racing for one player on one server queue one kick.
+    let three = steam("3");
+    let racing: Vec<usize> = futures::future::join_all((0..8).map(|_| {
+        let (store, server, three) = (store.clone(), b.id.clone(), three.clone());
+        tokio::spawn(async move {
+            ban_kick(&store, std::slice::from_ref(&server), &three)
+                .await
+                .len()
+        })
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(racing.iter().sum::<usize>(), 1, "{racing:?}");
 }

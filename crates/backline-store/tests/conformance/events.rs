@@ -158,6 +158,7 @@ fn server(name: &str, interval: i64, last_poll: Option<i64>) -> GameServer {
             receive: false,
         },
         ban_log: false,
+        may_lift_operator_bans: false,
         settings_version: 1,
         created_at: Timestamp::from_millis(0),
         last_poll_at: last_poll.map(Timestamp::from_millis),
@@ -171,7 +172,7 @@ async fn the_polling_sweep_reports_each_change_once(store: SqlStore) {
     let never = server("never", 10, None);
     for (i, s) in [&fresh, &stale, &never].into_iter().enumerate() {
         store
-            .insert_server(s, &SecretHash::of(&format!("token-{i}")), "tok")
+            .insert_server(s, &SecretHash::of(&format!("token-{i}")), "tok", None)
             .await
             .unwrap();
     }

@@ -18,6 +18,20 @@ backline_store::stories!(crate::with_store =>
     ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_match,
 );
 
+/// An operator's audit entry of an EVR change, naming `id`.
+fn entry(entity_type: &str, id: &str) -> backline_domain::admin::AuditEntry {
+    backline_domain::admin::AuditEntry {
+        seq: 0,
+        at: Timestamp::from_millis(1),
+        actor: "alice".into(),
+        actor_id: None,
+        action: format!("{entity_type} write"),
+        entity_type: entity_type.into(),
+        entity_id: Some(id.into()),
+        source: "cli".into(),
+    }
+}
+
 const T0: i64 = 1_800_000_000_000;
 
 async fn user(store: &SqlStore, name: &str) -> UserId {
@@ -32,7 +46,7 @@ async fn user(store: &SqlStore, name: &str) -> UserId {
         created_at: Timestamp::from_millis(T0),
         updated_at: Timestamp::from_millis(T0),
     };
-    store.insert_user(&user, None, &[]).await.unwrap();
+    store.insert_user(&user, None, &[], None).await.unwrap();
     user.id
 }
 
@@ -400,11 +414,11 @@ async fn ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_ma
     let now = Timestamp::from_millis(T0 + 1_000);
     // An idle match cannot be ended, nor an unknown one.
     assert!(matches!(
-        store.end_evr_match(&id, now, "node").await,
+        store.end_evr_match(&id, now, "node", None).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.end_evr_match("nope.node", now, "node").await,
+        store.end_evr_match("nope.node", now, "node", None).await,
         Err(StoreError::NotFound)
     ));
     store
@@ -412,7 +426,7 @@ async fn ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_ma
         .await
         .unwrap();
     seat(&store, &id, &player, "OVR-ORG-7").await;
-    let ended = store.end_evr_match(&id, now, "node").await.unwrap();
+    let ended = store.end_evr_match(&id, now, "node", None).await.unwrap();
     assert_eq!(ended.ended.phase, Phase::Ended);
     assert_eq!(ended.ended.ended_at, Some(now));
     assert!(ended.ended.players.is_empty());
@@ -427,8 +441,11 @@ async fn ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_ma
     assert_eq!(live.len(), 1);
     assert_eq!((live[0].id.clone(), live[0].phase), (idle, Phase::Idle));
     assert_eq!(live[0].broadcaster_id, sid);
+    // A refused end records no audit entry.
     assert!(matches!(
-        store.end_evr_match(&id, now, "node").await,
+        store
+            .end_evr_match(&id, now, "node", Some(&entry("evr-matches", &id)))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     // A broadcaster that is gone gets no new idle match.
@@ -438,8 +455,43 @@ async fn ending_a_match_removes_its_players_and_gives_its_broadcaster_an_idle_ma
         .await
         .unwrap();
     seat(&store, &gone_match, &player, "OVR-ORG-7").await;
-    assert!(store.remove_broadcaster(&gone, None, now).await.unwrap());
-    let ended = store.end_evr_match(&gone_match, now, "node").await.unwrap();
+    let removal = entry("broadcasters", gone.as_str());
+    assert!(store
+        .remove_broadcaster(&gone, None, now, Some(&removal))
+        .await
+        .unwrap());
+    // Removing it again removes nothing and records nothing.
+    assert!(!store
+        .remove_broadcaster(&gone, None, now, Some(&removal))
+        .await
+        .unwrap());
+    let ended = store
+        .end_evr_match(
+            &gone_match,
+            now,
+            "node",
+            Some(&entry("evr-matches", &gone_match)),
+        )
+        .await
+        .unwrap();
     assert_eq!(ended.idle_match_id, None);
     assert_eq!(ended.removed_players.len(), 1);
+    // Each change is stored with its entry, in its transaction.
+    let audited: Vec<(String, Option<String>)> = store
+        .list_audit(&AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.entity_type, e.entity_id))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            ("evr-matches".to_owned(), Some(gone_match.clone())),
+            ("broadcasters".to_owned(), Some(gone.as_str().to_owned())),
+        ]
+    );
 }

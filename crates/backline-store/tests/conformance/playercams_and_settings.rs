@@ -11,7 +11,7 @@ backline_store::stories!(crate::with_store =>
 
 async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) {
     let o = crate::keys_and_tokens::org("Cams", 1);
-    store.insert_org(&o).await.unwrap();
+    store.insert_org(&o, None).await.unwrap();
     let session = PlayercamSession {
         id: PlayercamSessionId::generate(),
         org_id: o.id.clone(),
@@ -20,7 +20,7 @@ async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) 
         expires_at: Timestamp::from_millis(1000),
     };
     store
-        .insert_playercam_session(&session, &SecretHash::of("s3cret"))
+        .insert_playercam_session(&session, &SecretHash::of("s3cret"), None)
         .await
         .unwrap();
     let (found, hash) = store
@@ -43,7 +43,7 @@ async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) 
         display_name: None,
     };
     store
-        .change_playercam_player(&session, "B#2", &on)
+        .change_playercam_player(&session, "B#2", &on, None)
         .await
         .unwrap();
     let named = PlayercamChange {
@@ -51,11 +51,11 @@ async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) 
         display_name: Some(Some("Shown".into())),
     };
     store
-        .change_playercam_player(&session, "A#1", &named)
+        .change_playercam_player(&session, "A#1", &named, None)
         .await
         .unwrap();
     let p = store
-        .change_playercam_player(&session, "B#2", &named)
+        .change_playercam_player(&session, "B#2", &named, None)
         .await
         .unwrap();
     assert_eq!(
@@ -71,7 +71,7 @@ async fn playercam_players_are_enabled_and_renamed_per_session(store: SqlStore) 
         display_name: Some(None),
     };
     store
-        .change_playercam_player(&session, "A#1", &cleared)
+        .change_playercam_player(&session, "A#1", &cleared, None)
         .await
         .unwrap();
     let players = store.playercam_players(&session).await.unwrap();

@@ -73,7 +73,10 @@ async fn operator_tiers_are_not_overwritten_by_observations(store: SqlStore) {
         peak_tier: Some(22),
         full_name: None,
     };
-    let p = store.change_player("p1", &change, t(1)).await.unwrap();
+    let p = store
+        .change_player("p1", &change, t(1), None)
+        .await
+        .unwrap();
     assert!(p.tiers_set_by_operator);
     assert_eq!(p.region.as_deref(), Some("eu"));
     store
@@ -94,6 +97,7 @@ async fn operator_tiers_are_not_overwritten_by_observations(store: SqlStore) {
                 ..Default::default()
             },
             t(3),
+            None,
         )
         .await
         .unwrap();
@@ -112,7 +116,7 @@ async fn stats_links_regions_and_results_are_kept(store: SqlStore) {
     store.set_stats_region("m", Some("eu"), t(4)).await.unwrap();
     store.set_stats_region("m", None, t(5)).await.unwrap();
     store
-        .save_match_stats("m", &json!({"rounds_played": 3}).to_string(), t(6))
+        .save_match_stats("m", &json!({"rounds_played": 3}).to_string(), t(6), None)
         .await
         .unwrap();
     let s = store.get_stats("m").await.unwrap().unwrap();

@@ -41,10 +41,15 @@ async fn users_are_listed_by_username_with_filters_and_pages(store: SqlStore) {
     let alice = user("alice", "Alice", None);
     let bob = user("bob", "Bobby", Some("bob@Example.org"));
     store
-        .insert_user(&carol, None, &[ExternalAccount::new("discord", "111")])
+        .insert_user(
+            &carol,
+            None,
+            &[ExternalAccount::new("discord", "111")],
+            None,
+        )
         .await
         .unwrap();
-    store.insert_user(&alice, None, &[]).await.unwrap();
+    store.insert_user(&alice, None, &[], None).await.unwrap();
     store
         .insert_user(
             &bob,
@@ -53,15 +58,16 @@ async fn users_are_listed_by_username_with_filters_and_pages(store: SqlStore) {
                 ExternalAccount::new("discord", "222"),
                 ExternalAccount::new("steam", "333"),
             ],
+            None,
         )
         .await
         .unwrap();
     store
-        .add_group(&bob.id, SystemGroup::GlobalBots)
+        .add_group(&bob.id, SystemGroup::GlobalBots, None)
         .await
         .unwrap();
     store
-        .set_disabled(&alice.id, true, Timestamp::from_millis(2))
+        .set_disabled(&alice.id, true, Timestamp::from_millis(2), None)
         .await
         .unwrap();
 
@@ -119,7 +125,27 @@ async fn users_are_listed_by_username_with_filters_and_pages(store: SqlStore) {
         )
         .await
         .unwrap();
-    assert_eq!(rest, vec![carol]);
+    assert_eq!(rest, vec![carol.clone()]);
+    // The users of several accounts in one read: those linked, none for an unknown one.
+    let mut linked = store
+        .user_ids_by_external(&[
+            ExternalAccount::new("discord", "111"),
+            ExternalAccount::new("steam", "333"),
+            ExternalAccount::new("steam", "999"),
+            ExternalAccount::new("discord", "222"),
+        ])
+        .await
+        .unwrap();
+    linked.sort_by(|a, b| a.0.account_id.cmp(&b.0.account_id));
+    assert_eq!(
+        linked,
+        vec![
+            (ExternalAccount::new("discord", "111"), carol.id.clone()),
+            (ExternalAccount::new("discord", "222"), bob.id.clone()),
+            (ExternalAccount::new("steam", "333"), bob.id.clone()),
+        ]
+    );
+    assert!(store.user_ids_by_external(&[]).await.unwrap().is_empty());
 }
 
 async fn alice_disabled(store: &SqlStore, alice: &User) -> User {
@@ -154,7 +180,7 @@ async fn link_tokens_are_listed_by_state_and_revoked_only_while_unused(store: Sq
             .unwrap();
     }
     let user = user("linker", "Linker", None);
-    store.insert_user(&user, None, &[]).await.unwrap();
+    store.insert_user(&user, None, &[], None).await.unwrap();
     store
         .redeem_link_token(&SecretHash::of("h-used"), &user.id, t(10))
         .await
@@ -232,16 +258,16 @@ async fn link_tokens_are_listed_by_state_and_revoked_only_while_unused(store: Sq
 
     // A used token stays; an unused one goes and can no longer be redeemed.
     assert_eq!(
-        store.revoke_link_token(&all[0].id).await.unwrap(),
+        store.revoke_link_token(&all[0].id, None).await.unwrap(),
         Err(LinkRevokeError::AlreadyRedeemed)
     );
     assert_eq!(
-        store.revoke_link_token(&all[2].id).await.unwrap(),
+        store.revoke_link_token(&all[2].id, None).await.unwrap(),
         Ok(all[2].clone())
     );
     assert_eq!(
         store
-            .revoke_link_token(&LinkTokenId::from_string("nope"))
+            .revoke_link_token(&LinkTokenId::from_string("nope"), None)
             .await
             .unwrap(),
         Err(LinkRevokeError::Unknown)

@@ -1,8 +1,9 @@
 //! Bans of the game integration: search, create (as an operator), lift.
 
-use super::extract::{integer, Admin, AdminJson, Path, Query};
+use super::extract::{integer, AdminJson, Path, Query};
 use super::roles::player_parameter;
 use super::AdminError;
+use crate::core::access::{Grant, Moderate, View};
 use crate::core::ember::bans::{BanQuery, OperatorBan};
 use crate::core::page::{Page, PageRequest};
 use crate::http::json_error::JsonErrorBody;
@@ -57,7 +58,7 @@ pub struct BansQuery {
     ),
 )]
 pub async fn list_bans(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<BansQuery>,
 ) -> Result<Json<Page<BanView>>, AdminError> {
@@ -73,7 +74,7 @@ pub async fn list_bans(
     Ok(Json(
         state
             .core
-            .list_bans(&query, &request)
+            .list_bans(&grant, &query, &request)
             .await?
             .map(|ban| view(ban, now)),
     ))
@@ -85,8 +86,17 @@ pub struct CreateBanRequest {
     /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
     #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
-    /// 1 to 128 characters.
-    #[schema(min_length = 1, max_length = 128)]
+    /// The player's id at `source`, in that source's format: a Steam64 id (digits) or a
+    /// Steam2 id (`STEAM_X:Y:Z`) for `steam`, a player name (1 to 16 letters, digits or `_`)
+    /// or a UUID for `minecraft`, 1 to 128 letters, digits, `-` or `_` for `evr`; for any
+    /// source 1 to 128 characters without control characters, white space, quotes, `;` or a
+    /// backslash (the pattern). Anything else is a 422 naming `account_id`.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#,
+        example = "76561198131926932"
+    )]
     account_id: String,
     /// `global` (every server and the website), `server` (one server group, `group`) or
     /// `web`.
@@ -117,22 +127,25 @@ pub struct CreateBanRequest {
     ),
 )]
 pub async fn create_ban(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<CreateBanRequest>,
 ) -> Result<(StatusCode, Json<BanView>), AdminError> {
     let ban = state
         .core
-        .create_operator_ban(OperatorBan {
-            player: PlayerRef {
-                source: req.source,
-                account_id: req.account_id,
+        .create_operator_ban(
+            &grant,
+            OperatorBan {
+                player: PlayerRef {
+                    source: req.source,
+                    account_id: req.account_id,
+                },
+                scope: req.scope,
+                group: req.group,
+                duration_minutes: req.duration_minutes,
+                reason: req.reason,
             },
-            scope: req.scope,
-            group: req.group,
-            duration_minutes: req.duration_minutes,
-            reason: req.reason,
-        })
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(view(ban, state.core.now()))))
 }
@@ -148,12 +161,12 @@ pub async fn create_ban(
     ),
 )]
 pub async fn get_ban(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BanView>, AdminError> {
     Ok(Json(view(
-        state.core.get_ban(&BanId::from_string(id)).await?,
+        state.core.get_ban(&grant, &BanId::from_string(id)).await?,
         state.core.now(),
     )))
 }
@@ -171,12 +184,12 @@ pub async fn get_ban(
     ),
 )]
 pub async fn lift_ban(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BanView>, AdminError> {
     Ok(Json(view(
-        state.core.lift_ban(&BanId::from_string(id)).await?,
+        state.core.lift_ban(&grant, &BanId::from_string(id)).await?,
         state.core.now(),
     )))
 }

@@ -3,9 +3,10 @@
 //! Upstream: the broadcaster RPCs of `shared/docs/api/NAKAMA.md`; removal is their
 //! `broadcaster/unregister`, done by an operator ([`crate::core::Core::remove_broadcaster`]).
 
-use super::extract::{Admin, Path, Query};
+use super::extract::{Path, Query};
 use super::paging::page_request;
 use super::AdminError;
+use crate::core::access::{Administer, Grant, View};
 use crate::core::evr::admin::{
     parse_broadcaster_id, parse_broadcaster_state, BroadcasterDetail, BroadcasterQuery,
     BroadcasterView,
@@ -54,7 +55,7 @@ pub struct ListQuery {
     ),
 )]
 pub async fn list_broadcasters(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<BroadcasterView>>, AdminError> {
@@ -77,7 +78,9 @@ pub async fn list_broadcasters(
             .map(parse_broadcaster_state)
             .transpose()?,
     };
-    Ok(Json(state.core.broadcaster_page(&query, &page).await?))
+    Ok(Json(
+        state.core.broadcaster_page(&grant, &query, &page).await?,
+    ))
 }
 
 /// `GET /admin/v1/broadcasters/{sid}`: with its owner, idle match and current match.
@@ -92,12 +95,12 @@ pub async fn list_broadcasters(
     ),
 )]
 pub async fn get_broadcaster(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(sid): Path<String>,
 ) -> Result<Json<BroadcasterDetail>, AdminError> {
     let sid = parse_broadcaster_id(&sid)?;
-    Ok(Json(state.core.show_broadcaster(&sid).await?))
+    Ok(Json(state.core.show_broadcaster(&grant, &sid).await?))
 }
 
 /// `DELETE /admin/v1/broadcasters/{sid}`: as EVR's unregister — the idle match is deleted,
@@ -114,10 +117,10 @@ pub async fn get_broadcaster(
     ),
 )]
 pub async fn remove_broadcaster(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(sid): Path<String>,
 ) -> Result<Json<BroadcasterView>, AdminError> {
     let sid = parse_broadcaster_id(&sid)?;
-    Ok(Json(state.core.remove_broadcaster(&sid).await?))
+    Ok(Json(state.core.remove_broadcaster(&grant, &sid).await?))
 }

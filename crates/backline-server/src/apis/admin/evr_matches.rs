@@ -3,9 +3,10 @@
 //! Upstream: the `match` RPC and the lobby rules of `shared/docs/api/NAKAMA.md`; ending is
 //! the end the match timers give an empty match ([`crate::core::Core::end_evr_match`]).
 
-use super::extract::{Admin, Path, Query};
+use super::extract::{Path, Query};
 use super::paging::page_request;
 use super::AdminError;
+use crate::core::access::{Grant, Moderate, View};
 use crate::core::evr::admin::{
     parse_broadcaster_id, parse_match_id, parse_match_state, EndedMatchView, EvrMatchDetail,
     EvrMatchQuery, EvrMatchView,
@@ -22,7 +23,12 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// A mode name or symbol (`echo_arena`).
+    /// A mode: `echo_arena`, `echo_arena_private`, `echo_combat`, `echo_combat_private`,
+    /// `social_2.0` or `social_2.0_private` (its `0x…` symbol is read too); blank reads as
+    /// absent.
+    #[param(
+        pattern = r"^\s*(echo_arena|echo_arena_private|echo_combat|echo_combat_private|social_2\.0|social_2\.0_private)?\s*$"
+    )]
     mode: Option<String>,
     /// `idle`, `prepared`, `started` or `ended`; absent: every match that has not ended.
     #[param(pattern = "^(idle|prepared|started|ended)$")]
@@ -30,7 +36,10 @@ pub struct ListQuery {
     open: Option<bool>,
     /// A region name or `0x…` symbol of the broadcaster.
     region: Option<String>,
-    /// A broadcaster id.
+    /// A broadcaster id (a UUID); blank reads as absent.
+    #[param(
+        pattern = r"^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\s*$"
+    )]
     broadcaster: Option<String>,
     /// A player's user id, username or EVR id.
     player: Option<String>,
@@ -55,24 +64,28 @@ pub struct ListQuery {
     ),
 )]
 pub async fn list_matches(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<EvrMatchView>>, AdminError> {
     let page = page_request(q.limit, q.cursor)?;
     let query = EvrMatchQuery {
-        mode: q.mode.filter(|m| !m.is_empty()),
+        mode: q.mode.filter(|m| !m.trim().is_empty()),
         state: q.state.as_deref().map(parse_match_state).transpose()?,
         open: q.open,
         region: q.region.filter(|r| !r.is_empty()),
         broadcaster: q
             .broadcaster
             .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
             .map(parse_broadcaster_id)
             .transpose()?,
         player: q.player,
     };
-    Ok(Json(state.core.evr_match_page(&query, &page).await?))
+    Ok(Json(
+        state.core.evr_match_page(&grant, &query, &page).await?,
+    ))
 }
 
 /// `GET /admin/v1/evr/matches/{match_id}`: the match (ended ones too), its raw and public
@@ -88,12 +101,12 @@ pub async fn list_matches(
     ),
 )]
 pub async fn get_match(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<Json<EvrMatchDetail>, AdminError> {
     let id = parse_match_id(&match_id)?;
-    Ok(Json(state.core.show_evr_match(&id).await?))
+    Ok(Json(state.core.show_evr_match(&grant, &id).await?))
 }
 
 /// `POST /admin/v1/evr/matches/{match_id}/end`: every player removed, the match ended, its
@@ -110,10 +123,10 @@ pub async fn get_match(
     ),
 )]
 pub async fn end_match(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<Json<EndedMatchView>, AdminError> {
     let id = parse_match_id(&match_id)?;
-    Ok(Json(state.core.end_evr_match(&id).await?))
+    Ok(Json(state.core.end_evr_match(&grant, &id).await?))
 }

@@ -1,7 +1,8 @@
 //! Actions queued for game servers, kicks, and their executions (list, show, re-run).
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::AdminError;
+use crate::core::access::{Administer, Grant, Moderate, View};
 use crate::core::ember::executions::{Kick, QueuedAction, Target};
 use crate::core::page::{Page, PageRequest};
 use crate::http::json_error::JsonErrorBody;
@@ -23,8 +24,17 @@ pub struct PlayerBody {
     /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
     #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
-    /// 1 to 128 characters.
-    #[schema(min_length = 1, max_length = 128)]
+    /// The player's id at `source`, in that source's format: a Steam64 id (digits) or a
+    /// Steam2 id (`STEAM_X:Y:Z`) for `steam`, a player name (1 to 16 letters, digits or `_`)
+    /// or a UUID for `minecraft`, 1 to 128 letters, digits, `-` or `_` for `evr`; for any
+    /// source 1 to 128 characters without control characters, white space, quotes, `;` or a
+    /// backslash (the pattern). Anything else is a 422 naming `account_id`.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#,
+        example = "76561198131926932"
+    )]
     account_id: String,
 }
 
@@ -82,7 +92,7 @@ fn target(req: &QueueActionRequest) -> Result<Target, AdminError> {
     ),
 )]
 pub async fn queue_action(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<QueueActionRequest>,
 ) -> Result<(StatusCode, Json<QueuedAction>), AdminError> {
@@ -90,6 +100,7 @@ pub async fn queue_action(
     let executions = state
         .core
         .queue_action(
+            &grant,
             &target,
             req.kind,
             &req.text,
@@ -106,8 +117,17 @@ pub struct KickRequest {
     /// `steam`, `minecraft`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
     #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
-    /// 1 to 128 characters.
-    #[schema(min_length = 1, max_length = 128)]
+    /// The player's id at `source`, in that source's format: a Steam64 id (digits) or a
+    /// Steam2 id (`STEAM_X:Y:Z`) for `steam`, a player name (1 to 16 letters, digits or `_`)
+    /// or a UUID for `minecraft`, 1 to 128 letters, digits, `-` or `_` for `evr`; for any
+    /// source 1 to 128 characters without control characters, white space, quotes, `;` or a
+    /// backslash (the pattern). Anything else is a 422 naming `account_id`.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#,
+        example = "76561198131926932"
+    )]
     account_id: String,
     /// 1 to 1000 characters, not blank.
     #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
@@ -128,7 +148,7 @@ pub struct KickRequest {
     ),
 )]
 pub async fn kick_player(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<KickRequest>,
 ) -> Result<(StatusCode, Json<QueuedAction>), AdminError> {
@@ -142,7 +162,7 @@ pub async fn kick_player(
     };
     Ok((
         StatusCode::CREATED,
-        Json(state.core.kick_player(&kick).await?),
+        Json(state.core.kick_player(&grant, &kick).await?),
     ))
 }
 
@@ -181,7 +201,7 @@ pub struct ExecutionsQuery {
     ),
 )]
 pub async fn list_executions(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ExecutionsQuery>,
 ) -> Result<Json<Page<Execution>>, AdminError> {
@@ -200,7 +220,10 @@ pub async fn list_executions(
         order,
     };
     Ok(Json(
-        state.core.list_executions_page(&filter, &request).await?,
+        state
+            .core
+            .list_executions_page(&grant, &filter, &request)
+            .await?,
     ))
 }
 
@@ -215,11 +238,13 @@ pub async fn list_executions(
     ),
 )]
 pub async fn get_execution(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Execution>, AdminError> {
-    Ok(Json(state.core.get_execution(ExecutionId(id)).await?))
+    Ok(Json(
+        state.core.get_execution(&grant, ExecutionId(id)).await?,
+    ))
 }
 
 /// `POST /admin/v1/executions/{id}/rerun`: a finished or failed execution queued again as a
@@ -236,12 +261,12 @@ pub async fn get_execution(
     ),
 )]
 pub async fn rerun_execution(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<(StatusCode, Json<Execution>), AdminError> {
     Ok((
         StatusCode::CREATED,
-        Json(state.core.rerun_execution(id).await?),
+        Json(state.core.rerun_execution(&grant, id).await?),
     ))
 }

@@ -1,43 +1,15 @@
-//! Extractors of the admin API: the admin token, path and query parameters and JSON bodies,
-//! each failing with an [`AdminError`].
+//! Extractors of the admin API: path and query parameters and JSON bodies, each failing with
+//! an [`AdminError`] (the admin token is read by the grant's extractor, `access.rs`).
 
 use super::AdminError;
-use crate::core::admin_token::Operator;
 use crate::http::body::{parse_json, read_failure};
 use crate::http::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-/// A request made with an admin token whose role permits the route.
-pub struct Admin;
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = AdminError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        // Set by the route layer `access::authenticate_and_audit`, which refuses without one.
-        let operator = parts.extensions.get::<Operator>().cloned().ok_or_else(|| {
-            tracing::error!("admin route reached without the authenticating layer");
-            AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-        })?;
-        let template = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
-        operator.check(&parts.method, &template)?;
-        Ok(Admin)
-    }
-}
-
-/// A JSON body of type `T`; an empty body reads as `{}`.
+/// A JSON body of type `T`; an empty body, or `null`, reads as `{}`.
 pub struct AdminJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for AdminJson<T> {
@@ -48,12 +20,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AdminJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| read_failure(e, limit))?;
-        let bytes = if bytes.trim_ascii().is_empty() {
+        // No body, or `null` (an optional body left out, as a JSON client writes it).
+        let bytes = if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
             Bytes::from_static(b"{}")
         } else {
             bytes
         };
-        Ok(Self(parse_json(&bytes)?))
+        // As an object only: a derived struct would also read an array by position.
+        let backline_domain::json::Object(value) = parse_json(&bytes)?;
+        Ok(Self(value))
     }
 }
 

@@ -2,9 +2,10 @@
 //! only to the game that asked for it; neither it nor its hash is ever listed), and revoked
 //! while unused.
 
-use super::extract::{Admin, Path, Query};
+use super::extract::{Path, Query};
 use super::paging::page_request;
 use super::AdminError;
+use crate::core::access::{Grant, Moderate, View};
 use crate::core::ember::links::{parse_link_state, LinkTokenQuery, LinkTokenSummary};
 use crate::core::page::Page;
 use crate::core::CoreError;
@@ -50,7 +51,7 @@ pub struct ListLinkTokensQuery {
     ),
 )]
 pub async fn list_link_tokens(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ListLinkTokensQuery>,
 ) -> Result<Json<Page<LinkTokenSummary>>, AdminError> {
@@ -68,7 +69,9 @@ pub async fn list_link_tokens(
         state: q.state.as_deref().map(parse_link_state).transpose()?,
         player,
     };
-    Ok(Json(state.core.list_link_tokens(query, &page).await?))
+    Ok(Json(
+        state.core.list_link_tokens(&grant, query, &page).await?,
+    ))
 }
 
 /// Revokes a link token that was not used (it can no longer be redeemed): the token as it
@@ -85,14 +88,14 @@ pub async fn list_link_tokens(
     ),
 )]
 pub async fn revoke_link_token(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(token_id): Path<String>,
 ) -> Result<Json<LinkTokenSummary>, AdminError> {
     Ok(Json(
         state
             .core
-            .revoke_link_token(&LinkTokenId::from_string(token_id))
+            .revoke_link_token(&grant, &LinkTokenId::from_string(token_id))
             .await?,
     ))
 }

@@ -1,8 +1,9 @@
 //! Matches and their statistics (JSON and CSV export).
 
-use super::extract::{Admin, Path, Query};
+use super::extract::{Path, Query};
 use super::paging::page_request;
 use super::AdminError;
+use crate::core::access::{Grant, View};
 use crate::core::page::Page;
 use crate::core::stats::stats_csv;
 use crate::core::CoreError;
@@ -47,7 +48,7 @@ pub struct ListQuery {
     ),
 )]
 pub async fn list_matches(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<MatchRecord>>, AdminError> {
@@ -67,7 +68,10 @@ pub async fn list_matches(
         })
         .transpose()?;
     Ok(Json(
-        state.core.list_matches(match_state, q.org, &page).await?,
+        state
+            .core
+            .list_matches(&grant, match_state, q.org, &page)
+            .await?,
     ))
 }
 
@@ -88,12 +92,12 @@ pub struct MatchResponse {
     responses((status = 200, description = "The match, one record per observer", body = MatchResponse)),
 )]
 pub async fn get_match(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<Json<MatchResponse>, AdminError> {
-    let observers = state.core.get_match(&match_id).await?;
-    let region = match state.core.get_stats(&match_id).await {
+    let observers = state.core.get_match(&grant, &match_id).await?;
+    let region = match state.core.get_stats(&grant, &match_id).await {
         Ok(stats) => stats.region,
         Err(CoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
@@ -114,11 +118,11 @@ pub async fn get_match(
     responses((status = 200, description = "The match's statistics", body = Object)),
 )]
 pub async fn get_match_stats(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<impl IntoResponse, AdminError> {
-    Ok(Json(state.core.match_stats(&match_id).await?))
+    Ok(Json(state.core.match_stats(&grant, &match_id).await?))
 }
 
 #[utoipa::path(
@@ -130,11 +134,11 @@ pub async fn get_match_stats(
     responses((status = 200, description = "The match's statistics, one row per player", content_type = "text/csv", body = String)),
 )]
 pub async fn get_match_stats_csv(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<impl IntoResponse, AdminError> {
-    let stats = state.core.match_stats(&match_id).await?;
+    let stats = state.core.match_stats(&grant, &match_id).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
         stats_csv(&stats),

@@ -1,8 +1,8 @@
 //! `GET /metrics`: the Prometheus exposition, behind the admin token like the rest of the
 //! operator surface on the main listener, and open on the optional `metrics_listen` one.
 
-use super::extract::Admin;
 use super::AdminError;
+use crate::core::access::{Grant, View};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -16,7 +16,10 @@ use axum::response::IntoResponse;
     security(("admin_token" = [])),
     responses((status = 200, description = "The Prometheus text exposition", content_type = "text/plain", body = String)),
 )]
-pub async fn scrape(_: Admin, state: State<AppState>) -> Result<impl IntoResponse, AdminError> {
+pub async fn scrape(
+    _: Grant<View>,
+    state: State<AppState>,
+) -> Result<impl IntoResponse, AdminError> {
     scrape_open(state).await
 }
 

@@ -1,5 +1,7 @@
-//! The operator surface's admin API, under `/admin/v1`, authenticated with an admin token
-//! (`Authorization: Bearer …`) whose role permits the route ([`access`]). It mirrors the admin CLI: both call the same core use cases.
+//! The operator surface's admin API, under `/admin/v1`: each handler asks for the grant of
+//! the capability its use case requires, made from an admin token (`Authorization: Bearer
+//! …`) whose role has it ([`access`]). It mirrors the admin CLI: both call the same core use
+//! cases, which record their own changes in the audit log.
 
 mod access;
 mod bans;
@@ -23,7 +25,6 @@ pub mod surface;
 mod tokens;
 mod users;
 
-pub use access::permits;
 pub use error::AdminError;
 pub use metrics::scrape_open as open_metrics;
 
@@ -111,8 +112,8 @@ use axum::Router;
 )]
 pub struct AdminApi;
 
-/// The admin API's routes; `state` feeds the route layer that authenticates and audits.
-pub fn router(state: AppState) -> Router<AppState> {
+/// The admin API's routes; each handler asks for the grant its use case requires ([`access`]).
+pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/admin-tokens",
@@ -186,10 +187,6 @@ pub fn router(state: AppState) -> Router<AppState> {
             put(playercams::change_player),
         )
         .merge(ember_routes())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state,
-            access::authenticate_and_audit,
-        ))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(panic::layer(render_status))
@@ -236,15 +233,10 @@ fn ember_routes() -> Router<AppState> {
         )
 }
 
-/// `GET /metrics` on the main listener, behind the same authenticating layer as the admin
-/// API (every role may read it).
-pub fn metrics_router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/metrics", get(metrics::scrape))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state,
-            access::authenticate_and_audit,
-        ))
+/// `GET /metrics` on the main listener, behind an admin token like the admin API (every role
+/// may read it).
+pub fn metrics_router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics::scrape))
 }
 
 /// The operator surface's answer for a status with no more to say (panics).

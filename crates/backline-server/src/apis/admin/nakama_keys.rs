@@ -6,8 +6,9 @@
 //! refresh signing keys are shown only by where they come from: whoever holds one can make a
 //! session for any user, and no operator task needs them.
 
-use super::extract::{Admin, Query};
+use super::extract::Query;
 use super::AdminError;
+use crate::core::access::{Administer, Grant};
 use crate::core::nakama_keys::NakamaKeyReport;
 use crate::http::AppState;
 use axum::extract::State;
@@ -31,9 +32,11 @@ pub struct NoQuery {}
     ),
 )]
 pub async fn get_nakama_keys(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Query(NoQuery {}): Query<NoQuery>,
 ) -> Result<Json<NakamaKeyReport>, AdminError> {
-    Ok(Json(state.core.nakama_key_report(&state.config.nakama)))
+    Ok(Json(
+        state.core.nakama_key_report(&grant, &state.config.nakama),
+    ))
 }

@@ -1,8 +1,9 @@
 //! Operators' admin tokens (owner only) and the audit log.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::paging::{page_request, PageQuery};
 use super::AdminError;
+use crate::core::access::{Administer, Grant, View};
 use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
@@ -24,11 +25,13 @@ use serde::Deserialize;
     responses((status = 200, description = "Admin tokens (owner only)", body = Page<AdminToken>)),
 )]
 pub async fn list_admin_tokens(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<AdminToken>>, AdminError> {
-    Ok(Json(state.core.list_admin_tokens(&q.request()?).await?))
+    Ok(Json(
+        state.core.list_admin_tokens(&grant, &q.request()?).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -54,7 +57,7 @@ pub struct IssueAdminTokenRequest {
     ),
 )]
 pub async fn issue_admin_token(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<IssueAdminTokenRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
@@ -67,7 +70,10 @@ pub async fn issue_admin_token(
             ),
         )
     })?;
-    let issued = state.core.issue_admin_token(&req.name, role).await?;
+    let issued = state
+        .core
+        .issue_admin_token(&grant, &req.name, role)
+        .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
 
@@ -80,11 +86,13 @@ pub async fn issue_admin_token(
     responses((status = 200, description = "The revoked token", body = AdminToken)),
 )]
 pub async fn revoke_admin_token(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(id_or_name): Path<String>,
 ) -> Result<Json<AdminToken>, AdminError> {
-    Ok(Json(state.core.revoke_admin_token(&id_or_name).await?))
+    Ok(Json(
+        state.core.revoke_admin_token(&grant, &id_or_name).await?,
+    ))
 }
 
 /// Filters of `GET /admin/v1/audit`; times are RFC 3339, `cursor` is a page's `next_cursor`.
@@ -133,7 +141,7 @@ fn time(field: &str, text: Option<String>) -> Result<Option<Timestamp>, AdminErr
     ),
 )]
 pub async fn list_audit(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>, AdminError> {
@@ -147,5 +155,5 @@ pub async fn list_audit(
         until: time("until", q.until)?,
         ..AuditFilter::default()
     };
-    Ok(Json(state.core.list_audit(filter, &page).await?))
+    Ok(Json(state.core.list_audit(&grant, filter, &page).await?))
 }

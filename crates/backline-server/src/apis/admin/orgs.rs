@@ -1,8 +1,9 @@
 //! Organisations, supporter status and access keys.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::access::{Administer, Grant, View};
 use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
@@ -30,11 +31,11 @@ fn parse_time(field: &'static str, text: Option<&str>) -> Result<Option<Timestam
     responses((status = 200, description = "Organisations", body = Page<Organisation>)),
 )]
 pub async fn list_orgs(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<Organisation>>, AdminError> {
-    Ok(Json(state.core.list_orgs(&q.request()?).await?))
+    Ok(Json(state.core.list_orgs(&grant, &q.request()?).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -59,14 +60,14 @@ pub struct CreateOrgRequest {
     ),
 )]
 pub async fn create_org(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<CreateOrgRequest>,
 ) -> Result<(StatusCode, Json<Organisation>), AdminError> {
     let until = parse_time("supporter_until", req.supporter_until.as_deref())?;
     Ok((
         StatusCode::CREATED,
-        Json(state.core.create_org(&req.name, until).await?),
+        Json(state.core.create_org(&grant, &req.name, until).await?),
     ))
 }
 
@@ -79,11 +80,16 @@ pub async fn create_org(
     responses((status = 200, description = "The organisation", body = Organisation)),
 )]
 pub async fn get_org(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
 ) -> Result<Json<Organisation>, AdminError> {
-    Ok(Json(state.core.get_org(&OrgId::from_string(org_id)).await?))
+    Ok(Json(
+        state
+            .core
+            .get_org(&grant, &OrgId::from_string(org_id))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -107,7 +113,7 @@ pub struct SupporterRequest {
     ),
 )]
 pub async fn set_supporter(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
     AdminJson(req): AdminJson<SupporterRequest>,
@@ -116,7 +122,7 @@ pub async fn set_supporter(
     Ok(Json(
         state
             .core
-            .set_supporter(&OrgId::from_string(org_id), req.supporter, until)
+            .set_supporter(&grant, &OrgId::from_string(org_id), req.supporter, until)
             .await?,
     ))
 }
@@ -131,15 +137,17 @@ pub async fn set_supporter(
     responses((status = 200, description = "The organisation's access keys", body = Page<AccessKey>)),
 )]
 pub async fn list_keys(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<AccessKey>>, AdminError> {
     let page = q.request()?;
     let org_id = OrgId::from_string(org_id);
-    state.core.get_org(&org_id).await?;
-    Ok(Json(state.core.list_keys(Some(&org_id), &page).await?))
+    state.core.get_org(&grant, &org_id).await?;
+    Ok(Json(
+        state.core.list_keys(&grant, Some(&org_id), &page).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -162,7 +170,7 @@ pub struct IssueKeyRequest {
     ),
 )]
 pub async fn issue_key(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
     AdminJson(req): AdminJson<IssueKeyRequest>,
@@ -170,7 +178,7 @@ pub async fn issue_key(
     let expires_at = parse_time("expires_at", req.expires_at.as_deref())?;
     let issued = state
         .core
-        .issue_key(&OrgId::from_string(org_id), expires_at)
+        .issue_key(&grant, &OrgId::from_string(org_id), expires_at)
         .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
@@ -184,9 +192,9 @@ pub async fn issue_key(
     responses((status = 200, description = "The revoked key", body = AccessKey)),
 )]
 pub async fn revoke_key(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(key_id): Path<String>,
 ) -> Result<Json<AccessKey>, AdminError> {
-    Ok(Json(state.core.revoke_key(&key_id).await?))
+    Ok(Json(state.core.revoke_key(&grant, &key_id).await?))
 }

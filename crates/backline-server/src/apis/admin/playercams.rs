@@ -1,8 +1,9 @@
 //! Player-cam sessions and their players.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::access::{Administer, Grant, Moderate, View};
 use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
@@ -23,18 +24,18 @@ use serde::{Deserialize, Serialize};
     responses((status = 200, description = "The organisation's player-cam sessions", body = Page<PlayercamSession>)),
 )]
 pub async fn list_sessions(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<PlayercamSession>>, AdminError> {
     let page = q.request()?;
     let org_id = OrgId::from_string(org_id);
-    state.core.get_org(&org_id).await?;
+    state.core.get_org(&grant, &org_id).await?;
     Ok(Json(
         state
             .core
-            .list_playercam_sessions(Some(&org_id), &page)
+            .list_playercam_sessions(&grant, Some(&org_id), &page)
             .await?,
     ))
 }
@@ -48,13 +49,13 @@ pub async fn list_sessions(
     responses((status = 201, description = "The session's record plus `secret` (shown once)", body = Object)),
 )]
 pub async fn create_session(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(org_id): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
     let issued = state
         .core
-        .create_playercam_session(&OrgId::from_string(org_id))
+        .create_playercam_session(&grant, &OrgId::from_string(org_id))
         .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
@@ -74,11 +75,11 @@ pub struct SessionPlayersResponse {
     responses((status = 200, description = "The session and its players", body = SessionPlayersResponse)),
 )]
 pub async fn list_players(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(identifier): Path<String>,
 ) -> Result<Json<SessionPlayersResponse>, AdminError> {
-    let (session, players) = state.core.playercam_players(&identifier).await?;
+    let (session, players) = state.core.playercam_players(&grant, &identifier).await?;
     Ok(Json(SessionPlayersResponse { session, players }))
 }
 
@@ -99,14 +100,14 @@ pub struct ChangePlayerRequest {
     tag = "admin",
     security(("admin_token" = [])),
     params(("identifier" = String, Path), ("full_name" = String, Path, pattern = r"^\s*[^#\s][^#]*#[^#]*[^#\s]\s*$", description = "Name#TAG")),
-    request_body = ChangePlayerRequest,
+    request_body(content = Option<ChangePlayerRequest>, description = "The fields to change; none (or no body) changes nothing"),
     responses(
         (status = 200, description = "The player's settings", body = PlayercamPlayer),
         (status = 422, description = "Not a Name#TAG", body = JsonErrorBody),
     ),
 )]
 pub async fn change_player(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path((identifier, full_name)): Path<(String, String)>,
     AdminJson(req): AdminJson<ChangePlayerRequest>,
@@ -114,6 +115,7 @@ pub async fn change_player(
     let player = state
         .core
         .change_playercam_player(
+            &grant,
             &identifier,
             &full_name,
             req.camera_enabled,

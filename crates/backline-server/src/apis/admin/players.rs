@@ -1,8 +1,9 @@
 //! The Riot player registry.
 
-use super::extract::{integer_not_null, Admin, AdminJson, Path, Query};
+use super::extract::{integer_not_null, AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::access::{Grant, Moderate, View};
 use crate::core::page::Page;
 use crate::core::players::PlayerEdit;
 use crate::core::CoreError;
@@ -26,11 +27,11 @@ use serde::Deserialize;
     ),
 )]
 pub async fn list_players(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<RiotPlayer>>, AdminError> {
-    Ok(Json(state.core.list_players(&q.request()?).await?))
+    Ok(Json(state.core.list_players(&grant, &q.request()?).await?))
 }
 
 /// An edit of a player: at least one field; `null` is not a value (leave the field out to
@@ -81,7 +82,7 @@ where
     ),
 )]
 pub async fn edit_player(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(puuid): Path<String>,
     AdminJson(req): AdminJson<EditPlayerRequest>,
@@ -105,5 +106,5 @@ pub async fn edit_player(
         current_tier: req.current_tier,
         peak_tier: req.peak_tier,
     };
-    Ok(Json(state.core.edit_player(&puuid, &edit).await?))
+    Ok(Json(state.core.edit_player(&grant, &puuid, &edit).await?))
 }

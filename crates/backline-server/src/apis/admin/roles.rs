@@ -1,8 +1,9 @@
 //! Roles of the game integration: create, edit, reorder, and grants by player. Granting and
 //! revoking queue the same role-sync actions as `backline role grant|revoke`.
 
-use super::extract::{integer, Admin, AdminJson, Path, Query};
+use super::extract::{integer, AdminJson, Path, Query};
 use super::AdminError;
+use crate::core::access::{Grant, Moderate, View};
 use crate::core::ember::roles::{RoleEdit, RoleGrant, RoleQuery};
 use crate::core::page::{Page, PageRequest};
 use crate::http::json_error::JsonErrorBody;
@@ -40,7 +41,8 @@ pub struct RolesQuery {
     name: Option<String>,
     /// Roles that sync to servers of this group.
     group: Option<String>,
-    /// `SOURCE:ACCOUNT_ID`: the roles this player holds.
+    /// `SOURCE:ACCOUNT_ID`: the roles this player holds; blank reads as absent.
+    #[param(pattern = "^(\\s*|[^:]+:[\\s\\S]+)$")]
     player: Option<String>,
 }
 
@@ -56,7 +58,7 @@ pub struct RolesQuery {
     ),
 )]
 pub async fn list_roles(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<RolesQuery>,
 ) -> Result<Json<Page<Role>>, AdminError> {
@@ -64,9 +66,16 @@ pub async fn list_roles(
     let query = RoleQuery {
         name: q.name.filter(|n| !n.is_empty()),
         group: q.group,
-        player: q.player.as_deref().map(player_parameter).transpose()?,
+        player: q
+            .player
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(player_parameter)
+            .transpose()?,
     };
-    Ok(Json(state.core.list_roles_page(&query, &request).await?))
+    Ok(Json(
+        state.core.list_roles_page(&grant, &query, &request).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -81,8 +90,9 @@ pub struct CreateRoleRequest {
     /// Lower is more privileged; 100 when absent, as in the CLI.
     #[serde(default, deserialize_with = "integer")]
     position: Option<i64>,
-    /// Server groups the role is limited to (none: every server).
+    /// Server groups the role is limited to (none: every server), at most 32.
     #[serde(default)]
+    #[schema(max_items = 32)]
     groups: Vec<String>,
 }
 
@@ -98,13 +108,14 @@ pub struct CreateRoleRequest {
     ),
 )]
 pub async fn create_role(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<CreateRoleRequest>,
 ) -> Result<(StatusCode, Json<Role>), AdminError> {
     let role = state
         .core
         .create_role(
+            &grant,
             &req.name,
             &req.ingame,
             req.position.unwrap_or(100),
@@ -125,11 +136,16 @@ pub async fn create_role(
     ),
 )]
 pub async fn get_role(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Role>, AdminError> {
-    Ok(Json(state.core.get_role(&RoleId::from_string(id)).await?))
+    Ok(Json(
+        state
+            .core
+            .get_role(&grant, &RoleId::from_string(id))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -143,7 +159,9 @@ pub struct EditRoleRequest {
     ingame: Option<String>,
     #[serde(default, deserialize_with = "integer")]
     position: Option<i64>,
-    /// All the groups the role is limited to (replaces the list; `[]`: every server).
+    /// All the groups the role is limited to (replaces the list; `[]`: every server), at
+    /// most 32.
+    #[schema(max_items = 32)]
     groups: Option<Vec<String>>,
 }
 
@@ -154,14 +172,14 @@ pub struct EditRoleRequest {
     tag = "admin",
     security(("admin_token" = [])),
     params(("role_id" = String, Path)),
-    request_body = EditRoleRequest,
+    request_body(content = Option<EditRoleRequest>, description = "The fields to change; none (or no body) changes nothing"),
     responses(
         (status = 200, description = "The role", body = Object),
         (status = 409, description = "A role of that name exists", body = JsonErrorBody),
     ),
 )]
 pub async fn edit_role(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     AdminJson(req): AdminJson<EditRoleRequest>,
@@ -175,7 +193,7 @@ pub async fn edit_role(
     Ok(Json(
         state
             .core
-            .change_role(&RoleId::from_string(id), edit)
+            .change_role(&grant, &RoleId::from_string(id), edit)
             .await?,
     ))
 }
@@ -207,11 +225,11 @@ pub struct RoleOrder {
     ),
 )]
 pub async fn reorder_roles(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<ReorderRolesRequest>,
 ) -> Result<Json<RoleOrder>, AdminError> {
-    let items = state.core.reorder_roles(&req.role_ids).await?;
+    let items = state.core.reorder_roles(&grant, &req.role_ids).await?;
     Ok(Json(RoleOrder { items }))
 }
 
@@ -237,7 +255,7 @@ pub struct HoldersQuery {
     ),
 )]
 pub async fn list_role_holders(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<HoldersQuery>,
@@ -246,12 +264,13 @@ pub async fn list_role_holders(
     Ok(Json(
         state
             .core
-            .role_holders(&RoleId::from_string(id), &request)
+            .role_holders(&grant, &RoleId::from_string(id), &request)
             .await?,
     ))
 }
 
 async fn set_grant(
+    grant: &Grant<Moderate>,
     state: &AppState,
     (id, source, account_id): (String, String, String),
     granted: bool,
@@ -260,7 +279,7 @@ async fn set_grant(
     Ok(Json(
         state
             .core
-            .set_role_grant(&RoleId::from_string(id), &player, granted)
+            .set_role_grant(grant, &RoleId::from_string(id), &player, granted)
             .await?,
     ))
 }
@@ -272,17 +291,17 @@ async fn set_grant(
     path = "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("role_id" = String, Path), ("source" = String, Path), ("account_id" = String, Path)),
+    params(("role_id" = String, Path), ("source" = String, Path), ("account_id" = String, Path, description = "The player's id at `source`, in that source's format (as a kick's `account_id`); anything else is a 422", pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#)),
     responses(
         (status = 200, description = "The grant (changed false when the player held it)", body = Object),
     ),
 )]
 pub async fn grant_role(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(path): Path<(String, String, String)>,
 ) -> Result<Json<RoleGrant>, AdminError> {
-    set_grant(&state, path, true).await
+    set_grant(&grant, &state, path, true).await
 }
 
 /// `DELETE /admin/v1/roles/{id}/grants/{source}/{account_id}`.
@@ -291,15 +310,15 @@ pub async fn grant_role(
     path = "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
     tag = "admin",
     security(("admin_token" = [])),
-    params(("role_id" = String, Path), ("source" = String, Path), ("account_id" = String, Path)),
+    params(("role_id" = String, Path), ("source" = String, Path), ("account_id" = String, Path, description = "The player's id at `source`, in that source's format (as a kick's `account_id`); anything else is a 422", pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#)),
     responses(
         (status = 200, description = "The grant (changed false when the player did not hold it)", body = Object),
     ),
 )]
 pub async fn revoke_role(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(path): Path<(String, String, String)>,
 ) -> Result<Json<RoleGrant>, AdminError> {
-    set_grant(&state, path, false).await
+    set_grant(&grant, &state, path, false).await
 }

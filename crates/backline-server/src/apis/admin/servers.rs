@@ -1,8 +1,9 @@
 //! Game servers of the game integration (create, edit, rotate their token) and the games
 //! they can run. Both are the owner's to change.
 
-use super::extract::{integer, Admin, AdminJson, Path, Query};
+use super::extract::{integer, AdminJson, Path, Query};
 use super::AdminError;
+use crate::core::access::{Administer, Grant, View};
 use crate::core::ember::games::KeyedGame;
 use crate::core::ember::servers::{NewServer, ServerChange};
 use crate::core::page::{Page, PageRequest};
@@ -53,7 +54,7 @@ pub struct ServersQuery {
     ),
 )]
 pub async fn list_servers(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ServersQuery>,
 ) -> Result<Json<Page<ServerOverview>>, AdminError> {
@@ -66,7 +67,10 @@ pub async fn list_servers(
         polling: q.polling,
     };
     Ok(Json(
-        state.core.list_server_overviews(&filter, &request).await?,
+        state
+            .core
+            .list_server_overviews(&grant, &filter, &request)
+            .await?,
     ))
 }
 
@@ -78,7 +82,9 @@ pub struct CreateServerRequest {
     name: String,
     game: String,
     address: Option<String>,
+    /// The server's groups: at most 32, each at most 64 characters (blank ones dropped).
     #[serde(default)]
+    #[schema(max_items = 32)]
     groups: Vec<String>,
     /// 1 to 3600.
     #[serde(default, deserialize_with = "integer")]
@@ -99,19 +105,22 @@ pub struct CreateServerRequest {
     ),
 )]
 pub async fn create_server(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<CreateServerRequest>,
 ) -> Result<(StatusCode, Json<Value>), AdminError> {
     let issued = state
         .core
-        .create_server(NewServer {
-            name: req.name,
-            game: req.game,
-            address: req.address,
-            groups: req.groups,
-            poll_interval_seconds: req.poll_interval_seconds,
-        })
+        .create_server(
+            &grant,
+            NewServer {
+                name: req.name,
+                game: req.game,
+                address: req.address,
+                groups: req.groups,
+                poll_interval_seconds: req.poll_interval_seconds,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
@@ -127,14 +136,14 @@ pub async fn create_server(
     ),
 )]
 pub async fn get_server(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ServerOverview>, AdminError> {
     Ok(Json(
         state
             .core
-            .server_overview(&ServerId::from_string(id))
+            .server_overview(&grant, &ServerId::from_string(id))
             .await?,
     ))
 }
@@ -156,7 +165,9 @@ pub struct EditServerRequest {
     /// `null` or `""` clears it.
     #[serde(default, deserialize_with = "present_or_null")]
     address: Option<Option<String>>,
-    /// The server's groups, all of them (replaces the list).
+    /// The server's groups, all of them (replaces the list): at most 32, each at most 64
+    /// characters.
+    #[schema(max_items = 32)]
     groups: Option<Vec<String>>,
     /// 1 to 3600.
     #[serde(default, deserialize_with = "integer")]
@@ -166,8 +177,12 @@ pub struct EditServerRequest {
     /// `null` or `""`: `server` bans from this server go to its first group.
     #[serde(default, deserialize_with = "present_or_null")]
     default_ban_group: Option<Option<String>>,
+    #[serde(default, deserialize_with = "backline_domain::json::optional_object")]
     role_sync: Option<RoleSyncEdit>,
     ban_log: Option<bool>,
+    /// Whether the server's `DELETE /api/game/players/…/bans` also lifts operators' bans
+    /// (admin API, console, CLI); off (the default): only bans game servers issued.
+    may_lift_operator_bans: Option<bool>,
 }
 
 /// `PATCH /admin/v1/servers/{id}`: the next poll delivers the new settings.
@@ -177,13 +192,13 @@ pub struct EditServerRequest {
     tag = "admin",
     security(("admin_token" = [])),
     params(("server_id" = String, Path)),
-    request_body = EditServerRequest,
+    request_body(content = Option<EditServerRequest>, description = "The fields to change; none (or no body) changes nothing"),
     responses(
         (status = 200, description = "The server's settings, delivered with the next poll", body = Object),
     ),
 )]
 pub async fn edit_server(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(id): Path<String>,
     AdminJson(req): AdminJson<EditServerRequest>,
@@ -198,8 +213,9 @@ pub async fn edit_server(
         role_sync_send: req.role_sync.as_ref().and_then(|r| r.send),
         role_sync_receive: req.role_sync.as_ref().and_then(|r| r.receive),
         ban_log: req.ban_log,
+        may_lift_operator_bans: req.may_lift_operator_bans,
     };
-    Ok(Json(state.core.change_server(&id, change).await?))
+    Ok(Json(state.core.change_server(&grant, &id, change).await?))
 }
 
 /// `POST /admin/v1/servers/{id}/token`: a new token, shown this once; the old one stops
@@ -215,11 +231,13 @@ pub async fn edit_server(
     ),
 )]
 pub async fn rotate_server_token(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AdminError> {
-    Ok(Json(state.core.rotate_server_token(&id).await?.to_json()))
+    Ok(Json(
+        state.core.rotate_server_token(&grant, &id).await?.to_json(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -244,12 +262,12 @@ pub struct GamesQuery {
     ),
 )]
 pub async fn list_games(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<GamesQuery>,
 ) -> Result<Json<Page<KeyedGame>>, AdminError> {
     let request = PageRequest::new(q.limit, q.cursor)?;
-    Ok(Json(state.core.list_games(&request)))
+    Ok(Json(state.core.list_games(&grant, &request)))
 }
 
 #[utoipa::path(
@@ -263,9 +281,9 @@ pub async fn list_games(
     ),
 )]
 pub async fn get_game(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Json<KeyedGame>, AdminError> {
-    Ok(Json(state.core.get_game(&key)?))
+    Ok(Json(state.core.get_game(&grant, &key)?))
 }

@@ -36,11 +36,11 @@ pub static OPERATOR: Surface = Surface {
     before_routing: None,
 };
 
-fn routes(state: &AppState) -> Router<AppState> {
+fn routes(_: &AppState) -> Router<AppState> {
     Router::new()
-        .nest("/admin/v1", super::router(state.clone()))
+        .nest("/admin/v1", super::router())
         .route("/healthz", get(crate::http::healthz))
-        .merge(super::metrics_router(state.clone()))
+        .merge(super::metrics_router())
         .merge(events::router())
         .merge(openapi::router())
 }
@@ -51,11 +51,12 @@ fn render_status(status: StatusCode) -> Response {
     let message = match status {
         StatusCode::NOT_FOUND => "no such endpoint",
         StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not accept that method",
+        StatusCode::URI_TOO_LONG => "the request's path and query are too long",
         _ => "internal error",
     };
     AdminError::new(status, message).into_response()
 }
 
 fn guessed_at(method: &Method, path: &str) -> Option<SecretFamily> {
-    (method == Method::GET && path == "/events").then_some(secrets::ACCESS_KEY)
+    (method == Method::GET && path == "/events").then_some(secrets::STREAM_KEY)
 }

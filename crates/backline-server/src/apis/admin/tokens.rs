@@ -1,8 +1,9 @@
 //! API tokens of client programs.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::paging::PageQuery;
 use super::AdminError;
+use crate::core::access::{Administer, Grant, View};
 use crate::core::page::Page;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
@@ -23,11 +24,13 @@ use serde::Deserialize;
     responses((status = 200, description = "API tokens", body = Page<ApiToken>)),
 )]
 pub async fn list_tokens(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<ApiToken>>, AdminError> {
-    Ok(Json(state.core.list_api_tokens(&q.request()?).await?))
+    Ok(Json(
+        state.core.list_api_tokens(&grant, &q.request()?).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -55,7 +58,7 @@ pub struct IssueTokenRequest {
     ),
 )]
 pub async fn issue_token(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<IssueTokenRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AdminError> {
@@ -70,7 +73,7 @@ pub async fn issue_token(
     })?;
     let issued = state
         .core
-        .issue_api_token(kind, req.name.as_deref())
+        .issue_api_token(&grant, kind, req.name.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(issued.to_json())))
 }
@@ -84,14 +87,14 @@ pub async fn issue_token(
     responses((status = 200, description = "The revoked token", body = ApiToken)),
 )]
 pub async fn revoke_token(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(token_id): Path<String>,
 ) -> Result<Json<ApiToken>, AdminError> {
     Ok(Json(
         state
             .core
-            .revoke_api_token(&ApiTokenId::from_string(token_id))
+            .revoke_api_token(&grant, &ApiTokenId::from_string(token_id))
             .await?,
     ))
 }

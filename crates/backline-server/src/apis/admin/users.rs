@@ -5,9 +5,10 @@
 //! the user's fields (`id`, `username`, `display_name`, `email`, `disabled`, `created_at`, …)
 //! with `groups` and `external_accounts`; never a password or its hash.
 
-use super::extract::{Admin, AdminJson, Path, Query};
+use super::extract::{AdminJson, Path, Query};
 use super::paging::page_request;
 use super::AdminError;
+use crate::core::access::{Administer, Grant, Moderate, View};
 use crate::core::accounts::{AccountView, NewUser};
 use crate::core::page::Page;
 use crate::core::CoreError;
@@ -73,7 +74,7 @@ fn group(text: &str) -> Result<SystemGroup, AdminError> {
     ),
 )]
 pub async fn list_users(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Query(q): Query<ListUsersQuery>,
 ) -> Result<Json<Page<User>>, AdminError> {
@@ -85,7 +86,7 @@ pub async fn list_users(
         source: q.source,
         account_id: q.external_id,
     };
-    Ok(Json(state.core.list_users(filter, &page).await?))
+    Ok(Json(state.core.list_users(&grant, filter, &page).await?))
 }
 
 /// `POST /admin/v1/users`, as `backline user create`: a username, optionally an email, a
@@ -94,11 +95,19 @@ pub async fn list_users(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
-    /// 1 to 128 characters, no whitespace.
-    #[schema(min_length = 1, max_length = 128, pattern = r"^\S+$")]
+    /// 1 to 128 characters, no whitespace. (The patterns spell out Unicode's White_Space, what
+    /// the server tests, since `\s` means another set in each regex dialect.)
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$"
+    )]
     username: String,
     /// `local@domain.tld`, at most 255 characters (stored in lower case).
-    #[schema(max_length = 255, pattern = r"^[^@\s]+@\S*\.\S*$")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+@[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*\.[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     email: Option<String>,
     /// 8 to 1024 characters.
     #[schema(min_length = 8, max_length = 1024)]
@@ -120,7 +129,7 @@ pub struct CreateUserRequest {
     ),
 )]
 pub async fn create_user(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     AdminJson(req): AdminJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<AccountView>), AdminError> {
@@ -131,11 +140,8 @@ pub async fn create_user(
         password: req.password,
         external: Vec::new(),
     };
-    let user = state.core.create_user(new).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(state.core.account_view(user).await?),
-    ))
+    let view = state.core.create_user_as_operator(&grant, new).await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// A user with its external accounts, system groups, disabled state and creation time.
@@ -150,12 +156,11 @@ pub async fn create_user(
     ),
 )]
 pub async fn get_user(
-    _: Admin,
+    grant: Grant<View>,
     State(state): State<AppState>,
     Path(user): Path<String>,
 ) -> Result<Json<AccountView>, AdminError> {
-    let user = state.core.find_user(&user).await?;
-    Ok(Json(state.core.account_view(user).await?))
+    Ok(Json(state.core.user_account(&grant, &user).await?))
 }
 
 /// Disables a user (as `backline user disable`): it cannot sign in, and every session it has
@@ -171,11 +176,11 @@ pub async fn get_user(
     ),
 )]
 pub async fn disable_user(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(user): Path<String>,
 ) -> Result<Json<AccountView>, AdminError> {
-    Ok(Json(state.core.set_disabled(&user, true).await?))
+    Ok(Json(state.core.set_disabled(&grant, &user, true).await?))
 }
 
 /// Enables a user again (as `backline user enable`): sessions that have not expired work
@@ -191,11 +196,11 @@ pub async fn disable_user(
     ),
 )]
 pub async fn enable_user(
-    _: Admin,
+    grant: Grant<Moderate>,
     State(state): State<AppState>,
     Path(user): Path<String>,
 ) -> Result<Json<AccountView>, AdminError> {
-    Ok(Json(state.core.set_disabled(&user, false).await?))
+    Ok(Json(state.core.set_disabled(&grant, &user, false).await?))
 }
 
 /// `PUT /admin/v1/users/{user_id}/password`: the new password, checked as the CLI checks it.
@@ -221,13 +226,14 @@ pub struct PasswordRequest {
     ),
 )]
 pub async fn set_password(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(user): Path<String>,
     AdminJson(req): AdminJson<PasswordRequest>,
 ) -> Result<Json<AccountView>, AdminError> {
-    let user = state.core.set_password(&user, req.password).await?;
-    Ok(Json(state.core.account_view(user).await?))
+    Ok(Json(
+        state.core.set_password(&grant, &user, req.password).await?,
+    ))
 }
 
 /// `POST /admin/v1/users/{user_id}/links`: an external account to link.
@@ -237,8 +243,14 @@ pub struct LinkRequest {
     /// `discord`, `steam`, …: 1 to 32 of `a-z`, `0-9`, `_`, `-`.
     #[schema(pattern = "^[a-z0-9_-]{1,32}$", example = "steam")]
     source: String,
-    /// 1 to 128 characters.
-    #[schema(min_length = 1, max_length = 128)]
+    /// The account's id at `source`, in that source's format, as a player's `account_id` (a
+    /// Steam64 or Steam2 id for `steam`, a name or UUID for `minecraft`, …; any source's within
+    /// the pattern). Anything else is a 422 naming `account_id`.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#
+    )]
     external_id: String,
 }
 
@@ -258,14 +270,14 @@ pub struct LinkRequest {
     ),
 )]
 pub async fn link_account(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path(user): Path<String>,
     AdminJson(req): AdminJson<LinkRequest>,
 ) -> Result<(StatusCode, Json<AccountView>), AdminError> {
     let view = state
         .core
-        .link_account(&user, &req.source, &req.external_id)
+        .link_account(&grant, &user, &req.source, &req.external_id)
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -293,7 +305,7 @@ pub struct UnlinkQuery {
     ),
 )]
 pub async fn unlink_account(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path((user, source)): Path<(String, String)>,
     Query(q): Query<UnlinkQuery>,
@@ -301,7 +313,7 @@ pub async fn unlink_account(
     Ok(Json(
         state
             .core
-            .unlink_source(&user, &source, q.external_id.as_deref())
+            .unlink_source(&grant, &user, &source, q.external_id.as_deref())
             .await?,
     ))
 }
@@ -319,12 +331,17 @@ pub async fn unlink_account(
     ),
 )]
 pub async fn add_group(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path((user, name)): Path<(String, String)>,
 ) -> Result<Json<AccountView>, AdminError> {
     let group = group(&name)?;
-    Ok(Json(state.core.set_group(&user, group.name(), true).await?))
+    Ok(Json(
+        state
+            .core
+            .set_group(&grant, &user, group.name(), true)
+            .await?,
+    ))
 }
 
 /// Removes the user from a system group (nothing changes when it was not in it).
@@ -340,12 +357,15 @@ pub async fn add_group(
     ),
 )]
 pub async fn remove_group(
-    _: Admin,
+    grant: Grant<Administer>,
     State(state): State<AppState>,
     Path((user, name)): Path<(String, String)>,
 ) -> Result<Json<AccountView>, AdminError> {
     let group = group(&name)?;
     Ok(Json(
-        state.core.set_group(&user, group.name(), false).await?,
+        state
+            .core
+            .set_group(&grant, &user, group.name(), false)
+            .await?,
     ))
 }

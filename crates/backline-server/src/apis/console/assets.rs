@@ -32,18 +32,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
 
 /// `GET /console/assets/{name}` (public: the sign-in page needs them too).
 pub async fn serve_asset(Path(name): Path<String>) -> Result<Response, HtmlError> {
-    let (_, content_type, text) = ASSETS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .ok_or_else(|| HtmlError::not_found("This file"))?;
-    let mut response = (*text).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    Ok(response)
+    crate::apis::page_headers::asset(ASSETS, &name).ok_or_else(|| HtmlError::not_found("This file"))
 }
 
 /// `GET /favicon.ico` (public, mounted at the root): the console's icon, so that no page's

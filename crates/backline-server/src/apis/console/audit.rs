@@ -44,7 +44,10 @@ pub async fn list_audit(
         action: given(&query.action),
         ..AuditFilter::default()
     };
-    let listed = state.core.list_audit(filter, &request).await?;
+    let listed = state
+        .core
+        .list_audit(&console.view()?, filter, &request)
+        .await?;
     let base = format!(
         "/console/audit?{}",
         url::form_urlencoded::Serializer::new(String::new())

@@ -5,11 +5,12 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::Moderate;
 use crate::core::ember::bans::{BanQuery, OperatorBan};
 use crate::core::page::PageRequest;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::bans::{BanScope, BanStatus};
@@ -17,18 +18,8 @@ use backline_domain::ids::BanId;
 use maud::html;
 use serde::Deserialize;
 
-const CREATE_BAN: Write = Write {
-    action: "console: create ban",
-    method: Method::POST,
-    route: "/admin/v1/bans",
-    entity_type: "bans",
-};
-const LIFT_BAN: Write = Write {
-    action: "console: lift ban",
-    method: Method::POST,
-    route: "/admin/v1/bans/{ban_id}/lift",
-    entity_type: "bans",
-};
+const CREATE_BAN: Write<Moderate> = Write::new("console: create ban");
+const LIFT_BAN: Write<Moderate> = Write::new("console: lift ban");
 
 fn bad(field: &str, problem: &str) -> HtmlError {
     HtmlError::new(
@@ -85,7 +76,10 @@ pub async fn list_bans(
         reason: Some(query.reason.trim().to_owned()).filter(|r| !r.is_empty()),
         ..BanQuery::default()
     };
-    let listed = state.core.list_bans(&ban_query, &request).await?;
+    let listed = state
+        .core
+        .list_bans(&console.view()?, &ban_query, &request)
+        .await?;
     let now = state.core.now();
     let base = format!(
         "/console/bans?{}",
@@ -204,7 +198,7 @@ pub async fn create_ban(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: CreateBanForm = console.form(&state, &posted)?;
-    console.authorize(&CREATE_BAN)?;
+    let grant = console.grant(&CREATE_BAN)?;
     let player = parse_player("player", &form.player)?;
     let scope =
         BanScope::parse(&form.scope).ok_or_else(|| bad("scope", "global, server or web"))?;
@@ -217,17 +211,17 @@ pub async fn create_ban(
     };
     let ban = state
         .core
-        .create_operator_ban(OperatorBan {
-            player: player.clone(),
-            scope,
-            group: Some(form.group.trim().to_owned()).filter(|g| !g.is_empty()),
-            duration_minutes,
-            reason: form.reason,
-        })
+        .create_operator_ban(
+            &grant,
+            OperatorBan {
+                player: player.clone(),
+                scope,
+                group: Some(form.group.trim().to_owned()).filter(|g| !g.is_empty()),
+                duration_minutes,
+                reason: form.reason,
+            },
+        )
         .await?;
-    console
-        .audit(&state, &CREATE_BAN, Some(ban.id.to_string()))
-        .await;
     let search = url::form_urlencoded::Serializer::new(String::new())
         .append_pair(
             "player",
@@ -246,11 +240,11 @@ pub async fn lift_ban(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&LIFT_BAN)?;
-    let ban = state.core.lift_ban(&BanId::from_string(ban_id)).await?;
-    console
-        .audit(&state, &LIFT_BAN, Some(ban.id.to_string()))
-        .await;
+    let grant = console.grant(&LIFT_BAN)?;
+    let ban = state
+        .core
+        .lift_ban(&grant, &BanId::from_string(ban_id))
+        .await?;
     let confirm = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("lifted", &ban.id.to_string())
         .finish();

@@ -4,6 +4,7 @@
 use super::html::HtmlPage;
 use super::layout::{badge, empty_row, page, when};
 use super::session::Console;
+use crate::core::access::{Grant, View};
 use crate::core::evr::admin::{BroadcasterQuery, EvrMatchQuery};
 use crate::core::page::PageRequest;
 use crate::core::CoreError;
@@ -43,13 +44,13 @@ pub fn score(snapshot: Option<&Value>) -> Option<String> {
 }
 
 /// Registered and live Spectra matches, each with its latest snapshot (for the score).
-async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
+async fn live_matches(state: &AppState, view: &Grant<View>) -> Result<Vec<MatchRecord>, CoreError> {
     let mut found = Vec::new();
     let request = PageRequest::new(Some(LIVE_LIMIT), None)?;
     for match_state in [MatchState::Live, MatchState::Registered] {
         let page = state
             .core
-            .list_matches(Some(match_state), None, &request)
+            .list_matches(view, Some(match_state), None, &request)
             .await?;
         found.extend(page.items);
     }
@@ -59,7 +60,7 @@ async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
     for record in found {
         let latest = state
             .core
-            .get_match(&record.match_id)
+            .get_match(view, &record.match_id)
             .await?
             .into_iter()
             .find(|r| r.group_code == record.group_code)
@@ -70,13 +71,13 @@ async fn live_matches(state: &AppState) -> Result<Vec<MatchRecord>, CoreError> {
 }
 
 /// The refreshed part of the dashboard.
-async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
+async fn live_part(state: &AppState, view: &Grant<View>) -> Result<Markup, CoreError> {
     let (gauges, _) = state.core.gauges().await?;
-    let matches = live_matches(state).await?;
+    let matches = live_matches(state, view).await?;
     let few = PageRequest::new(Some(10), None)?;
     let servers = state
         .core
-        .list_server_overviews(&ServerFilter::default(), &few)
+        .list_server_overviews(view, &ServerFilter::default(), &few)
         .await?;
     let failed_filter = ExecutionFilter {
         status: Some(ExecutionStatus::Failed),
@@ -84,15 +85,15 @@ async fn live_part(state: &AppState) -> Result<Markup, CoreError> {
     };
     let failed = state
         .core
-        .list_executions_page(&failed_filter, &few)
+        .list_executions_page(view, &failed_filter, &few)
         .await?;
     let lobbies = state
         .core
-        .evr_match_page(&EvrMatchQuery::default(), &few)
+        .evr_match_page(view, &EvrMatchQuery::default(), &few)
         .await?;
     let broadcasters = state
         .core
-        .broadcaster_page(&BroadcasterQuery::default(), &few)
+        .broadcaster_page(view, &BroadcasterQuery::default(), &few)
         .await?;
     Ok(html! {
         div.cards {
@@ -200,7 +201,7 @@ pub async fn show_dashboard(
     console: Console,
     State(state): State<AppState>,
 ) -> Result<HtmlPage, super::html::HtmlError> {
-    let live = live_part(&state).await?;
+    let live = live_part(&state, &console.view()?).await?;
     let body = html! {
         p.muted { span #live-state .live-dot {} "Updates as events arrive." }
         div #live data-live="/console/live" data-stream="/console/events" {
@@ -212,8 +213,8 @@ pub async fn show_dashboard(
 
 /// `GET /console/live`: the dashboard's live part alone.
 pub async fn show_live(
-    _console: Console,
+    console: Console,
     State(state): State<AppState>,
 ) -> Result<HtmlPage, super::html::HtmlError> {
-    Ok(HtmlPage::ok(live_part(&state).await?))
+    Ok(HtmlPage::ok(live_part(&state, &console.view()?).await?))
 }

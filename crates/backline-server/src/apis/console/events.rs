@@ -6,17 +6,18 @@
 use super::html::HtmlError;
 use super::session::Console;
 use crate::apis::events::sse_response;
+use crate::core::events::subscription::watched_by;
 use crate::core::events::Subscribed;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use backline_domain::events::{EventId, EventScope, KindFilter};
+use backline_domain::events::{EventId, KindFilter};
 use std::time::Duration;
 
 /// `GET /console/events`.
 pub async fn stream_events(
-    _console: Console,
+    console: Console,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, HtmlError> {
@@ -27,16 +28,17 @@ pub async fn stream_events(
         .filter(|id| *id >= 0)
         .map(EventId);
     let keep_alive = Duration::from_secs(state.config.events.keep_alive_seconds);
+    let scope = watched_by(&console.view()?);
     let subscribed = state
         .core
-        .subscribe_events(EventScope::Everything, KindFilter::all(), resume)
+        .subscribe_events(scope.clone(), KindFilter::all(), resume)
         .await?;
     let events = match subscribed {
         Subscribed::Stream(events) => events,
         // Too old to resume: the dashboard refreshes whole on the next event anyway.
         Subscribed::Expired { .. } => match state
             .core
-            .subscribe_events(EventScope::Everything, KindFilter::all(), None)
+            .subscribe_events(scope, KindFilter::all(), None)
             .await?
         {
             Subscribed::Stream(events) => events,

@@ -6,28 +6,19 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::{Administer, Moderate};
 use crate::core::evr::admin::{BroadcasterQuery, EvrMatchQuery};
 use crate::core::page::PageRequest;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::evr::records::{parse_sid, Phase};
 use maud::html;
 use serde::Deserialize;
 
-const REMOVE_BROADCASTER: Write = Write {
-    action: "console: remove broadcaster",
-    method: Method::DELETE,
-    route: "/admin/v1/broadcasters/{sid}",
-    entity_type: "broadcasters",
-};
-const END_MATCH: Write = Write {
-    action: "console: end EVR match",
-    method: Method::POST,
-    route: "/admin/v1/evr/matches/{match_id}/end",
-    entity_type: "matches",
-};
+const REMOVE_BROADCASTER: Write<Administer> = Write::new("console: remove broadcaster");
+const END_MATCH: Write<Moderate> = Write::new("console: end EVR match");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +35,7 @@ pub async fn list_broadcasters(
     let request = PageRequest::new(None, query.cursor.clone())?;
     let listed = state
         .core
-        .broadcaster_page(&BroadcasterQuery::default(), &request)
+        .broadcaster_page(&console.view()?, &BroadcasterQuery::default(), &request)
         .await?;
     let may_remove = console.may(&REMOVE_BROADCASTER);
     let body = html! {
@@ -92,12 +83,9 @@ pub async fn remove_broadcaster(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&REMOVE_BROADCASTER)?;
+    let grant = console.grant(&REMOVE_BROADCASTER)?;
     let sid = parse_sid(&sid).ok_or_else(|| HtmlError::not_found("This broadcaster"))?;
-    let removed = state.core.remove_broadcaster(&sid).await?;
-    console
-        .audit(&state, &REMOVE_BROADCASTER, Some(removed.id))
-        .await;
+    state.core.remove_broadcaster(&grant, &sid).await?;
     Ok(Redirect::to("/console/broadcasters").into_response())
 }
 
@@ -130,7 +118,10 @@ pub async fn list_lobbies(
         state: phase,
         ..EvrMatchQuery::default()
     };
-    let listed = state.core.evr_match_page(&evr_query, &request).await?;
+    let listed = state
+        .core
+        .evr_match_page(&console.view()?, &evr_query, &request)
+        .await?;
     let base = format!("/console/lobbies?state={}", query.state);
     let may_end = console.may(&END_MATCH);
     let body = html! {
@@ -182,10 +173,7 @@ pub async fn end_lobby(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&END_MATCH)?;
-    let ended = state.core.end_evr_match(&match_id).await?;
-    console
-        .audit(&state, &END_MATCH, Some(ended.summary.id))
-        .await;
+    let grant = console.grant(&END_MATCH)?;
+    state.core.end_evr_match(&grant, &match_id).await?;
     Ok(Redirect::to("/console/lobbies").into_response())
 }

@@ -5,10 +5,11 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::Moderate;
 use crate::core::page::PageRequest;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::ember::actions::{ExecutionOrder, ExecutionStatus};
 use backline_domain::ids::ServerId;
@@ -16,12 +17,7 @@ use backline_store::ExecutionFilter;
 use maud::html;
 use serde::Deserialize;
 
-const RERUN: Write = Write {
-    action: "console: re-run execution",
-    method: Method::POST,
-    route: "/admin/v1/executions/{execution_id}/rerun",
-    entity_type: "executions",
-};
+const RERUN: Write<Moderate> = Write::new("console: re-run execution");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,7 +56,10 @@ pub async fn list_executions(
         order: ExecutionOrder::FailedFirst,
         ..ExecutionFilter::default()
     };
-    let listed = state.core.list_executions_page(&filter, &request).await?;
+    let listed = state
+        .core
+        .list_executions_page(&console.view()?, &filter, &request)
+        .await?;
     let base = format!(
         "/console/executions?{}",
         url::form_urlencoded::Serializer::new(String::new())
@@ -121,10 +120,7 @@ pub async fn rerun_execution(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&RERUN)?;
-    let queued = state.core.rerun_execution(execution_id).await?;
-    console
-        .audit(&state, &RERUN, Some(queued.id.to_string()))
-        .await;
+    let grant = console.grant(&RERUN)?;
+    let queued = state.core.rerun_execution(&grant, execution_id).await?;
     Ok(Redirect::to(&format!("/console/executions?rerun={}", queued.id)).into_response())
 }

@@ -7,11 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 
-/// The Content-Security-Policy of every page: nothing from elsewhere, no inline script or
-/// style, forms only to this origin, no framing.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /// An HTML answer: status, document, and cookies to set.
 pub struct HtmlPage {
     pub status: StatusCode,
@@ -57,15 +52,7 @@ impl IntoResponse for HtmlPage {
 
 /// Adds the headers every page carries (policy, no caching, no sniffing, no framing).
 pub fn secure_headers(headers: &mut HeaderMap) {
-    let fixed = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "same-origin"),
-    ];
-    for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
+    crate::apis::page_headers::insert(headers, "same-origin");
     // Event streams set their own `Cache-Control`.
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -179,6 +166,12 @@ impl From<CoreError> for HtmlError {
             e @ (CoreError::AccountDisabled
             | CoreError::MatchMakerRequired
             | CoreError::RolesNotSent) => Self::forbidden(e.to_string()),
+            CoreError::NotPermitted { role, action, .. } => Self::forbidden(format!(
+                "The {} role may not make this change ({}). Nothing was changed; ask an owner \
+                 for a token with a role that may.",
+                role.as_str(),
+                action.trim_start_matches("console: "),
+            )),
             e @ (CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
@@ -212,7 +205,13 @@ impl IntoResponse for HtmlError {
 /// The answer for a status with nothing more to say (panics, unknown routes).
 pub fn render_status(status: StatusCode) -> Response {
     let title = status.canonical_reason().unwrap_or("Error");
-    HtmlError::new(status, title, "The console could not answer this request.").into_response()
+    let message = match status {
+        StatusCode::URI_TOO_LONG => "The address of this request is too long.",
+        _ => "The console could not answer this request.",
+    };
+    let mut response = HtmlError::new(status, title, message).into_response();
+    secure_headers(response.headers_mut());
+    response
 }
 
 /// Unknown paths under an HTML prefix.

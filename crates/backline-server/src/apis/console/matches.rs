@@ -48,7 +48,10 @@ pub async fn list_matches(
     };
     let request = PageRequest::new(None, query.cursor.clone())?;
     let org = Some(query.org.clone()).filter(|o| !o.is_empty());
-    let listed = state.core.list_matches(match_state, org, &request).await?;
+    let listed = state
+        .core
+        .list_matches(&console.view()?, match_state, org, &request)
+        .await?;
     let matches = &listed.items;
     let base = format!(
         "/console/matches?{}",
@@ -133,8 +136,9 @@ pub async fn show_match(
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<HtmlPage, HtmlError> {
-    let observers = state.core.get_match(&match_id).await?;
-    let stats = match state.core.match_stats(&match_id).await {
+    let view = console.view()?;
+    let observers = state.core.get_match(&view, &match_id).await?;
+    let stats = match state.core.match_stats(&view, &match_id).await {
         Ok(stats) => Some(stats),
         Err(CoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
@@ -179,11 +183,11 @@ pub async fn show_match(
 
 /// `GET /console/matches/{match_id}/stats.csv`: the same CSV as the admin API's.
 pub async fn download_stats_csv(
-    _console: Console,
+    console: Console,
     State(state): State<AppState>,
     Path(match_id): Path<String>,
 ) -> Result<Response, HtmlError> {
-    let stats = state.core.match_stats(&match_id).await?;
+    let stats = state.core.match_stats(&console.view()?, &match_id).await?;
     let disposition = format!(
         "attachment; filename=\"match-{}.csv\"",
         match_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")

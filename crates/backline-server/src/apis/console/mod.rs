@@ -3,8 +3,9 @@
 //!
 //! Sessions live in the database (only hashes), in an HttpOnly `SameSite=Strict` cookie;
 //! every form carries the session's anti-forgery token and must come from this origin; the
-//! operator's role decides which forms are shown and which posts are allowed, with the same
-//! rule as the admin API ([`crate::apis::admin::permits`]); every write is audited. The
+//! operator's role decides which forms are shown and which posts are allowed, through the same
+//! capabilities as the admin API ([`crate::core::access`]); every write is audited by its use
+//! case. The
 //! stylesheet and script are compiled in: the console works with no network.
 
 mod assets;

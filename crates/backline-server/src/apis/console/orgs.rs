@@ -6,10 +6,11 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::Administer;
 use crate::core::page::{PageRequest, MAX_PAGE};
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::ids::OrgId;
 use backline_domain::org::AccessKey;
@@ -17,30 +18,10 @@ use backline_domain::Timestamp;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-const CREATE_ORG: Write = Write {
-    action: "console: create organisation",
-    method: Method::POST,
-    route: "/admin/v1/orgs",
-    entity_type: "orgs",
-};
-const SET_SUPPORTER: Write = Write {
-    action: "console: set supporter",
-    method: Method::PUT,
-    route: "/admin/v1/orgs/{org_id}/supporter",
-    entity_type: "orgs",
-};
-const ISSUE_KEY: Write = Write {
-    action: "console: issue access key",
-    method: Method::POST,
-    route: "/admin/v1/orgs/{org_id}/keys",
-    entity_type: "keys",
-};
-const REVOKE_KEY: Write = Write {
-    action: "console: revoke access key",
-    method: Method::DELETE,
-    route: "/admin/v1/keys/{key_id}",
-    entity_type: "keys",
-};
+const CREATE_ORG: Write<Administer> = Write::new("console: create organisation");
+const SET_SUPPORTER: Write<Administer> = Write::new("console: set supporter");
+const ISSUE_KEY: Write<Administer> = Write::new("console: issue access key");
+const REVOKE_KEY: Write<Administer> = Write::new("console: revoke access key");
 
 /// A date or date-time from a form (`2030-01-31` is the end of that day's start, UTC);
 /// empty is none.
@@ -78,7 +59,7 @@ pub async fn list_orgs(
     Query(query): Query<CursorQuery>,
 ) -> Result<HtmlPage, HtmlError> {
     let request = PageRequest::new(None, query.cursor.clone())?;
-    let listed = state.core.list_orgs(&request).await?;
+    let listed = state.core.list_orgs(&console.view()?, &request).await?;
     let orgs = &listed.items;
     let now = state.core.now();
     let body = html! {
@@ -125,12 +106,9 @@ pub async fn create_org(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: CreateOrgForm = console.form(&state, &posted)?;
-    console.authorize(&CREATE_ORG)?;
+    let grant = console.grant(&CREATE_ORG)?;
     let until = parse_date("supporter_until", &form.supporter_until)?;
-    let org = state.core.create_org(&form.name, until).await?;
-    console
-        .audit(&state, &CREATE_ORG, Some(org.id.to_string()))
-        .await;
+    let org = state.core.create_org(&grant, &form.name, until).await?;
     Ok(Redirect::to(&format!("/console/orgs/{}", org.id)).into_response())
 }
 
@@ -167,10 +145,11 @@ async fn org_page(
     org_id: &OrgId,
     issued: Option<(String, AccessKey)>,
 ) -> Result<HtmlPage, HtmlError> {
-    let org = state.core.get_org(org_id).await?;
+    let view = console.view()?;
+    let org = state.core.get_org(&view, org_id).await?;
     // Every key of one organisation on one page: there are few.
     let all = PageRequest::new(Some(MAX_PAGE), None)?;
-    let keys = state.core.list_keys(Some(org_id), &all).await?.items;
+    let keys = state.core.list_keys(&view, Some(org_id), &all).await?.items;
     let now = state.core.now();
     let body = html! {
         @if let Some((secret, key)) = &issued {
@@ -239,15 +218,12 @@ pub async fn set_supporter(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: SupporterForm = console.form(&state, &posted)?;
-    console.authorize(&SET_SUPPORTER)?;
+    let grant = console.grant(&SET_SUPPORTER)?;
     let until = parse_date("until", &form.until)?;
     let org = state
         .core
-        .set_supporter(&OrgId::from_string(org_id), form.supporter, until)
+        .set_supporter(&grant, &OrgId::from_string(org_id), form.supporter, until)
         .await?;
-    console
-        .audit(&state, &SET_SUPPORTER, Some(org.id.to_string()))
-        .await;
     Ok(Redirect::to(&format!("/console/orgs/{}", org.id)).into_response())
 }
 
@@ -266,13 +242,10 @@ pub async fn issue_key(
     posted: PostedForm,
 ) -> Result<HtmlPage, HtmlError> {
     let form: IssueKeyForm = console.form(&state, &posted)?;
-    console.authorize(&ISSUE_KEY)?;
+    let grant = console.grant(&ISSUE_KEY)?;
     let expires_at = parse_date("expires_at", &form.expires_at)?;
     let org_id = OrgId::from_string(org_id);
-    let issued = state.core.issue_key(&org_id, expires_at).await?;
-    console
-        .audit(&state, &ISSUE_KEY, Some(issued.key.id.to_string()))
-        .await;
+    let issued = state.core.issue_key(&grant, &org_id, expires_at).await?;
     let shown = (issued.secret.expose().to_owned(), issued.key.clone());
     org_page(&console, &state, &org_id, Some(shown)).await
 }
@@ -285,10 +258,7 @@ pub async fn revoke_key(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&REVOKE_KEY)?;
-    let key = state.core.revoke_key(&key_id).await?;
-    console
-        .audit(&state, &REVOKE_KEY, Some(key.id.to_string()))
-        .await;
+    let grant = console.grant(&REVOKE_KEY)?;
+    let key = state.core.revoke_key(&grant, &key_id).await?;
     Ok(Redirect::to(&format!("/console/orgs/{}", key.org_id)).into_response())
 }

@@ -5,41 +5,22 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::Moderate;
 use crate::core::ember::roles::{RoleEdit, RoleQuery};
 use crate::core::page::PageRequest;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ids::RoleId;
 use maud::html;
 use serde::Deserialize;
 
-const CREATE_ROLE: Write = Write {
-    action: "console: create role",
-    method: Method::POST,
-    route: "/admin/v1/roles",
-    entity_type: "roles",
-};
-const EDIT_ROLE: Write = Write {
-    action: "console: edit role",
-    method: Method::PATCH,
-    route: "/admin/v1/roles/{role_id}",
-    entity_type: "roles",
-};
-const REORDER_ROLES: Write = Write {
-    action: "console: reorder roles",
-    method: Method::PUT,
-    route: "/admin/v1/roles/order",
-    entity_type: "roles",
-};
-const GRANT_ROLE: Write = Write {
-    action: "console: grant or revoke role",
-    method: Method::PUT,
-    route: "/admin/v1/roles/{role_id}/grants/{source}/{account_id}",
-    entity_type: "grants",
-};
+const CREATE_ROLE: Write<Moderate> = Write::new("console: create role");
+const EDIT_ROLE: Write<Moderate> = Write::new("console: edit role");
+const REORDER_ROLES: Write<Moderate> = Write::new("console: reorder roles");
+const GRANT_ROLE: Write<Moderate> = Write::new("console: grant or revoke role");
 
 fn bad(field: &str, problem: &str) -> HtmlError {
     HtmlError::new(
@@ -75,7 +56,10 @@ pub async fn list_roles(
         name: Some(query.name.trim().to_owned()).filter(|n| !n.is_empty()),
         ..RoleQuery::default()
     };
-    let listed = state.core.list_roles_page(&role_query, &request).await?;
+    let listed = state
+        .core
+        .list_roles_page(&console.view()?, &role_query, &request)
+        .await?;
     let base = format!(
         "/console/roles?{}",
         url::form_urlencoded::Serializer::new(String::new())
@@ -153,18 +137,21 @@ pub async fn create_role(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: CreateRoleForm = console.form(&state, &posted)?;
-    console.authorize(&CREATE_ROLE)?;
+    let grant = console.grant(&CREATE_ROLE)?;
     let position = match form.position.trim() {
         "" => 100,
         n => n.parse().map_err(|_| bad("position", "a whole number"))?,
     };
-    let role = state
+    state
         .core
-        .create_role(&form.name, &form.ingame, position, groups_of(&form.groups))
+        .create_role(
+            &grant,
+            &form.name,
+            &form.ingame,
+            position,
+            groups_of(&form.groups),
+        )
         .await?;
-    console
-        .audit(&state, &CREATE_ROLE, Some(role.id.to_string()))
-        .await;
     Ok(Redirect::to("/console/roles").into_response())
 }
 
@@ -183,19 +170,16 @@ pub async fn edit_role(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: EditRoleForm = console.form(&state, &posted)?;
-    console.authorize(&EDIT_ROLE)?;
+    let grant = console.grant(&EDIT_ROLE)?;
     let edit = RoleEdit {
         ingame: Some(form.ingame),
         groups: Some(groups_of(&form.groups)),
         ..RoleEdit::default()
     };
-    let role = state
+    state
         .core
-        .change_role(&RoleId::from_string(role_id), edit)
+        .change_role(&grant, &RoleId::from_string(role_id), edit)
         .await?;
-    console
-        .audit(&state, &EDIT_ROLE, Some(role.id.to_string()))
-        .await;
     Ok(Redirect::to("/console/roles").into_response())
 }
 
@@ -207,8 +191,8 @@ pub async fn move_role_up(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(&REORDER_ROLES)?;
-    let mut roles = state.core.list_roles().await?;
+    let grant = console.grant(&REORDER_ROLES)?;
+    let mut roles = state.core.list_roles(&grant.view()).await?;
     roles.sort_by(|a, b| (a.position, &a.name).cmp(&(b.position, &b.name)));
     let mut order: Vec<RoleId> = roles.into_iter().map(|r| r.id).collect();
     let id = RoleId::from_string(role_id);
@@ -218,10 +202,7 @@ pub async fn move_role_up(
         .ok_or_else(|| HtmlError::not_found("This role"))?;
     if at > 0 {
         order.swap(at - 1, at);
-        state.core.reorder_roles(&order).await?;
-        console
-            .audit(&state, &REORDER_ROLES, Some(id.to_string()))
-            .await;
+        state.core.reorder_roles(&grant, &order).await?;
     }
     Ok(Redirect::to("/console/roles").into_response())
 }
@@ -240,9 +221,10 @@ pub async fn show_role(
     Query(query): Query<HoldersQuery>,
 ) -> Result<HtmlPage, HtmlError> {
     let id = RoleId::from_string(role_id);
-    let role = state.core.get_role(&id).await?;
+    let view = console.view()?;
+    let role = state.core.get_role(&view, &id).await?;
     let request = PageRequest::new(None, query.cursor.clone())?;
-    let holders = state.core.role_holders(&id, &request).await?;
+    let holders = state.core.role_holders(&view, &id, &request).await?;
     let here = format!("/console/roles/{}", role.id);
     let body = html! {
         dl.facts {
@@ -299,15 +281,17 @@ pub async fn set_grant(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: GrantForm = console.form(&state, &posted)?;
-    console.authorize(&GRANT_ROLE)?;
+    let allowed = console.grant(&GRANT_ROLE)?;
     let player = PlayerRef::parse(form.player.trim())
         .ok_or_else(|| bad("player", "write it as source:account_id"))?;
     let grant = state
         .core
-        .set_role_grant(&RoleId::from_string(role_id), &player, form.granted)
+        .set_role_grant(
+            &allowed,
+            &RoleId::from_string(role_id),
+            &player,
+            form.granted,
+        )
         .await?;
-    console
-        .audit(&state, &GRANT_ROLE, Some(grant.id.to_string()))
-        .await;
     Ok(Redirect::to(&format!("/console/roles/{}", grant.id)).into_response())
 }

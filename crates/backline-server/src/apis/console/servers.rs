@@ -37,7 +37,10 @@ pub async fn list_servers(
         },
         ..ServerFilter::default()
     };
-    let listed = state.core.list_server_overviews(&filter, &request).await?;
+    let listed = state
+        .core
+        .list_server_overviews(&console.view()?, &filter, &request)
+        .await?;
     let base = format!(
         "/console/servers?{}",
         url::form_urlencoded::Serializer::new(String::new())

@@ -1,11 +1,10 @@
 //! Console sessions: signing in with an admin token, the session every page reads from its
-//! cookie, what the session's role may do, the audit of its writes, and signing out.
+//! cookie, the grants its role gives its pages and forms, and signing out.
 
 use super::forms::{cookie, pre_session_token, set_cookie, PostedForm};
 use super::html::{document, HtmlError, HtmlPage};
-use crate::apis::admin::permits;
+use crate::core::access::{Actor, Capability, Grant, View};
 use crate::core::admin_token::Operator;
-use crate::core::audit::AuditRecord;
 use crate::core::console::{form_token, CONSOLE_SESSION_TTL_SECONDS};
 use crate::core::CoreError;
 use crate::http::guessing::client_address;
@@ -16,21 +15,27 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 
 /// The cookie holding the console session's id.
 pub const SESSION_COOKIE: &str = "backline_console";
 
-/// A console write: what the audit log calls it, and the admin API route whose permission it
-/// needs (so a role may do the same in the console as in the API).
-pub struct Write {
-    /// The audit log's action (`console: lift ban`).
+/// A console write: what the audit log calls it (`console: lift ban`) and, as its type, the
+/// capability its use case requires (the same as through the admin API).
+pub struct Write<C: Capability> {
+    /// The audit log's action.
     pub action: &'static str,
-    pub method: Method,
-    /// The admin API's route template for the same write.
-    pub route: &'static str,
-    /// The audit log's entity type.
-    pub entity_type: &'static str,
+    capability: PhantomData<C>,
+}
+
+impl<C: Capability> Write<C> {
+    pub const fn new(action: &'static str) -> Self {
+        Self {
+            action,
+            capability: PhantomData,
+        }
+    }
 }
 
 /// A signed-in operator on a console page.
@@ -43,39 +48,28 @@ pub struct Console {
 }
 
 impl Console {
-    /// Whether this operator's role may make `write` (forms for it are hidden otherwise).
-    pub fn may(&self, write: &Write) -> bool {
-        permits(self.operator.role, &write.method, write.route)
-    }
-
-    /// 403 (a page saying why) unless this operator's role may make `write`.
-    pub fn authorize(&self, write: &Write) -> Result<(), HtmlError> {
-        if self.may(write) {
-            Ok(())
-        } else {
-            Err(HtmlError::forbidden(format!(
-                "The {} role may not make this change ({}). Nothing was changed; ask an \
-                 owner for a token with a role that may.",
-                self.operator.role.as_str(),
-                write.action.trim_start_matches("console: "),
-            )))
-        }
-    }
-
-    /// Records a write that succeeded in the audit log (who, what, which entity, from where).
-    pub async fn audit(&self, state: &AppState, write: &Write, entity_id: Option<String>) {
-        let record = AuditRecord {
-            actor: self.operator.name.clone(),
-            actor_id: self.operator.id.as_ref().map(|id| id.to_string()),
-            action: write.action.to_owned(),
-            entity_type: write.entity_type.to_owned(),
-            entity_id,
+    /// This operator acting as `action` (what the audit log calls it).
+    fn actor(&self, action: &str) -> Actor {
+        Actor {
+            operator: self.operator.clone(),
             source: self.source.clone(),
-        };
-        if let Err(e) = state.core.record_audit(record).await {
-            // The write happened; failing the answer would invite a retry that repeats it.
-            tracing::error!(error = %e, "could not record a console write in the audit log");
+            action: action.to_owned(),
         }
+    }
+
+    /// Whether this operator's role may make `write` (forms for it are hidden otherwise).
+    pub fn may<C: Capability>(&self, _write: &Write<C>) -> bool {
+        C::granted_to(self.operator.role)
+    }
+
+    /// The grant to make `write`; 403 (a page saying why) when this operator's role lacks it.
+    pub fn grant<C: Capability>(&self, write: &Write<C>) -> Result<Grant<C>, HtmlError> {
+        Ok(self.actor(write.action).grant::<C>()?)
+    }
+
+    /// The grant to read what a page shows (every role has it).
+    pub fn view(&self) -> Result<Grant<View>, HtmlError> {
+        Ok(self.actor("console: view").grant::<View>()?)
     }
 
     /// The fields of a posted form of this session, checked ([`PostedForm::check`]).
@@ -155,9 +149,15 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
-/// Where to go after signing in: a console path, never another site.
+/// Where to go after signing in: a console path, never another site, and only printable
+/// ASCII (what a `Location` header may carry: a CR/LF, a space or any other character would
+/// either split the header or fail to become one), else the console's home.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/console") && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with("/console")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic())
+    {
         next
     } else {
         "/console"

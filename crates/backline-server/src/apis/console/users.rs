@@ -6,39 +6,19 @@ use super::forms::PostedForm;
 use super::html::{HtmlError, HtmlPage};
 use super::layout::{badge, empty_row, page, pager, when};
 use super::session::{Console, Write};
+use crate::core::access::{Administer, Moderate};
 use crate::core::page::PageRequest;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use backline_store::UserFilter;
 use maud::html;
 use serde::Deserialize;
 
-const DISABLE_USER: Write = Write {
-    action: "console: disable user",
-    method: Method::POST,
-    route: "/admin/v1/users/{user_id}/disable",
-    entity_type: "users",
-};
-const ENABLE_USER: Write = Write {
-    action: "console: enable user",
-    method: Method::POST,
-    route: "/admin/v1/users/{user_id}/enable",
-    entity_type: "users",
-};
-const LINK_ACCOUNT: Write = Write {
-    action: "console: link external account",
-    method: Method::POST,
-    route: "/admin/v1/users/{user_id}/links",
-    entity_type: "users",
-};
-const UNLINK_ACCOUNT: Write = Write {
-    action: "console: unlink external account",
-    method: Method::DELETE,
-    route: "/admin/v1/users/{user_id}/links/{source}",
-    entity_type: "users",
-};
+const DISABLE_USER: Write<Moderate> = Write::new("console: disable user");
+const ENABLE_USER: Write<Moderate> = Write::new("console: enable user");
+const LINK_ACCOUNT: Write<Administer> = Write::new("console: link external account");
+const UNLINK_ACCOUNT: Write<Administer> = Write::new("console: unlink external account");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +49,10 @@ pub async fn list_users(
         account_id: given(&query.account_id),
         ..UserFilter::default()
     };
-    let listed = state.core.list_users(filter, &request).await?;
+    let listed = state
+        .core
+        .list_users(&console.view()?, filter, &request)
+        .await?;
     let base = format!(
         "/console/users?{}",
         url::form_urlencoded::Serializer::new(String::new())
@@ -113,8 +96,7 @@ pub async fn show_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<HtmlPage, HtmlError> {
-    let user = state.core.find_user(&user_id).await?;
-    let view = state.core.account_view(user).await?;
+    let view = state.core.user_account(&console.view()?, &user_id).await?;
     let here = format!("/console/users/{}", view.user.id);
     let status_write = if view.user.disabled {
         &ENABLE_USER
@@ -194,11 +176,8 @@ async fn set_disabled(
         &ENABLE_USER
     };
     let _: serde::de::IgnoredAny = console.form(&state, &posted)?;
-    console.authorize(write)?;
-    let view = state.core.set_disabled(&user_id, disabled).await?;
-    console
-        .audit(&state, write, Some(view.user.id.to_string()))
-        .await;
+    let grant = console.grant(write)?;
+    let view = state.core.set_disabled(&grant, &user_id, disabled).await?;
     Ok(Redirect::to(&format!("/console/users/{}", view.user.id)).into_response())
 }
 
@@ -236,14 +215,11 @@ pub async fn link_account(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: AccountForm = console.form(&state, &posted)?;
-    console.authorize(&LINK_ACCOUNT)?;
+    let grant = console.grant(&LINK_ACCOUNT)?;
     let view = state
         .core
-        .link_account(&user_id, form.source.trim(), form.account_id.trim())
+        .link_account(&grant, &user_id, form.source.trim(), form.account_id.trim())
         .await?;
-    console
-        .audit(&state, &LINK_ACCOUNT, Some(view.user.id.to_string()))
-        .await;
     Ok(Redirect::to(&format!("/console/users/{}", view.user.id)).into_response())
 }
 
@@ -255,13 +231,10 @@ pub async fn unlink_account(
     posted: PostedForm,
 ) -> Result<Response, HtmlError> {
     let form: AccountForm = console.form(&state, &posted)?;
-    console.authorize(&UNLINK_ACCOUNT)?;
+    let grant = console.grant(&UNLINK_ACCOUNT)?;
     let view = state
         .core
-        .unlink_account(&user_id, &form.source, &form.account_id)
+        .unlink_account(&grant, &user_id, &form.source, &form.account_id)
         .await?;
-    console
-        .audit(&state, &UNLINK_ACCOUNT, Some(view.user.id.to_string()))
-        .await;
     Ok(Redirect::to(&format!("/console/users/{}", view.user.id)).into_response())
 }

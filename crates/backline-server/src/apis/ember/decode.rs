@@ -30,6 +30,10 @@ fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
                 format!("The body is not valid JSON: {e}"),
             )
         })?;
+        // Upstream: Laravel reads a JSON `null` body as no input (`$request->all()` is `[]`).
+        if value.is_null() {
+            return Ok(Value::Object(Default::default()));
+        }
         if !value.is_object() {
             return Err(EmberError::new(
                 StatusCode::BAD_REQUEST,
@@ -38,8 +42,18 @@ fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, EmberError> {
         }
         return Ok(value);
     }
-    if content_type.starts_with("application/x-www-form-urlencoded") || form::looks_like_form(text)
-    {
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        // PHP would read a bare word as a field with no value; a body that is not `key=value`
+        // pairs is refused instead (pairs with an empty key are pairs, which PHP ignores).
+        if !form::is_form_encoded(text) {
+            return Err(EmberError::new(
+                StatusCode::BAD_REQUEST,
+                "The body is not a form: send `key=value` pairs joined by `&`.",
+            ));
+        }
+        return form::parse_form(text).map_err(form_error);
+    }
+    if form::looks_like_form(text) {
         return form::parse_form(text).map_err(form_error);
     }
     Err(EmberError::new(
@@ -124,4 +138,24 @@ pub async fn decode_request(limit: usize, request: Request) -> Result<Request, R
     }
     parts.extensions.insert(Params(params));
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_null_body_is_no_input_and_other_non_objects_are_refused() {
+        for body in [&b"null"[..], b" null\n", b""] {
+            assert_eq!(
+                decode_params("a=1", "application/json", body).unwrap(),
+                serde_json::json!({"a": "1"}),
+                "{body:?}"
+            );
+        }
+        for body in [&b"[]"[..], b"1", b"\"x\""] {
+            let refused = decode_params("", "application/json", body).unwrap_err();
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body:?}");
+        }
+    }
 }

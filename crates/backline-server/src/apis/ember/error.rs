@@ -71,7 +71,8 @@ impl From<CoreError> for EmberError {
             CoreError::Unauthorized | CoreError::Expired => Self::unauthenticated(),
             e @ (CoreError::AccountDisabled
             | CoreError::MatchMakerRequired
-            | CoreError::RolesNotSent) => Self::new(StatusCode::FORBIDDEN, e.to_string()),
+            | CoreError::RolesNotSent
+            | CoreError::NotPermitted { .. }) => Self::new(StatusCode::FORBIDDEN, e.to_string()),
             e @ (CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
@@ -153,6 +154,7 @@ pub fn render_status(status: StatusCode) -> Response {
     let message = match status {
         StatusCode::NOT_FOUND => "Not Found.",
         StatusCode::METHOD_NOT_ALLOWED => "The method is not supported for this route.",
+        StatusCode::URI_TOO_LONG => "The request URI is too long.",
         _ => "Server Error",
     };
     EmberError::new(status, message).into_response()

@@ -21,9 +21,17 @@ pub struct PlayerPath {
     /// `0-9`, `_`, `-`; anything else is a 422 naming `source`).
     #[param(pattern = "^[a-z0-9_-]{1,32}$", min_length = 1, max_length = 32)]
     pub source: String,
-    /// The player's id at that source, as text (Steam64 ids do not fit a double); 1–128
-    /// characters.
-    #[param(min_length = 1, max_length = 128)]
+    /// The player's id at that source, as text (Steam64 ids do not fit a double), in the
+    /// source's format: a Steam64 id (digits) or a Steam2 id (`STEAM_X:Y:Z`) for `steam`, a
+    /// player name (1 to 16 letters, digits or `_`) or a UUID for `minecraft`, 1 to 128
+    /// letters, digits, `-` or `_` for `evr`; for any source 1 to 128 characters without
+    /// control characters, white space, quotes, `;` or a backslash (the pattern). Anything
+    /// else is a 422 naming `account_id`.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#
+    )]
     pub account_id: String,
 }
 
@@ -35,7 +43,11 @@ pub struct PlayerRolePath {
     #[param(pattern = "^[a-z0-9_-]{1,32}$", min_length = 1, max_length = 32)]
     pub source: String,
     /// As in [`PlayerPath`].
-    #[param(min_length = 1, max_length = 128)]
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r#"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000"'`;\\]{1,128}$"#
+    )]
     pub account_id: String,
     /// The role's in-game equivalent, percent-encoded (it may hold spaces); 1–64 characters.
     #[param(min_length = 1, max_length = 64)]
@@ -69,7 +81,37 @@ pub struct PollRequest {
     /// `{<source>: {"connecting"?: {"ids": [...]}, "connected"?: {"ids": [...]}}}`, the
     /// source as in a player's path; empty (`players=`, `[]`) or absent when no one is there.
     #[serde(default, deserialize_with = "lenient::groups")]
+    #[schema(schema_with = players_schema)]
     pub players: BTreeMap<String, PresenceStates>,
+}
+
+/// `players`: an object by source (each key a source as in a player's path), or empty (`""`
+/// from a form's `players=`, or `[]`) when no one is there.
+fn players_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type,
+    };
+    let by_source = ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Object))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[a-z0-9_-]{1,32}$")),
+        ))
+        .additional_properties(Some(utoipa::openapi::Ref::from_schema_name(
+            "PresenceStates",
+        )));
+    let empty_text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([""]));
+    let empty_list = ArrayBuilder::new().max_items(Some(0));
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(by_source)
+            .item(empty_text)
+            .item(empty_list)
+            .build(),
+    )
 }
 
 /// The players of one source, by presence state; another state is a 422 naming it
@@ -77,21 +119,68 @@ pub struct PollRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresenceStates {
-    /// Players in game.
+    /// Players in game; `null`, `""` or `[]` when no one is.
     #[serde(default, deserialize_with = "lenient::group")]
+    #[schema(schema_with = presence_group_schema)]
     pub connected: PresenceIds,
-    /// Players joining: they get their roles, or their kick when banned.
+    /// Players joining: they get their roles, or their kick when banned; `null`, `""` or `[]`
+    /// when no one is.
     #[serde(default, deserialize_with = "lenient::group")]
+    #[schema(schema_with = presence_group_schema)]
     pub connecting: PresenceIds,
+}
+
+/// One presence state: its ids, or an empty group as [`lenient::group`] reads it (`null`, `""`
+/// from a form's `connected=`, or `[]`).
+fn presence_group_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("PresenceIds"))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([""])),
+            )
+            .item(ArrayBuilder::new().max_items(Some(0)))
+            .build(),
+    )
 }
 
 /// Account ids in one presence state.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PresenceIds {
-    /// Account ids (1–128 characters each): `ids[]=1&ids[]=2`, or `ids=1,2` (trimmed, empty
-    /// items dropped).
+    /// Account ids (1–128 characters each, each in its source's format as in a player's path;
+    /// one that is not is a 422 naming `players.<source>`): `ids[]=1&ids[]=2`, or `ids=1,2`
+    /// (trimmed, empty items dropped).
     #[serde(default, deserialize_with = "lenient::list")]
+    #[schema(schema_with = ids_schema)]
     pub ids: Vec<String>,
+}
+
+/// `ids`: a list of account ids (1–128 characters; blank items are dropped), or the same as
+/// one comma-separated text; a number or a boolean, alone or in the list, is read as its JSON
+/// text (PHP clients send Steam ids as numbers); `null` is no one.
+fn ids_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
+    let scalar = |max_length: Option<usize>| {
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(max_length),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+    };
+    Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(ArrayBuilder::new().items(scalar(Some(128))))
+            .item(scalar(None))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build(),
+    )
 }
 
 /// `finish`'s parameters.
@@ -99,6 +188,7 @@ pub struct PresenceIds {
 pub struct FinishRequest {
     /// Why the execution failed; absent or blank when it succeeded.
     #[serde(default, deserialize_with = "lenient::text")]
+    #[schema(schema_with = any_text)]
     pub error: Option<String>,
 }
 
@@ -116,7 +206,7 @@ pub struct BanRequest {
     pub duration_minutes: Option<i64>,
     /// Free text, at most 1000 characters.
     #[serde(default, deserialize_with = "lenient::text")]
-    #[schema(max_length = 1000)]
+    #[schema(schema_with = reason_text)]
     pub reason: Option<String>,
 }
 
@@ -131,8 +221,36 @@ pub struct RoleRequest {
     /// The role's in-game equivalent (the exact in-game group name), 1–64 characters; one no
     /// role has is a 422.
     #[serde(deserialize_with = "lenient::required_text")]
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(schema_with = role_name_text)]
     pub name: String,
+}
+
+/// A text field as [`lenient::text`] reads it: a string, or a number or a boolean taken as
+/// its JSON text (PHP clients send either); `null` when the field may be absent.
+fn text_schema(nullable: bool, length: Option<(usize, usize)>) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut types = vec![Type::String, Type::Number, Type::Boolean];
+    if nullable {
+        types.push(Type::Null);
+    }
+    let builder = ObjectBuilder::new().schema_type(SchemaType::from_iter(types));
+    match length {
+        Some((min, max)) => builder.min_length(Some(min)).max_length(Some(max)),
+        None => builder,
+    }
+    .build()
+}
+
+fn any_text() -> utoipa::openapi::schema::Object {
+    text_schema(true, None)
+}
+
+fn reason_text() -> utoipa::openapi::schema::Object {
+    text_schema(true, Some((0, 1000)))
+}
+
+fn role_name_text() -> utoipa::openapi::schema::Object {
+    text_schema(false, Some((1, 64)))
 }
 
 /// `primaryrole`'s answer.

@@ -38,6 +38,8 @@ use axum::Router;
         players::set_primary_role,
         players::create_link_token,
     ),
+    // Named by `poll`'s hand-written `players` schema, which the paths do not collect.
+    components(schemas(fields::PresenceStates, fields::PresenceIds)),
     tags((name = "ember", description = "The Ember-compatible game integration (Laravel errors)")),
 )]
 pub struct EmberApi;

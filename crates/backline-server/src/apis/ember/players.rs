@@ -13,9 +13,10 @@ use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::bans::BanScope;
 use serde_json::{json, Value};
 
+/// The player of a path (or of `admin_<source>_account_id`): a 422 naming `source` or
+/// `account_id` when the id is not in its source's format.
 fn player(source: &str, account_id: &str) -> Result<PlayerRef, EmberError> {
-    crate::core::ember::players::player(source, account_id)
-        .map_err(|e| EmberError::invalid("source", e.to_string()))
+    Ok(crate::core::ember::players::player(source, account_id)?)
 }
 
 impl PlayerPath {

@@ -35,10 +35,14 @@ pub async fn get_meta(
 }
 
 /// The players of `players[<source>][<state>][ids]`, each source checked as a player's path
-/// source is (a bad one is a 422 naming `players.<source>`).
+/// source is, whether or not it lists anyone (a bad one is a 422 naming `players.<source>`).
 fn players(request: PollRequest) -> Result<Vec<(PresenceState, PlayerRef)>, EmberError> {
     let mut out = Vec::new();
     for (source, states) in request.players {
+        // Every source is checked, also one with no one listed (`players[][connected]=`).
+        backline_domain::accounts::check_source(&source).map_err(|e| {
+            EmberError::invalid(format!("players.{source}"), format!("source: {e}"))
+        })?;
         let by_state = [
             (PresenceState::Connected, states.connected),
             (PresenceState::Connecting, states.connecting),
@@ -60,10 +64,13 @@ fn players(request: PollRequest) -> Result<Vec<(PresenceState, PlayerRef)>, Embe
     path = "/api/game/poll",
     tag = "ember",
     security(("ember_server_token" = [])),
-    request_body(content(
-        (PollRequest = "application/x-www-form-urlencoded"),
-        (PollRequest = "application/json"),
-    )),
+    request_body(
+        description = "Optional: no body is a poll that reports nothing",
+        content(
+            (Option<PollRequest> = "application/x-www-form-urlencoded"),
+            (Option<PollRequest> = "application/json"),
+        )
+    ),
     responses(
         (status = 200, description = "`{\"actions\": [...]}`: the executions to run now; `X-RateLimit-Reset` says when to poll again", body = Object),
         (status = 422, description = "A bad parameter", body = EmberErrorBody),
@@ -96,10 +103,13 @@ pub async fn poll(
     tag = "ember",
     security(("ember_server_token" = [])),
     params(ExecutionPath),
-    request_body(content(
-        (FinishRequest = "application/x-www-form-urlencoded"),
-        (FinishRequest = "application/json"),
-    )),
+    request_body(
+        description = "Optional: no body means no error (finished)",
+        content(
+            (Option<FinishRequest> = "application/x-www-form-urlencoded"),
+            (Option<FinishRequest> = "application/json"),
+        )
+    ),
     responses(
         (status = 204, description = "Recorded"),
         (status = 404, description = "No execution of this server has that id", body = EmberErrorBody),

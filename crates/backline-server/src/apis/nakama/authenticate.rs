@@ -14,6 +14,30 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// `create` as the sign-ins read it: `true`/`false` (also `1`/`0`, `True`, `TRUE` …), or
+/// empty (`create=`), which reads as absent.
+pub struct CreateFlag;
+
+impl utoipa::PartialSchema for CreateFlag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([""])),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CreateFlag {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CreateFlag".into()
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionResponse {
     /// Present (true) only when this call created the account.
@@ -74,8 +98,8 @@ fn login<'a>(
     tag = "nakama",
     security(("nakama_server_key" = [])),
     params(
-        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
+        ("create" = inline(Option<CreateFlag>), Query, description = "Create the account when missing (default true; empty reads as absent)"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)", pattern = r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000]{0,128}$"),
     ),
     request_body = CustomIdRequest,
     responses(
@@ -104,8 +128,8 @@ pub async fn authenticate_custom(
     tag = "nakama",
     security(("nakama_server_key" = [])),
     params(
-        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
+        ("create" = inline(Option<CreateFlag>), Query, description = "Create the account when missing (default true; empty reads as absent)"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)", pattern = r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000]{0,128}$"),
     ),
     request_body = DeviceIdRequest,
     responses(
@@ -129,13 +153,15 @@ pub async fn authenticate_device(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmailRequest {
-    /// 10 to 255 bytes, `local@domain.tld`.
+    /// 10 to 255 bytes, `local@domain.tld`, no whitespace but around it. (The pattern spells
+    /// out Unicode's White_Space, what the server tests, since `\s` means another set in each
+    /// regex dialect.)
     #[serde(default)]
     #[schema(
         required = true,
         min_length = 10,
         max_length = 255,
-        pattern = r"^[^@\s]+@\S*\.\S*$"
+        pattern = r"^[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+@[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*\.[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
     )]
     email: String,
     /// 8 to 1024 characters (the rule of a new account's password).
@@ -153,8 +179,8 @@ pub struct EmailRequest {
     tag = "nakama",
     security(("nakama_server_key" = [])),
     params(
-        ("create" = Option<bool>, Query, description = "Create the account when missing (default true)"),
-        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)"),
+        ("create" = inline(Option<CreateFlag>), Query, description = "Create the account when missing (default true; empty reads as absent)"),
+        ("username" = Option<String>, Query, description = "The username of a new account: at most 128 characters, no whitespace (absent or empty: a generated one)", pattern = r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000]{0,128}$"),
     ),
     request_body = EmailRequest,
     responses(
@@ -224,7 +250,7 @@ pub async fn refresh_session(
     }))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 pub struct LogoutRequest {
     #[serde(default)]
     token: String,
@@ -233,7 +259,7 @@ pub struct LogoutRequest {
 }
 
 /// `POST /v2/session/logout` (Bearer) with `{"token", "refresh_token"}`; both empty logs out
-/// every session of the user.
+/// every session of the user, as does no body, an empty one or `null`.
 #[utoipa::path(
     post,
     path = "/v2/session/logout",
@@ -245,8 +271,9 @@ pub struct LogoutRequest {
 pub async fn logout(
     State(state): State<AppState>,
     Session(claims): Session,
-    NakamaJson(req): NakamaJson<LogoutRequest>,
+    NakamaJson(req): NakamaJson<Option<LogoutRequest>>,
 ) -> Result<Json<Value>, NakamaError> {
+    let req = req.unwrap_or_default();
     state
         .core
         .logout(&claims, Some(&req.token), Some(&req.refresh_token))

@@ -121,9 +121,9 @@ impl From<CoreError> for NakamaError {
                 Self::unauthenticated("Invalid credentials.")
             }
             CoreError::AccountDisabled => Self::new(Code::PermissionDenied, "User account banned."),
-            e @ (CoreError::MatchMakerRequired | CoreError::RolesNotSent) => {
-                Self::new(Code::PermissionDenied, e.to_string())
-            }
+            e @ (CoreError::MatchMakerRequired
+            | CoreError::RolesNotSent
+            | CoreError::NotPermitted { .. }) => Self::new(Code::PermissionDenied, e.to_string()),
             CoreError::UsernameTaken => {
                 Self::new(Code::AlreadyExists, "Username is already in use.")
             }
@@ -193,7 +193,7 @@ impl IntoResponse for NakamaError {
     }
 }
 
-/// The answer for a bare status (panics, unknown routes).
+/// The answer for a bare status (panics, unknown routes, a request line too long).
 pub fn render_status(status: StatusCode) -> Response {
     match status {
         StatusCode::NOT_FOUND => NakamaError::not_found("Not Found").into_response(),
@@ -204,6 +204,16 @@ pub fn render_status(status: StatusCode) -> Response {
                 code: 12,
             };
             (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+        }
+        // Nakama's gateway has no such answer (Go's server takes long paths); the shape is
+        // its error's, the code InvalidArgument's (3).
+        StatusCode::URI_TOO_LONG => {
+            let body = NakamaErrorBody {
+                error: "URI Too Long".into(),
+                message: "URI Too Long".into(),
+                code: 3,
+            };
+            (StatusCode::URI_TOO_LONG, Json(body)).into_response()
         }
         _ => NakamaError::new(Code::Internal, "Internal server error.").into_response(),
     }

@@ -9,6 +9,7 @@
 //! fails until every served route is in the document.
 
 mod common;
+mod links;
 mod security;
 
 use crate::http::AppState;
@@ -55,9 +56,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    document()
-        .to_json()
-        .expect("the OpenAPI document serializes")
+    let mut doc = serde_json::to_value(document()).expect("the OpenAPI document serializes");
+    links::add_links(&mut doc);
+    doc.to_string()
 });
 
 /// `GET /openapi.json`: this document.
@@ -94,6 +95,20 @@ mod tests {
             "/api/game/poll",
         ] {
             assert!(doc["paths"][path].is_object(), "{path} is documented");
+        }
+    }
+
+    #[test]
+    fn sign_ins_link_their_refresh_token_to_the_refresh() {
+        let doc: serde_json::Value = serde_json::from_str(&DOCUMENT).unwrap();
+        let refresh = &doc["paths"]["/v2/account/session/refresh"]["post"]["operationId"];
+        for path in links::SIGN_INS {
+            let link = &doc["paths"][path]["post"]["responses"]["200"]["links"]["RefreshSession"];
+            assert_eq!(&link["operationId"], refresh, "{path}");
+            assert_eq!(
+                link["requestBody"],
+                serde_json::json!({"token": "$response.body#/refresh_token"})
+            );
         }
     }
 }

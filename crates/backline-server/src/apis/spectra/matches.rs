@@ -33,6 +33,59 @@ impl From<RecordedSnapshot> for MatchCallResponse {
     }
 }
 
+/// The body of register, update and complete as the document describes it: `{"match": …}`
+/// with the fields Backline reads typed (`groupCode` required) and every other field of
+/// Spectra's match object allowed as it comes. `matchId` is left out: when present it must be
+/// the path's, a rule between two parts of the request that no schema states.
+pub struct MatchBody;
+
+impl utoipa::PartialSchema for MatchBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+        let nullable = |t: Type| SchemaType::from_iter([t, Type::Null]);
+        let int64 = |t: SchemaType| {
+            ObjectBuilder::new()
+                .schema_type(t)
+                .minimum(Some(i64::MIN))
+                .maximum(Some(i64::MAX))
+        };
+        let text = || ObjectBuilder::new().schema_type(nullable(Type::String));
+        let player = ObjectBuilder::new()
+            .property("riotId", text())
+            .property("fullName", text())
+            .property("currentMMRTier", int64(nullable(Type::Integer)))
+            .property("peakMMRTier", int64(nullable(Type::Integer)));
+        let team = ObjectBuilder::new()
+            .property(
+                "roundsWon",
+                ObjectBuilder::new().schema_type(SchemaType::AnyValue),
+            )
+            .property("players", ArrayBuilder::new().items(player));
+        let snapshot = ObjectBuilder::new()
+            .description(Some(
+                "Spectra's match object (13–20 KB); fields not named here are kept as they come",
+            ))
+            .property("groupCode", ObjectBuilder::new().schema_type(Type::String))
+            .required("groupCode")
+            .property("organizationId", text())
+            .property("roundNumber", int64(SchemaType::new(Type::Integer)))
+            .property("roundPhase", ObjectBuilder::new().schema_type(Type::String))
+            .property("map", text())
+            .property("matchType", text())
+            .property("teams", ArrayBuilder::new().items(team));
+        ObjectBuilder::new()
+            .property("match", snapshot)
+            .required("match")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MatchBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "SpectraMatchBody".into()
+    }
+}
+
 async fn record(
     state: AppState,
     call: SnapshotCall,
@@ -53,7 +106,7 @@ async fn record(
     tag = "spectra",
     security(("spectra_backend_token" = [])),
     params(("match_id" = String, Path)),
-    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    request_body(content = inline(MatchBody), description = "`{\"match\": <Spectra's match snapshot>}`"),
     responses(
         (status = 200, description = "Recorded", body = MatchCallResponse),
         (status = 409, description = "Another organisation's match", body = JsonErrorBody),
@@ -76,7 +129,7 @@ pub async fn register_match(
     tag = "spectra",
     security(("spectra_backend_token" = [])),
     params(("match_id" = String, Path)),
-    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    request_body(content = inline(MatchBody), description = "`{\"match\": <Spectra's match snapshot>}`"),
     responses(
         (status = 200, description = "Recorded", body = MatchCallResponse),
         (status = 409, description = "Another organisation's match", body = JsonErrorBody),
@@ -99,7 +152,7 @@ pub async fn update_match(
     tag = "spectra",
     security(("spectra_backend_token" = [])),
     params(("match_id" = String, Path)),
-    request_body(content = Object, description = "`{\"match\": <Spectra's match snapshot>}`"),
+    request_body(content = inline(MatchBody), description = "`{\"match\": <Spectra's match snapshot>}`"),
     responses(
         (status = 200, description = "Recorded", body = MatchCallResponse),
         (status = 409, description = "Another organisation's match", body = JsonErrorBody),

@@ -42,6 +42,7 @@ use axum::Router;
         playercam::create_session,
         playercam::get_name_overrides_and_playercams,
         session_page::session_page,
+        session_page::session_asset,
         session_page::list_session_players,
         session_page::change_session_player,
     ),
@@ -94,6 +95,7 @@ pub fn router() -> Router<AppState> {
             "/playercam/session/{identifier}",
             get(session_page::session_page),
         )
+        .route("/playercam/assets/{name}", get(session_page::session_asset))
         .route(
             "/playercam/api/session/{identifier}/players",
             get(session_page::list_session_players),

@@ -26,7 +26,7 @@ pub struct CreateSessionResponse {
     path = "/spectra/playercam/api/createSession",
     tag = "spectra",
     security(("access_key" = [])),
-    request_body(content = Option<Object>, description = "`{}` (or no body)"),
+    request_body(content = Option<Object>, description = "`{}` (or no body, or `null`)"),
     responses(
         (status = 200, description = "The new session's identifier and secret", body = CreateSessionResponse),
         (status = 403, description = "The access key has expired", body = JsonErrorBody),
@@ -38,8 +38,10 @@ pub async fn create_session(
     body: RawBody,
 ) -> Result<Json<CreateSessionResponse>, SpectraError> {
     let trimmed = body.0.trim_ascii();
+    // No body, `null` (an optional body left out, as a JSON client writes it) or an object.
     if !trimmed.is_empty()
-        && !serde_json::from_slice::<serde_json::Value>(trimmed).is_ok_and(|v| v.is_object())
+        && !serde_json::from_slice::<serde_json::Value>(trimmed)
+            .is_ok_and(|v| v.is_object() || v.is_null())
     {
         return Err(SpectraError::new(
             StatusCode::BAD_REQUEST,

@@ -8,19 +8,37 @@
 
 use super::extract::{Path, SpectraJson};
 use super::SpectraError;
+use crate::apis::page_headers;
 use crate::http::json_error::JsonErrorBody;
 use crate::http::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
-use axum::response::{Html, IntoResponse};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use backline_domain::spectra::playercam::{PlayercamPlayer, PlayercamSession};
 use serde::{Deserialize, Serialize};
 
 const PAGE: &str = include_str!("assets/session.html");
 
+/// The page's script and stylesheet (no inline script or style: the page's
+/// Content-Security-Policy allows neither), served under `/spectra/playercam/assets/`.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "session.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/session.css"),
+    ),
+    (
+        "session.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/session.js"),
+    ),
+];
+
 /// `GET /spectra/playercam/session/{identifier}`: the page (the same for every identifier;
-/// nothing is revealed before the secret is checked).
+/// nothing is revealed before the secret is checked), with the security headers of every
+/// Backline page (`apis/page_headers.rs`) and no referrer (the secret may be in the URL's
+/// fragment).
 #[utoipa::path(
     get,
     path = "/spectra/playercam/session/{identifier}",
@@ -28,8 +46,26 @@ const PAGE: &str = include_str!("assets/session.html");
     params(("identifier" = String, Path)),
     responses((status = 200, description = "The session page", content_type = "text/html", body = String)),
 )]
-pub async fn session_page() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-store")], Html(PAGE))
+pub async fn session_page() -> Response {
+    let mut response = ([(header::CACHE_CONTROL, "no-store")], Html(PAGE)).into_response();
+    page_headers::insert(response.headers_mut(), "no-referrer");
+    response
+}
+
+/// `GET /spectra/playercam/assets/{name}`: the session page's script or stylesheet.
+#[utoipa::path(
+    get,
+    path = "/spectra/playercam/assets/{name}",
+    tag = "spectra",
+    params(("name" = String, Path, description = "`session.js` or `session.css`")),
+    responses(
+        (status = 200, description = "The file", content_type = "text/javascript", body = String),
+        (status = 404, description = "No such file", body = JsonErrorBody),
+    ),
+)]
+pub async fn session_asset(Path(name): Path<String>) -> Result<Response, SpectraError> {
+    crate::apis::page_headers::asset(ASSETS, &name)
+        .ok_or_else(|| SpectraError::new(StatusCode::NOT_FOUND, "no such file"))
 }
 
 fn secret(headers: &HeaderMap) -> &str {
@@ -106,7 +142,7 @@ pub async fn change_session_player(
         .await?;
     let player = state
         .core
-        .change_playercam_player(
+        .change_session_player(
             &identifier,
             &full_name,
             req.camera_enabled,

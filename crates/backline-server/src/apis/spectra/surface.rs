@@ -35,6 +35,7 @@ fn render_status(status: StatusCode) -> Response {
     let message = match status {
         StatusCode::NOT_FOUND => "no such Spectra endpoint",
         StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not accept that method",
+        StatusCode::URI_TOO_LONG => "the request's path and query are too long",
         _ => "internal error",
     };
     SpectraError::new(status, message).into_response()

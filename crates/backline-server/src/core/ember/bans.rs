@@ -2,10 +2,13 @@
 
 use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::access::{Grant, Moderate, View};
+use crate::core::audit::Audited;
 use crate::core::Entity;
 use backline_domain::accounts::ExternalAccount;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
-use backline_domain::ember::bans::{Ban, BanReach, BanScope, BanStatus};
+use backline_domain::ember::bans::{Ban, BanIssuer, BanReach, BanScope, BanStatus};
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, BanId, ServerId};
@@ -110,18 +113,23 @@ impl<S: Store> Core<S> {
             scope: new.scope,
             server_group,
             admin_user_id: admin,
+            issued_by: BanIssuer::Server,
             reason: new.reason,
             created_at: now,
             expires_at: (minutes > 0).then(|| now.plus_seconds(minutes.saturating_mul(60))),
             lifted_at: None,
         };
-        self.record_ban(&ban, &new.player).await?;
+        self.record_ban(&ban, &new.player, None).await?;
         Ok(ban)
     }
 
     /// Records an operator's ban and, as for a server's ban, queues a kick on every server
     /// where the player is connected now and the ban applies.
-    pub async fn create_operator_ban(&self, new: OperatorBan) -> CoreResult<Ban> {
+    pub async fn create_operator_ban(
+        &self,
+        grant: &Grant<Moderate>,
+        new: OperatorBan,
+    ) -> CoreResult<Ban> {
         let player =
             crate::core::ember::players::player(&new.player.source, &new.player.account_id)?;
         let minutes = check_ban(new.duration_minutes, &new.reason)?;
@@ -155,19 +163,26 @@ impl<S: Store> Core<S> {
             scope: new.scope,
             server_group,
             admin_user_id: None,
+            issued_by: BanIssuer::Operator,
             reason: new.reason.trim().to_owned(),
             created_at: now,
             expires_at: (minutes > 0).then(|| now.plus_seconds(minutes.saturating_mul(60))),
             lifted_at: None,
         };
-        self.record_ban(&ban, &player).await?;
+        let audit = grant.audit(now, Audited::Bans, Some(ban.id.to_string()));
+        self.record_ban(&ban, &player, Some(&audit)).await?;
         Ok(ban)
     }
 
-    /// Stores a ban and queues its kicks (one action) where the player is connected now and
-    /// the ban applies.
-    async fn record_ban(&self, ban: &Ban, player: &PlayerRef) -> CoreResult<()> {
-        self.store.insert_ban(ban).await?;
+    /// Stores a ban (with the operator's audit entry, if an operator made it) and queues its
+    /// kicks (one action) where the player is connected now and the ban applies.
+    async fn record_ban(
+        &self,
+        ban: &Ban,
+        player: &PlayerRef,
+        audit: Option<&AuditEntry>,
+    ) -> CoreResult<()> {
+        self.store.insert_ban(ban, audit).await?;
         self.publish_ban(EventKind::BanCreated, ban).await;
         let action = ActionId::generate();
         for target in self.servers_with(player).await? {
@@ -177,9 +192,10 @@ impl<S: Store> Core<S> {
             let Some(game) = self.settings.ember.games.get(&target.game) else {
                 continue;
             };
-            if let Some(command) = game.command("kick", &player.account_id, &ban.reason) {
+            if let Some(command) = super::poll::ban_kick(game, player, &ban.reason) {
                 // Marked as the ban's own kick: delivered while the player is banned, when
-                // every other execution about them is held.
+                // every other execution about them is held. Queued once per server and
+                // player while one is pending (the store leaves out a second).
                 self.queue_new(
                     std::slice::from_ref(&target.id),
                     &NewExecution {
@@ -191,6 +207,7 @@ impl<S: Store> Core<S> {
                         enforces_ban: true,
                         action: Some(&action),
                     },
+                    None,
                 )
                 .await?;
             }
@@ -210,7 +227,7 @@ impl<S: Store> Core<S> {
             .filter(|b| b.is_active(now) && b.liftable_by(server))
             .collect();
         let ids: Vec<BanId> = lifted.iter().map(|b| b.id.clone()).collect();
-        self.store.lift_bans(&ids, now).await?;
+        self.store.lift_bans(&ids, now, None).await?;
         for ban in &lifted {
             self.publish_ban(EventKind::BanLifted, ban).await;
         }
@@ -218,7 +235,11 @@ impl<S: Store> Core<S> {
     }
 
     /// The bans of a player (operators).
-    pub async fn bans_of_player(&self, player: &PlayerRef) -> CoreResult<Vec<Ban>> {
+    pub async fn bans_of_player(
+        &self,
+        _: &Grant<View>,
+        player: &PlayerRef,
+    ) -> CoreResult<Vec<Ban>> {
         let user = self.user_for_player(player).await?;
         Ok(self.store.bans_of(&[user.id]).await?)
     }
@@ -226,6 +247,7 @@ impl<S: Store> Core<S> {
     /// Bans matching `query`, newest first, in pages. A player never seen has no bans.
     pub async fn list_bans(
         &self,
+        _: &Grant<View>,
         query: &BanQuery,
         request: &PageRequest,
     ) -> CoreResult<Page<Ban>> {
@@ -260,7 +282,12 @@ impl<S: Store> Core<S> {
         Ok(request.page(bans, |b| time_key(b.created_at, b.id.as_str())))
     }
 
-    pub async fn get_ban(&self, id: &BanId) -> CoreResult<Ban> {
+    /// A ban, by id.
+    pub async fn get_ban(&self, _: &Grant<View>, id: &BanId) -> CoreResult<Ban> {
+        self.find_ban(id).await
+    }
+
+    async fn find_ban(&self, id: &BanId) -> CoreResult<Ban> {
         self.store
             .get_ban(id)
             .await?
@@ -269,15 +296,19 @@ impl<S: Store> Core<S> {
 
     /// Lifts a ban (an operator may lift any); lifting a lifted ban changes nothing. The
     /// executions the ban held are delivered from the player's next poll on.
-    pub async fn lift_ban(&self, id: &BanId) -> CoreResult<Ban> {
-        let ban = self.get_ban(id).await?;
+    /// Lifting is audited either way.
+    pub async fn lift_ban(&self, grant: &Grant<Moderate>, id: &BanId) -> CoreResult<Ban> {
+        let ban = self.find_ban(id).await?;
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Bans, Some(ban.id.to_string()));
         if ban.lifted_at.is_some() {
+            self.store.insert_audit(&audit).await?;
             return Ok(ban);
         }
         self.store
-            .lift_bans(std::slice::from_ref(&ban.id), self.now())
+            .lift_bans(std::slice::from_ref(&ban.id), now, Some(&audit))
             .await?;
-        let lifted = self.get_ban(id).await?;
+        let lifted = self.find_ban(id).await?;
         self.publish_ban(EventKind::BanLifted, &lifted).await;
         Ok(lifted)
     }

@@ -2,10 +2,14 @@
 
 use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::access::{Administer, Grant, Moderate, View};
+use crate::core::audit::Audited;
 use crate::core::Entity;
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
 };
+use backline_domain::ember::games::CommandError;
 use backline_domain::ember::servers::GameServer;
 use backline_domain::events::EventKind;
 use backline_domain::ids::{ActionId, ExecutionId, ServerId};
@@ -64,9 +68,11 @@ impl<S: Store> Core<S> {
         Ok(chosen)
     }
 
-    /// Queues a `command` or `code` action (one execution per target server).
+    /// Queues a `command` or `code` action (one execution per target server), audited as the
+    /// action.
     pub async fn queue_action(
         &self,
+        grant: &Grant<Administer>,
         target: &Target,
         kind: ActionKind,
         text: &str,
@@ -101,13 +107,20 @@ impl<S: Store> Core<S> {
             .into_iter()
             .map(|s| s.id)
             .collect();
-        self.queue_payload(
+        let action = ActionId::generate();
+        let audit = grant.audit(self.now(), Audited::Actions, Some(action.to_string()));
+        self.queue_new(
             &servers,
-            kind,
-            &payload,
-            player.as_ref(),
-            require_online,
-            None,
+            &NewExecution {
+                kind,
+                payload: &payload,
+                player: player.as_ref(),
+                require_online,
+                rerun_of: None,
+                enforces_ban: false,
+                action: Some(&action),
+            },
+            Some(&audit),
         )
         .await
     }
@@ -132,22 +145,25 @@ impl<S: Store> Core<S> {
                 enforces_ban: false,
                 action: None,
             },
+            None,
         )
         .await
     }
 
-    /// Queues one execution per server.
+    /// Queues one execution per server, with the operator's `audit` entry (when an operator
+    /// queued them) in the same transaction.
     pub(super) async fn queue_new(
         &self,
         servers: &[ServerId],
         new: &NewExecution<'_>,
+        audit: Option<&AuditEntry>,
     ) -> CoreResult<Vec<Execution>> {
         if servers.is_empty() {
             return Ok(Vec::new());
         }
         let queued = self
             .store
-            .queue_executions(servers, new, self.now())
+            .queue_executions(servers, new, self.now(), audit)
             .await?;
         self.publish_executions(EventKind::ExecutionQueued, &queued)
             .await;
@@ -174,8 +190,9 @@ impl<S: Store> Core<S> {
         Ok(())
     }
 
-    /// Queues a finished or failed execution again, as a new execution.
-    pub async fn rerun_execution(&self, id: i64) -> CoreResult<Execution> {
+    /// Queues a finished or failed execution again, as a new execution (which the audit entry
+    /// names).
+    pub async fn rerun_execution(&self, grant: &Grant<Moderate>, id: i64) -> CoreResult<Execution> {
         let old = self
             .store
             .get_execution(ExecutionId(id))
@@ -199,6 +216,8 @@ impl<S: Store> Core<S> {
                     enforces_ban: old.enforces_ban,
                     action: None,
                 },
+                // The store names the new execution, which it numbers.
+                Some(&grant.audit(self.now(), Audited::Executions, None)),
             )
             .await?;
         queued
@@ -206,8 +225,10 @@ impl<S: Store> Core<S> {
             .ok_or_else(|| CoreError::Internal("no execution queued".into()))
     }
 
+    /// The latest executions, newest first (at most `limit`, 1 to 1000).
     pub async fn list_executions(
         &self,
+        _: &Grant<View>,
         server: Option<&str>,
         status: Option<ExecutionStatus>,
         limit: i64,
@@ -234,6 +255,7 @@ impl<S: Store> Core<S> {
     /// Executions matching `filter` in its order, in pages.
     pub async fn list_executions_page(
         &self,
+        _: &Grant<View>,
         filter: &ExecutionFilter,
         request: &PageRequest,
     ) -> CoreResult<Page<Execution>> {
@@ -276,7 +298,8 @@ impl<S: Store> Core<S> {
         }))
     }
 
-    pub async fn get_execution(&self, id: ExecutionId) -> CoreResult<Execution> {
+    /// An execution, by id.
+    pub async fn get_execution(&self, _: &Grant<View>, id: ExecutionId) -> CoreResult<Execution> {
         self.store
             .get_execution(id)
             .await?
@@ -284,10 +307,18 @@ impl<S: Store> Core<S> {
     }
 
     /// Queues the game's `kick` command for a player on the servers where the player is
-    /// connected now (or on the one named), delivered only while the player is there.
-    pub async fn kick_player(&self, kick: &Kick) -> CoreResult<QueuedAction> {
+    /// connected now (or on the one named), delivered only while the player is there. Audited
+    /// as the action, with its first execution.
+    pub async fn kick_player(
+        &self,
+        grant: &Grant<Moderate>,
+        kick: &Kick,
+    ) -> CoreResult<QueuedAction> {
         let player =
             crate::core::ember::players::player(&kick.player.source, &kick.player.account_id)?;
+        let account_id = player
+            .id()
+            .map_err(|e| CoreError::invalid("account_id", e.to_string()))?;
         let reason = kick.reason.trim();
         if reason.is_empty() || reason.chars().count() > 1000 {
             return Err(CoreError::invalid("reason", "must be 1 to 1000 characters"));
@@ -304,25 +335,28 @@ impl<S: Store> Core<S> {
         }
         let mut executions = Vec::new();
         for server in servers {
-            let command = self
-                .settings
-                .ember
-                .games
-                .get(&server.game)
-                .and_then(|game| game.command("kick", &player.account_id, reason))
-                .ok_or_else(|| {
-                    CoreError::invalid(
-                        "server",
-                        format!(
-                            "the game {} of server {} has no kick command",
-                            server.game, server.id
-                        ),
-                    )
+            let no_kick = || {
+                CoreError::invalid(
+                    "server",
+                    format!(
+                        "the game {} of server {} has no kick command",
+                        server.game, server.id
+                    ),
+                )
+            };
+            let game = self.settings.ember.games.get(&server.game);
+            let command = game
+                .ok_or_else(no_kick)?
+                .command("kick", &account_id, reason)
+                .map_err(|e| match e {
+                    CommandError::NoTemplate(_) => no_kick(),
+                    unsafe_value => CoreError::invalid("account_id", unsafe_value.to_string()),
                 })?;
             executions.push((server.id, command));
         }
         // One action: the same id on every server's execution.
         let action = ActionId::generate();
+        let mut audit = Some(grant.audit(self.now(), Audited::Actions, Some(action.to_string())));
         let mut queued = Vec::with_capacity(executions.len());
         for (server, command) in executions {
             queued.extend(
@@ -337,6 +371,7 @@ impl<S: Store> Core<S> {
                         enforces_ban: false,
                         action: Some(&action),
                     },
+                    audit.take().as_ref(),
                 )
                 .await?,
             );

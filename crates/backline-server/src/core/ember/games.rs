@@ -5,6 +5,7 @@
 
 use super::super::page::{Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::access::{Grant, View};
 use crate::core::Entity;
 use backline_domain::ember::games::Game;
 use backline_store::Store;
@@ -34,7 +35,7 @@ impl KeyedGame {
 
 impl<S: Store> Core<S> {
     /// The games by key, in pages (the cursor is the last key of the page before).
-    pub fn list_games(&self, request: &PageRequest) -> Page<KeyedGame> {
+    pub fn list_games(&self, _: &Grant<View>, request: &PageRequest) -> Page<KeyedGame> {
         let after = request.cursor.as_deref().unwrap_or_default();
         let games: Vec<KeyedGame> = self
             .settings
@@ -48,7 +49,8 @@ impl<S: Store> Core<S> {
         request.page(games, |g| g.id.clone())
     }
 
-    pub fn get_game(&self, key: &str) -> CoreResult<KeyedGame> {
+    /// A game, by key.
+    pub fn get_game(&self, _: &Grant<View>, key: &str) -> CoreResult<KeyedGame> {
         self.settings
             .ember
             .games

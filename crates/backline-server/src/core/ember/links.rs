@@ -78,6 +78,8 @@ impl<S: Store> Core<S> {
 
 // Operators' view: list and revoke, never showing a token.
 use super::super::page::{time_key, Page, PageRequest};
+use crate::core::access::{Grant, Moderate, View};
+use crate::core::audit::Audited;
 use backline_domain::ids::{LinkTokenId, ServerId};
 use backline_store::{LinkRevokeError, LinkTokenFilter, LinkTokenRecord, LinkTokenState};
 
@@ -150,6 +152,7 @@ impl<S: Store> Core<S> {
     /// A page of link tokens, newest first.
     pub async fn list_link_tokens(
         &self,
+        _: &Grant<View>,
         query: LinkTokenQuery,
         page: &PageRequest,
     ) -> CoreResult<Page<LinkTokenSummary>> {
@@ -170,9 +173,15 @@ impl<S: Store> Core<S> {
     }
 
     /// Revokes a token that was not used yet (it can no longer be redeemed); `NotFound` for
-    /// an unknown one, `LinkTokenNotRevocable` for a used one (the link it made stays).
-    pub async fn revoke_link_token(&self, id: &LinkTokenId) -> CoreResult<LinkTokenSummary> {
-        match self.store.revoke_link_token(id).await? {
+    /// an unknown one, `LinkTokenNotRevocable` for a used one (the link it made stays). Only
+    /// a revocation that happened is audited.
+    pub async fn revoke_link_token(
+        &self,
+        grant: &Grant<Moderate>,
+        id: &LinkTokenId,
+    ) -> CoreResult<LinkTokenSummary> {
+        let audit = grant.audit(self.now(), Audited::LinkTokens, Some(id.to_string()));
+        match self.store.revoke_link_token(id, Some(&audit)).await? {
             Ok(record) => Ok(LinkTokenSummary::of(record, self.now())),
             Err(LinkRevokeError::Unknown) => Err(CoreError::not_found(Entity::LinkToken, id)),
             Err(LinkRevokeError::AlreadyRedeemed) => {

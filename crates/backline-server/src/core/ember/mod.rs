@@ -25,4 +25,6 @@ pub struct EmberSettings {
     pub games: BTreeMap<String, Game>,
     /// Most executions one poll receives.
     pub poll_batch: i64,
+    /// Most players one poll may report.
+    pub max_players_per_poll: usize,
 }

@@ -3,21 +3,21 @@
 
 use super::super::accounts::NewUser;
 use super::super::{Core, CoreError, CoreResult};
-use backline_domain::accounts::{check_account_id, check_source, ExternalAccount, User};
+use backline_domain::accounts::{ExternalAccount, User};
 use backline_domain::ember::actions::PlayerRef;
 use backline_store::Store;
 
-/// Checks a `{source}/{account_id}` pair.
+/// Checks a `{source}/{account_id}` pair, the id against its source's format
+/// ([`PlayerRef::checked`]); every surface makes the players it acts on here.
 pub fn player(source: &str, account_id: &str) -> CoreResult<PlayerRef> {
-    let source = check_source(source).map_err(|e| CoreError::invalid("source", e.to_string()))?;
-    let account_id = check_account_id(account_id)
-        .map_err(|e| CoreError::invalid("account_id", e.to_string()))?;
-    Ok(PlayerRef { source, account_id })
+    Ok(PlayerRef::checked(source, account_id)?)
 }
 
 impl<S: Store> Core<S> {
     /// The user of a game account, created when the account is new.
+    /// A player whose id is not in its source's format gets none (and the call is refused).
     pub async fn user_for_player(&self, player: &PlayerRef) -> CoreResult<User> {
+        let player = &self::player(&player.source, &player.account_id)?;
         let account = ExternalAccount::new(&player.source, &player.account_id);
         if let Some(user) = self.store.find_user_by_external(&account).await? {
             return Ok(user);

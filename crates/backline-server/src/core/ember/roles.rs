@@ -2,8 +2,11 @@
 
 use super::super::page::{key_cursor, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::access::{Grant, Moderate, View};
+use crate::core::audit::Audited;
 use crate::core::Entity;
 use backline_domain::accounts::{ExternalAccount, User};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{ActionKind, PlayerRef};
 use backline_domain::ember::roles::{roles_payload, Role, RoleChange, RoleHolder};
 use backline_domain::ember::servers::GameServer;
@@ -53,14 +56,20 @@ fn check_role_text(field: &'static str, text: &str) -> CoreResult<String> {
     Ok(text.to_owned())
 }
 
-fn role_groups(groups: Vec<String>) -> Vec<String> {
+fn role_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
+    if groups.len() > super::servers::MAX_GROUPS {
+        return Err(CoreError::invalid(
+            "groups",
+            format!("at most {} groups", super::servers::MAX_GROUPS),
+        ));
+    }
     let mut groups: Vec<String> = groups
         .into_iter()
         .map(|g| g.trim().to_owned())
         .filter(|g| !g.is_empty())
         .collect();
     groups.dedup();
-    groups
+    Ok(groups)
 }
 
 fn conflict(e: StoreError) -> CoreError {
@@ -71,8 +80,10 @@ fn conflict(e: StoreError) -> CoreError {
 }
 
 impl<S: Store> Core<S> {
+    /// Creates a role.
     pub async fn create_role(
         &self,
+        grant: &Grant<Moderate>,
         name: &str,
         ingame: &str,
         position: i64,
@@ -93,13 +104,22 @@ impl<S: Store> Core<S> {
             name: name.trim().to_owned(),
             ingame: ingame.trim().to_owned(),
             position,
-            server_groups: role_groups(groups),
+            server_groups: role_groups(groups)?,
         };
-        self.store.insert_role(&role).await.map_err(conflict)?;
+        let audit = grant.audit(self.now(), Audited::Roles, Some(role.id.to_string()));
+        self.store
+            .insert_role(&role, Some(&audit))
+            .await
+            .map_err(conflict)?;
         Ok(role)
     }
 
-    pub async fn get_role(&self, id: &RoleId) -> CoreResult<Role> {
+    /// A role, by id.
+    pub async fn get_role(&self, _: &Grant<View>, id: &RoleId) -> CoreResult<Role> {
+        self.find_role(id).await
+    }
+
+    async fn find_role(&self, id: &RoleId) -> CoreResult<Role> {
         self.store
             .list_roles()
             .await?
@@ -112,6 +132,7 @@ impl<S: Store> Core<S> {
     /// cursor is the last role's position and name).
     pub async fn list_roles_page(
         &self,
+        _: &Grant<View>,
         query: &RoleQuery,
         request: &PageRequest,
     ) -> CoreResult<Page<Role>> {
@@ -167,8 +188,13 @@ impl<S: Store> Core<S> {
 
     /// Changes a role. Servers learn the new in-game equivalent or groups with the next
     /// exhaustive sync of each player (when the player connects).
-    pub async fn change_role(&self, id: &RoleId, edit: RoleEdit) -> CoreResult<Role> {
-        let mut role = self.get_role(id).await?;
+    pub async fn change_role(
+        &self,
+        grant: &Grant<Moderate>,
+        id: &RoleId,
+        edit: RoleEdit,
+    ) -> CoreResult<Role> {
+        let mut role = self.find_role(id).await?;
         if let Some(name) = edit.name {
             role.name = check_role_text("name", &name)?;
         }
@@ -179,9 +205,11 @@ impl<S: Store> Core<S> {
             role.position = position;
         }
         if let Some(groups) = edit.groups {
-            role.server_groups = role_groups(groups);
+            role.server_groups = role_groups(groups)?;
         }
-        self.store.update_role(&role).await.map_err(|e| match e {
+        let audit = grant.audit(self.now(), Audited::Roles, Some(role.id.to_string()));
+        let updated = self.store.update_role(&role, Some(&audit)).await;
+        updated.map_err(|e| match e {
             StoreError::NotFound => CoreError::not_found(Entity::Role, id),
             other => conflict(other),
         })?;
@@ -189,8 +217,12 @@ impl<S: Store> Core<S> {
     }
 
     /// Puts every role in this order, most privileged first (positions 1, 2, …); the list
-    /// must name each role exactly once.
-    pub async fn reorder_roles(&self, order: &[RoleId]) -> CoreResult<Vec<Role>> {
+    /// must name each role exactly once. The audit entry names no role: it is all of them.
+    pub async fn reorder_roles(
+        &self,
+        grant: &Grant<Moderate>,
+        order: &[RoleId],
+    ) -> CoreResult<Vec<Role>> {
         let roles = self.store.list_roles().await?;
         if let Some(unknown) = order.iter().find(|id| !roles.iter().any(|r| &r.id == *id)) {
             return Err(CoreError::not_found(Entity::Role, unknown));
@@ -204,7 +236,9 @@ impl<S: Store> Core<S> {
                 "must name every role exactly once",
             ));
         }
-        self.store.reorder_roles(order).await.map_err(|e| match e {
+        let audit = grant.audit(self.now(), Audited::Roles, None);
+        let reordered = self.store.reorder_roles(order, Some(&audit)).await;
+        reordered.map_err(|e| match e {
             StoreError::NotFound => CoreError::none_found(Entity::Role),
             other => other.into(),
         })?;
@@ -213,16 +247,21 @@ impl<S: Store> Core<S> {
 
     /// Grants (or revokes) a role to a player's user as an operator, exactly as `backline
     /// role grant|revoke` does: servers that receive roles get a partial `roles` action.
+    /// Audited (naming the role) even when the player held it already, or did not.
     pub async fn set_role_grant(
         &self,
+        grant: &Grant<Moderate>,
         id: &RoleId,
         player: &PlayerRef,
         granted: bool,
     ) -> CoreResult<RoleGrant> {
         let player = crate::core::ember::players::player(&player.source, &player.account_id)?;
-        let role = self.get_role(id).await?;
+        let role = self.find_role(id).await?;
         let user = self.user_for_player(&player).await?;
-        let changed = self.apply_role(&user, &role, granted, None).await?;
+        let audit = grant.audit(self.now(), Audited::Roles, Some(role.id.to_string()));
+        let changed = self
+            .apply_role(&user, &role, granted, None, Some(&audit))
+            .await?;
         Ok(RoleGrant {
             id: role.id,
             role: role.name,
@@ -236,10 +275,11 @@ impl<S: Store> Core<S> {
     /// The users holding a role now, in pages (by user id).
     pub async fn role_holders(
         &self,
+        _: &Grant<View>,
         id: &RoleId,
         request: &PageRequest,
     ) -> CoreResult<Page<RoleHolder>> {
-        let role = self.get_role(id).await?;
+        let role = self.find_role(id).await?;
         let after = request.cursor.clone().map(UserId::from_string);
         let holders = self
             .store
@@ -248,7 +288,8 @@ impl<S: Store> Core<S> {
         Ok(request.page(holders, |h| h.user_id.to_string()))
     }
 
-    pub async fn list_roles(&self) -> CoreResult<Vec<Role>> {
+    /// Every role, most privileged first.
+    pub async fn list_roles(&self, _: &Grant<View>) -> CoreResult<Vec<Role>> {
         Ok(self.store.list_roles().await?)
     }
 
@@ -266,16 +307,20 @@ impl<S: Store> Core<S> {
     }
 
     /// Grants (or revokes) a role by name, as an operator; servers that receive roles get a
-    /// partial `roles` action for each of the user's accounts in their game.
+    /// partial `roles` action for each of the user's accounts in their game. Audited (naming
+    /// the role) even when that changed nothing.
     pub async fn operator_set_role(
         &self,
+        grant: &Grant<Moderate>,
         player: &PlayerRef,
         role_name: &str,
         granted: bool,
     ) -> CoreResult<Role> {
         let role = self.role_where("role", |r| r.name == role_name).await?;
         let user = self.user_for_player(player).await?;
-        self.apply_role(&user, &role, granted, None).await?;
+        let audit = grant.audit(self.now(), Audited::Roles, Some(role.id.to_string()));
+        self.apply_role(&user, &role, granted, None, Some(&audit))
+            .await?;
         Ok(role)
     }
 
@@ -339,19 +384,25 @@ impl<S: Store> Core<S> {
     }
 
     /// Grants or revokes `role`; when that changed something, tells the servers that receive
-    /// roles (all but `except`). Whether it changed something.
+    /// roles (all but `except`). Whether it changed something. An operator's `audit` entry is
+    /// recorded with the grant or revocation, whether or not it changed something.
     async fn apply_role(
         &self,
         user: &User,
         role: &Role,
         granted: bool,
         except: Option<&GameServer>,
+        audit: Option<&AuditEntry>,
     ) -> CoreResult<bool> {
         let now = self.now();
         let changed = if granted {
-            self.store.grant_role(&user.id, &role.id, now).await?
+            self.store
+                .grant_role(&user.id, &role.id, now, audit)
+                .await?
         } else {
-            self.store.revoke_role(&user.id, &role.id, now).await?
+            self.store
+                .revoke_role(&user.id, &role.id, now, audit)
+                .await?
         };
         if changed {
             self.queue_partial_roles(user, role, granted, except)
@@ -374,7 +425,7 @@ impl<S: Store> Core<S> {
             .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
             .await?;
         let user = self.user_for_player(player).await?;
-        self.apply_role(&user, &role, granted, Some(server))
+        self.apply_role(&user, &role, granted, Some(server), None)
             .await
             .map(|_| ())
     }
@@ -412,7 +463,8 @@ impl<S: Store> Core<S> {
             .role_where("name", |r| r.ingame == ingame && r.syncs_to(server))
             .await?;
         let user = self.user_for_player(player).await?;
-        self.apply_role(&user, &role, true, Some(server)).await?;
+        self.apply_role(&user, &role, true, Some(server), None)
+            .await?;
         let roles = self.store.roles_of(std::slice::from_ref(&user.id)).await?;
         let held = roles
             .into_iter()
@@ -423,7 +475,8 @@ impl<S: Store> Core<S> {
             .iter()
             .filter(|r| r.position > role.position && r.syncs_to(server))
         {
-            self.apply_role(&user, lower, false, Some(server)).await?;
+            self.apply_role(&user, lower, false, Some(server), None)
+                .await?;
         }
         Ok(())
     }

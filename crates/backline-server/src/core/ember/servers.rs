@@ -2,6 +2,8 @@
 
 use super::super::page::{time_key, Page, PageRequest};
 use super::super::{Core, CoreError, CoreResult};
+use crate::core::access::{Administer, Grant, View};
+use crate::core::audit::Audited;
 use crate::core::Entity;
 use backline_domain::ember::bans::BanScope;
 use backline_domain::ember::servers::{GameServer, RoleSync, ServerOverview};
@@ -33,6 +35,7 @@ pub struct ServerChange {
     pub role_sync_send: Option<bool>,
     pub role_sync_receive: Option<bool>,
     pub ban_log: Option<bool>,
+    pub may_lift_operator_bans: Option<bool>,
 }
 
 /// A server with its token, shown once.
@@ -67,7 +70,17 @@ fn check_name(name: &str) -> CoreResult<String> {
     Ok(name.to_owned())
 }
 
+/// Most server groups one server (or role) names: each poll binds a server's groups into its
+/// ban hold, so their number is work on every poll.
+pub const MAX_GROUPS: usize = 32;
+
 fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
+    if groups.len() > MAX_GROUPS {
+        return Err(CoreError::invalid(
+            "groups",
+            format!("at most {MAX_GROUPS} groups"),
+        ));
+    }
     let mut out: Vec<String> = groups
         .into_iter()
         .map(|g| g.trim().to_owned())
@@ -85,7 +98,12 @@ fn check_groups(groups: Vec<String>) -> CoreResult<Vec<String>> {
 }
 
 impl<S: Store> Core<S> {
-    pub async fn create_server(&self, new: NewServer) -> CoreResult<IssuedServer> {
+    /// Creates a server with its token (shown once).
+    pub async fn create_server(
+        &self,
+        grant: &Grant<Administer>,
+        new: NewServer,
+    ) -> CoreResult<IssuedServer> {
         let name = check_name(&new.name)?;
         if !self.settings.ember.games.contains_key(&new.game) {
             let known: Vec<_> = self.settings.ember.games.keys().cloned().collect();
@@ -109,12 +127,23 @@ impl<S: Store> Core<S> {
                 receive: true,
             },
             ban_log: true,
+            may_lift_operator_bans: false,
             settings_version: 1,
             created_at: self.now(),
             last_poll_at: None,
         };
+        let audit = grant.audit(
+            server.created_at,
+            Audited::Servers,
+            Some(server.id.to_string()),
+        );
         self.store
-            .insert_server(&server, &token.hash(), &display_prefix(token.expose()))
+            .insert_server(
+                &server,
+                &token.hash(),
+                &display_prefix(token.expose()),
+                Some(&audit),
+            )
             .await?;
         Ok(IssuedServer { server, token })
     }
@@ -131,6 +160,8 @@ impl<S: Store> Core<S> {
             .ok_or(CoreError::Unauthorized)
     }
 
+    /// A server, by id (for the game integration's own paths; operators use
+    /// [`Core::show_server`]).
     pub async fn get_server(&self, id: &str) -> CoreResult<GameServer> {
         self.store
             .get_server(&ServerId::from_string(id))
@@ -138,22 +169,43 @@ impl<S: Store> Core<S> {
             .ok_or_else(|| CoreError::not_found(Entity::Server, id))
     }
 
-    pub async fn list_servers(&self) -> CoreResult<Vec<GameServer>> {
+    /// A server, by id (operators).
+    pub async fn show_server(&self, _: &Grant<View>, id: &str) -> CoreResult<GameServer> {
+        self.get_server(id).await
+    }
+
+    /// Every server, oldest first (operators).
+    pub async fn list_servers(&self, _: &Grant<View>) -> CoreResult<Vec<GameServer>> {
         Ok(self.store.list_servers().await?)
     }
 
     /// A new token for the server; the old one stops working at once.
-    pub async fn rotate_server_token(&self, id: &str) -> CoreResult<IssuedServer> {
+    pub async fn rotate_server_token(
+        &self,
+        grant: &Grant<Administer>,
+        id: &str,
+    ) -> CoreResult<IssuedServer> {
         let server = self.get_server(id).await?;
         let token = IssuedSecret::generate(SERVER_TOKEN_LEN);
+        let audit = grant.audit(self.now(), Audited::Servers, Some(server.id.to_string()));
         self.store
-            .set_server_token(&server.id, &token.hash(), &display_prefix(token.expose()))
+            .set_server_token(
+                &server.id,
+                &token.hash(),
+                &display_prefix(token.expose()),
+                Some(&audit),
+            )
             .await?;
         Ok(IssuedServer { server, token })
     }
 
     /// Changes settings; the next poll delivers them.
-    pub async fn change_server(&self, id: &str, change: ServerChange) -> CoreResult<GameServer> {
+    pub async fn change_server(
+        &self,
+        grant: &Grant<Administer>,
+        id: &str,
+        change: ServerChange,
+    ) -> CoreResult<GameServer> {
         let mut server = self.get_server(id).await?;
         if let Some(name) = change.name {
             server.name = check_name(&name)?;
@@ -182,8 +234,12 @@ impl<S: Store> Core<S> {
         if let Some(ban_log) = change.ban_log {
             server.ban_log = ban_log;
         }
+        if let Some(may) = change.may_lift_operator_bans {
+            server.may_lift_operator_bans = may;
+        }
+        let audit = grant.audit(self.now(), Audited::Servers, Some(server.id.to_string()));
         self.store
-            .update_server(&server)
+            .update_server(&server, Some(&audit))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::Server, id),
@@ -195,6 +251,7 @@ impl<S: Store> Core<S> {
     /// depth and its last error (the latest failed execution).
     pub async fn list_server_overviews(
         &self,
+        _: &Grant<View>,
         filter: &ServerFilter,
         request: &PageRequest,
     ) -> CoreResult<Page<ServerOverview>> {
@@ -211,7 +268,11 @@ impl<S: Store> Core<S> {
     }
 
     /// One server with whether it polls, its queue depth and its last error.
-    pub async fn server_overview(&self, id: &ServerId) -> CoreResult<ServerOverview> {
+    pub async fn server_overview(
+        &self,
+        _: &Grant<View>,
+        id: &ServerId,
+    ) -> CoreResult<ServerOverview> {
         let filter = ServerFilter {
             id: Some(id.clone()),
             ..ServerFilter::default()

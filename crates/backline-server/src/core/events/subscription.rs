@@ -1,6 +1,7 @@
 //! Subscribing to events: what was missed (from the log), then what happens (from the hub),
 //! in id order, without duplicates, limited to what the subscriber may see and asked for.
 
+use super::super::access::{Actor, Grant, View};
 use super::super::{Core, CoreError, CoreResult};
 use super::Fanout;
 use backline_domain::events::{Event, EventId, EventScope, KindFilter};
@@ -152,6 +153,12 @@ impl HeldCredential {
     }
 }
 
+/// What an operator may watch: every event (the [`View`] capability; the event stream and the
+/// console's live dashboard both ask for it).
+pub fn watched_by(_: &Grant<View>) -> EventScope {
+    EventScope::Everything
+}
+
 impl<S: Store> Core<S> {
     /// `events` for as long as `credential` still grants `scope`: when an event is due and
     /// the credential was last checked `every` ago or more, it is checked again, and a
@@ -207,7 +214,14 @@ impl<S: Store> Core<S> {
             Some(EventCredential::AccessKey(key)) => key,
             Some(EventCredential::Bearer(token)) => {
                 match self.authenticate_admin(configured_admin, Some(token)).await {
-                    Ok(_) => return Ok(EventScope::Everything),
+                    Ok(operator) => {
+                        let watching = Actor {
+                            operator,
+                            source: String::new(),
+                            action: "GET /events".to_owned(),
+                        };
+                        return Ok(watched_by(&watching.grant::<View>()?));
+                    }
                     Err(CoreError::Unauthorized) => token,
                     Err(other) => return Err(other),
                 }

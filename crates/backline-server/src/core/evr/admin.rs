@@ -6,6 +6,8 @@
 //! those paths, so an operator's action leaves the world exactly as EVR's own would.
 
 use super::{Core, CoreError, CoreResult};
+use crate::core::access::{Administer, Grant, Moderate, View};
+use crate::core::audit::Audited;
 use crate::core::page::{time_key, Page, PageRequest};
 use crate::core::Entity;
 use backline_domain::events::EventKind;
@@ -338,6 +340,7 @@ impl<S: Store> Core<S> {
     /// A page of broadcasters, oldest registration first.
     pub async fn broadcaster_page(
         &self,
+        _: &Grant<View>,
         query: &BroadcasterQuery,
         page: &PageRequest,
     ) -> CoreResult<Page<BroadcasterView>> {
@@ -379,7 +382,15 @@ impl<S: Store> Core<S> {
     }
 
     /// One broadcaster with its owner, idle match and current match.
-    pub async fn show_broadcaster(&self, sid: &BroadcasterId) -> CoreResult<BroadcasterDetail> {
+    pub async fn show_broadcaster(
+        &self,
+        _: &Grant<View>,
+        sid: &BroadcasterId,
+    ) -> CoreResult<BroadcasterDetail> {
+        self.find_broadcaster(sid).await
+    }
+
+    async fn find_broadcaster(&self, sid: &BroadcasterId) -> CoreResult<BroadcasterDetail> {
         let b = self
             .store
             .get_broadcaster(sid)
@@ -409,10 +420,21 @@ impl<S: Store> Core<S> {
     /// its prepared matches that have not started end, and a started match keeps its players
     /// until it empties and ends as usual (its broadcaster then gets no new idle match). The
     /// game server itself may register again. The answer is the broadcaster as it was; the
-    /// stream gets `broadcaster.down` (reason `removed`).
-    pub async fn remove_broadcaster(&self, sid: &BroadcasterId) -> CoreResult<BroadcasterView> {
-        let before = self.show_broadcaster(sid).await?.broadcaster;
-        if self.store.remove_broadcaster(sid, None, self.now()).await? {
+    /// stream gets `broadcaster.down` (reason `removed`). Audited (naming the broadcaster) when
+    /// it removed one.
+    pub async fn remove_broadcaster(
+        &self,
+        grant: &Grant<Administer>,
+        sid: &BroadcasterId,
+    ) -> CoreResult<BroadcasterView> {
+        let before = self.find_broadcaster(sid).await?.broadcaster;
+        let now = self.now();
+        let audit = grant.audit(now, Audited::Broadcasters, Some(sid.to_string()));
+        if self
+            .store
+            .remove_broadcaster(sid, None, now, Some(&audit))
+            .await?
+        {
             self.publish_now(
                 EventKind::BroadcasterDown,
                 json!({"sid": sid, "reason": "removed"}),
@@ -427,6 +449,7 @@ impl<S: Store> Core<S> {
     /// A page of EVR matches, newest first.
     pub async fn evr_match_page(
         &self,
+        _: &Grant<View>,
         query: &EvrMatchQuery,
         page: &PageRequest,
     ) -> CoreResult<Page<EvrMatchView>> {
@@ -459,7 +482,7 @@ impl<S: Store> Core<S> {
     }
 
     /// One match (ended ones too) with its label and players.
-    pub async fn show_evr_match(&self, id: &str) -> CoreResult<EvrMatchDetail> {
+    pub async fn show_evr_match(&self, _: &Grant<View>, id: &str) -> CoreResult<EvrMatchDetail> {
         let m = self
             .store
             .get_evr_match(id)
@@ -472,11 +495,17 @@ impl<S: Store> Core<S> {
     /// (the same store unit of work): every player is removed, the match is `ended`, and its
     /// broadcaster, when still registered, is freed with a new idle match. An idle match
     /// (nothing prepared) or an ended one is a conflict. The stream gets `evr.match.ended`
-    /// (reason `operator`).
-    pub async fn end_evr_match(&self, id: &str) -> CoreResult<EndedMatchView> {
+    /// (reason `operator`). Audited, naming the match.
+    pub async fn end_evr_match(
+        &self,
+        grant: &Grant<Moderate>,
+        id: &str,
+    ) -> CoreResult<EndedMatchView> {
+        let now = self.now();
+        let audit = grant.audit(now, Audited::EvrMatches, Some(id.to_owned()));
         let ended = self
             .store
-            .end_evr_match(id, self.now(), &self.settings.node)
+            .end_evr_match(id, now, &self.settings.node, Some(&audit))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::not_found(Entity::Match, id),

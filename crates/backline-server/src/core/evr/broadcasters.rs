@@ -3,6 +3,7 @@
 use super::{Actor, Core, CoreError, CoreResult};
 use crate::core::Entity;
 use backline_domain::events::EventKind;
+use backline_domain::evr::bounds::MAX_REGIONS;
 use backline_domain::evr::features::normalise;
 use backline_domain::evr::records::{Broadcaster, EvrMatch};
 use backline_domain::evr::symbol::Symbol;
@@ -58,6 +59,12 @@ impl<S: Store> Core<S> {
                 .map(|ip| ip.to_string())
                 .ok_or_else(|| CoreError::invalid("external_ip", "required"))?,
         };
+        if reg.regions.len() > MAX_REGIONS {
+            return Err(CoreError::invalid(
+                "regions",
+                format!("at most {MAX_REGIONS} regions"),
+            ));
+        }
         let regions = if reg.regions.is_empty() {
             vec!["default".to_owned()]
         } else {
@@ -134,6 +141,7 @@ impl<S: Store> Core<S> {
                 &BroadcasterId::from_string(sid),
                 Some(&operator),
                 self.now(),
+                None,
             )
             .await?
         {

@@ -9,6 +9,7 @@ use super::{Actor, Core, CoreError, CoreResult};
 use crate::core::Entity;
 use backline_domain::accounts::{check_account_id, SystemGroup};
 use backline_domain::events::EventKind;
+use backline_domain::evr::bounds::MAX_FEATURES;
 use backline_domain::evr::lobby::{FailureCode, JoinFailure, Joiner, Lobby, Occupant};
 use backline_domain::evr::modes::Mode;
 use backline_domain::evr::records::{EvrMatch, MatchPlayer};
@@ -42,6 +43,12 @@ impl<S: Store> Core<S> {
             return Ok(Err(JoinFailure::new(
                 FailureCode::BadRequest,
                 "evr_id is longer than 128 characters",
+            )));
+        }
+        if req.features.len() > MAX_FEATURES {
+            return Ok(Err(JoinFailure::new(
+                FailureCode::BadRequest,
+                format!("at most {MAX_FEATURES} features"),
             )));
         }
         let user = self.find_user(&claims.uid).await?;

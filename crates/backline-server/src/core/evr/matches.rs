@@ -4,6 +4,7 @@ use super::{Actor, Core, CoreError, CoreResult};
 use crate::core::Entity;
 use backline_domain::accounts::SystemGroup;
 use backline_domain::events::EventKind;
+use backline_domain::evr::bounds::{MAX_MATCH_IDS, MAX_REGIONS, MAX_ROLE_ALIGNMENTS};
 use backline_domain::evr::features::{first_missing, normalise};
 use backline_domain::evr::label::LobbyType;
 use backline_domain::evr::modes::{Mode, DEFAULT_TEAM_SIZE};
@@ -50,6 +51,12 @@ impl<S: Store> Core<S> {
         ids: Option<&[String]>,
         query: Option<&str>,
     ) -> CoreResult<Vec<Value>> {
+        if ids.is_some_and(|ids| ids.len() > MAX_MATCH_IDS) {
+            return Err(CoreError::invalid(
+                "match_ids",
+                format!("at most {MAX_MATCH_IDS} match ids"),
+            ));
+        }
         let query = Query::parse(query.unwrap_or("*"))
             .map_err(|e| CoreError::invalid("query", e.to_string()))?;
         let raw = actor.in_group(SystemGroup::GlobalPrivateDataAccess);
@@ -82,6 +89,12 @@ impl<S: Store> Core<S> {
         };
         let required = normalise(&req.required_features)
             .map_err(|e| CoreError::invalid("required_features", e.to_string()))?;
+        if req.role_alignments.len() > MAX_ROLE_ALIGNMENTS {
+            return Err(CoreError::invalid(
+                "role_alignments",
+                format!("at most {MAX_ROLE_ALIGNMENTS} role alignments"),
+            ));
+        }
         if let Some(missing) = first_missing(&required, offered) {
             return Err(CoreError::invalid(
                 "required_features",
@@ -161,6 +174,12 @@ impl<S: Store> Core<S> {
         Mode::find(&req.mode).ok_or_else(|| CoreError::invalid("mode", "invalid mode"))?;
         let required = normalise(&req.required_features)
             .map_err(|e| CoreError::invalid("required_features", e.to_string()))?;
+        if req.regions.len() > MAX_REGIONS {
+            return Err(CoreError::invalid(
+                "regions",
+                format!("at most {MAX_REGIONS} regions"),
+            ));
+        }
         let wanted_regions: Vec<Symbol> = req.regions.iter().map(|r| Symbol::parse(r)).collect();
         let all = self.store.list_evr_matches(None).await?;
         let broadcasters = self.store.list_broadcasters().await?;

@@ -54,13 +54,16 @@ async fn ember_changes_appear_on_the_stream(app: &TestApp) {
     let mut stream = open_admin(app, "?kinds=ban.*,execution.*,server.*").await;
     let core = app.core().await;
     let issued = core
-        .create_server(NewServer {
-            name: "Fast".into(),
-            game: "gmod".into(),
-            address: None,
-            groups: vec!["main".into()],
-            poll_interval_seconds: Some(1),
-        })
+        .create_server(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
+            NewServer {
+                name: "Fast".into(),
+                game: "gmod".into(),
+                address: None,
+                groups: vec!["main".into()],
+                poll_interval_seconds: Some(1),
+            },
+        )
         .await
         .unwrap();
     let server_id = issued.server.id.to_string();
@@ -75,6 +78,7 @@ async fn ember_changes_appear_on_the_stream(app: &TestApp) {
     // Queued by another process (as the CLI would): it reaches the stream too.
     let queued = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.clone()),
             ActionKind::Command,
             "say hello",
@@ -108,6 +112,7 @@ async fn ember_changes_appear_on_the_stream(app: &TestApp) {
     );
     let again = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.clone()),
             ActionKind::Command,
             "say again",

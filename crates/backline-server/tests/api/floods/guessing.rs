@@ -20,8 +20,12 @@ const MAX_FAILURES: u32 = 3;
 
 fn guessing(config: &mut Config) {
     config.guess_limit.max_failures = MAX_FAILURES;
+    config.guess_limit.access_key_max_failures = MAX_FAILURES;
     config.guess_limit.window_seconds = 3;
 }
+
+/// The shipped allowances.
+fn shipped(_: &mut Config) {}
 
 /// Password hashing is slow in debug builds (slower still on a loaded machine): the window
 /// must outlast a few of them. Waiting it out costs nothing: the story advances the clock.
@@ -374,6 +378,86 @@ backline_store::stories!(crate::helpers::with_configured_app, guessing =>
     unknown_link_tokens_are_limited_and_a_refused_redemption_links_nothing,
     wrong_session_secrets_are_limited_and_a_refused_change_stores_nothing,
     successful_calls_are_never_limited,
+);
+
+/// Spectra Server checks every observer's key from its own address with its backend token:
+/// the observers' typos share one allowance, which is sized so that they do not lock the
+/// others out, while guessing a key stays hopeless (docs/operations.md, "Guessing limits").
+async fn observers_typos_behind_one_spectra_server_do_not_lock_the_others_out(app: &TestApp) {
+    let allowance = app.config.guess_limit.access_key_max_failures;
+    let general = app.config.guess_limit.max_failures;
+    assert!(allowance > 10 * general, "{allowance} vs {general}");
+    let org = app.create_org("Tournament", None).await;
+    let key = app.issue_key(&org, None).await;
+    let token = app.issue_token("spectra-backend").await;
+    let spectra_server = client_from("127.0.0.1");
+    let validate = |key: &str| {
+        spectra_server
+            .get(app.url(&format!("/spectra/system/validateAccessKey/{key}")))
+            .header("x-user-token", token.as_str())
+    };
+    // Observers mistype their keys five times as often as any other family allows, and an
+    // observer with the right key still gets in after each round of typos.
+    for round in 0..5 {
+        for typo in 0..general {
+            let r = reply(
+                validate(&format!("typo{round}x{typo}"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            r.assert_error(StatusCode::UNAUTHORIZED);
+        }
+        let r = reply(validate(&key).send().await.unwrap()).await;
+        assert_eq!(
+            (r.status, r.body.clone()),
+            (StatusCode::OK, json!({"id": org, "name": "Tournament"})),
+            "after {} typos",
+            (round + 1) * general
+        );
+    }
+    // Guessing is still bounded, at exactly the allowance: measured here, the arithmetic of
+    // what it leaves a guesser is in the docs.
+    let started = std::time::Instant::now();
+    let mut wrong = 5 * general;
+    while wrong < allowance {
+        let r = reply(validate(&format!("guess{wrong}")).send().await.unwrap()).await;
+        r.assert_error(StatusCode::UNAUTHORIZED);
+        wrong += 1;
+    }
+    eprintln!(
+        "{allowance} wrong access keys from one address in {:?}, then 429",
+        started.elapsed()
+    );
+    let response = validate(&key).send().await.unwrap();
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=app.config.guess_limit.window_seconds).contains(&wait),
+        "Retry-After {wait}"
+    );
+    let r = reply(response).await;
+    r.assert_error(StatusCode::TOO_MANY_REQUESTS);
+    // Another address is counted on its own.
+    let elsewhere = client_from("127.0.0.2");
+    let r = reply(
+        elsewhere
+            .get(app.url(&format!("/spectra/system/validateAccessKey/{key}")))
+            .header("x-user-token", token.as_str())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+}
+
+backline_store::stories!(crate::helpers::with_configured_app, shipped =>
+    observers_typos_behind_one_spectra_server_do_not_lock_the_others_out,
 );
 
 backline_store::stories!(crate::helpers::with_configured_app, guessing_passwords =>

@@ -42,9 +42,11 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) 
 async fn a_slow_loris_is_answered_408_and_does_not_delay_others(app: &TestApp) {
     use tokio::io::AsyncWriteExt;
     let address = app.base.trim_start_matches("http://").to_owned();
+    // From before the connection: the server's header timeout runs from its accept, which
+    // may come a moment before `connect` returns here.
+    let started = Instant::now();
     let mut loris = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = b"GET /spectra/supporter/some-org HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
-    let started = Instant::now();
     let (mut reader, mut writer) = loris.split();
     let trickle = async {
         for byte in head {
@@ -100,11 +102,12 @@ async fn a_trickled_body_is_answered_408_in_the_surfaces_shape(app: &TestApp) {
     use tokio::io::AsyncWriteExt;
     let address = app.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Before the head is sent: the body's timeout runs from when the server has read it.
+    let started = Instant::now();
     stream
         .write_all(b"POST /v2/account/authenticate/custom HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
         .await
         .unwrap();
-    let started = Instant::now();
     let answer = read_until_closed(&mut stream, Duration::from_secs(6)).await;
     let took = started.elapsed();
     assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");

@@ -181,8 +181,12 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
     } else if ["/healthz", "/healthcheck", "/openapi.json"].contains(&p) {
         // Public: liveness, and the OpenAPI document.
         return None;
-    } else if p.starts_with("/spectra/supporter/") || p.starts_with("/spectra/playercam/session/") {
-        // Public: the supporter flag, and the session page (the same for every identifier).
+    } else if p.starts_with("/spectra/supporter/")
+        || p.starts_with("/spectra/playercam/session/")
+        || p.starts_with("/spectra/playercam/assets/")
+    {
+        // Public: the supporter flag, and the session page (the same for every identifier)
+        // with its script and stylesheet.
         return None;
     } else if p.starts_with("/v2/account/authenticate/") || p == "/v2/account/session/refresh" {
         vec![Kind::ServerKey]

@@ -59,6 +59,7 @@ pub async fn tenant(app: &TestApp, name: &str) -> Tenant {
     let core = app.core().await;
     let queued = core
         .queue_action(
+            &crate::helpers::grant::<backline_server::core::access::Administer>(),
             &Target::Server(server_id.as_str().into()),
             ActionKind::Command,
             &command,

@@ -69,13 +69,18 @@ async fn set_up_workers(cluster: &Cluster) -> Vec<Worker> {
     let mut workers = Vec::new();
     for index in 0..WORKERS {
         let server = core
-            .create_server(NewServer {
-                name: format!("Crash {index}"),
-                game: "gmod".into(),
-                address: None,
-                groups: vec!["crash".into()],
-                poll_interval_seconds: Some(5),
-            })
+            .create_server(
+                &backline_server::core::access::Actor::cli("test")
+                    .grant::<backline_server::core::access::Administer>()
+                    .expect("an owner has every capability"),
+                NewServer {
+                    name: format!("Crash {index}"),
+                    game: "gmod".into(),
+                    address: None,
+                    groups: vec!["crash".into()],
+                    poll_interval_seconds: Some(5),
+                },
+            )
             .await
             .unwrap();
         let bot = sign_in(cluster, 0, &format!("crash-bot-{index}")).await;
@@ -83,6 +88,7 @@ async fn set_up_workers(cluster: &Cluster) -> Vec<Worker> {
             .add_group(
                 &UserId::from_string(user_id_of(&bot)),
                 SystemGroup::GlobalBots,
+                None,
             )
             .await
             .unwrap();
@@ -131,9 +137,18 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         // Work for the polls: executions for every server, queued as an operator would.
         let core = cluster.core().await;
         for _ in 0..2 {
-            core.queue_action(&Target::All, ActionKind::Command, "say crash", None, false)
-                .await
-                .unwrap();
+            core.queue_action(
+                &backline_server::core::access::Actor::cli("test")
+                    .grant::<backline_server::core::access::Administer>()
+                    .expect("an owner has every capability"),
+                &Target::All,
+                ActionKind::Command,
+                "say crash",
+                None,
+                false,
+            )
+            .await
+            .unwrap();
         }
         core.store.close().await;
 

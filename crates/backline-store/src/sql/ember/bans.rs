@@ -1,20 +1,23 @@
 //! Bans.
 
+use super::super::audit::record;
 use super::super::{opt_ts, placeholders, ts, SqlStore};
 use super::{contains_pattern, Conditions};
 use crate::traits::{BanFilter, BanStore};
 use crate::{StoreError, StoreResult};
-use backline_domain::ember::bans::{Ban, BanScope, BanStatus};
+use backline_domain::admin::AuditEntry;
+use backline_domain::ember::bans::{Ban, BanIssuer, BanScope, BanStatus};
 use backline_domain::ids::{BanId, UserId};
 use backline_domain::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 const BAN_COLUMNS: &str =
-    "id, user_id, source, account_id, scope, server_group, admin_user_id, reason, created_at, expires_at, lifted_at";
+    "id, user_id, source, account_id, scope, server_group, admin_user_id, issued_by, reason, created_at, expires_at, lifted_at";
 
 fn ban_from_row(row: &AnyRow) -> StoreResult<Ban> {
     let scope: String = row.try_get("scope")?;
+    let issued_by: String = row.try_get("issued_by")?;
     Ok(Ban {
         id: BanId::from_string(row.try_get::<String, _>("id")?),
         user_id: UserId::from_string(row.try_get::<String, _>("user_id")?),
@@ -26,6 +29,8 @@ fn ban_from_row(row: &AnyRow) -> StoreResult<Ban> {
         admin_user_id: row
             .try_get::<Option<String>, _>("admin_user_id")?
             .map(UserId::from_string),
+        issued_by: BanIssuer::parse(&issued_by)
+            .ok_or_else(|| StoreError::Corrupt(format!("ban issuer `{issued_by}`")))?,
         reason: row.try_get("reason")?,
         created_at: ts(row, "created_at")?,
         expires_at: opt_ts(row, "expires_at")?,
@@ -34,10 +39,11 @@ fn ban_from_row(row: &AnyRow) -> StoreResult<Ban> {
 }
 
 impl BanStore for SqlStore {
-    async fn insert_ban(&self, b: &Ban) -> StoreResult<()> {
+    async fn insert_ban(&self, b: &Ban, audit: Option<&AuditEntry>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO ember_bans ({BAN_COLUMNS}) VALUES ({})",
-            placeholders(1, 11)
+            placeholders(1, 12)
         ))
         .bind(b.id.as_str())
         .bind(b.user_id.as_str())
@@ -46,12 +52,15 @@ impl BanStore for SqlStore {
         .bind(b.scope.as_str())
         .bind(b.server_group.as_deref())
         .bind(b.admin_user_id.as_ref().map(UserId::as_str))
+        .bind(b.issued_by.as_str())
         .bind(&b.reason)
         .bind(b.created_at.millis())
         .bind(b.expires_at.map(Timestamp::millis))
         .bind(b.lifted_at.map(Timestamp::millis))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -71,10 +80,16 @@ impl BanStore for SqlStore {
         rows.iter().map(ban_from_row).collect()
     }
 
-    async fn lift_bans(&self, ids: &[BanId], now: Timestamp) -> StoreResult<()> {
-        if ids.is_empty() {
+    async fn lift_bans(
+        &self,
+        ids: &[BanId],
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        if ids.is_empty() && audit.is_none() {
             return Ok(());
         }
+        let mut tx = self.write.begin().await?;
         let sql = format!(
             "UPDATE ember_bans SET lifted_at = $1 WHERE lifted_at IS NULL AND id IN ({})",
             placeholders(2, ids.len())
@@ -83,7 +98,11 @@ impl BanStore for SqlStore {
         for id in ids {
             query = query.bind(id.as_str());
         }
-        query.execute(&self.write).await?;
+        if !ids.is_empty() {
+            query.execute(&mut *tx).await?;
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

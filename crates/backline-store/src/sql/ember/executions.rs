@@ -1,9 +1,11 @@
 //! Executions: queued by operators and bans, leased by polls, finished by plugins.
 
-use super::super::{opt_ts, ts, SqlStore};
+use super::super::audit::record;
+use super::super::{opt_ts, ts, Backend, SqlStore};
 use super::Conditions;
 use crate::traits::{ExecutionFilter, ExecutionKey, ExecutionStore, NewExecution};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::{
     ActionKind, Execution, ExecutionOrder, ExecutionStatus, PlayerRef,
 };
@@ -47,12 +49,46 @@ pub(super) fn execution_from_row(row: &AnyRow) -> StoreResult<Execution> {
     })
 }
 
+/// Whether a kick a ban queued for the same player is still pending (queued or leased) on
+/// `server`: a ban's kick is queued once per server and player while one is pending, however
+/// many bans ask for it. PostgreSQL first locks the server's row (`FOR NO KEY UPDATE`, which
+/// executions inserted meanwhile, taking only a key-share lock for their foreign key, do not
+/// wait for), so two bans queueing at once see each other's kick (SQLite's write transaction
+/// is already the only one).
+async fn ban_kick_pending(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    server: &ServerId,
+    new: &NewExecution<'_>,
+) -> StoreResult<bool> {
+    let Some(player) = new.player else {
+        return Ok(false);
+    };
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT 1 FROM ember_servers WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(server.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    let pending = sqlx::query(
+        "SELECT 1 FROM ember_executions WHERE server_id = $1 AND status IN ('queued', 'leased') \
+         AND enforces_ban = 1 AND player_source = $2 AND player_account_id = $3 LIMIT 1",
+    )
+    .bind(server.as_str())
+    .bind(player.source.as_str())
+    .bind(player.account_id.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(pending.is_some())
+}
+
 impl ExecutionStore for SqlStore {
     async fn queue_executions(
         &self,
         servers: &[ServerId],
         new: &NewExecution<'_>,
         now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Vec<Execution>> {
         let mut tx = self.begin_write().await?;
         let payload = super::to_json(new.payload);
@@ -60,6 +96,9 @@ impl ExecutionStore for SqlStore {
         let action = new.action.cloned().unwrap_or_else(ActionId::generate);
         let mut queued = Vec::with_capacity(servers.len());
         for server in servers {
+            if new.enforces_ban && ban_kick_pending(&mut tx, self.backend, server, new).await? {
+                continue;
+            }
             let row = sqlx::query(&format!(
                 "INSERT INTO ember_executions (server_id, kind, payload, player_source, player_account_id, \
                  require_online, status, attempts, rerun_of, created_at, enforces_ban, action_id) \
@@ -79,6 +118,15 @@ impl ExecutionStore for SqlStore {
             .await?;
             queued.push(execution_from_row(&row)?);
         }
+        // A re-run's entry names its new execution, numbered by the insert above.
+        let named = audit.map(|entry| AuditEntry {
+            entity_id: entry
+                .entity_id
+                .clone()
+                .or_else(|| queued.first().map(|e| e.id.to_string())),
+            ..entry.clone()
+        });
+        record(&mut tx, named.as_ref()).await?;
         tx.commit().await?;
         Ok(queued)
     }

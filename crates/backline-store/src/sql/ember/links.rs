@@ -10,11 +10,13 @@ use backline_domain::Timestamp;
 use sqlx::Row;
 
 // Operators' view (list, revoke).
+use super::super::audit::record as record_audit;
 use super::super::{after_descending, opt_ts, seek_binds, ts};
 use crate::traits::{
     LinkRevokeError, LinkTokenAdminStore, LinkTokenFilter, LinkTokenRecord, LinkTokenState, Seek,
     TimeKey,
 };
+use backline_domain::admin::AuditEntry;
 use backline_domain::ids::LinkTokenId;
 use sqlx::any::AnyRow;
 
@@ -219,6 +221,7 @@ impl LinkTokenAdminStore for SqlStore {
     async fn revoke_link_token(
         &self,
         id: &LinkTokenId,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Result<LinkTokenRecord, LinkRevokeError>> {
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {ADMIN_COLUMNS} FROM ember_link_tokens WHERE id = $1");
@@ -241,6 +244,7 @@ impl LinkTokenAdminStore for SqlStore {
         if deleted.rows_affected() == 0 {
             return Ok(Err(LinkRevokeError::AlreadyRedeemed));
         }
+        record_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Ok(record))
     }

@@ -364,12 +364,13 @@ mod tests {
             default_ban_group: None,
             role_sync: RoleSync::default(),
             ban_log: false,
+            may_lift_operator_bans: false,
             settings_version: 1,
             created_at: Timestamp::from_millis(1),
             last_poll_at: None,
         };
         store
-            .insert_server(&server, &SecretHash::of("quiet"), "quiet")
+            .insert_server(&server, &SecretHash::of("quiet"), "quiet", None)
             .await
             .unwrap();
         let absent = PlayerRef::parse("steam:1").unwrap();
@@ -386,6 +387,7 @@ mod tests {
                     action: None,
                 },
                 Timestamp::from_millis(1),
+                None,
             )
             .await
             .unwrap();

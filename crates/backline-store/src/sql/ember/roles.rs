@@ -1,9 +1,11 @@
 //! Roles and who holds them.
 
+use super::super::audit::record;
 use super::super::{conflict, placeholders, ts, SqlStore};
 use super::{json, to_json};
 use crate::traits::{RoleStore, UserRoles};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::roles::{Role, RoleHolder};
 use backline_domain::ids::{RoleId, UserId};
@@ -22,16 +24,19 @@ fn role_from_row(row: &AnyRow) -> StoreResult<Role> {
 }
 
 impl RoleStore for SqlStore {
-    async fn insert_role(&self, role: &Role) -> StoreResult<()> {
+    async fn insert_role(&self, role: &Role, audit: Option<&AuditEntry>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query("INSERT INTO ember_roles (id, name, ingame, position, server_groups) VALUES ($1, $2, $3, $4, $5)")
             .bind(role.id.as_str())
             .bind(&role.name)
             .bind(&role.ingame)
             .bind(role.position)
             .bind(to_json(&role.server_groups))
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await
             .map_err(|e| conflict(e, || format!("a role named {} or playing as {} exists", role.name, role.ingame)))?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -42,7 +47,14 @@ impl RoleStore for SqlStore {
         rows.iter().map(role_from_row).collect()
     }
 
-    async fn grant_role(&self, user: &UserId, role: &RoleId, now: Timestamp) -> StoreResult<bool> {
+    async fn grant_role(
+        &self,
+        user: &UserId,
+        role: &RoleId,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "INSERT INTO ember_user_roles (user_id, role_id, granted_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, role_id) DO UPDATE SET granted_at = excluded.granted_at, revoked_at = NULL \
@@ -51,20 +63,31 @@ impl RoleStore for SqlStore {
         .bind(user.as_str())
         .bind(role.as_str())
         .bind(now.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn revoke_role(&self, user: &UserId, role: &RoleId, now: Timestamp) -> StoreResult<bool> {
+    async fn revoke_role(
+        &self,
+        user: &UserId,
+        role: &RoleId,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "UPDATE ember_user_roles SET revoked_at = $3 WHERE user_id = $1 AND role_id = $2 AND revoked_at IS NULL",
         )
         .bind(user.as_str())
         .bind(role.as_str())
         .bind(now.millis())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -102,7 +125,8 @@ impl RoleStore for SqlStore {
         Ok(out)
     }
 
-    async fn update_role(&self, role: &Role) -> StoreResult<()> {
+    async fn update_role(&self, role: &Role, audit: Option<&AuditEntry>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "UPDATE ember_roles SET name = $2, ingame = $3, position = $4, server_groups = $5 WHERE id = $1",
         )
@@ -111,7 +135,7 @@ impl RoleStore for SqlStore {
         .bind(&role.ingame)
         .bind(role.position)
         .bind(to_json(&role.server_groups))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await
         .map_err(|e| {
             conflict(e, || {
@@ -124,10 +148,12 @@ impl RoleStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn reorder_roles(&self, order: &[RoleId]) -> StoreResult<()> {
+    async fn reorder_roles(&self, order: &[RoleId], audit: Option<&AuditEntry>) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         for (index, id) in order.iter().enumerate() {
             let done = sqlx::query("UPDATE ember_roles SET position = $2 WHERE id = $1")
@@ -139,6 +165,7 @@ impl RoleStore for SqlStore {
                 return Err(StoreError::NotFound);
             }
         }
+        record(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }

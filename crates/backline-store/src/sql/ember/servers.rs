@@ -1,9 +1,11 @@
 //! Game servers, and which of them a player is on. The poll is in `poll.rs`.
 
+use super::super::audit::record;
 use super::super::{opt_ts, placeholders, ts, Backend, SqlStore};
 use super::{contains_pattern, json, to_json, Conditions};
 use crate::traits::{GameServerStore, PollLease, PresenceState, ServerFilter};
 use crate::{StoreError, StoreResult};
+use backline_domain::admin::AuditEntry;
 use backline_domain::ember::actions::PlayerRef;
 use backline_domain::ember::servers::{
     GameServer, LastError, RoleSync, ServerOverview, STOPPED_AFTER_INTERVALS,
@@ -15,7 +17,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 const SERVER_COLUMNS: &str = "id, name, game, address, server_groups, poll_interval_seconds, enforced_ban_scopes, \
-    default_ban_group, role_sync_send, role_sync_receive, ban_log, settings_version, created_at, last_poll_at";
+    default_ban_group, role_sync_send, role_sync_receive, ban_log, settings_version, created_at, last_poll_at, \
+    may_lift_operator_bans";
 
 fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
     Ok(GameServer {
@@ -32,6 +35,7 @@ fn server_from_row(row: &AnyRow) -> StoreResult<GameServer> {
             receive: row.try_get::<i64, _>("role_sync_receive")? != 0,
         },
         ban_log: row.try_get::<i64, _>("ban_log")? != 0,
+        may_lift_operator_bans: row.try_get::<i64, _>("may_lift_operator_bans")? != 0,
         settings_version: row.try_get("settings_version")?,
         created_at: ts(row, "created_at")?,
         last_poll_at: opt_ts(row, "last_poll_at")?,
@@ -119,10 +123,12 @@ impl GameServerStore for SqlStore {
         s: &GameServer,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO ember_servers ({SERVER_COLUMNS}, token_hash, token_prefix) VALUES ({})",
-            placeholders(1, 16)
+            placeholders(1, 17)
         ))
         .bind(s.id.as_str())
         .bind(&s.name)
@@ -138,10 +144,13 @@ impl GameServerStore for SqlStore {
         .bind(s.settings_version)
         .bind(s.created_at.millis())
         .bind(s.last_poll_at.map(Timestamp::millis))
+        .bind(s.may_lift_operator_bans as i64)
         .bind(token.as_str())
         .bind(token_prefix)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -169,11 +178,17 @@ impl GameServerStore for SqlStore {
         rows.iter().map(server_from_row).collect()
     }
 
-    async fn update_server(&self, s: &GameServer) -> StoreResult<GameServer> {
+    async fn update_server(
+        &self,
+        s: &GameServer,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<GameServer> {
+        let mut tx = self.write.begin().await?;
         let sql = format!(
             "UPDATE ember_servers SET name = $2, game = $3, address = $4, server_groups = $5, \
              poll_interval_seconds = $6, enforced_ban_scopes = $7, default_ban_group = $8, role_sync_send = $9, \
-             role_sync_receive = $10, ban_log = $11, settings_version = settings_version + 1 \
+             role_sync_receive = $10, ban_log = $11, may_lift_operator_bans = $12, \
+             settings_version = settings_version + 1 \
              WHERE id = $1 RETURNING {SERVER_COLUMNS}"
         );
         let row = sqlx::query(&sql)
@@ -188,12 +203,17 @@ impl GameServerStore for SqlStore {
             .bind(s.role_sync.send as i64)
             .bind(s.role_sync.receive as i64)
             .bind(s.ban_log as i64)
-            .fetch_optional(&self.write)
+            .bind(s.may_lift_operator_bans as i64)
+            .fetch_optional(&mut *tx)
             .await?;
-        row.as_ref()
+        let server = row
+            .as_ref()
             .map(server_from_row)
             .transpose()?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(server)
     }
 
     async fn set_server_token(
@@ -201,18 +221,22 @@ impl GameServerStore for SqlStore {
         id: &ServerId,
         token: &SecretHash,
         token_prefix: &str,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "UPDATE ember_servers SET token_hash = $2, token_prefix = $3 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(token.as_str())
         .bind(token_prefix)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -26,10 +26,19 @@
 //!   `a[]=1&a[x]=2`) becomes an object keyed by the PHP keys. PHP would keep an ordered map in
 //!   every case; JSON cannot, and `serde_json` maps do not promise to keep insertion order.
 //!
+//! - Brackets out of place are read as PHP reads them, never refused (Laravel answers such a
+//!   request as if the odd field were any other): a `]` before the first `[` is part of the
+//!   field name (`a]b=1` is the field `a]b`); a first `[` that no `]` closes is no group, and it
+//!   and any later `[` become `_` (`a[b=1` is `a_b`, `a[b[c=1` is `a_b_c`); a later group that
+//!   no `]` closes is dropped (`a[b][c=1` is `a[b]`); a group runs to the first `]`
+//!   (`a[b[c]]=1` is the key `b[c` of `a`), and whatever follows a group other than the next
+//!   `[` is ignored (`a[b]c=1`, `a[b]]=1` and `a[b]x[c]=1` are all `a[b]`).
+//!
 //! # Where we deliberately differ from PHP
 //!
-//! - Unbalanced or misplaced brackets (`a[b=1`, `a]b=1`, `a[b]c=1`, `a[b[c]]=1`) are rejected
-//!   with [`FormError::MalformedKey`] instead of being mangled, so the API can answer 422.
+//! - A *body* sent as a form must be `key=value` pairs ([`looks_like_form`]): `AAA` or prose is
+//!   refused (400) where PHP would read a field `AAA` with no value. Query strings keep PHP's
+//!   reading (`?flag` is `flag=`).
 //! - More than [`MAX_DEPTH`] bracket groups is [`FormError::TooDeep`] (PHP silently drops the
 //!   variable past `max_input_nesting_level`, 64 by default).
 //! - Decoding stops at the first offending pair; its error names the decoded key, and
@@ -38,11 +47,12 @@
 //!   replaced key could silently collide with another field. A *value* that is not valid UTF-8
 //!   is decoded lossily (invalid sequences become U+FFFD, as `form_urlencoded` does), because
 //!   values carry player-supplied text such as names and one odd byte should not fail a request.
-//! - A key whose field part is empty (`=1`, `[x]=1`) is ignored, as in PHP, before any bracket
-//!   checks. Field names are otherwise kept verbatim: PHP's rewriting of spaces and dots in
-//!   top-level names to `_` is not reproduced.
+//! - A key whose field part is empty (`=1`, `[x]=1`, `[x=1`) is ignored, as in PHP, before its
+//!   encoding is checked. Field names are otherwise kept verbatim: PHP's rewriting of spaces and
+//!   dots in top-level names to `_` (and its skipping of leading spaces) is not reproduced.
 //! - `[]` after the largest possible integer key is ignored, as PHP ignores it (with a warning).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -54,12 +64,6 @@ pub const MAX_DEPTH: usize = 16;
 /// Why a form could not be decoded; each names the offending (percent-decoded) key.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FormError {
-    /// The key's brackets are unbalanced or misplaced (`a[b=1`, `a]b=1`, `a[b]c=1`).
-    #[error("malformed field name `{key}`: brackets must form `[…]` groups after the name")]
-    MalformedKey {
-        /// The whole decoded key.
-        key: String,
-    },
     /// The key nests more than [`MAX_DEPTH`] bracket groups.
     #[error("field name `{key}` nests deeper than {max} levels", max = MAX_DEPTH)]
     TooDeep {
@@ -78,9 +82,7 @@ impl FormError {
     /// The whole decoded key the error is about.
     pub fn key(&self) -> &str {
         match self {
-            Self::MalformedKey { key } | Self::TooDeep { key } | Self::InvalidEncoding { key } => {
-                key
-            }
+            Self::TooDeep { key } | Self::InvalidEncoding { key } => key,
         }
     }
 
@@ -100,17 +102,17 @@ pub fn parse_form(input: &str) -> Result<Value, FormError> {
         let key = percent_decode(raw_key);
         // An empty field part is ignored whatever follows, so before the UTF-8 check too:
         // `[%FF]=1` is skipped like `[x]=1`, not refused with an empty field name.
-        if key.first().is_none_or(|&byte| byte == b'[' || byte == b']') {
+        if key.first().is_none_or(|&byte| byte == b'[') {
             continue;
         }
         let key = String::from_utf8(key).map_err(|err| FormError::InvalidEncoding {
             key: String::from_utf8_lossy(err.as_bytes()).into_owned(),
         })?;
-        let Some((field, segments)) = split_key(&key)? else {
+        let Some(SplitKey { field, segments }) = split_key(&key)? else {
             continue;
         };
         let value = String::from_utf8_lossy(&percent_decode(raw_value)).into_owned();
-        root.assign(field, &segments, value);
+        root.assign(&field, &segments, value);
     }
     Ok(Value::Object(root.into_map()))
 }
@@ -173,7 +175,7 @@ pub fn as_list(value: &Value) -> Option<Vec<String>> {
 /// Surrounding whitespace is ignored and empty segments (`a=1&`) are allowed, but every other
 /// segment needs an `=` and a raw key free of whitespace and control characters (real form keys
 /// never contain them unencoded, so prose such as `x = 5` is not a form). Brackets are not
-/// checked: a form with a malformed key should reach [`parse_form`] and get its 422.
+/// checked: [`parse_form`] reads them as PHP does.
 pub fn looks_like_form(body: &str) -> bool {
     let body = body.trim();
     if body.is_empty() || body.starts_with(['{', '[']) {
@@ -190,6 +192,23 @@ pub fn looks_like_form(body: &str) -> bool {
         pairs += 1;
     }
     pairs > 0
+}
+
+/// Whether a body sent *as* a form (`application/x-www-form-urlencoded`) is one: every
+/// non-empty segment a `key=value` pair whose raw key has no control character (an encoder
+/// escapes them). Unlike [`looks_like_form`], which guesses the type of an untyped body, this
+/// reads what the client declared as PHP would: an empty key is allowed (`=1`: a pair PHP
+/// ignores), so is a raw space in a key (PHP makes it `_`) and an empty body (no parameters);
+/// a bare word (`AAA`, a field with no value to PHP) is refused as no form a client meant.
+pub fn is_form_encoded(body: &str) -> bool {
+    body.trim()
+        .split('&')
+        .filter(|segment| !segment.is_empty())
+        .all(|segment| {
+            segment
+                .split_once('=')
+                .is_some_and(|(key, _)| !key.chars().any(char::is_control))
+        })
 }
 
 /// A scalar as list text: strings trimmed, numbers and booleans as JSON text.
@@ -237,23 +256,41 @@ fn hex_digit(byte: &u8) -> Option<u8> {
     }
 }
 
-/// Splits a decoded key into its field name and bracket segments (`""` for `[]`); `None` when
-/// the field name is empty and the pair is to be ignored.
-fn split_key(key: &str) -> Result<Option<(&str, Vec<&str>)>, FormError> {
-    let malformed = || FormError::MalformedKey {
-        key: key.to_owned(),
+/// A decoded key: the top-level field and its bracket segments (`""` for `[]`).
+struct SplitKey<'a> {
+    /// Borrowed from the key, or rebuilt when PHP folds stray brackets into the name.
+    field: Cow<'a, str>,
+    segments: Vec<&'a str>,
+}
+
+/// Splits a decoded key into its field name and bracket segments, reading brackets out of place
+/// as PHP's `parse_str` does (see the module documentation); `None` when the field name is empty
+/// and the pair is to be ignored.
+fn split_key(key: &str) -> Result<Option<SplitKey<'_>>, FormError> {
+    let Some(open) = key.find('[') else {
+        return Ok((!key.is_empty()).then_some(SplitKey {
+            field: Cow::Borrowed(key),
+            segments: Vec::new(),
+        }));
     };
-    let (field, mut rest) = key.split_at(key.find(['[', ']']).unwrap_or(key.len()));
+    let field = &key[..open];
     if field.is_empty() {
         return Ok(None);
     }
     let mut segments = Vec::new();
-    while !rest.is_empty() {
-        let inner = rest.strip_prefix('[').ok_or_else(malformed)?;
-        let close = inner.find(['[', ']']).ok_or_else(malformed)?;
-        if inner.as_bytes()[close] != b']' {
-            return Err(malformed());
-        }
+    let mut rest = &key[open..];
+    while let Some(inner) = rest.strip_prefix('[') {
+        let Some(close) = inner.find(']') else {
+            if segments.is_empty() {
+                // Not a group: PHP keeps it in the name, each `[` made `_`.
+                let name = format!("{field}_{}", inner.replace('[', "_"));
+                return Ok(Some(SplitKey {
+                    field: Cow::Owned(name),
+                    segments,
+                }));
+            }
+            break;
+        };
         if segments.len() == MAX_DEPTH {
             return Err(FormError::TooDeep {
                 key: key.to_owned(),
@@ -262,7 +299,10 @@ fn split_key(key: &str) -> Result<Option<(&str, Vec<&str>)>, FormError> {
         segments.push(&inner[..close]);
         rest = &inner[close + 1..];
     }
-    Ok(Some((field, segments)))
+    Ok(Some(SplitKey {
+        field: Cow::Borrowed(field),
+        segments,
+    }))
 }
 
 /// PHP's integer array keys: canonical decimal integers within `i64`.
