@@ -109,7 +109,8 @@ pub fn check_username(text: &str) -> Result<String, AccountInputError> {
 /// The pattern (ECMA-262 and Python) of a new account's username where a surface also takes
 /// none: up to 128 characters, none of them white space as [`check_username`] reads it (empty
 /// reads as absent). The OpenAPI document states it for Nakama's `username` query parameter.
-pub const USERNAME_PATTERN: &str = r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000]{0,128}$";
+pub const USERNAME_PATTERN: &str =
+    r"^[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028-\u2029\u202F\u205F\u3000]{0,128}$";
 
 /// An external account source: `discord`, `steam`, `custom`, `device`, `evr`, …
 pub fn check_source(text: &str) -> Result<String, AccountInputError> {

@@ -168,7 +168,10 @@ async fn the_document_lists_every_served_route_and_only_those(app: &TestApp) {
             }
         }
     }
-    assert_eq!(usernames, 3, "custom, device and email logins take a username");
+    assert_eq!(
+        usernames, 3,
+        "custom, device and email logins take a username"
+    );
     // Every player id a route takes states the pattern every source's format is within.
     let pattern = serde_json::json!(backline_domain::accounts::ACCOUNT_ID_PATTERN);
     let mut account_ids = 0;
