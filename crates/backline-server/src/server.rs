@@ -205,6 +205,12 @@ impl Prepared {
             event_settings(&self.state.config),
             stop.clone().cancelled_owned(),
         ));
+        background.spawn(
+            self.state
+                .core
+                .clone()
+                .idempotency_sweep(stop.clone().cancelled_owned()),
+        );
         let request_metrics = self.state.metrics.clone();
         background.spawn(crate::core::periodic::every(
             crate::http::metrics::Metrics::UPKEEP_INTERVAL,

@@ -196,6 +196,14 @@ pub enum CoreError {
     /// The link token is past its expiry.
     #[error("link token expired")]
     LinkTokenExpired,
+    /// An idempotency key used before with another request (`super::idempotency`).
+    #[error("this Idempotency-Key was used with another request; use a new key for a new request")]
+    IdempotencyKeyReused,
+    /// The first request with this idempotency key is still running.
+    #[error(
+        "a request with this Idempotency-Key is still running; try again when it has answered"
+    )]
+    IdempotencyKeyInUse,
     /// A failure that is not the caller's fault; logged, answered opaquely.
     #[error("{0}")]
     Internal(String),

@@ -13,6 +13,7 @@ pub mod ember;
 pub mod error;
 pub mod events;
 pub mod evr;
+pub mod idempotency;
 pub mod issued;
 pub mod matches;
 pub mod monitoring;

@@ -57,9 +57,9 @@ impl From<CoreError> for JsonError {
             | CoreError::ExecutionNotDone { .. }
             | CoreError::LinkTokenUsed
             | CoreError::LinkTokenExpired => StatusCode::BAD_REQUEST,
-            CoreError::Invalid { .. } | CoreError::LoginField { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            CoreError::Invalid { .. }
+            | CoreError::LoginField { .. }
+            | CoreError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             CoreError::Unauthorized => {
                 return Self::new(
                     StatusCode::UNAUTHORIZED,
@@ -76,7 +76,8 @@ impl From<CoreError> for JsonError {
             CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
-            | CoreError::Conflict(_) => StatusCode::CONFLICT,
+            | CoreError::Conflict(_)
+            | CoreError::IdempotencyKeyInUse => StatusCode::CONFLICT,
             CoreError::Internal(_) | CoreError::Store(_) => {
                 return match failure::report(&e) {
                     Failure::Unavailable => Self::new(

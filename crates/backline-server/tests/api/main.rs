@@ -15,6 +15,7 @@ mod admin_bans;
 mod admin_broadcasters;
 mod admin_evr_matches;
 mod admin_executions;
+mod admin_idempotency;
 mod admin_link_tokens;
 mod admin_nakama_keys;
 mod admin_pages;

@@ -155,6 +155,30 @@ async fn the_document_lists_every_served_route_and_only_those(app: &TestApp) {
             }
         }
     }
+    // Every admin API POST takes an optional Idempotency-Key; no other operation does.
+    let mut keyed = 0;
+    for (path, item) in paths {
+        for method in METHODS {
+            let takes_key = item[method]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+            let admin_post = method == "post" && path.starts_with("/admin/v1/");
+            if item[method].is_object() {
+                assert_eq!(takes_key, admin_post, "{method} {path}");
+            }
+            if takes_key {
+                let answers = &item[method]["responses"];
+                assert!(
+                    answers["409"].is_object() && answers["422"].is_object(),
+                    "{path}"
+                );
+                keyed += 1;
+            }
+        }
+    }
+    assert!(keyed >= 18, "{keyed} admin writes take a key");
     // A new account's username states the white space the server refuses in it.
     let username = serde_json::json!(backline_domain::accounts::USERNAME_PATTERN);
     let mut usernames = 0;

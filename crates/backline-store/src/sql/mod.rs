@@ -13,6 +13,7 @@ pub mod events;
 mod evr;
 mod evr_admin;
 mod gauges;
+mod idempotency;
 mod keys;
 mod matches;
 mod orgs;

@@ -120,6 +120,7 @@ pub trait Store:
     + AdminTokenStore
     + AuditStore
     + ConsoleSessionStore
+    + IdempotencyStore
     + LinkTokenAdminStore
     + EventStore
     + PollingStateStore
@@ -151,6 +152,7 @@ impl<T> Store for T where
         + AdminTokenStore
         + AuditStore
         + ConsoleSessionStore
+        + IdempotencyStore
         + LinkTokenAdminStore
         + EventStore
         + PollingStateStore

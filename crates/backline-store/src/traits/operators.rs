@@ -1,5 +1,5 @@
-//! The operators' own rows: admin tokens, the audit log, console sessions, and the gauges
-//! read for `/metrics`.
+//! The operators' own rows: admin tokens, the audit log, console sessions, the idempotency
+//! keys of admin API writes, and the gauges read for `/metrics`.
 
 use backline_domain::secret::SecretHash;
 use backline_domain::Timestamp;
@@ -32,6 +32,62 @@ forwarded_store_trait! {
         ) -> impl Future<Output = StoreResult<()>> + Send;
         /// Forgets sessions that expired by `now`; how many.
         fn delete_expired_console_sessions(
+            &self,
+            now: Timestamp,
+        ) -> impl Future<Output = StoreResult<u64>> + Send;
+    }
+}
+
+/// What an idempotency key holds when a request comes with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key was free (never used, expired, or abandoned by a request that never answered):
+    /// it is now this request's, which runs.
+    Claimed,
+    /// A request used the key first: the fingerprint of that request, and its answer once it
+    /// has one (`None` while it still runs).
+    Taken {
+        fingerprint: String,
+        answer: Option<StoredAnswer>,
+    },
+}
+
+/// The answer a request with an idempotency key got, as it is replayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub content_type: String,
+    /// The body, sealed by the caller (the store never sees it in the clear).
+    pub sealed_body: String,
+}
+
+forwarded_store_trait! {
+    /// Idempotency keys of admin API writes: who used a key first, with what request, and
+    /// what it answered (`Idempotency-Key`, docs/admin-api.md).
+    pub trait IdempotencyStore {
+        /// Claims key `id` for a request with `fingerprint`, until `expires_at`. A row that
+        /// expired by `now`, or has had no answer since before `abandoned_before` (the process
+        /// running its request is gone), is replaced. Of two requests claiming one key at
+        /// once, exactly one gets [`IdempotencyClaim::Claimed`].
+        fn claim_idempotency_key(
+            &self,
+            id: &str,
+            fingerprint: &str,
+            now: Timestamp,
+            abandoned_before: Timestamp,
+            expires_at: Timestamp,
+        ) -> impl Future<Output = StoreResult<IdempotencyClaim>> + Send;
+        /// Records the answer of the request that claimed key `id`.
+        fn answer_idempotency_key(
+            &self,
+            id: &str,
+            answer: &StoredAnswer,
+        ) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Frees key `id` while it has no answer (its request failed in a way worth trying
+        /// again); an answered key stays.
+        fn release_idempotency_key(&self, id: &str) -> impl Future<Output = StoreResult<()>> + Send;
+        /// Forgets keys that expired by `now`; how many.
+        fn delete_expired_idempotency_keys(
             &self,
             now: Timestamp,
         ) -> impl Future<Output = StoreResult<u64>> + Send;

@@ -8,6 +8,7 @@ mod ember_polls;
 mod events;
 mod evr_admin;
 mod harness;
+mod idempotency_keys;
 mod keys_and_tokens;
 mod match_groups;
 mod matches;

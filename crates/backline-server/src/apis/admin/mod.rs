@@ -10,6 +10,7 @@ mod error;
 mod evr_matches;
 mod executions;
 pub(crate) mod extract;
+pub(crate) mod idempotency;
 mod link_tokens;
 mod matches;
 mod metrics;

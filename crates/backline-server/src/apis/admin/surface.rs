@@ -36,9 +36,10 @@ pub static OPERATOR: Surface = Surface {
     before_routing: None,
 };
 
-fn routes(_: &AppState) -> Router<AppState> {
+fn routes(state: &AppState) -> Router<AppState> {
+    let idempotent = axum::middleware::from_fn_with_state(state.clone(), super::idempotency::layer);
     Router::new()
-        .nest("/admin/v1", super::router())
+        .nest("/admin/v1", super::router().route_layer(idempotent))
         .route("/healthz", get(crate::http::healthz))
         .merge(super::metrics_router())
         .merge(events::router())

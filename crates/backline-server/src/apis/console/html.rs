@@ -175,7 +175,15 @@ impl From<CoreError> for HtmlError {
             e @ (CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
-            | CoreError::Conflict(_)) => Self::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
+            | CoreError::Conflict(_)
+            | CoreError::IdempotencyKeyInUse) => {
+                Self::new(StatusCode::CONFLICT, "Conflict", e.to_string())
+            }
+            e @ CoreError::IdempotencyKeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Please check the form",
+                e.to_string(),
+            ),
             e @ (CoreError::MatchAlreadyPrepared
             | CoreError::ExecutionNotDone { .. }
             | CoreError::LinkTokenUsed

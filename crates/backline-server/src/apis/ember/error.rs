@@ -76,7 +76,11 @@ impl From<CoreError> for EmberError {
             e @ (CoreError::UsernameTaken
             | CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
-            | CoreError::Conflict(_)) => Self::new(StatusCode::CONFLICT, e.to_string()),
+            | CoreError::Conflict(_)
+            | CoreError::IdempotencyKeyInUse) => Self::new(StatusCode::CONFLICT, e.to_string()),
+            e @ CoreError::IdempotencyKeyReused => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             // A state that does not allow the request: Laravel's validation answer, naming
             // the token of the link.
             e @ (CoreError::LinkTokenUsed | CoreError::LinkTokenExpired) => {

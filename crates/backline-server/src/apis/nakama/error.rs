@@ -130,6 +130,8 @@ impl From<CoreError> for NakamaError {
             e @ (CoreError::AdminTokenExists { .. }
             | CoreError::LinkTokenNotRevocable { .. }
             | CoreError::Conflict(_)) => Self::new(Code::AlreadyExists, e.to_string()),
+            e @ CoreError::IdempotencyKeyReused => Self::invalid(e.to_string()),
+            e @ CoreError::IdempotencyKeyInUse => Self::new(Code::AlreadyExists, e.to_string()),
             e @ (CoreError::MatchAlreadyPrepared
             | CoreError::ExecutionNotDone { .. }
             | CoreError::LinkTokenUsed

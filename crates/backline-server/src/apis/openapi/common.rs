@@ -4,14 +4,17 @@
 //! unknown entity named in the path, body or a list's filters (404), a malformed id or body
 //! field or a bad page or filter of a list (422), a body too slow (408) or too large (413),
 //! too many failed guesses or requests (429), the database unavailable (503). Also gives
-//! every operation its id.
+//! every operation its id, and every admin API POST its `Idempotency-Key` header with the
+//! answers of a key reused (422) or still in use (409).
 
 use crate::apis::ember::EmberErrorBody;
 use crate::apis::nakama::NakamaErrorBody;
 use crate::app::SURFACES;
 use crate::http::json_error::JsonErrorBody;
 use axum::http::Method;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::Required;
 use utoipa::openapi::{
     Components, ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Schema,
 };
@@ -87,10 +90,41 @@ fn shared_statuses(
     if guessed || surface == "ember" && secured {
         statuses.push((429, "Too many attempts; see Retry-After"));
     }
+    if idempotent(surface, method, path) {
+        statuses.push((409, "A request with this Idempotency-Key is still running"));
+        statuses.push((422, "This Idempotency-Key was used with another request"));
+    }
     if !STORELESS.contains(&path) {
         statuses.push((503, "The database is unavailable; try again shortly"));
     }
     statuses
+}
+
+/// Whether `method path` takes an `Idempotency-Key` (`apis/admin/idempotency.rs`).
+fn idempotent(surface: &str, method: &Method, path: &str) -> bool {
+    surface == "admin" && *method == Method::POST && path.starts_with("/admin/v1/")
+}
+
+/// The optional `Idempotency-Key` request header of an admin API write.
+fn idempotency_key_header() -> Parameter {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(crate::core::idempotency::MAX_KEY_LEN))
+        .pattern(Some("^[!-~]+$"))
+        .build();
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes the write safe to send again: the first answer is kept for 24 hours and \
+             replayed (with `Idempotent-Replayed: true`) for the same key and request; the key \
+             with another request is a 422, while its first request runs a 409. 1 to 255 \
+             visible ASCII characters, e.g. a UUID; each caller's keys are its own.",
+        ))
+        .schema(Some(schema))
+        .build()
 }
 
 /// An operation id unique by construction: the method and the path's words
@@ -146,6 +180,11 @@ pub fn add_shared_answers(doc: &mut OpenApi) {
         ] {
             let Some(op) = op else { continue };
             op.operation_id = Some(operation_id(&method, path));
+            if idempotent(surface, &method, path) {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(idempotency_key_header());
+            }
             for (status, description) in shared_statuses(surface, &method, path, op) {
                 op.responses
                     .responses
