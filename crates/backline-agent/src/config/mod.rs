@@ -9,11 +9,10 @@
 //! ([`ENVIRONMENT`]), and a `BACKLINE_AGENT_` variable the agent does not know is an error
 //! rather than a silently ignored typo.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::providers::{Format, Serialized, Toml};
+use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde::Deserialize;
 
@@ -24,99 +23,11 @@ use crate::console::{ConsoleSettings, Reconnect};
 use crate::error::AgentError;
 use crate::players::{PlayerOverrides, PlayerReader};
 
-/// The prefix of every environment variable the agent reads.
-pub const PREFIX: &str = "BACKLINE_AGENT_";
+mod environment;
+mod secret;
 
-/// Variables read by the command line itself (clap), not by this module.
-const COMMAND_LINE_VARIABLES: &[&str] = &["BACKLINE_AGENT_CONFIG", "BACKLINE_AGENT_LOG"];
-
-/// Whether a variable's value is text or a whole number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Taken as written.
-    Text,
-    /// A whole number (milliseconds or a count).
-    Number,
-}
-
-/// Every environment variable (without [`PREFIX`]), the file key it sets, and its kind.
-pub const ENVIRONMENT: &[(&str, &str, Kind)] = &[
-    ("URL", "url", Kind::Text),
-    ("TOKEN", "token", Kind::Text),
-    ("PROTOCOL", "protocol", Kind::Text),
-    ("GAME", "game", Kind::Text),
-    ("STATE_DIR", "state_dir", Kind::Text),
-    ("RCON_ADDRESS", "rcon.address", Kind::Text),
-    ("RCON_PASSWORD", "rcon.password", Kind::Text),
-    ("EXEC_TEMPLATE", "exec.template", Kind::Text),
-    ("PLAYERS_COMMAND", "players.command", Kind::Text),
-    ("PLAYERS_PATTERN", "players.pattern", Kind::Text),
-    ("PLAYERS_SOURCE", "players.source", Kind::Text),
-    (
-        "COMMAND_TIMEOUT_MILLIS",
-        "timeouts.command_millis",
-        Kind::Number,
-    ),
-    (
-        "CONNECT_TIMEOUT_MILLIS",
-        "timeouts.connect_millis",
-        Kind::Number,
-    ),
-    (
-        "RECONNECT_MIN_DELAY_MILLIS",
-        "reconnect.min_delay_millis",
-        Kind::Number,
-    ),
-    (
-        "RECONNECT_MAX_DELAY_MILLIS",
-        "reconnect.max_delay_millis",
-        Kind::Number,
-    ),
-    (
-        "RECONNECT_MAX_RETRIES",
-        "reconnect.max_retries",
-        Kind::Number,
-    ),
-    (
-        "MINECRAFT_END_OF_ANSWER",
-        "minecraft.end_of_answer",
-        Kind::Text,
-    ),
-    (
-        "MINECRAFT_QUIET_MILLIS",
-        "minecraft.quiet_millis",
-        Kind::Number,
-    ),
-    ("QUAKE3_QUIET_MILLIS", "quake3.quiet_millis", Kind::Number),
-    (
-        "QUAKE3_MIN_INTERVAL_MILLIS",
-        "quake3.min_interval_millis",
-        Kind::Number,
-    ),
-];
-
-/// A secret value: readable through [`Secret::expose`], never through `Debug`.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use environment::{Kind, ENVIRONMENT, PREFIX};
+pub use secret::Secret;
 
 /// The console protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,35 +186,7 @@ impl AgentConfig {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        for (name, value) in environment {
-            let Some(short) = name.strip_prefix(PREFIX) else {
-                continue;
-            };
-            if COMMAND_LINE_VARIABLES.contains(&name.as_str()) {
-                continue;
-            }
-            let Some((_, key, kind)) = ENVIRONMENT.iter().find(|(n, _, _)| *n == short) else {
-                let known: Vec<String> = ENVIRONMENT
-                    .iter()
-                    .map(|(n, _, _)| format!("{PREFIX}{n}"))
-                    .collect();
-                return Err(AgentError::Configuration(format!(
-                    "unknown variable {name} (known: {})",
-                    known.join(", ")
-                )));
-            };
-            figment = match kind {
-                Kind::Text => figment.merge(Serialized::default(key, value)),
-                Kind::Number => {
-                    let number: u64 = value.trim().parse().map_err(|_| {
-                        AgentError::Configuration(format!(
-                            "{name} must be a whole number, not `{value}`"
-                        ))
-                    })?;
-                    figment.merge(Serialized::default(key, number))
-                }
-            };
-        }
+        let figment = environment::merge(figment, environment)?;
         let raw: RawConfig = figment
             .extract()
             .map_err(|error| AgentError::Configuration(error.to_string()))?;
@@ -450,152 +333,4 @@ impl AgentConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn environment_values_are_taken_as_written() {
-        let config = AgentConfig::load(
-            None,
-            env(&[
-                ("BACKLINE_AGENT_PROTOCOL", "source"),
-                ("BACKLINE_AGENT_RCON_ADDRESS", "127.0.0.1:27015"),
-                ("BACKLINE_AGENT_RCON_PASSWORD", "1.50"),
-                ("BACKLINE_AGENT_GAME", "CS2"),
-                ("BACKLINE_AGENT_COMMAND_TIMEOUT_MILLIS", "1500"),
-                ("PATH", "/usr/bin"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(config.protocol, ProtocolKind::Source);
-        assert_eq!(config.rcon_password().unwrap().expose(), "1.50");
-        assert_eq!(config.game.as_deref(), Some("cs2"));
-        assert_eq!(config.console.command_timeout, Duration::from_millis(1500));
-    }
-
-    #[test]
-    fn the_environment_wins_over_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("agent.toml");
-        std::fs::write(
-            &file,
-            "protocol = \"minecraft\"\ngame = \"minecraft\"\n[rcon]\naddress = \"mc:25575\"\npassword = \"file\"\n[minecraft]\nend_of_answer = \"quiet\"\nquiet_millis = 80\n",
-        )
-        .unwrap();
-        let config = AgentConfig::load(
-            Some(&file),
-            env(&[("BACKLINE_AGENT_RCON_PASSWORD", "environment")]),
-        )
-        .unwrap();
-        assert_eq!(config.rcon_address().unwrap(), "mc:25575");
-        assert_eq!(config.rcon_password().unwrap().expose(), "environment");
-        assert_eq!(
-            config.minecraft_end,
-            EndOfAnswer::Quiet(Duration::from_millis(80))
-        );
-    }
-
-    #[test]
-    fn secrets_never_show_in_debug_output() {
-        let config = AgentConfig::load(
-            None,
-            env(&[
-                ("BACKLINE_AGENT_PROTOCOL", "webrcon"),
-                ("BACKLINE_AGENT_RCON_ADDRESS", "rust:28016"),
-                ("BACKLINE_AGENT_RCON_PASSWORD", "hunter2-rcon"),
-                ("BACKLINE_AGENT_TOKEN", "hunter2-token"),
-            ]),
-        )
-        .unwrap();
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("[redacted]"));
-    }
-
-    #[test]
-    fn configuration_errors_say_what_to_set() {
-        let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[], "BACKLINE_AGENT_PROTOCOL"),
-            (&[("BACKLINE_AGENT_PROTOCOL", "telnet")], "unknown protocol"),
-            (
-                &[("BACKLINE_AGENT_PROTOCOL", "source")],
-                "BACKLINE_AGENT_RCON_ADDRESS",
-            ),
-            (
-                &[
-                    ("BACKLINE_AGENT_PROTOCOL", "source"),
-                    ("BACKLINE_AGENT_RCON_ADDRESS", "nohost"),
-                ],
-                "not host:port",
-            ),
-            (
-                &[
-                    ("BACKLINE_AGENT_PROTOCOL", "quake3"),
-                    ("BACKLINE_AGENT_RCON_ADDRESS", "q3:27960"),
-                ],
-                "BACKLINE_AGENT_RCON_PASSWORD",
-            ),
-            (
-                &[("BACKLINE_AGENT_PROTOCOL", "exec")],
-                "BACKLINE_AGENT_EXEC_TEMPLATE",
-            ),
-            (
-                &[
-                    ("BACKLINE_AGENT_PROTOCOL", "exec"),
-                    ("BACKLINE_AGENT_EXEC_TEMPLATE", "tmux send-keys"),
-                ],
-                "{command}",
-            ),
-            (
-                &[("BACKLINE_AGENT_RCON_PASWORD", "typo")],
-                "unknown variable BACKLINE_AGENT_RCON_PASWORD",
-            ),
-            (
-                &[("BACKLINE_AGENT_COMMAND_TIMEOUT_MILLIS", "ten")],
-                "whole number",
-            ),
-            (
-                &[
-                    ("BACKLINE_AGENT_PROTOCOL", "exec"),
-                    ("BACKLINE_AGENT_EXEC_TEMPLATE", "t {command}"),
-                    ("BACKLINE_AGENT_PLAYERS_PATTERN", "no id group"),
-                    ("BACKLINE_AGENT_PLAYERS_COMMAND", "who"),
-                ],
-                "id",
-            ),
-        ];
-        for (pairs, expected) in cases {
-            match AgentConfig::load(None, env(pairs)) {
-                Err(AgentError::Configuration(message)) => {
-                    assert!(message.contains(expected), "{pairs:?}: {message}")
-                }
-                other => panic!("{pairs:?}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn a_missing_file_or_an_unknown_key_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("absent.toml");
-        assert!(matches!(
-            AgentConfig::load(Some(&missing), Vec::new()),
-            Err(AgentError::Configuration(_))
-        ));
-        let file = dir.path().join("agent.toml");
-        std::fs::write(&file, "protocol = \"source\"\nrcon_pasword = \"x\"\n").unwrap();
-        match AgentConfig::load(Some(&file), Vec::new()) {
-            Err(AgentError::Configuration(message)) => {
-                assert!(message.contains("rcon_pasword"), "{message}")
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-}
+mod tests;
