@@ -188,6 +188,7 @@ impl<P: Protocol> Console<P> {
             ));
         };
         let deadline = self.settings.command_timeout;
+        let started = tokio::time::Instant::now();
         let result = match tokio::time::timeout(
             deadline,
             self.protocol.execute(connection, command),
@@ -200,6 +201,12 @@ impl<P: Protocol> Console<P> {
         if result.is_err() {
             self.connection = None;
         }
+        tracing::debug!(
+            protocol = self.protocol.name(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok = result.is_ok(),
+            "console command"
+        );
         result
     }
 
