@@ -53,6 +53,14 @@ pub enum AgentError {
         .0.join(crate::journal::LOCK_FILE).display()
     )]
     StateDirectoryLocked(PathBuf),
+    /// Backline refused the game server's token (401 or 403): the agent cannot work until the
+    /// token is fixed, so it stops (exit code 3).
+    #[error("Backline refused the game server's token: {0}")]
+    TokenRefused(String),
+    /// Backline could not be reached or answered an error (after the client's retries): the
+    /// loop backs off and tries again.
+    #[error("Backline: {0}")]
+    Backline(String),
     /// The journal could not be read or written.
     #[error("journal: {0}")]
     Journal(String),

@@ -13,7 +13,7 @@ pub enum Exit {
     Failure = 1,
     /// The configuration is missing or wrong, or another agent holds the state directory.
     Configuration = 2,
-    /// Backline refused the token (used once the Backline loop is wired).
+    /// Backline refused the token.
     TokenRefused = 3,
     /// The game could not be reached, refused the RCON password, or its console failed.
     GameUnreachable = 4,
@@ -32,7 +32,10 @@ impl Exit {
             | AgentError::Dropped(_)
             | AgentError::Protocol(_)
             | AgentError::LocalCommand(_) => Exit::GameUnreachable,
-            AgentError::InvalidCommand(_) | AgentError::Journal(_) => Exit::Failure,
+            AgentError::TokenRefused(_) => Exit::TokenRefused,
+            AgentError::InvalidCommand(_) | AgentError::Journal(_) | AgentError::Backline(_) => {
+                Exit::Failure
+            }
         }
     }
 

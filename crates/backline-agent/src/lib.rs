@@ -6,14 +6,18 @@
 //! crashes, with its [`journal`]. [`config`] reads the file and environment, [`exit`] names
 //! the exit codes, [`error`] is the crate's one error type.
 //!
-//! The loop that polls Backline and finishes executions is not here yet: it will use the
-//! `backline-client` crate. See `docs/agent.md`.
+//! [`cycle`] is one poll of Backline (through `backline-client`) with the game's players and
+//! the actions run; [`run`] repeats it until told to stop; [`roles`] turns role changes into
+//! console commands. See `docs/agent.md`.
 
 pub mod config;
 pub mod console;
+pub mod cycle;
 pub mod error;
 pub mod exit;
 pub mod journal;
 pub mod players;
+pub mod roles;
+pub mod run;
 
 pub use error::AgentError;

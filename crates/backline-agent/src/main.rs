@@ -1,5 +1,6 @@
-//! `backline-agent`: the command line. `check` connects to the game console and reads the
-//! players; `run` will run the Backline poll loop once it is wired (see `docs/agent.md`).
+//! `backline-agent`: the command line. `check` checks the Backline token (when configured)
+//! and connects to the game console and reads the players; `run` runs the poll loop
+//! (see `docs/agent.md`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +18,8 @@ use clap::{Parser, Subcommand};
 /// environment variables (docs/agent.md lists them). Secrets (the RCON password, the Backline
 /// token) are never command-line arguments.
 ///
-/// Exit codes: 0 ok, 1 other failure, 2 configuration, 3 Backline refused the token (not yet
-/// used), 4 game unreachable or RCON password refused.
+/// Exit codes: 0 ok, 1 other failure, 2 configuration, 3 Backline refused the token, 4 game
+/// unreachable or RCON password refused.
 #[derive(Debug, Parser)]
 #[command(name = "backline-agent", version)]
 struct Cli {
@@ -36,14 +37,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Connect to the game console, log in, and run the player command: prints the players
-    /// found. Exits 0 when the console works, 2 for a configuration error, 4 when the game is
-    /// unreachable or refuses the password. (It does not contact Backline yet.)
+    /// Check the Backline token (when a URL and token are configured), connect to the game
+    /// console, log in, and run the player command: prints the players found. Exits 0 when
+    /// both work, 2 for a configuration error, 3 when Backline refuses the token, 4 when the
+    /// game is unreachable or refuses the password.
     Check,
-    /// NOT YET WIRED: the Backline poll loop (poll, run commands at most once, finish) is
-    /// not part of this build. This command only says so and exits 2.
+    /// Poll Backline and run what it sends on the game, each command at most once, until
+    /// SIGTERM or Ctrl-C (the command in progress finishes; exit 0).
     Run {
-        /// Run one poll cycle and exit (once the loop exists).
+        /// Run one poll cycle and exit.
         #[arg(long)]
         once: bool,
     },
@@ -64,32 +66,26 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return fail(&error),
     };
-    match cli.command {
-        Command::Check => {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(error) => {
-                    eprintln!("backline-agent: cannot start the async runtime: {error}");
-                    return Exit::Failure.into();
-                }
-            };
-            match runtime.block_on(check(&config)) {
-                Ok(()) => Exit::Ok.into(),
-                Err(error) => fail(&error),
-            }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("backline-agent: cannot start the async runtime: {error}");
+            return Exit::Failure.into();
         }
-        Command::Run { once } => {
-            eprintln!(
-                "backline-agent: `run{}` is not available yet: the Backline poll loop is not \
-                 wired in this build (it will use the backline-client crate). Use `check` to \
-                 test the game console.",
-                if once { " --once" } else { "" }
-            );
-            Exit::Configuration.into()
-        }
+    };
+    let outcome = match cli.command {
+        Command::Check => runtime.block_on(check(&config)),
+        Command::Run { once } => runtime.block_on(async {
+            let stop = backline_agent::run::stop_on_signals();
+            backline_agent::run::run(&config, once, stop).await
+        }),
+    };
+    match outcome {
+        Ok(()) => Exit::Ok.into(),
+        Err(error) => fail(&error),
     }
 }
 
@@ -99,8 +95,19 @@ fn fail(error: &AgentError) -> ExitCode {
     Exit::for_error(error).into()
 }
 
-/// Connects to the console and reads the players once.
+/// Checks the token with Backline (when configured), then connects to the console and reads
+/// the players once.
 async fn check(config: &AgentConfig) -> Result<(), AgentError> {
+    if config.url.is_some() || config.token.is_some() {
+        let (url, token) = config.backline()?;
+        let transport = backline_client::Transport::new(&url)
+            .map_err(|e| AgentError::Configuration(format!("the Backline URL `{url}`: {e}")))?;
+        backline_client::game::GameClient::new(transport, token.expose())
+            .meta()
+            .await
+            .map_err(backline_agent::cycle::from_client)?;
+        println!("ok: Backline at {url} takes the token");
+    }
     let mut console = AnyConsole::from_config(config)?;
     if !console.answers() {
         if let AnyConsole::Exec(exec) = &console {

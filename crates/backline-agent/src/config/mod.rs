@@ -22,6 +22,10 @@ use crate::console::quake3::Quake3Settings;
 use crate::console::{ConsoleSettings, Reconnect};
 use crate::error::AgentError;
 use crate::players::{PlayerOverrides, PlayerReader};
+use crate::roles::RoleTemplates;
+
+/// How long to wait between polls when Backline does not say.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
 
 mod environment;
 mod secret;
@@ -88,6 +92,16 @@ struct RawConfig {
     minecraft: RawMinecraft,
     #[serde(default)]
     quake3: RawQuake3,
+    poll_interval_seconds: Option<u64>,
+    #[serde(default)]
+    roles: RawRoles,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoles {
+    grant: Option<String>,
+    revoke: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +168,10 @@ pub struct AgentConfig {
     pub minecraft_end: EndOfAnswer,
     /// Quake 3 timing.
     pub quake3: Quake3Settings,
+    /// How long to wait between polls when Backline does not say (`X-RateLimit-Reset`).
+    pub poll_interval: Duration,
+    /// The console commands that grant and revoke an in-game group (role sync).
+    pub roles: RoleTemplates,
     rcon_address: Option<String>,
     rcon_password: Option<Secret>,
     exec_template: Option<String>,
@@ -269,6 +287,20 @@ impl AgentConfig {
             console,
             minecraft_end,
             quake3,
+            poll_interval: match raw.poll_interval_seconds {
+                None => DEFAULT_POLL_INTERVAL,
+                Some(0) => {
+                    return Err(AgentError::Configuration(
+                        "`poll_interval_seconds` must be more than 0".into(),
+                    ))
+                }
+                Some(seconds) => Duration::from_secs(seconds),
+            },
+            roles: RoleTemplates::new(
+                raw.game.as_deref().map(str::trim),
+                raw.roles.grant,
+                raw.roles.revoke,
+            )?,
             rcon_address: raw.rcon.address,
             rcon_password: raw.rcon.password,
             exec_template: raw.exec.template,
@@ -324,6 +356,23 @@ impl AgentConfig {
                  example `tmux send-keys -t srv {{command}} Enter`"
             ))
         })
+    }
+
+    /// Backline's base URL and the game server's token, which `run` needs.
+    pub fn backline(&self) -> Result<(String, Secret), AgentError> {
+        let url = self.url.as_deref().map(str::trim).unwrap_or("");
+        if url.is_empty() {
+            return Err(AgentError::Configuration(format!(
+                "no Backline URL: set {PREFIX}URL (or `url`), e.g. http://127.0.0.1:8080"
+            )));
+        }
+        match &self.token {
+            Some(token) if !token.expose().trim().is_empty() => Ok((url.to_owned(), token.clone())),
+            _ => Err(AgentError::Configuration(format!(
+                "no Backline token: set {PREFIX}TOKEN (or `token` in the file) to the game \
+                 server's token (`backline server create` prints it)"
+            ))),
+        }
     }
 
     /// How players are read: the game's defaults with the overrides applied.
