@@ -277,11 +277,12 @@ impl AgentConfig {
                 .min_interval_millis
                 .map_or(quake3_defaults.min_interval, Duration::from_millis),
         };
+        let game = raw.game.map(|game| game.trim().to_ascii_lowercase());
         let config = Self {
             url: raw.url,
             token: raw.token,
             protocol,
-            game: raw.game.map(|game| game.trim().to_ascii_lowercase()),
+            game: game.clone(),
             state_dir: raw.state_dir,
             players: raw.players,
             console,
@@ -296,11 +297,7 @@ impl AgentConfig {
                 }
                 Some(seconds) => Duration::from_secs(seconds),
             },
-            roles: RoleTemplates::new(
-                raw.game.as_deref().map(str::trim),
-                raw.roles.grant,
-                raw.roles.revoke,
-            )?,
+            roles: RoleTemplates::new(game.as_deref(), raw.roles.grant, raw.roles.revoke)?,
             rcon_address: raw.rcon.address,
             rcon_password: raw.rcon.password,
             exec_template: raw.exec.template,

@@ -118,7 +118,7 @@ async fn configuration_errors_exit_2_and_say_what_to_set() {
 }
 
 #[tokio::test]
-async fn run_says_the_backline_loop_is_not_wired_and_exits_2() {
+async fn run_without_backline_settings_exits_2_naming_them() {
     let output = agent(
         &["run", "--once"],
         &[
@@ -132,7 +132,7 @@ async fn run_says_the_backline_loop_is_not_wired_and_exits_2() {
     .await;
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        text(&output.stderr).contains("not wired"),
+        text(&output.stderr).contains("BACKLINE_AGENT_URL"),
         "{}",
         text(&output.stderr)
     );

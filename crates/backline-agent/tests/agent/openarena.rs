@@ -19,13 +19,13 @@ use backline_agent::AgentError;
 use crate::support::eventually;
 
 const BINARY: &str = "/usr/games/openarena-server";
-const PASSWORD: &str = "oa-rcon-test";
+pub const PASSWORD: &str = "oa-rcon-test";
 
 /// The server process, killed when dropped, and every line it printed.
-struct OpenArena {
+pub struct OpenArena {
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
-    port: u16,
+    pub port: u16,
     _home: tempfile::TempDir,
 }
 
@@ -36,8 +36,21 @@ impl Drop for OpenArena {
     }
 }
 
+/// Whether the server binary is here; under `CI=true` its absence fails the test.
+pub fn installed() -> bool {
+    if Path::new(BINARY).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{BINARY} is missing under CI=true: scripts/test installs Debian's openarena-server"
+    );
+    eprintln!("skipped: {BINARY} is missing (scripts/test installs openarena-server)");
+    false
+}
+
 impl OpenArena {
-    fn start() -> Self {
+    pub fn start() -> Self {
         // A free UDP port: bound and released (the server binds it right after).
         let port = std::net::UdpSocket::bind("127.0.0.1:0")
             .unwrap()
@@ -77,7 +90,7 @@ impl OpenArena {
         }
     }
 
-    fn console(&self, password: &str) -> Console<Quake3Rcon> {
+    pub fn console(&self, password: &str) -> Console<Quake3Rcon> {
         Console::new(
             Quake3Rcon::new(
                 format!("127.0.0.1:{}", self.port),
@@ -96,7 +109,7 @@ impl OpenArena {
         )
     }
 
-    fn logged(&self, text: &str) -> bool {
+    pub fn logged(&self, text: &str) -> bool {
         self.log
             .lock()
             .unwrap()
@@ -131,12 +144,7 @@ async fn players_until(
 
 #[tokio::test]
 async fn openarena_runs_commands_lists_bots_kicks_one_and_refuses_a_wrong_password() {
-    if !Path::new(BINARY).exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{BINARY} is missing under CI=true: scripts/test installs Debian's openarena-server"
-        );
-        eprintln!("skipped: {BINARY} is missing (scripts/test installs openarena-server)");
+    if !installed() {
         return;
     }
     let server = OpenArena::start();
