@@ -267,6 +267,7 @@ async fn player_cams_are_created_changed_and_read_as_spectra_reads_them(app: &Ap
         .name_overrides(&session.identifier, &Secret::new("wrong-secret"))
         .await
         .unwrap_err();
-    assert_eq!(wrong.status(), Some(401), "{wrong:?}");
+    // A wrong secret does not tell the session exists.
+    assert_eq!(wrong.status(), Some(404), "{wrong:?}");
     assert!(!format!("{wrong:?}").contains("wrong-secret"));
 }
