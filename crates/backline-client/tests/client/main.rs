@@ -6,6 +6,7 @@
 mod admin;
 mod game;
 mod harness;
+mod logs;
 mod nakama;
 mod proxy;
 mod retries;

@@ -19,6 +19,7 @@ backline_store::stories!(crate::harness::with_app =>
     retry_after_is_waited_for_before_the_next_attempt,
     a_call_that_never_gets_through_ends_with_the_last_failure,
     admin_creates_carry_one_idempotency_key_across_their_retries,
+    a_refused_request_is_not_repeated,
 );
 
 /// A transport through `proxy` whose attempts end after `timeout`.
@@ -274,4 +275,35 @@ fn header(head: &str, name: &str) -> Option<String> {
         let (n, v) = line.split_once(':')?;
         n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
     })
+}
+
+async fn a_refused_request_is_not_repeated(app: &App) {
+    let proxy = Proxy::start(&app.base, vec![]).await;
+    let admin = AdminClient::new(
+        through(&proxy, Duration::from_secs(2), 3),
+        app.admin_token.as_str(),
+    );
+    // A 422 of a create and a 404 of a read: Backline decided; asking again changes nothing.
+    let invalid = admin.create_org("   ", None).await.unwrap_err();
+    assert!(
+        matches!(
+            invalid,
+            Error::Api {
+                status: 422,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{invalid:?}"
+    );
+    let missing = admin.get_org("no-such-org").await.unwrap_err();
+    assert!(!missing.is_transient());
+    assert_eq!(proxy.count(), 2);
+    let stranger = AdminClient::new(through(&proxy, Duration::from_secs(2), 3), "wrong");
+    let refused = stranger
+        .list_orgs(&PageRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(401));
+    assert_eq!(proxy.count(), 3);
 }
