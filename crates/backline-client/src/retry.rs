@@ -2,8 +2,9 @@
 //!
 //! A call is repeated only when repeating it is safe ([`Repeat::Safe`]: reads, `PUT`,
 //! `DELETE`, upserts, and creates that carry an `Idempotency-Key`) and only for failures that
-//! may pass (429, 502, 503, 504, a timeout, a broken connection). A refused connection is
-//! retried for every call: the request never left. The wait is what the server asked for
+//! may pass (429, 502, 503, 504, a timeout, a broken connection). Two failures are retried for
+//! every call, creates included, because the request was not acted on: a refused connection
+//! (it never left) and a 429 (Backline's rate limits refuse a request before handling it). The wait is what the server asked for
 //! (`Retry-After`, or `X-RateLimit-Reset`), capped by [`RetryPolicy::max_server_wait`];
 //! otherwise an exponential backoff (`backon`'s schedule) with *full* jitter: a uniformly
 //! random wait between zero and the schedule's delay, so clients failing together do not

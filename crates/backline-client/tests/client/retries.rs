@@ -20,6 +20,7 @@ backline_store::stories!(crate::harness::with_app =>
     a_call_that_never_gets_through_ends_with_the_last_failure,
     admin_creates_carry_one_idempotency_key_across_their_retries,
     a_refused_request_is_not_repeated,
+    a_throttled_create_is_sent_again_after_the_wait,
 );
 
 /// A transport through `proxy` whose attempts end after `timeout`.
@@ -306,4 +307,28 @@ async fn a_refused_request_is_not_repeated(app: &App) {
         .unwrap_err();
     assert_eq!(refused.status(), Some(401));
     assert_eq!(proxy.count(), 3);
+}
+
+async fn a_throttled_create_is_sent_again_after_the_wait(app: &App) {
+    let (_, token, _) = game_server(app, "Throttled").await;
+    let proxy = Proxy::start(&app.base, vec![Fault::TooMany { retry_after: 0 }]).await;
+    let game = GameClient::new(through(&proxy, Duration::from_secs(2), 3), token);
+    let ban = game
+        .ban(
+            &Player::new("steam", "76561198131926932"),
+            &NewBan {
+                reason: "throttled once".into(),
+                ..NewBan::default()
+            },
+        )
+        .await
+        .expect("the second attempt");
+    assert_eq!(proxy.count(), 2);
+    let bans = app
+        .admin()
+        .list_bans(&PageRequest::default(), &Default::default())
+        .await
+        .expect("bans");
+    assert_eq!(bans.items.len(), 1);
+    assert_eq!(bans.items[0].ban.id, ban.id);
 }
