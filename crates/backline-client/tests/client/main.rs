@@ -4,6 +4,7 @@
 //! ([`proxy`]) between the SDK and that server.
 
 mod admin;
+mod admin_records;
 mod game;
 mod harness;
 mod logs;
