@@ -173,3 +173,53 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
 
 /// The result of every SDK call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_surface_reads_its_own_error_shape_and_anything_else_stays_raw() {
+        let game = ErrorBody::parse(
+            Surface::Game,
+            br#"{"message":"The name is invalid.","errors":{"name":["The name is invalid."]}}"#,
+        );
+        assert!(
+            matches!(&game, ErrorBody::Game(b) if b.errors["name"] == ["The name is invalid."])
+        );
+        let nakama = ErrorBody::parse(
+            Surface::Nakama,
+            br#"{"error":"Auth token invalid","message":"Auth token invalid","code":16}"#,
+        );
+        assert!(matches!(&nakama, ErrorBody::Nakama(b) if b.code == 16));
+        let admin = ErrorBody::parse(Surface::Admin, br#"{"error":"not_found","message":"no"}"#);
+        assert_eq!(admin.message(), "no");
+        let proxy = ErrorBody::parse(Surface::Spectra, b"<html>502 Bad Gateway</html>");
+        assert_eq!(proxy, ErrorBody::Raw("<html>502 Bad Gateway</html>".into()));
+        let long = ErrorBody::parse(Surface::Admin, &[b'x'; 5000]);
+        assert!(matches!(long, ErrorBody::Raw(text) if text.len() == 1024));
+    }
+
+    #[test]
+    fn throttling_and_outages_are_transient_and_refusals_are_not() {
+        let api = |status| Error::Api {
+            surface: Surface::Admin,
+            status,
+            body: ErrorBody::Raw(String::new()),
+            retry_after: None,
+            attempts: 1,
+        };
+        for status in [429, 502, 503, 504] {
+            assert!(api(status).is_transient(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 422, 500] {
+            assert!(!api(status).is_transient(), "{status}");
+        }
+        assert_eq!(api(404).status(), Some(404));
+        let timeout = Error::Timeout {
+            timeout: Duration::from_secs(1),
+            attempts: 2,
+        };
+        assert!(timeout.is_transient() && timeout.status().is_none());
+    }
+}

@@ -141,8 +141,10 @@ impl Transport {
                 Err(e) => Failure::Transport(e.without_url()),
             };
             let may_repeat = match &failure {
+                // A 429 refused the request before acting on it: safe for every call.
                 Failure::Status(reply) => {
-                    call.repeat == Repeat::Safe && is_transient_status(reply.status)
+                    reply.status == 429
+                        || (call.repeat == Repeat::Safe && is_transient_status(reply.status))
                 }
                 // A refused connection never carried the request: safe for every call.
                 Failure::Transport(e) => call.repeat == Repeat::Safe || e.is_connect(),

@@ -6,11 +6,13 @@
 //! oxidecomputer/progenitor#1268) and 3.1's `"type": ["string", "null"]` has no 3.0 form
 //! (oxidecomputer/progenitor#762). `docs/sdk.md` says more.
 //!
-//! Typed here: organisations, access keys and API tokens; game servers and games; actions,
-//! kicks and executions; bans; roles and grants; users. Every other route (admin tokens, the
-//! audit log, Nakama keys, link tokens, players, Spectra matches and statistics, EVR
-//! broadcasters and matches, player-cam sessions) is reachable through
-//! [`AdminClient::raw`], with the same timeouts, retries and errors, and untyped JSON.
+//! Every route has a method: organisations, access keys and API tokens; admin tokens, the
+//! audit log, the Nakama keys and link tokens; game servers and games; actions, kicks and
+//! executions; bans; roles and grants; users; the player registry, Spectra matches and
+//! statistics, player-cam sessions; EVR broadcasters and matches. Spectra match records and
+//! statistics, EVR matches, and games answer Backline's JSON
+//! (`serde_json::Value`); the rest are typed. [`AdminClient::raw`] reaches any route with
+//! the same timeouts, retries and errors, for what this SDK does not know yet.
 //!
 //! Retries: `GET`, `PUT`, `PATCH` (a partial edit sets the same values again) and `DELETE`
 //! are repeated on transient failures. Every `POST` carries an `Idempotency-Key` (a UUID v4
@@ -19,16 +21,24 @@
 
 mod actions;
 mod bans;
+mod evr;
+mod operators;
 mod orgs;
 mod roles;
 mod servers;
+mod spectra;
 mod users;
 
 pub use actions::{Execution, Kick, NewAction, PlayerWire, QueuedAction, Target};
 pub use bans::{AdminBan, BanFilter, NewAdminBan};
+pub use evr::Broadcaster;
+pub use operators::{
+    AdminToken, AuditEntry, AuditFilter, IssuedAdminToken, KeyReport, LinkTokenSummary, NakamaKeys,
+};
 pub use orgs::{AccessKey, ApiToken, IssuedKey, IssuedToken, Org};
 pub use roles::{Grant, NewRole, Role, RoleEdit, RoleHolder};
 pub use servers::{IssuedServer, LastError, NewServer, Server, ServerEdit, ServerOverview};
+pub use spectra::{AdminPlayercamSession, PlayerEdit, RiotPlayer};
 pub use users::{ExternalAccount, NewUser, User};
 
 use crate::error::{Result, Surface};

@@ -154,3 +154,37 @@ fn key_answer(error: Error) -> Result<KeyValidity> {
     };
     validity.ok_or(error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, message: &str) -> Error {
+        Error::Api {
+            surface: Surface::Spectra,
+            status,
+            body: ErrorBody::Backline(BacklineErrorBody {
+                error: "x".into(),
+                message: message.into(),
+            }),
+            retry_after: None,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn only_the_keys_own_refusals_are_a_validity() {
+        assert_eq!(
+            key_answer(answer(401, "unknown or revoked access key")).ok(),
+            Some(KeyValidity::Invalid)
+        );
+        assert_eq!(
+            key_answer(answer(403, "the access key has expired")).ok(),
+            Some(KeyValidity::Expired)
+        );
+        // The backend token refused: an error, not an invalid key.
+        assert!(key_answer(answer(401, "missing, unknown or revoked credential")).is_err());
+        assert!(key_answer(answer(403, "the credential has expired")).is_err());
+        assert!(key_answer(answer(503, "the database is unavailable")).is_err());
+    }
+}

@@ -42,12 +42,16 @@ async fn meta_poll_and_finish_deliver_and_acknowledge_executions(app: &App) {
     let (server_id, _, game) = game_server(app, "EU 1").await;
     let admin = app.admin();
 
+    // A new server's settings: role sync both ways, bans logged.
     let meta = game.meta().await.expect("meta");
     assert_eq!(
         meta,
         vec![Action::Settings(Settings {
-            role_sync: RoleSync::default(),
-            ban_log: false,
+            role_sync: RoleSync {
+                send: true,
+                receive: true
+            },
+            ban_log: true,
             poll_interval: 7,
         })]
     );
@@ -177,9 +181,25 @@ async fn roles_and_the_primary_role_are_reported_and_stored(app: &App) {
         .expect("a role");
 
     // Without role sync `send`, reports are refused (403 in Laravel's shape).
+    admin
+        .edit_server(
+            &server_id,
+            &ServerEdit {
+                role_sync: Some(json!({"send": false})),
+                ..ServerEdit::default()
+            },
+        )
+        .await
+        .expect("edited");
     let refused = game.grant_role(&player, "mod").await.unwrap_err();
     assert_eq!(refused.status(), Some(403), "{refused:?}");
     assert!(matches!(refused.body(), Some(ErrorBody::Game(_))));
+    assert!(admin
+        .list_role_holders(&moderator.id, &PageRequest::default())
+        .await
+        .expect("holders")
+        .items
+        .is_empty());
 
     admin
         .edit_server(

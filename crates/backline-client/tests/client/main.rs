@@ -4,8 +4,10 @@
 //! ([`proxy`]) between the SDK and that server.
 
 mod admin;
+mod admin_records;
 mod game;
 mod harness;
+mod logs;
 mod nakama;
 mod proxy;
 mod retries;

@@ -19,6 +19,8 @@ backline_store::stories!(crate::harness::with_app =>
     retry_after_is_waited_for_before_the_next_attempt,
     a_call_that_never_gets_through_ends_with_the_last_failure,
     admin_creates_carry_one_idempotency_key_across_their_retries,
+    a_refused_request_is_not_repeated,
+    a_throttled_create_is_sent_again_after_the_wait,
 );
 
 /// A transport through `proxy` whose attempts end after `timeout`.
@@ -90,7 +92,11 @@ async fn poll_and_finish_are_repeated_until_they_get_through(app: &App) {
     players.connected("steam", "76561198131926932");
     let poll = game.poll(&players).await.expect("the third attempt");
     assert_eq!(proxy.count(), 3);
-    let id = poll.actions[0].execution_id().expect("an execution");
+    let id = poll
+        .actions
+        .iter()
+        .find_map(|a| a.execution_id())
+        .expect("an execution");
     assert_eq!(id.0, queued.executions[0].id);
 
     game.finish(id, None).await.expect("the third attempt");
@@ -270,4 +276,59 @@ fn header(head: &str, name: &str) -> Option<String> {
         let (n, v) = line.split_once(':')?;
         n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
     })
+}
+
+async fn a_refused_request_is_not_repeated(app: &App) {
+    let proxy = Proxy::start(&app.base, vec![]).await;
+    let admin = AdminClient::new(
+        through(&proxy, Duration::from_secs(2), 3),
+        app.admin_token.as_str(),
+    );
+    // A 422 of a create and a 404 of a read: Backline decided; asking again changes nothing.
+    let invalid = admin.create_org("   ", None).await.unwrap_err();
+    assert!(
+        matches!(
+            invalid,
+            Error::Api {
+                status: 422,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{invalid:?}"
+    );
+    let missing = admin.get_org("no-such-org").await.unwrap_err();
+    assert!(!missing.is_transient());
+    assert_eq!(proxy.count(), 2);
+    let stranger = AdminClient::new(through(&proxy, Duration::from_secs(2), 3), "wrong");
+    let refused = stranger
+        .list_orgs(&PageRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(401));
+    assert_eq!(proxy.count(), 3);
+}
+
+async fn a_throttled_create_is_sent_again_after_the_wait(app: &App) {
+    let (_, token, _) = game_server(app, "Throttled").await;
+    let proxy = Proxy::start(&app.base, vec![Fault::TooMany { retry_after: 0 }]).await;
+    let game = GameClient::new(through(&proxy, Duration::from_secs(2), 3), token);
+    let ban = game
+        .ban(
+            &Player::new("steam", "76561198131926932"),
+            &NewBan {
+                reason: "throttled once".into(),
+                ..NewBan::default()
+            },
+        )
+        .await
+        .expect("the second attempt");
+    assert_eq!(proxy.count(), 2);
+    let bans = app
+        .admin()
+        .list_bans(&PageRequest::default(), &Default::default())
+        .await
+        .expect("bans");
+    assert_eq!(bans.items.len(), 1);
+    assert_eq!(bans.items[0].ban.id, ban.id);
 }
