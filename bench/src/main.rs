@@ -5,6 +5,7 @@
 //! Backline runs as its own process (`target/release/backline serve`) on a fresh database;
 //! the ceiling is this executable started again as `backline-bench ceiling`.
 
+mod agent_latency;
 mod body;
 mod ceiling;
 mod client;
@@ -48,6 +49,22 @@ enum Command {
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: SocketAddr,
+    },
+    /// Time commands from `POST /admin/v1/actions` to their arrival at a game console,
+    /// through `backline serve` and `backline-agent run` polling every second.
+    AgentLatency {
+        /// Commands queued per run.
+        #[arg(long, default_value_t = 60)]
+        commands: usize,
+        /// Runs (their medians are reported too).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The agent binary (default: target/release/backline-agent of this workspace).
+        #[arg(long, value_name = "PATH")]
+        agent: Option<std::path::PathBuf>,
+        /// The Backline binary (default: target/release/backline of this workspace).
+        #[arg(long, value_name = "PATH")]
+        backline: Option<std::path::PathBuf>,
     },
     /// Measure one SQL statement through each way the store could reach its database
     /// (sqlx `Any`, sqlx native, rusqlite inline or in `spawn_blocking`), in this process.
@@ -203,6 +220,18 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Ceiling { listen }) => ceiling::serve(listen).await,
+        Some(Command::AgentLatency {
+            commands,
+            runs,
+            agent,
+            backline,
+        }) => {
+            let release =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+            let backline = backline.unwrap_or_else(|| release.join("backline"));
+            let agent = agent.unwrap_or_else(|| release.join("backline-agent"));
+            agent_latency::report(&backline, &agent, commands, runs).await
+        }
         Some(Command::StoreOptions {
             tasks,
             seconds,

@@ -245,7 +245,7 @@ fn string_field(value: &serde_json::Value, field: &str) -> anyhow::Result<String
         .with_context(|| format!("the CLI's JSON has no string `{field}`: {value}"))
 }
 
-async fn cli_json(
+pub async fn cli_json(
     bin: &Path,
     database_url: &str,
     args: &[&str],

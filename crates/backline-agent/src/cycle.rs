@@ -210,11 +210,9 @@ impl Agent {
                 execution_id,
                 change,
             } => {
-                let commands = self.roles.commands(
-                    &change.player.account_id,
-                    &change.grant,
-                    &change.revoke,
-                );
+                let commands =
+                    self.roles
+                        .commands(&change.player.account_id, &change.grant, &change.revoke);
                 match (execution_id, commands) {
                     (Some(id), Ok(commands)) => self.execute(id, "roles", commands, report).await,
                     (Some(id), Err(refusal)) => self.refuse(id, "roles", refusal, report).await,
@@ -255,7 +253,9 @@ impl Agent {
             | Action::Unknown {
                 execution_id: None, ..
             } => {
-                tracing::warn!("an action without an execution id the agent cannot run was skipped");
+                tracing::warn!(
+                    "an action without an execution id the agent cannot run was skipped"
+                );
                 Ok(())
             }
         }
@@ -332,7 +332,10 @@ impl Agent {
             Ok(answer) => {
                 let first = answer.trim_start().to_ascii_lowercase();
                 if UNKNOWN_COMMAND.iter().any(|u| first.starts_with(u)) {
-                    Outcome::Failed(format!("the game did not know the command: {}", answer.trim()))
+                    Outcome::Failed(format!(
+                        "the game did not know the command: {}",
+                        answer.trim()
+                    ))
                 } else {
                     Outcome::Succeeded
                 }
@@ -355,11 +358,15 @@ impl Agent {
                 self.journal.acknowledge(id)?;
                 Ok(true)
             }
-            Err(ClientError::Api { status, ref body, .. })
-                if (400..500).contains(&status) && ![401, 403, 408, 429].contains(&status) =>
-            {
-                tracing::warn!(execution = id.0, status, message = body.message(),
-                    "Backline would not take the finish; it is dropped");
+            Err(ClientError::Api {
+                status, ref body, ..
+            }) if (400..500).contains(&status) && ![401, 403, 408, 429].contains(&status) => {
+                tracing::warn!(
+                    execution = id.0,
+                    status,
+                    message = body.message(),
+                    "Backline would not take the finish; it is dropped"
+                );
                 self.journal.acknowledge(id)?;
                 Ok(false)
             }

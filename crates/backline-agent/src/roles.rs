@@ -63,7 +63,12 @@ impl RoleTemplates {
 
     /// The commands that grant `grant` and revoke `revoke` to the player `id`, grants first;
     /// an error (the action's finish error) when a template is missing or a value is unsafe.
-    pub fn commands(&self, id: &str, grant: &[String], revoke: &[String]) -> Result<Vec<String>, String> {
+    pub fn commands(
+        &self,
+        id: &str,
+        grant: &[String],
+        revoke: &[String],
+    ) -> Result<Vec<String>, String> {
         let mut commands = Vec::with_capacity(grant.len() + revoke.len());
         for (template, groups, what) in [
             (&self.grant, grant, "grant"),
@@ -147,12 +152,8 @@ mod tests {
         let none = RoleTemplates::new(Some("cs2"), None, None).unwrap();
         assert!(none.commands("1", &groups(&["vip"]), &[]).is_err());
         assert_eq!(none.commands("1", &[], &[]).unwrap(), Vec::<String>::new());
-        let own = RoleTemplates::new(
-            Some("cs2"),
-            Some("sm_addgroup {id} {group}".into()),
-            None,
-        )
-        .unwrap();
+        let own =
+            RoleTemplates::new(Some("cs2"), Some("sm_addgroup {id} {group}".into()), None).unwrap();
         assert_eq!(
             own.commands("1", &groups(&["vip"]), &[]).unwrap(),
             ["sm_addgroup 1 vip"]

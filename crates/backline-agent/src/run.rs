@@ -47,7 +47,11 @@ fn backoff(first: Duration) -> impl Iterator<Item = Duration> {
 }
 
 /// Runs the agent until `stop` is cancelled (or, with `once`, for one cycle).
-pub async fn run(config: &AgentConfig, once: bool, stop: CancellationToken) -> Result<(), AgentError> {
+pub async fn run(
+    config: &AgentConfig,
+    once: bool,
+    stop: CancellationToken,
+) -> Result<(), AgentError> {
     let mut agent = Agent::open(config)?;
     let mut delays = backoff(Duration::from_secs(1));
     loop {

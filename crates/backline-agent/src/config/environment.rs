@@ -70,7 +70,11 @@ pub const ENVIRONMENT: &[(&str, &str, Kind)] = &[
         Kind::Number,
     ),
     ("QUAKE3_QUIET_MILLIS", "quake3.quiet_millis", Kind::Number),
-    ("POLL_INTERVAL_SECONDS", "poll_interval_seconds", Kind::Number),
+    (
+        "POLL_INTERVAL_SECONDS",
+        "poll_interval_seconds",
+        Kind::Number,
+    ),
     ("ROLES_GRANT", "roles.grant", Kind::Text),
     ("ROLES_REVOKE", "roles.revoke", Kind::Text),
     (

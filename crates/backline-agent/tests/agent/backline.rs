@@ -1,7 +1,8 @@
 //! The agent between a real Backline (on a random port, SQLite and PostgreSQL) and the Garry's
 //! Mod console of `gmod.rs`: queued commands reach the game exactly once and are finished;
 //! players reach Backline's presence and a kick removes one; a banned player who connects is
-//! kicked; failures, `code` actions and unsafe role values reach Backline as execution errors;
+//! kicked; role changes become the configured console commands; failures and `code` actions
+//! reach Backline as execution errors;
 //! an execution interrupted by a crash is reported, never sent again; a refused token stops
 //! the agent.
 
@@ -11,8 +12,10 @@ use backline_agent::config::AgentConfig;
 use backline_agent::cycle::Agent;
 use backline_agent::journal::{ExecutionId, Journal, OUTCOME_UNKNOWN};
 use backline_agent::AgentError;
-use backline_client::admin::{AdminClient, Kick, NewAction, NewAdminBan, NewServer};
-use backline_client::game::BanScope;
+use backline_client::admin::{
+    AdminClient, Kick, NewAction, NewAdminBan, NewRole, NewServer, ServerEdit,
+};
+use backline_client::game::{BanScope, Player};
 use backline_client::Transport;
 use backline_server::config::Config as ServerConfig;
 use backline_server::server;
@@ -45,7 +48,10 @@ impl World {
             ("BACKLINE_AGENT_TOKEN", &self.token),
             ("BACKLINE_AGENT_PROTOCOL", "source"),
             ("BACKLINE_AGENT_GAME", "gmod"),
-            ("BACKLINE_AGENT_RCON_ADDRESS", &self.game.address.to_string()),
+            (
+                "BACKLINE_AGENT_RCON_ADDRESS",
+                &self.game.address.to_string(),
+            ),
             ("BACKLINE_AGENT_RCON_PASSWORD", PASSWORD),
             (
                 "BACKLINE_AGENT_STATE_DIR",
@@ -56,7 +62,11 @@ impl World {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         AgentConfig::load(None, env).expect("a valid configuration")
     }
 
@@ -98,7 +108,9 @@ pub async fn with_world_configured(
     config.ember.rate_limit_per_minute = 100_000;
     adjust(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let prepared = server::prepare(config, listener).await.expect("Backline starts");
+    let prepared = server::prepare(config, listener)
+        .await
+        .expect("Backline starts");
     let admin_token = prepared
         .generated_admin_token
         .as_ref()
@@ -141,6 +153,7 @@ backline_store::stories!(with_world =>
     failures_and_actions_the_agent_cannot_run_are_execution_errors,
     an_execution_interrupted_by_a_crash_is_reported_and_never_sent_again,
     a_refused_token_stops_the_agent,
+    role_changes_become_console_commands_through_the_templates,
 );
 
 async fn cycle(agent: &mut Agent) {
@@ -165,7 +178,11 @@ async fn queued_commands_reach_the_game_once_and_are_finished(world: &World) {
     cycle(&mut agent).await;
     cycle(&mut agent).await;
     assert_eq!(world.game.sent(), ["say hello", "sv_cheats 0"]);
-    assert_eq!(agent.interval, Duration::from_secs(1), "the server's poll interval");
+    assert_eq!(
+        agent.interval,
+        Duration::from_secs(1),
+        "the server's poll interval"
+    );
 }
 
 async fn players_reach_backline_and_a_kick_removes_one(world: &World) {
@@ -252,13 +269,21 @@ async fn failures_and_actions_the_agent_cannot_run_are_execution_errors(world: &
     let failed = world.execution(unknown).await;
     assert_eq!(failed.status, "failed", "{failed:?}");
     assert!(
-        failed.error.as_deref().unwrap().contains("did not know the command"),
+        failed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("did not know the command"),
         "{failed:?}"
     );
     let refused = world.execution(code).await;
     assert_eq!(refused.status, "failed", "{refused:?}");
     assert!(refused.error.as_deref().unwrap().contains("code actions"));
-    assert_eq!(world.game.sent(), ["code_unknown_cmd"], "code never reaches the console");
+    assert_eq!(
+        world.game.sent(),
+        ["code_unknown_cmd"],
+        "code never reaches the console"
+    );
 }
 
 async fn an_execution_interrupted_by_a_crash_is_reported_and_never_sent_again(world: &World) {
@@ -280,7 +305,8 @@ async fn an_execution_interrupted_by_a_crash_is_reported_and_never_sent_again(wo
 }
 
 async fn a_refused_token_stops_the_agent(world: &World) {
-    let mut agent = Agent::open(&world.config(&[("BACKLINE_AGENT_TOKEN", "not-the-token")])).unwrap();
+    let mut agent =
+        Agent::open(&world.config(&[("BACKLINE_AGENT_TOKEN", "not-the-token")])).unwrap();
     let error = agent.cycle(&CancellationToken::new()).await.unwrap_err();
     assert!(matches!(error, AgentError::TokenRefused(_)), "{error}");
     assert_eq!(
@@ -289,4 +315,63 @@ async fn a_refused_token_stops_the_agent(world: &World) {
         "exit code 3"
     );
     assert!(agent.check_token().await.is_err());
+}
+
+async fn role_changes_become_console_commands_through_the_templates(world: &World) {
+    world
+        .admin
+        .edit_server(
+            &world.server_id,
+            &ServerEdit {
+                role_sync: Some(serde_json::json!({"send": false, "receive": true})),
+                ..ServerEdit::default()
+            },
+        )
+        .await
+        .unwrap();
+    let vip = world
+        .admin
+        .create_role(&NewRole {
+            name: "VIP".into(),
+            ingame: "vip".into(),
+            ..NewRole::default()
+        })
+        .await
+        .unwrap();
+    world.game.join(ALICE, "Alice");
+    let mut agent = Agent::open(&world.config(&[
+        ("BACKLINE_AGENT_ROLES_GRANT", "sm_addgroup {id} {group}"),
+        ("BACKLINE_AGENT_ROLES_REVOKE", "sm_removegroup {id} {group}"),
+    ]))
+    .unwrap();
+    cycle(&mut agent).await;
+    world
+        .admin
+        .grant_role(&vip.id, &Player::new("steam", ALICE.to_string()))
+        .await
+        .unwrap();
+    cycle(&mut agent).await;
+    cycle(&mut agent).await;
+    let grant = format!("sm_addgroup {ALICE} vip");
+    assert_eq!(
+        world.game.sent().iter().filter(|c| **c == grant).count(),
+        1,
+        "{:?}",
+        world.game.sent()
+    );
+    world
+        .admin
+        .revoke_role(&vip.id, &Player::new("steam", ALICE.to_string()))
+        .await
+        .unwrap();
+    cycle(&mut agent).await;
+    cycle(&mut agent).await;
+    assert!(
+        world
+            .game
+            .sent()
+            .contains(&format!("sm_removegroup {ALICE} vip")),
+        "{:?}",
+        world.game.sent()
+    );
 }

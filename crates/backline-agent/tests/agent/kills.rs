@@ -38,7 +38,10 @@ fn spawn_command(world: &World) -> tokio::process::Command {
         .env("BACKLINE_AGENT_TOKEN", &world.token)
         .env("BACKLINE_AGENT_PROTOCOL", "source")
         .env("BACKLINE_AGENT_GAME", "gmod")
-        .env("BACKLINE_AGENT_RCON_ADDRESS", world.game.address.to_string())
+        .env(
+            "BACKLINE_AGENT_RCON_ADDRESS",
+            world.game.address.to_string(),
+        )
         .env("BACKLINE_AGENT_RCON_PASSWORD", crate::gmod::PASSWORD)
         .env("BACKLINE_AGENT_STATE_DIR", world.state.path())
         .stdout(Stdio::null())
@@ -77,17 +80,21 @@ async fn queued_commands_reach_the_game_at_most_once_across_20_sigkills() {
             // Then one agent runs until Backline has an end for every execution.
             let mut agent = spawn(world);
             let ids = &ids;
-            let ends = eventually(Duration::from_secs(60), "every execution ended", || async move {
-                let mut ends = BTreeMap::new();
-                for (id, i) in ids {
-                    let execution = world.execution(*id).await;
-                    if !["finished", "failed"].contains(&execution.status.as_str()) {
-                        return None;
+            let ends = eventually(
+                Duration::from_secs(60),
+                "every execution ended",
+                || async move {
+                    let mut ends = BTreeMap::new();
+                    for (id, i) in ids {
+                        let execution = world.execution(*id).await;
+                        if !["finished", "failed"].contains(&execution.status.as_str()) {
+                            return None;
+                        }
+                        ends.insert(*i, (execution.status, execution.error));
                     }
-                    ends.insert(*i, (execution.status, execution.error));
-                }
-                Some(ends)
-            })
+                    Some(ends)
+                },
+            )
             .await;
             agent.start_kill().unwrap();
             agent.wait().await.unwrap();
@@ -128,59 +135,72 @@ async fn queued_commands_reach_the_game_at_most_once_across_20_sigkills() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_running_command_finish_and_exits_0() {
-    with_world_configured(Backend::Sqlite, "gmod", |_| {}, async |world: &World| {
-        world.game.state.lock().unwrap().slow_say = true;
-        let mut ids = Vec::new();
-        for i in 0..10 {
-            ids.push(world.queue(&format!("say term {i}")).await);
-        }
-        let mut agent = spawn(world);
-        eventually(Duration::from_secs(20), "a command arrived", || async {
-            (!world.game.sent().is_empty()).then_some(())
-        })
-        .await;
-        let pid = agent.id().expect("running");
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let exit = tokio::time::timeout(Duration::from_secs(10), agent.wait())
-            .await
-            .expect("the agent stops")
-            .unwrap();
-        assert_eq!(exit.code(), Some(0));
-        let sent = world.game.sent();
-        assert!(sent.len() < ids.len(), "it stopped before the end: {sent:?}");
-        for (i, id) in ids.iter().enumerate() {
-            let execution = world.execution(*id).await;
-            if sent.contains(&format!("say term {i}")) {
-                assert_eq!(execution.status, "finished", "{execution:?}");
-            } else {
-                assert_ne!(execution.status, "finished", "{execution:?}");
+    with_world_configured(
+        Backend::Sqlite,
+        "gmod",
+        |_| {},
+        async |world: &World| {
+            world.game.state.lock().unwrap().slow_say = true;
+            let mut ids = Vec::new();
+            for i in 0..10 {
+                ids.push(world.queue(&format!("say term {i}")).await);
             }
-        }
-    })
+            let mut agent = spawn(world);
+            eventually(Duration::from_secs(20), "a command arrived", || async {
+                (!world.game.sent().is_empty()).then_some(())
+            })
+            .await;
+            let pid = agent.id().expect("running");
+            let status = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let exit = tokio::time::timeout(Duration::from_secs(10), agent.wait())
+                .await
+                .expect("the agent stops")
+                .unwrap();
+            assert_eq!(exit.code(), Some(0));
+            let sent = world.game.sent();
+            assert!(
+                sent.len() < ids.len(),
+                "it stopped before the end: {sent:?}"
+            );
+            for (i, id) in ids.iter().enumerate() {
+                let execution = world.execution(*id).await;
+                if sent.contains(&format!("say term {i}")) {
+                    assert_eq!(execution.status, "finished", "{execution:?}");
+                } else {
+                    assert_ne!(execution.status, "finished", "{execution:?}");
+                }
+            }
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_runs_one_cycle_and_exits_0() {
-    with_world_configured(Backend::Sqlite, "gmod", |_| {}, async |world: &World| {
-        let first = world.queue("say once 1").await;
-        let second = world.queue("say once 2").await;
-        let mut command = spawn_command(world);
-        let output = command.arg("--once").output().await.unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert_eq!(world.game.sent(), ["say once 1", "say once 2"]);
-        for id in [first, second] {
-            assert_eq!(world.execution(id).await.status, "finished");
-        }
-    })
+    with_world_configured(
+        Backend::Sqlite,
+        "gmod",
+        |_| {},
+        async |world: &World| {
+            let first = world.queue("say once 1").await;
+            let second = world.queue("say once 2").await;
+            let mut command = spawn_command(world);
+            let output = command.arg("--once").output().await.unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert_eq!(world.game.sent(), ["say once 1", "say once 2"]);
+            for id in [first, second] {
+                assert_eq!(world.execution(id).await.status, "finished");
+            }
+        },
+    )
     .await;
 }

@@ -92,7 +92,10 @@ async fn commands_players_and_kicks_travel_between_backline_and_openarena(world:
         .await
         .expect("Grism is connected to the server the agent reports");
     cycle_until(&mut agent, "one bot left", |players| players == 1).await;
-    assert_eq!(world.execution(kick.executions[0].id).await.status, "finished");
+    assert_eq!(
+        world.execution(kick.executions[0].id).await.status,
+        "finished"
+    );
     assert!(server.logged("kick Grism"));
 
     // A wrong RCON password: the agent stops with exit code 4, Backline is not polled.

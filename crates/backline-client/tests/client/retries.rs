@@ -1,7 +1,8 @@
 //! Retries through the fault-injecting proxy ([`crate::proxy`]) in front of a real server:
 //! calls that are safe to repeat succeed after 503s, reset connections and stalls, with every
 //! attempt counted at the proxy; creates that carry no idempotency key are sent exactly once;
-//! `Retry-After` is waited for.
+//! admin creates, which carry one, are retried and make one entity; `Retry-After` is waited
+//! for.
 
 use crate::game::game_server;
 use crate::harness::{quick_config, App};
@@ -19,6 +20,7 @@ backline_store::stories!(crate::harness::with_app =>
     retry_after_is_waited_for_before_the_next_attempt,
     a_call_that_never_gets_through_ends_with_the_last_failure,
     admin_creates_carry_one_idempotency_key_across_their_retries,
+    an_admin_create_whose_answer_is_lost_is_retried_with_its_key_and_makes_one_entity,
     a_refused_request_is_not_repeated,
     a_throttled_create_is_sent_again_after_the_wait,
 );
@@ -269,6 +271,60 @@ async fn admin_creates_carry_one_idempotency_key_across_their_retries(app: &App)
     admin.create_org("Second", None).await.expect("created");
     let next = proxy.heads();
     assert_ne!(header(&next[3], "idempotency-key"), Some(keys[0].clone()));
+}
+
+async fn an_admin_create_whose_answer_is_lost_is_retried_with_its_key_and_makes_one_entity(
+    app: &App,
+) {
+    // The server creates the organisation, and its answer never reaches the client; the
+    // retry carries the same key and gets the first answer back.
+    let proxy = Proxy::start(&app.base, vec![Fault::ForwardThenReset]).await;
+    let admin = AdminClient::new(
+        through(&proxy, Duration::from_secs(2), 3),
+        app.admin_token.as_str(),
+    );
+    let org = admin.create_org("Once", None).await.expect("created");
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 2, "the lost attempt and its retry");
+    assert_eq!(
+        header(&heads[0], "idempotency-key"),
+        header(&heads[1], "idempotency-key")
+    );
+    let orgs = app
+        .admin()
+        .list_orgs(&PageRequest::default())
+        .await
+        .expect("orgs");
+    assert_eq!(orgs.items, vec![org], "one organisation, the one answered");
+    // The same for an action: the game server gets one execution, not two.
+    let server = app
+        .admin()
+        .create_server(&backline_client::admin::NewServer {
+            name: "Keyed".into(),
+            game: "gmod".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("server");
+    let proxy = Proxy::start(&app.base, vec![Fault::ForwardThenReset]).await;
+    let admin = AdminClient::new(
+        through(&proxy, Duration::from_secs(2), 3),
+        app.admin_token.as_str(),
+    );
+    let queued = admin
+        .queue_action(&backline_client::admin::NewAction::command(
+            &server.server.id,
+            "say once",
+        ))
+        .await
+        .expect("queued");
+    let executions = app
+        .admin()
+        .list_executions(&PageRequest::default(), None, None, None)
+        .await
+        .expect("executions");
+    assert_eq!(executions.items.len(), 1, "{executions:?}");
+    assert_eq!(executions.items[0].id, queued.executions[0].id);
 }
 
 fn header(head: &str, name: &str) -> Option<String> {

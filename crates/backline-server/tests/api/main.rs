@@ -3,6 +3,7 @@
 
 mod ember_cli;
 mod ember_helpers;
+mod ember_link_tokens;
 mod helpers;
 mod nakama_helpers;
 // Shared with the browser test, which steps through it with `Capture::until`.
