@@ -72,6 +72,21 @@ async fn custom_authentication_creates_once_and_signs_nakama_claims(app: &TestAp
     custom(app, "", "create=true")
         .await
         .assert_nakama_error(StatusCode::BAD_REQUEST, 3);
+    // Upstream counts bytes, not characters: five 2-byte characters are a 10-byte id; 65 of
+    // them (130 bytes) are too many although they are fewer than 128 characters.
+    let short_in_characters = custom(app, "ééééé", "create=true").await;
+    assert_eq!(
+        short_in_characters.status,
+        StatusCode::OK,
+        "{short_in_characters:?}"
+    );
+    let long_in_bytes = "é".repeat(65);
+    let refused = custom(app, &long_in_bytes, "create=true").await;
+    refused.assert_nakama_error(StatusCode::BAD_REQUEST, 3);
+    assert_eq!(
+        refused.body["message"], "Custom ID invalid, must be 6-128 bytes.",
+        "{refused:?}"
+    );
     custom(app, "another-id-456", "create=true&username=alice")
         .await
         .assert_nakama_error(StatusCode::CONFLICT, 6);
