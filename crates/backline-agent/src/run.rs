@@ -81,6 +81,15 @@ pub async fn run(
     }
 }
 
+/// Resolves at the first Ctrl-C; never, when Ctrl-C cannot be caught (the agent then stops
+/// only by SIGTERM, or by being killed), rather than stopping at once.
+async fn ctrl_c() {
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        tracing::warn!(%error, "Ctrl-C cannot be caught");
+        std::future::pending::<()>().await;
+    }
+}
+
 /// A token cancelled by the first SIGTERM or SIGINT.
 pub fn stop_on_signals() -> CancellationToken {
     let stop = CancellationToken::new();
@@ -89,20 +98,22 @@ pub fn stop_on_signals() -> CancellationToken {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let Ok(mut term) = signal(SignalKind::terminate()) else {
-                tracing::warn!("SIGTERM cannot be caught; stop the agent with Ctrl-C");
-                let _ = tokio::signal::ctrl_c().await;
-                cancel.cancel();
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        () = ctrl_c() => {}
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "SIGTERM cannot be caught; stop the agent with Ctrl-C");
+                    ctrl_c().await;
+                }
             }
         }
         #[cfg(not(unix))]
         {
-            let _ = tokio::signal::ctrl_c().await;
+            ctrl_c().await;
         }
         tracing::info!("stopping after the command in progress");
         cancel.cancel();

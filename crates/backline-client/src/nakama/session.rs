@@ -14,7 +14,7 @@ use base64::Engine;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
@@ -214,11 +214,16 @@ impl Session {
     /// `link/redeem`: links the game account of a link token (from the game integration's
     /// `linktoken`) to this user; answers the account linked. Sent once.
     pub async fn redeem_link_token(&self, token: &Secret) -> Result<(String, String)> {
-        let answer: Value = self
+        /// The account `link/redeem` linked.
+        #[derive(serde::Deserialize)]
+        struct Linked {
+            source: String,
+            account_id: String,
+        }
+        let linked: Linked = self
             .rpc("link/redeem", &json!({ "token": token }), Repeat::Never)
             .await?;
-        let text = |name: &str| answer[name].as_str().unwrap_or_default().to_owned();
-        Ok((text("source"), text("account_id")))
+        Ok((linked.source, linked.account_id))
     }
 
     /// The EVR RPCs as this user.
@@ -230,6 +235,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn jwt(claims: Value) -> Secret {
         let encode = |v: &Value| {
