@@ -60,8 +60,10 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let environment = std::env::vars_os()
-        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    let environment = match environment() {
+        Ok(environment) => environment,
+        Err(error) => return fail(&error),
+    };
     let config = match AgentConfig::load(cli.config.as_deref(), environment) {
         Ok(config) => config,
         Err(error) => return fail(&error),
@@ -87,6 +89,25 @@ fn main() -> ExitCode {
         Ok(()) => Exit::Ok.into(),
         Err(error) => fail(&error),
     }
+}
+
+/// The process environment as text. A variable that is not UTF-8 is left out unless it is
+/// one of the agent's (`BACKLINE_AGENT_…`), which is a configuration error rather than a
+/// setting silently missing (a password, say).
+fn environment() -> Result<Vec<(String, String)>, AgentError> {
+    let mut environment = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => environment.push((name, value)),
+            (Ok(name), Err(_)) if name.starts_with(backline_agent::config::PREFIX) => {
+                return Err(AgentError::Configuration(format!(
+                    "{name} is not UTF-8 text"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(environment)
 }
 
 /// Prints `error` and returns its exit code.

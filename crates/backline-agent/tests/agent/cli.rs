@@ -137,3 +137,28 @@ async fn run_without_backline_settings_exits_2_naming_them() {
         text(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_agent_variable_that_is_not_utf8_is_a_configuration_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backline-agent"));
+    let output = command
+        .arg("check")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("BACKLINE_AGENT_PROTOCOL", "source")
+        .env("BACKLINE_AGENT_RCON_ADDRESS", "127.0.0.1:1")
+        .env(
+            "BACKLINE_AGENT_RCON_PASSWORD",
+            std::ffi::OsStr::from_bytes(b"pass\xffword"),
+        )
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("BACKLINE_AGENT_RCON_PASSWORD is not UTF-8"),
+        "{stderr}"
+    );
+}
