@@ -12,6 +12,7 @@ backline_store::stories!(crate::helpers::with_app =>
     unregistering_removes_the_idle_match_and_closes_unstarted_ones,
     allocation_picks_an_idle_broadcaster_by_group_region_and_features,
     registration_input_is_checked,
+    a_broadcaster_registers_by_get_with_its_numbers_as_text,
     allocation_prefers_hosts_with_fewer_active_matches,
 );
 
@@ -186,6 +187,8 @@ async fn registration_input_is_checked(app: &TestApp) {
         json!({"server_id": -1, "internal_ip": "10.0.0.1", "port": 1, "version_lock": 1}),
         json!({"server_id": 1, "internal_ip": "not-an-ip", "port": 1, "version_lock": 1}),
         json!({"server_id": 1, "internal_ip": "10.0.0.1", "port": 70000, "version_lock": 1}),
+        json!({"server_id": 1, "internal_ip": "10.0.0.1", "port": "70000", "version_lock": 1}),
+        json!({"server_id": 1, "internal_ip": "10.0.0.1", "port": "port", "version_lock": 1}),
         json!({"server_id": 1, "internal_ip": "10.0.0.1", "port": 1, "version_lock": 1, "features": ["Bad Feature"]}),
         json!({"internal_ip": "10.0.0.1", "port": 1}),
     ] {
@@ -201,6 +204,30 @@ async fn registration_input_is_checked(app: &TestApp) {
     )
     .await
     .assert_nakama_error(StatusCode::UNAUTHORIZED, 16);
+}
+
+/// A GET's query parameters stand in for the payload, as text: the numbers are read from
+/// their decimal text (NAKAMA.md), the port included.
+async fn a_broadcaster_registers_by_get_with_its_numbers_as_text(app: &TestApp) {
+    let (_, token) = signed_in(app, "operator-1", &[GlobalPrivateDataAccess]).await;
+    let auth = format!("Bearer {token}");
+    let reply = app
+        .send(
+            reqwest::Method::GET,
+            "/v2/rpc/broadcaster/register?unwrap&server_id=77&internal_ip=10.0.0.7&external_ip=174.58.161.237&port=6801&version_lock=5",
+            &[("authorization", &auth)],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let sid = reply.body["sid"].as_str().expect("a sid").to_owned();
+    let raw = rpc(app, "match", &token, json!({})).await;
+    let label = &raw.body["matches"][0];
+    assert_eq!(label["broadcaster"]["sid"], json!(sid));
+    assert_eq!(
+        label["broadcaster"]["endpoint"],
+        "10.0.0.7:174.58.161.237:6801"
+    );
 }
 
 async fn allocation_prefers_hosts_with_fewer_active_matches(app: &TestApp) {

@@ -29,6 +29,8 @@ pub struct ListQuery {
     region: Option<String>,
     /// Comma-separated features it must all offer.
     features: Option<String>,
+    /// An unsigned 64-bit integer.
+    #[param(minimum = 0, maximum = 18446744073709551615_u64)]
     version_lock: Option<u64>,
     group_id: Option<String>,
     /// `idle`, `in_match` or `stale`.

@@ -32,10 +32,13 @@ impl PlayerPath {
     tag = "ember",
     security(("ember_server_token" = [])),
     params(PlayerPath),
-    request_body(content(
-        (BanRequest = "application/x-www-form-urlencoded"),
-        (BanRequest = "application/json"),
-    )),
+    request_body(
+        description = "Optional: every parameter has a default (a permanent `server` ban without a reason)",
+        content(
+            (Option<BanRequest> = "application/x-www-form-urlencoded"),
+            (Option<BanRequest> = "application/json"),
+        )
+    ),
     responses(
         (status = 201, description = "`{\"ban\": …}`: the ban", body = Object),
         (status = 422, description = "A bad parameter", body = EmberErrorBody),

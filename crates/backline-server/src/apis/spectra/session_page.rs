@@ -52,19 +52,49 @@ pub async fn session_page() -> Response {
     response
 }
 
+// The names of the session page's files, for the OpenAPI document; a unit test keeps them
+// equal to `ASSETS`.
+/// A file of the session page; any other name is a 404.
+#[derive(Clone, Copy, utoipa::ToSchema)]
+enum AssetName {
+    #[schema(rename = "session.css")]
+    Stylesheet,
+    #[schema(rename = "session.js")]
+    Script,
+}
+
+impl AssetName {
+    const ALL: [AssetName; 2] = [AssetName::Stylesheet, AssetName::Script];
+
+    fn file(self) -> &'static str {
+        match self {
+            AssetName::Stylesheet => "session.css",
+            AssetName::Script => "session.js",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|asset| asset.file() == name)
+    }
+}
+
 /// `GET /spectra/playercam/assets/{name}`: the session page's script or stylesheet.
 #[utoipa::path(
     get,
     path = "/spectra/playercam/assets/{name}",
     tag = "spectra",
-    params(("name" = String, Path, description = "`session.js` or `session.css`")),
+    params(("name" = inline(AssetName), Path, description = "`session.js` or `session.css`")),
     responses(
-        (status = 200, description = "The file", content_type = "text/javascript", body = String),
+        (status = 200, description = "The file", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+        )),
         (status = 404, description = "No such file", body = JsonErrorBody),
     ),
 )]
 pub async fn session_asset(Path(name): Path<String>) -> Result<Response, SpectraError> {
-    crate::apis::page_headers::asset(ASSETS, &name)
+    AssetName::parse(&name)
+        .and_then(|asset| crate::apis::page_headers::asset(ASSETS, asset.file()))
         .ok_or_else(|| SpectraError::new(StatusCode::NOT_FOUND, "no such file"))
 }
 
@@ -150,4 +180,25 @@ pub async fn change_session_player(
         )
         .await?;
     Ok(Json(player))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_documented_asset_names_are_the_served_ones() {
+        let schema = serde_json::to_value(AssetName::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .expect("an enum")
+            .iter()
+            .map(|name| name.as_str().unwrap())
+            .collect();
+        let served: Vec<&str> = ASSETS.iter().map(|(name, _, _)| *name).collect();
+        assert_eq!(documented, served);
+        let parsed: Vec<&str> = AssetName::ALL.iter().map(|asset| asset.file()).collect();
+        assert_eq!(parsed, served);
+    }
 }

@@ -18,6 +18,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// A port given as a JSON number or a decimal string (a GET's query parameters are text,
+/// as `server_id` and `version_lock` may be).
+fn lenient_port<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    u16::try_from(lenient_u64(d)?)
+        .map_err(|_| serde::de::Error::custom("expected a port (0 to 65535)"))
+}
+
 /// A u64 given as a JSON number or a decimal string.
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match Value::deserialize(d)? {
@@ -201,6 +208,7 @@ struct RegisterBody {
     server_id: u64,
     internal_ip: String,
     external_ip: Option<String>,
+    #[serde(deserialize_with = "lenient_port")]
     port: u16,
     #[serde(default)]
     regions: Vec<String>,
