@@ -344,3 +344,29 @@ fn ember_settings(config: &Config) -> EmberSettings {
         max_players_per_poll: e.max_players_per_poll,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::backup::Every;
+
+    #[test]
+    fn scheduled_backups_run_on_sqlite_only() {
+        let mut config = Config::default();
+        assert!(scheduled_backups(&config, backline_store::Backend::Sqlite)
+            .unwrap()
+            .is_none());
+        config.backup.every = Some(Every::Text("6h".into()));
+        config.backup.dir = Some("backups".into());
+        let schedule = scheduled_backups(&config, backline_store::Backend::Sqlite)
+            .unwrap()
+            .unwrap();
+        assert_eq!(schedule.every, Duration::from_secs(6 * 3600));
+        assert!(
+            scheduled_backups(&config, backline_store::Backend::Postgres)
+                .unwrap()
+                .is_none(),
+            "several nodes on PostgreSQL back up with pg_dump, not each on its own"
+        );
+    }
+}
