@@ -24,21 +24,32 @@ pub struct Restored {
     pub migration: Option<i64>,
 }
 
+/// What is at the path a restore would write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// No file, an empty one, or a database without tables.
+    Empty,
+    /// A database with tables.
+    Database,
+    /// A file SQLite cannot read as a database (a damaged one, say): replaced with `--force`
+    /// like a database, without the release, which needs a readable database.
+    Unreadable,
+}
+
 /// Restores the SQLite backup `from` into the database file `target`; see the module header.
 pub async fn restore(from: &Path, target: &Path, force: bool) -> Result<Restored, BackupError> {
     std::fs::metadata(from).map_err(BackupError::io("read the backup", from))?;
-    let replaced = holds_tables(target).await.map_err(|e| match e {
-        e if e.is_unavailable() => BackupError::TargetInUse(target.to_owned()),
-        e => BackupError::NotADatabase {
-            path: target.to_owned(),
-            reason: e.to_string(),
-        },
-    })?;
-    if replaced && !force {
+    let found = match holds_tables(target).await {
+        Ok(false) => Target::Empty,
+        Ok(true) => Target::Database,
+        Err(e) if e.is_unavailable() => return Err(BackupError::TargetInUse(target.to_owned())),
+        Err(_) => Target::Unreadable,
+    };
+    if found != Target::Empty && !force {
         return Err(BackupError::TargetHoldsData(target.to_owned()));
     }
     let copy = partial_name(target, "restoring");
-    let result = place(from, &copy, target, replaced).await;
+    let result = place(from, &copy, target, found).await;
     if result.is_err() {
         let _ = std::fs::remove_file(&copy);
     }
@@ -49,19 +60,21 @@ async fn place(
     from: &Path,
     copy: &Path,
     target: &Path,
-    replaced: bool,
+    found: Target,
 ) -> Result<Restored, BackupError> {
     remove_if_present(copy)?;
     std::fs::copy(from, copy).map_err(BackupError::io("copy the backup beside", target))?;
     let schema = check(from, copy).await?;
     if target.exists() {
-        release_for_replacement(target).await.map_err(|e| {
-            if e.is_unavailable() {
-                BackupError::TargetInUse(target.to_owned())
-            } else {
-                BackupError::Store(e)
-            }
-        })?;
+        if found != Target::Unreadable {
+            release_for_replacement(target).await.map_err(|e| {
+                if e.is_unavailable() {
+                    BackupError::TargetInUse(target.to_owned())
+                } else {
+                    BackupError::Store(e)
+                }
+            })?;
+        }
         // Released: the main file alone is the database. Side files of a crashed process
         // would be applied to the new file; none may stay.
         for suffix in ["-wal", "-shm"] {
@@ -80,7 +93,7 @@ async fn place(
         })??;
     Ok(Restored {
         path: target.to_owned(),
-        replaced,
+        replaced: found != Target::Empty,
         migration: schema.latest_applied(),
     })
 }

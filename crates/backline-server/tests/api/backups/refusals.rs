@@ -146,6 +146,32 @@ async fn files_that_are_not_backline_databases_are_refused_and_change_nothing() 
     assert_eq!(org_names(&url).await, ["Live League"]);
 }
 
+/// A database damaged past reading is what a restore is for: it needs `--force`, like one
+/// that holds data, and is then replaced.
+#[tokio::test]
+async fn a_damaged_database_is_replaced_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = a_backup(dir.path()).await;
+    let target = dir.path().join("target.db");
+    std::fs::write(&target, b"what is left of a database after a bad day").unwrap();
+    refused(&target, &backup, false, "holds a database; add --force").await;
+    let url = format!("sqlite://{}", target.display());
+    let (ok, report, stderr) = cli(
+        &url,
+        &[
+            "--json",
+            "restore",
+            "--from",
+            backup.to_str().unwrap(),
+            "--force",
+        ],
+    )
+    .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(report["replaced"], true);
+    assert_eq!(org_names(&url).await, ["Backup League"]);
+}
+
 /// A running server holds its database: restoring over it is refused (the server must be
 /// stopped first), and the server goes on serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
