@@ -11,6 +11,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
+pub mod backup;
+pub use backup::BackupConfig;
+
 /// A configuration value that must not be printed.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -82,6 +85,8 @@ pub struct Config {
     pub ember: EmberConfig,
     pub events: EventsConfig,
     pub cache: CacheConfig,
+    /// Scheduled backups of a SQLite database (off unless `backup.every` is set).
+    pub backup: BackupConfig,
 }
 
 /// The in-memory cache of credentials and other hot rows (`backline_store::cached`).
@@ -300,6 +305,7 @@ impl Default for Config {
             ember: EmberConfig::default(),
             events: EventsConfig::default(),
             cache: CacheConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -332,6 +338,7 @@ impl fmt::Debug for Config {
             .field("ember", &self.ember)
             .field("events", &self.events)
             .field("cache", &self.cache)
+            .field("backup", &self.backup)
             .finish()
     }
 }
@@ -558,6 +565,7 @@ impl Config {
                 });
             }
         }
+        self.backup.schedule()?;
         if let Some(token) = &self.admin_token {
             if token.expose().len() < 16 {
                 return Err(ConfigError::Invalid {

@@ -107,6 +107,8 @@ pub struct Prepared {
     pub metrics_addr: Option<SocketAddr>,
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    /// Scheduled backups to run (SQLite with `backup.every` set).
+    backups: Option<crate::core::backup::schedule::Schedule>,
     state: AppState,
 }
 
@@ -136,6 +138,7 @@ pub async fn prepare_with_clock(
     } else {
         core.ensure_admin_token().await?
     };
+    let backups = scheduled_backups(&config, core.store.inner().backend())?;
     let addr = listener.local_addr()?;
     let metrics_listener = match config.metrics_listen {
         Some(at) => Some(
@@ -165,6 +168,7 @@ pub async fn prepare_with_clock(
         metrics_addr,
         listener,
         metrics_listener,
+        backups,
         state,
     })
 }
@@ -239,6 +243,14 @@ impl Prepared {
                 }
             });
         }
+        if let Some(schedule) = self.backups {
+            background.spawn(crate::core::backup::schedule::run(
+                self.state.core.store.inner().clone(),
+                self.state.core.clock.clone(),
+                schedule,
+                stop.clone().cancelled_owned(),
+            ));
+        }
         background.close();
         let config = self.state.config.clone();
         let app = app::app(self.state);
@@ -256,6 +268,23 @@ impl Prepared {
         store.inner().close().await;
         Ok(())
     }
+}
+
+/// The backup schedule this server runs: `[backup]` on SQLite; on PostgreSQL none (with a
+/// warning when one is configured: `pg_dump` is the path there, and every node would run it).
+fn scheduled_backups(
+    config: &Config,
+    backend: backline_store::Backend,
+) -> anyhow::Result<Option<crate::core::backup::schedule::Schedule>> {
+    let schedule = config.backup.schedule()?;
+    if schedule.is_some() && backend == backline_store::Backend::Postgres {
+        tracing::warn!(
+            "backup.every is set but the database is PostgreSQL: scheduled backups are for \
+             SQLite and do not run; back PostgreSQL up with pg_dump (docs/operations.md)"
+        );
+        return Ok(None);
+    }
+    Ok(schedule)
 }
 
 fn timer_settings(config: &Config) -> TimerSettings {
@@ -313,5 +342,31 @@ fn ember_settings(config: &Config) -> EmberSettings {
         games,
         poll_batch: e.poll_batch,
         max_players_per_poll: e.max_players_per_poll,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::backup::Every;
+
+    #[test]
+    fn scheduled_backups_run_on_sqlite_only() {
+        let mut config = Config::default();
+        assert!(scheduled_backups(&config, backline_store::Backend::Sqlite)
+            .unwrap()
+            .is_none());
+        config.backup.every = Some(Every::Text("6h".into()));
+        config.backup.dir = Some("backups".into());
+        let schedule = scheduled_backups(&config, backline_store::Backend::Sqlite)
+            .unwrap()
+            .unwrap();
+        assert_eq!(schedule.every, Duration::from_secs(6 * 3600));
+        assert!(
+            scheduled_backups(&config, backline_store::Backend::Postgres)
+                .unwrap()
+                .is_none(),
+            "several nodes on PostgreSQL back up with pg_dump, not each on its own"
+        );
     }
 }

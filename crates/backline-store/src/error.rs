@@ -27,6 +27,17 @@ pub enum StoreError {
     /// Any other database error (a bug, a constraint, a broken statement).
     #[error(transparent)]
     Database(sqlx::Error),
+    /// The database was migrated by a newer Backline: its newest migration is `database`,
+    /// this binary knows migrations up to `known`. Nothing was changed.
+    #[error(
+        "the database's schema is at migration {database}, newer than this Backline knows \
+         (up to {known}): a newer version of Backline has used it. Nothing was changed; run \
+         a Backline at least as new, or restore a backup made by this version"
+    )]
+    SchemaNewer { database: i64, known: i64 },
+    /// An operation only SQLite has (`what`), asked of PostgreSQL.
+    #[error("{what} is for SQLite databases only")]
+    SqliteOnly { what: &'static str },
     #[error(transparent)]
     Migration(#[from] sqlx::migrate::MigrateError),
 }

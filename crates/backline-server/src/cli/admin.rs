@@ -38,6 +38,9 @@ async fn dispatch(
     match command {
         Command::Serve { .. } => unreachable!("serve is handled by cli::run"),
         Command::Migrate { .. } => unreachable!("migrate is handled by run"),
+        Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("backup and restore are handled by cli::run")
+        }
         Command::Org(c) => super::spectra::org(core, c, json).await,
         Command::Key(c) => super::spectra::key(core, c, json).await,
         Command::Token(c) => super::spectra::token(core, c, json).await,

@@ -4,12 +4,14 @@
 mod admin;
 mod admin_tokens;
 mod audit;
+mod backup;
 mod ember;
 mod evr;
 mod output;
 mod password;
 mod serve;
 mod spectra;
+mod systemd;
 mod users;
 
 use crate::config::{Config, Overrides};
@@ -50,6 +52,22 @@ pub enum Command {
     Migrate {
         #[arg(value_enum)]
         action: MigrateAction,
+    },
+    /// Write a consistent copy of the SQLite database to FILE, also while a server runs and
+    /// writes (PostgreSQL: use pg_dump, see docs/operations.md).
+    Backup {
+        /// The backup file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (stop the server first).
+    Restore {
+        /// The backup file (from `backline backup` or the scheduled backups).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
     },
     /// Organisations.
     #[command(subcommand)]
@@ -532,6 +550,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), std::env::vars(), &overrides)?;
     match cli.command {
         Command::Serve { .. } => serve::run(config).await,
+        Command::Backup { to } => {
+            serve::init_logging(&config, true);
+            backup::backup(&config, &to, cli.json).await
+        }
+        Command::Restore { from, force } => {
+            serve::init_logging(&config, true);
+            backup::restore(&config, &from, force, cli.json).await
+        }
         command => {
             serve::init_logging(&config, true);
             admin::run(config, command, cli.json).await

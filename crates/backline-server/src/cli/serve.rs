@@ -40,7 +40,7 @@ pub fn summary(config: &Config) -> String {
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
          ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={}) \
-         events(retention={}s interval={}ms keep_alive={}s recheck={}s)",
+         events(retention={}s interval={}ms keep_alive={}s recheck={}s) backup({})",
         config.listen,
         config
             .metrics_listen
@@ -78,7 +78,21 @@ pub fn summary(config: &Config) -> String {
         config.events.interval_millis,
         config.events.keep_alive_seconds,
         config.events.recheck_seconds,
+        backup_summary(config),
     )
+}
+
+/// `[backup]` in the summary: `off`, or `every=…s keep=… dir=…`.
+fn backup_summary(config: &Config) -> String {
+    match config.backup.schedule() {
+        Ok(Some(s)) => format!(
+            "every={}s keep={} dir={}",
+            s.every.as_secs(),
+            s.keep,
+            s.dir.display()
+        ),
+        _ => "off".into(),
+    }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -108,7 +122,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             "  admin token: set on first start or in the configuration; `backline admin-token rotate` issues a new one"
         ),
     }
-    prepared.run(server::shutdown_signal()).await
+    super::systemd::ready();
+    prepared
+        .run(async {
+            server::shutdown_signal().await;
+            super::systemd::stopping();
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -134,3 +134,79 @@ fn secrets_never_appear_in_debug_output() {
     );
     assert!(shown.contains("<redacted>"));
 }
+
+#[test]
+fn scheduled_backups_are_off_by_default_and_checked_when_set() {
+    let config = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+    assert!(config.backup.schedule().unwrap().is_none());
+
+    let config = Config::load(
+        None,
+        env(&[
+            ("BACKLINE_BACKUP__EVERY", "6h"),
+            ("BACKLINE_BACKUP__KEEP", "3"),
+            ("BACKLINE_BACKUP__DIR", "/var/backups/backline"),
+        ]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let schedule = config.backup.schedule().unwrap().unwrap();
+    assert_eq!(schedule.every, std::time::Duration::from_secs(6 * 3600));
+    assert_eq!(schedule.keep, 3);
+    assert_eq!(
+        schedule.dir,
+        std::path::PathBuf::from("/var/backups/backline")
+    );
+
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "[backup]\nevery = 3600\ndir = \"b\"").unwrap();
+    let config = Config::load(Some(file.path()), env(&[]), &Overrides::default()).unwrap();
+    let schedule = config.backup.schedule().unwrap().unwrap();
+    assert_eq!(schedule.every, std::time::Duration::from_secs(3600));
+    assert_eq!(schedule.keep, backup::DEFAULT_KEEP);
+
+    for (pairs, field, words) in [
+        (
+            vec![("BACKLINE_BACKUP__EVERY", "6h")],
+            "backup.dir",
+            "needed",
+        ),
+        (
+            vec![("BACKLINE_BACKUP__DIR", "/b")],
+            "backup.every",
+            "needed",
+        ),
+        (
+            vec![
+                ("BACKLINE_BACKUP__EVERY", "10s"),
+                ("BACKLINE_BACKUP__DIR", "/b"),
+            ],
+            "backup.every",
+            "at least 60 s",
+        ),
+        (
+            vec![
+                ("BACKLINE_BACKUP__EVERY", "6 hours"),
+                ("BACKLINE_BACKUP__DIR", "/b"),
+            ],
+            "backup.every",
+            "not a unit",
+        ),
+        (
+            vec![
+                ("BACKLINE_BACKUP__EVERY", "1h"),
+                ("BACKLINE_BACKUP__DIR", "/b"),
+                ("BACKLINE_BACKUP__KEEP", "0"),
+            ],
+            "backup.keep",
+            "at least 1",
+        ),
+    ] {
+        let err = Config::load(None, env(&pairs), &Overrides::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(field) && text.contains(words),
+            "{pairs:?}: {text}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod admin_token;
 pub mod audit;
 pub mod authentication;
+pub mod backup;
 pub mod console;
 pub mod ember;
 pub mod error;

@@ -14,6 +14,7 @@ pub mod connection;
 pub mod credentials;
 pub mod failure;
 pub mod guessing;
+pub mod health;
 pub mod json_error;
 pub mod metrics;
 pub mod panic;
@@ -27,7 +28,7 @@ use crate::config::Config;
 use crate::core::Core;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::{Json, Router};
+use axum::Router;
 use before_routing::BeforeRouting;
 use std::sync::Arc;
 use surface::Surfaces;
@@ -103,50 +104,6 @@ pub fn app(state: AppState, surfaces: Surfaces) -> App {
         body_timeout: std::time::Duration::from_secs(state.config.body_read_timeout_seconds),
     };
     BeforeRouting::new(router(state, surfaces), settings)
-}
-
-/// The answer of `/healthz`.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// `ok`, or `unavailable` when the database cannot be reached.
-    status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-}
-
-/// Liveness and database reachability.
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    tag = "operator",
-    responses(
-        (status = 200, description = "Serving, and the database answers", body = Health),
-        (status = 503, description = "The database cannot be reached", body = Health),
-    ),
-)]
-pub(crate) async fn healthz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, Json<Health>) {
-    use backline_store::SettingStore;
-    match state.core.store.get_setting("admin_token_sha256").await {
-        Ok(_) => (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok".into(),
-                message: None,
-            }),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "health check could not reach the database");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health {
-                    status: "unavailable".into(),
-                    message: Some("database unreachable".into()),
-                }),
-            )
-        }
-    }
 }
 
 #[cfg(test)]

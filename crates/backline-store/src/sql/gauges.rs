@@ -1,7 +1,8 @@
-//! Counts of live state for `/metrics`: one statement of sub-selects, plus pool usage.
+//! Counts of live state for `/metrics`: one statement of sub-selects, plus pool usage; and
+//! the schema's state for `/readyz` (`schema.rs`).
 
 use super::SqlStore;
-use crate::traits::{GaugeStore, Gauges, PoolUsage};
+use crate::traits::{GaugeStore, Gauges, PoolUsage, SchemaState};
 use crate::StoreResult;
 use sqlx::Row;
 
@@ -37,5 +38,9 @@ impl GaugeStore for SqlStore {
             usage.idle += self.write.num_idle() as u64;
         }
         usage
+    }
+
+    async fn schema(&self) -> StoreResult<SchemaState> {
+        self.schema_state().await
     }
 }

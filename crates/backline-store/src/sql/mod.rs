@@ -6,6 +6,7 @@
 
 mod admin_tokens;
 mod audit;
+pub mod backup;
 pub(crate) mod cache_counters;
 mod console_sessions;
 mod ember;
@@ -19,6 +20,7 @@ mod matches;
 mod orgs;
 mod playercams;
 mod players;
+pub mod schema;
 mod settings;
 mod snapshot_queue;
 mod snapshot_writes;
@@ -104,6 +106,14 @@ pub struct SqlStore {
     snapshots: std::sync::Arc<snapshot_queue::SnapshotQueue>,
 }
 
+/// The migrations of `backend`.
+fn migrator_of(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
+
 /// Adds `mode=rwc` so a missing SQLite file is created.
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") {
@@ -183,17 +193,18 @@ impl SqlStore {
     }
 
     fn migrator(&self) -> &'static Migrator {
-        match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        }
+        migrator_of(self.backend)
     }
 
     /// Applies pending migrations. On PostgreSQL the migrator holds an advisory lock, so
     /// several nodes starting at once apply each migration once. SQLite has no such lock:
     /// when processes start at once on a new file (a server and a command, say), the one
     /// whose migration loses the race fails it and, on a retry, finds it applied.
+    ///
+    /// A database migrated by a newer Backline (a migration this binary does not know) is
+    /// refused with [`StoreError::SchemaNewer`] before anything is written.
     pub async fn migrate(&self) -> StoreResult<()> {
+        self.refuse_newer_schema().await?;
         let attempts = match self.backend {
             Backend::Sqlite => 5,
             Backend::Postgres => 1,

@@ -127,6 +127,49 @@ forwarded_store_trait! {
         fn gauges(&self) -> impl Future<Output = StoreResult<Gauges>> + Send;
         /// The connection pools' current usage (no query).
         fn pool_usage(&self) -> PoolUsage;
+        /// Which migrations are applied, against those this binary knows (reads only).
+        fn schema(&self) -> impl Future<Output = StoreResult<SchemaState>> + Send;
+    }
+}
+
+/// The database's migrations against the binary's: whether it is behind (pending), current,
+/// or ahead (applied by a newer Backline).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaState {
+    /// Versions applied successfully, oldest first.
+    pub applied: Vec<i64>,
+    /// Versions this binary carries, oldest first.
+    pub known: Vec<i64>,
+}
+
+impl SchemaState {
+    /// The newest migration this binary knows.
+    pub fn latest_known(&self) -> i64 {
+        self.known.last().copied().unwrap_or(0)
+    }
+
+    /// The newest migration applied (none on a database never migrated).
+    pub fn latest_applied(&self) -> Option<i64> {
+        self.applied.last().copied()
+    }
+
+    /// Known migrations not applied yet.
+    pub fn pending(&self) -> usize {
+        self.known
+            .iter()
+            .filter(|v| !self.applied.contains(v))
+            .count()
+    }
+
+    /// The newest applied migration when it is newer than any this binary knows: the
+    /// database was migrated by a newer Backline.
+    pub fn newer_than_known(&self) -> Option<i64> {
+        self.latest_applied().filter(|v| *v > self.latest_known())
+    }
+
+    /// Every known migration applied and none this binary does not know.
+    pub fn is_current(&self) -> bool {
+        self.pending() == 0 && self.applied.iter().all(|v| self.known.contains(v))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The operator surface as the shared plumbing sees it ([`Surface`]): the admin API under
-//! `/admin/v1`, `/metrics`, the event stream `/events`, the OpenAPI document and `/healthz`,
-//! in the admin API's JSON error shape. It is the default surface: unknown paths, and
+//! `/admin/v1`, `/metrics`, the event stream `/events`, the OpenAPI document, `/healthz` and
+//! `/readyz`, in the admin API's JSON error shape. It is the default surface: unknown paths, and
 //! methods a route does not take, are answered in its shape.
 //!
 //! `/events` takes guesses at access keys (and admin tokens, counted with them).
@@ -25,6 +25,7 @@ pub static OPERATOR: Surface = Surface {
         "/events",
         "/openapi.json",
         "/healthz",
+        "/readyz",
     ],
     router: routes,
     render_status,
@@ -40,7 +41,8 @@ fn routes(state: &AppState) -> Router<AppState> {
     let idempotent = axum::middleware::from_fn_with_state(state.clone(), super::idempotency::layer);
     Router::new()
         .nest("/admin/v1", super::router().route_layer(idempotent))
-        .route("/healthz", get(crate::http::healthz))
+        .route("/healthz", get(crate::http::health::healthz))
+        .route("/readyz", get(crate::http::health::readyz))
         .merge(super::metrics_router())
         .merge(events::router())
         .merge(openapi::router())

@@ -27,7 +27,11 @@ pub fn router() -> Router<AppState> {
 
 /// Operations served at the root, outside the four surfaces.
 #[derive(OpenApi)]
-#[openapi(paths(openapi_json, crate::http::healthz))]
+#[openapi(paths(
+    openapi_json,
+    crate::http::health::healthz,
+    crate::http::health::readyz
+))]
 struct RootApi;
 
 /// The whole document: every surface merged, security schemes and shared answers added.
@@ -42,7 +46,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .title("Backline")
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(
-            "Backline's operator surface (admin API under /admin/v1, /healthz, /metrics, the \
+            "Backline's operator surface (admin API under /admin/v1, /healthz, /readyz, /metrics, the \
              /events stream) and \
              the three upstream surfaces it implements: the Spectra backend (/spectra), \
              Nakama (/v2, /healthcheck) and the Ember game integration (/api/game).",
@@ -87,6 +91,7 @@ mod tests {
         for path in [
             "/openapi.json",
             "/healthz",
+            "/readyz",
             "/metrics",
             "/admin/v1/orgs",
             "/spectra/stats/addMatch",

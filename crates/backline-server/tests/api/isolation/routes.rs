@@ -26,7 +26,7 @@ pub fn routes_of(surface: &str, prefix: &str) -> Vec<Route> {
 const AT_THE_ROOT: [&str; 1] = ["metrics_router"];
 
 /// Routes served at the root, outside the four surfaces' prefixes: those the surfaces
-/// declare there in their `surface.rs` (`/healthz`, `/healthcheck`), `/metrics` and
+/// declare there in their `surface.rs` (`/healthz`, `/readyz`, `/healthcheck`), `/metrics` and
 /// `/openapi.json`.
 pub fn root_routes() -> Vec<Route> {
     let mut routes = routes_in("apis/admin/surface.rs", "routes", "");
@@ -178,8 +178,8 @@ pub fn accepts(route: &Route) -> Option<Vec<Kind>> {
         vec![Kind::AccessKey]
     } else if p.starts_with("/spectra/playercam/api/") {
         vec![Kind::PlayercamSecret]
-    } else if ["/healthz", "/healthcheck", "/openapi.json"].contains(&p) {
-        // Public: liveness, and the OpenAPI document.
+    } else if ["/healthz", "/readyz", "/healthcheck", "/openapi.json"].contains(&p) {
+        // Public: liveness, readiness, and the OpenAPI document.
         return None;
     } else if p.starts_with("/spectra/supporter/")
         || p.starts_with("/spectra/playercam/session/")
