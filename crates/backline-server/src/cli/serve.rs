@@ -36,7 +36,7 @@ pub fn summary(config: &Config) -> String {
     let (n, e, g) = (&config.nakama, &config.ember, &config.guess_limit);
     format!(
         "listen={} metrics_listen={} database={} db_pool={} log={}/{} body_limit={}b max_connections={} \
-         timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
+         max_connections_per_address={} tls={} timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
          ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={}) \
@@ -54,6 +54,11 @@ pub fn summary(config: &Config) -> String {
         },
         config.body_limit_bytes,
         config.max_connections,
+        config.max_connections_per_address,
+        match &config.tls.cert {
+            Some(cert) if config.tls.enabled() => cert.display().to_string(),
+            _ => "off".to_owned(),
+        },
         config.header_read_timeout_seconds,
         config.body_read_timeout_seconds,
         config.shutdown_grace_seconds,
