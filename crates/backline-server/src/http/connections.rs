@@ -15,6 +15,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::Notify;
 
+/// How long a connection that has not yet answered anything must have been silent to count
+/// as idle: a new connection's first request may be in flight, and a client does not retry
+/// a first request the way it retries one on a reused connection closed under it.
+pub const SILENT_BEFORE_FIRST_REQUEST_MILLIS: u64 = 1_000;
+
 /// The unit connections are counted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AddressKey {
@@ -44,6 +49,8 @@ pub struct Activity {
     /// Bytes arrived since the connection last answered (or since it opened): a request is
     /// being received or handled.
     heard: AtomicBool,
+    /// It has answered at least once (it is a kept-alive connection between requests).
+    answered_once: AtomicBool,
     /// Answers whose body is still being streamed (event streams) after their head went out.
     streaming: AtomicU32,
     /// When it last answered or opened, in milliseconds since the registry's start.
@@ -56,6 +63,7 @@ impl Default for Activity {
         Self {
             epoch: Instant::now(),
             heard: AtomicBool::new(false),
+            answered_once: AtomicBool::new(false),
             streaming: AtomicU32::new(0),
             quiet_since: AtomicU64::new(0),
         }
@@ -71,6 +79,12 @@ impl Activity {
     /// An answer started going out (what arrives next is a new request, or the body after a
     /// `100 Continue`, which the stream wrapper notes as heard again).
     pub fn answered(&self) {
+        self.answered_once.store(true, Ordering::Relaxed);
+        self.quiet();
+    }
+
+    /// Nothing is being received from now on (a TLS handshake just ended).
+    pub fn quiet(&self) {
         self.heard.store(false, Ordering::Relaxed);
         let now = self.epoch.elapsed().as_millis() as u64;
         self.quiet_since.store(now, Ordering::Relaxed);
@@ -85,6 +99,15 @@ impl Activity {
     /// Between requests: nothing heard since the last answer, nothing streaming.
     pub fn is_idle(&self) -> bool {
         !self.heard.load(Ordering::Relaxed) && self.streaming.load(Ordering::Relaxed) == 0
+    }
+
+    /// Idle, and either kept alive after an answer or silent since it opened for
+    /// [`SILENT_BEFORE_FIRST_REQUEST_MILLIS`] (`now` in the registry's milliseconds).
+    fn may_be_closed(&self, now: u64) -> bool {
+        self.is_idle()
+            && (self.answered_once.load(Ordering::Relaxed)
+                || now.saturating_sub(self.quiet_since.load(Ordering::Relaxed))
+                    >= SILENT_BEFORE_FIRST_REQUEST_MILLIS)
     }
 }
 
@@ -184,6 +207,7 @@ impl Connections {
         let activity = Arc::new(Activity {
             epoch: self.started,
             heard: AtomicBool::new(false),
+            answered_once: AtomicBool::new(false),
             streaming: AtomicU32::new(0),
             quiet_since: AtomicU64::new(now),
         });
@@ -204,15 +228,17 @@ impl Connections {
         })
     }
 
-    /// Asks up to `wanted` idle connections to close: first those of the addresses holding
-    /// the most connections, among them the longest quiet. Returns how many were asked (each
+    /// Asks up to `wanted` idle connections to close (kept alive after an answer, or silent
+    /// since they opened for a second): first those of the addresses holding the most
+    /// connections, among them the longest quiet. Returns how many were asked (each
     /// closes unless a request began meanwhile).
     pub fn close_idle(&self, wanted: usize) -> usize {
+        let now = self.millis();
         let inner = self.lock();
         let mut idle: Vec<(usize, u64, &Entry)> = inner
             .open
             .values()
-            .filter(|entry| entry.activity.is_idle())
+            .filter(|entry| entry.activity.may_be_closed(now))
             .map(|entry| {
                 let held = inner.per_address.get(&entry.address).copied().unwrap_or(0);
                 let since = entry.activity.quiet_since.load(Ordering::Relaxed);
@@ -295,13 +321,19 @@ mod tests {
     fn only_idle_connections_are_asked_to_close_the_biggest_holders_first() {
         let connections = Connections::new(None);
         let busy = connections.admit(ip("10.0.0.9")).unwrap();
+        busy.activity.answered();
         busy.activity.heard();
         let streaming = connections.admit(ip("10.0.0.9")).unwrap();
+        streaming.activity.answered();
         let stream = streaming.activity.streaming();
         let lone = connections.admit(ip("10.0.0.1")).unwrap();
         let many: Vec<_> = (0..3)
             .map(|_| connections.admit(ip("10.0.0.2")).unwrap())
             .collect();
+        for kept_alive in many.iter().chain([&lone]) {
+            kept_alive.activity.answered();
+            kept_alive.activity.quiet_since.store(0, Ordering::Relaxed);
+        }
         // One of the three is in a request, one answered last (most recently quiet).
         many[0].activity.heard();
         many[1]
@@ -322,6 +354,28 @@ mod tests {
         busy.activity.answered();
         drop(stream);
         assert_eq!(connections.close_idle(10), 5);
+    }
+
+    #[test]
+    fn a_new_connection_is_idle_only_after_a_second_of_silence() {
+        let connections = Arc::new(Connections {
+            per_address: None,
+            started: Instant::now() - std::time::Duration::from_secs(10),
+            inner: Mutex::new(Inner::default()),
+        });
+        let fresh = connections.admit(ip("10.0.0.1")).unwrap();
+        assert_eq!(
+            connections.close_idle(10),
+            0,
+            "its first request may be on its way"
+        );
+        let silent = connections.millis() - SILENT_BEFORE_FIRST_REQUEST_MILLIS;
+        fresh.activity.quiet_since.store(silent, Ordering::Relaxed);
+        assert_eq!(connections.close_idle(10), 1, "silent for a second");
+        assert!(told(&fresh));
+        // A TLS handshake is not an answer: silent again from its end.
+        fresh.activity.quiet();
+        assert_eq!(connections.close_idle(10), 0);
     }
 
     /// Whether the connection was asked to close (consumes the notification).

@@ -317,7 +317,7 @@ impl Connection {
                     return None;
                 }
             }
-            // Nothing sent yet: as idle as a connection gets.
+            // Chosen to make room: silent since it opened for a second.
             _ = self.admitted.close.notified() => {
                 self.metrics.count_reclaimed_connections(1);
                 return None;
@@ -332,8 +332,8 @@ impl Connection {
             tokio::time::timeout_at(deadline, certificates.acceptor().accept(stream)).await;
         match accepted {
             Ok(Ok(stream)) => {
-                // Between requests until the first one arrives.
-                self.admitted.activity.answered();
+                // Nothing being received until the first request arrives.
+                self.admitted.activity.quiet();
                 Some(Stream::Tls(Box::new(stream)))
             }
             Ok(Err(error)) => {
