@@ -175,6 +175,11 @@ pub async fn prepare_with_clock(
 }
 
 impl Prepared {
+    /// Whether the listener speaks HTTPS.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// The use cases this server runs with (tests reach its store through it).
     pub fn core(&self) -> &Core<ServerStore> {
         &self.state.core

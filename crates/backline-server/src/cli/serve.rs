@@ -2,7 +2,6 @@
 
 use crate::config::{redact_url, Config, LogFormat};
 use crate::server;
-use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber; admin commands only show warnings.
@@ -89,14 +88,21 @@ pub fn summary(config: &Config) -> String {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config, false);
     tracing::info!("starting with {}", summary(&config));
-    let listener = TcpListener::bind(config.listen)
-        .await
+    let listener = crate::http::serve::bind(config.listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let database = redact_url(&config.database_url);
     let prepared = server::prepare(config, listener).await?;
-    println!("Backline listening on http://{}", prepared.addr);
+    let scheme = if prepared.tls_enabled() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("Backline listening on {scheme}://{}", prepared.addr);
     println!("  database:  {database}");
-    println!("  Spectra:   BACKEND_URL=http://{}/spectra", prepared.addr);
+    println!(
+        "  Spectra:   BACKEND_URL={scheme}://{}/spectra",
+        prepared.addr
+    );
     let keys = &prepared.generated_keys;
     if let Some(key) = &keys.server_key {
         println!("  Nakama server key (generated, shown once; `backline nakama keys` shows it again): {key}");

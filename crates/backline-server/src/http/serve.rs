@@ -60,6 +60,25 @@ pub const MAX_REQUEST_LINE: usize = 64 * 1024;
 /// waits for a slot.
 const RECLAIM_AGAIN: Duration = Duration::from_millis(50);
 
+/// The listening socket's backlog: connections the kernel completes before the server
+/// accepts them (clamped by `net.core.somaxconn`, 4,096 on current kernels). The 128 of the
+/// standard library overflows under a burst of connections from one address, and the kernel
+/// then drops every client's SYN alike: a new client waits a second for its retransmission.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with a backlog of [`LISTEN_BACKLOG`].
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As the standard library does: a restart binds while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Limits of the listener.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
