@@ -158,6 +158,15 @@ impl Default for Metrics {
             .expect("the latency buckets are not empty")
             .build_recorder();
         describe(&recorder);
+        // The listener's counters are exposed from the start, at 0, so a rate over them is
+        // defined before the first refusal (and every family is always present).
+        metrics::with_local_recorder(&recorder, || {
+            metrics::counter!(CONNECTIONS_REFUSED).increment(0);
+            metrics::counter!(CONNECTIONS_RECLAIMED).increment(0);
+            for outcome in ["loaded", "refused"] {
+                metrics::counter!(TLS_RELOADS, "outcome" => outcome).increment(0);
+            }
+        });
         let handle = recorder.handle();
         Self(Arc::new(Registry {
             recorder,
