@@ -9,7 +9,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub mod backup;
 pub use backup::BackupConfig;
@@ -71,8 +71,15 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// Seconds a graceful shutdown waits for requests in flight.
     pub shutdown_grace_seconds: u64,
-    /// Most connections served at once; further clients wait to be accepted.
+    /// Most connections served at once. Near it, connections idle between requests are
+    /// closed first; when none is idle, further clients wait to be accepted. Lowered at
+    /// start-up (with a warning) when the process may not open that many files.
     pub max_connections: usize,
+    /// Most connections one client address (an IPv6 client: its /64 network) may hold open at
+    /// once; more are closed as soon as they are accepted. Not applied with
+    /// `guess_limit.trust_x_forwarded_for`: every connection then comes from the proxy, which
+    /// limits per client itself (docs/operations.md, "Floods and abuse").
+    pub max_connections_per_address: usize,
     /// Seconds a client has to send a request's head (also how long a kept-alive connection
     /// may stay idle).
     pub header_read_timeout_seconds: u64,
@@ -80,6 +87,8 @@ pub struct Config {
     pub body_read_timeout_seconds: u64,
     /// Limits on guessing secrets (access keys, passwords, link tokens, player-cam secrets).
     pub guess_limit: GuessLimitConfig,
+    /// HTTPS on the main listener.
+    pub tls: TlsConfig,
     pub spectra: SpectraConfig,
     pub nakama: NakamaConfig,
     pub ember: EmberConfig,
@@ -180,6 +189,37 @@ impl Default for GuessLimitConfig {
             access_key_max_failures: 1000,
             window_seconds: 300,
             trust_x_forwarded_for: false,
+        }
+    }
+}
+
+/// HTTPS on the main listener: when both `cert` and `key` are set, it speaks only HTTPS
+/// (HTTP/1.1 through ALPN), and the pair is read again whenever either file changes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM file of the certificate chain, the server's own certificate first.
+    pub cert: Option<PathBuf>,
+    /// PEM file of the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+    /// How often the files' modification times are compared, to take a renewed pair without
+    /// a restart.
+    pub reload_interval_millis: u64,
+}
+
+impl TlsConfig {
+    /// Whether the listener speaks HTTPS (both files configured).
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() && self.key.is_some()
+    }
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        Self {
+            cert: None,
+            key: None,
+            reload_interval_millis: 10_000,
         }
     }
 }
@@ -296,10 +336,12 @@ impl Default for Config {
             log_format: LogFormat::Text,
             admin_token: None,
             shutdown_grace_seconds: 10,
-            max_connections: 1024,
+            max_connections: 4096,
+            max_connections_per_address: 64,
             header_read_timeout_seconds: 10,
             body_read_timeout_seconds: 30,
             guess_limit: GuessLimitConfig::default(),
+            tls: TlsConfig::default(),
             spectra: SpectraConfig::default(),
             nakama: NakamaConfig::default(),
             ember: EmberConfig::default(),
@@ -328,11 +370,16 @@ impl fmt::Debug for Config {
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("max_connections", &self.max_connections)
             .field(
+                "max_connections_per_address",
+                &self.max_connections_per_address,
+            )
+            .field(
                 "header_read_timeout_seconds",
                 &self.header_read_timeout_seconds,
             )
             .field("body_read_timeout_seconds", &self.body_read_timeout_seconds)
             .field("guess_limit", &self.guess_limit)
+            .field("tls", &self.tls)
             .field("spectra", &self.spectra)
             .field("nakama", &self.nakama)
             .field("ember", &self.ember)
@@ -440,6 +487,10 @@ impl Config {
         for (field, value) in [
             ("max_connections", self.max_connections as u64),
             (
+                "max_connections_per_address",
+                self.max_connections_per_address as u64,
+            ),
+            (
                 "header_read_timeout_seconds",
                 self.header_read_timeout_seconds,
             ),
@@ -463,6 +514,19 @@ impl Config {
                     problem: "must be at least 1".into(),
                 });
             }
+        }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err(ConfigError::Invalid {
+                field: "tls",
+                problem: "set both `tls.cert` and `tls.key` (PEM files) for HTTPS, or neither"
+                    .into(),
+            });
+        }
+        if !(10..=3_600_000).contains(&self.tls.reload_interval_millis) {
+            return Err(ConfigError::Invalid {
+                field: "tls.reload_interval_millis",
+                problem: "must be 10 to 3600000 (an hour)".into(),
+            });
         }
         let v = &self.events;
         if !(1..=MAX_RETENTION_SECONDS).contains(&v.retention_seconds)

@@ -109,6 +109,8 @@ pub struct Prepared {
     metrics_listener: Option<TcpListener>,
     /// Scheduled backups to run (SQLite with `backup.every` set).
     backups: Option<crate::core::backup::schedule::Schedule>,
+    /// The certificate and key of HTTPS, when configured.
+    tls: Option<Arc<http::tls::Certificates>>,
     state: AppState,
 }
 
@@ -125,6 +127,8 @@ pub async fn prepare_with_clock(
     listener: TcpListener,
     clock: Clock,
 ) -> anyhow::Result<Prepared> {
+    let tls = http::tls::Certificates::open(&config.tls)
+        .map_err(|e| anyhow::anyhow!("cannot serve HTTPS (tls.cert, tls.key): {e}"))?;
     let (core, generated_keys) = open_core_with(&config, clock.clone()).await?;
     let mut core = cached_core(core, &config).await?;
     if core.store.inner().backend() == backline_store::Backend::Postgres {
@@ -169,11 +173,17 @@ pub async fn prepare_with_clock(
         listener,
         metrics_listener,
         backups,
+        tls,
         state,
     })
 }
 
 impl Prepared {
+    /// Whether the listener speaks HTTPS.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// The use cases this server runs with (tests reach its store through it).
     pub fn core(&self) -> &Core<ServerStore> {
         &self.state.core
@@ -251,15 +261,32 @@ impl Prepared {
                 stop.clone().cancelled_owned(),
             ));
         }
+        if let Some(certificates) = &self.tls {
+            background.spawn(certificates.clone().watch(
+                Duration::from_millis(self.state.config.tls.reload_interval_millis),
+                self.state.metrics.clone(),
+                stop.clone().cancelled_owned(),
+            ));
+        }
         background.close();
         let config = self.state.config.clone();
+        let metrics = self.state.metrics.clone();
         let app = app::app(self.state);
-        let limits = http::serve::Limits {
-            max_connections: config.max_connections,
-            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
-            grace,
+        let listening = http::serve::Listening {
+            limits: http::serve::Limits {
+                max_connections: http::descriptors::fit(config.max_connections),
+                // Behind a proxy every connection comes from it: the proxy limits per
+                // client (docs/operations.md, "Floods and abuse").
+                max_connections_per_address: (!config.guess_limit.trust_x_forwarded_for)
+                    .then_some(config.max_connections_per_address),
+                header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+                grace,
+            },
+            surfaces: app::SURFACES,
+            tls: self.tls,
+            metrics,
         };
-        http::serve::serve(self.listener, app, limits, app::SURFACES, shutdown).await;
+        http::serve::serve(self.listener, app, listening, shutdown).await;
         // Requests have drained: stop the background work and wait for it, then close the
         // store it uses.
         stop.cancel();
@@ -335,10 +362,14 @@ fn ember_settings(config: &Config) -> EmberSettings {
     EmberSettings {
         lease_seconds: e.lease_seconds,
         link_token_ttl_seconds: e.link_token_ttl_seconds,
-        public_url: e
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", config.listen)),
+        public_url: e.public_url.clone().unwrap_or_else(|| {
+            let scheme = if config.tls.enabled() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", config.listen)
+        }),
         games,
         poll_batch: e.poll_batch,
         max_players_per_poll: e.max_players_per_poll,

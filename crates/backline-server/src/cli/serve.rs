@@ -2,7 +2,6 @@
 
 use crate::config::{redact_url, Config, LogFormat};
 use crate::server;
-use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber; admin commands only show warnings.
@@ -36,7 +35,7 @@ pub fn summary(config: &Config) -> String {
     let (n, e, g) = (&config.nakama, &config.ember, &config.guess_limit);
     format!(
         "listen={} metrics_listen={} database={} db_pool={} log={}/{} body_limit={}b max_connections={} \
-         timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
+         max_connections_per_address={} tls={} timeouts(header={}s body={}s grace={}s) guess_limit={}/{}s trust_x_forwarded_for={} \
          admin_token={} nakama(node={} server_key={} http_key={} session_key={} refresh_key={} \
          session_ttl={}s refresh_ttl={}s) spectra(playercam_ttl={}s) \
          ember(public_url={} lease={}s poll_batch={} rate_limit={}/min extra_games={}) \
@@ -54,6 +53,11 @@ pub fn summary(config: &Config) -> String {
         },
         config.body_limit_bytes,
         config.max_connections,
+        config.max_connections_per_address,
+        match &config.tls.cert {
+            Some(cert) if config.tls.enabled() => cert.display().to_string(),
+            _ => "off".to_owned(),
+        },
         config.header_read_timeout_seconds,
         config.body_read_timeout_seconds,
         config.shutdown_grace_seconds,
@@ -98,14 +102,21 @@ fn backup_summary(config: &Config) -> String {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config, false);
     tracing::info!("starting with {}", summary(&config));
-    let listener = TcpListener::bind(config.listen)
-        .await
+    let listener = crate::http::serve::bind(config.listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let database = redact_url(&config.database_url);
     let prepared = server::prepare(config, listener).await?;
-    println!("Backline listening on http://{}", prepared.addr);
+    let scheme = if prepared.tls_enabled() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("Backline listening on {scheme}://{}", prepared.addr);
     println!("  database:  {database}");
-    println!("  Spectra:   BACKEND_URL=http://{}/spectra", prepared.addr);
+    println!(
+        "  Spectra:   BACKEND_URL={scheme}://{}/spectra",
+        prepared.addr
+    );
     let keys = &prepared.generated_keys;
     if let Some(key) = &keys.server_key {
         println!("  Nakama server key (generated, shown once; `backline nakama keys` shows it again): {key}");

@@ -61,6 +61,17 @@ fn invalid_values_name_the_setting_and_what_to_change() {
         ("BACKLINE_LISTEN", "not-an-address", "listen"),
         ("BACKLINE_MAX_CONNECTIONS", "0", "max_connections"),
         (
+            "BACKLINE_MAX_CONNECTIONS_PER_ADDRESS",
+            "0",
+            "max_connections_per_address",
+        ),
+        ("BACKLINE_TLS__CERT", "/etc/backline/cert.pem", "tls"),
+        (
+            "BACKLINE_TLS__RELOAD_INTERVAL_MILLIS",
+            "1",
+            "tls.reload_interval_millis",
+        ),
+        (
             "BACKLINE_HEADER_READ_TIMEOUT_SECONDS",
             "0",
             "header_read_timeout_seconds",

@@ -41,6 +41,13 @@ pub const DB_POOL_CONNECTIONS: &str = "backline_db_pool_connections";
 /// Database connections open and idle in the pool.
 pub const DB_POOL_IDLE_CONNECTIONS: &str = "backline_db_pool_idle_connections";
 
+/// Connections closed as soon as accepted: their address held its allowance.
+pub const CONNECTIONS_REFUSED: &str = "backline_connections_refused_total";
+/// Idle kept-alive connections closed to make room near `max_connections`.
+pub const CONNECTIONS_RECLAIMED: &str = "backline_connections_reclaimed_total";
+/// Attempts to take a changed certificate and key, by outcome.
+pub const TLS_RELOADS: &str = "backline_tls_reloads_total";
+
 /// The type of a metric family, as its `# TYPE` line names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -95,6 +102,21 @@ pub const FAMILIES: &[(&str, Kind, &str)] = &[
         Kind::Gauge,
         "Database connections open in the pool and idle.",
     ),
+    (
+        CONNECTIONS_REFUSED,
+        Kind::Counter,
+        "Connections closed as soon as accepted because their address held max_connections_per_address.",
+    ),
+    (
+        CONNECTIONS_RECLAIMED,
+        Kind::Counter,
+        "Idle kept-alive connections closed to make room for new clients near max_connections.",
+    ),
+    (
+        TLS_RELOADS,
+        Kind::Counter,
+        "Attempts to take a changed TLS certificate and key, by outcome (loaded, refused: the old pair stays).",
+    ),
 ];
 
 /// Latency histogram buckets, in seconds.
@@ -136,6 +158,15 @@ impl Default for Metrics {
             .expect("the latency buckets are not empty")
             .build_recorder();
         describe(&recorder);
+        // The listener's counters are exposed from the start, at 0, so a rate over them is
+        // defined before the first refusal (and every family is always present).
+        metrics::with_local_recorder(&recorder, || {
+            metrics::counter!(CONNECTIONS_REFUSED).increment(0);
+            metrics::counter!(CONNECTIONS_RECLAIMED).increment(0);
+            for outcome in ["loaded", "refused"] {
+                metrics::counter!(TLS_RELOADS, "outcome" => outcome).increment(0);
+            }
+        });
         let handle = recorder.handle();
         Self(Arc::new(Registry {
             recorder,
@@ -212,6 +243,22 @@ impl Metrics {
     /// Sets the number of open event-stream subscriptions (`backline_event_subscribers`).
     pub fn set_event_subscribers(&self, subscribers: i64) {
         self.with(|| metrics::gauge!(EVENT_SUBSCRIBERS).set(subscribers as f64));
+    }
+
+    /// A connection closed at once: its address held its allowance.
+    pub fn count_refused_connection(&self) {
+        self.with(|| metrics::counter!(CONNECTIONS_REFUSED).increment(1));
+    }
+
+    /// Idle connections asked to close to make room.
+    pub fn count_reclaimed_connections(&self, count: usize) {
+        self.with(|| metrics::counter!(CONNECTIONS_RECLAIMED).increment(count as u64));
+    }
+
+    /// A changed certificate and key taken (`loaded`) or refused, the old pair kept.
+    pub fn count_tls_reload(&self, loaded: bool) {
+        let outcome = if loaded { "loaded" } else { "refused" };
+        self.with(|| metrics::counter!(TLS_RELOADS, "outcome" => outcome).increment(1));
     }
 
     /// The Prometheus text exposition, after setting the gauges read at scrape time.

@@ -11,7 +11,9 @@ pub mod before_routing;
 pub mod body;
 pub mod body_deadline;
 pub mod connection;
+pub mod connections;
 pub mod credentials;
+pub mod descriptors;
 pub mod failure;
 pub mod guessing;
 pub mod health;
@@ -22,6 +24,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod serve;
 pub mod surface;
+pub mod tls;
 pub mod trace;
 
 use crate::config::Config;

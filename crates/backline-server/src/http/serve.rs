@@ -14,24 +14,39 @@
 //! changes that answer or the limit), so the stream wrapper counts the bytes of each request
 //! line as they arrive and stops the connection before hyper could parse it; the connection
 //! task then writes the surface's answer (docs/operations.md, "Floods and abuse").
+//!
+//! No address takes every slot: one address holds at most `max_connections_per_address`
+//! connections (more are closed as soon as they are accepted), and near `max_connections`
+//! connections idle between requests are closed first ([`super::connections`]). With TLS
+//! ([`super::tls`]) the handshake is under the same header read timeout and counts against
+//! the same caps as the request head after it.
 
+use super::connections::{Activity, Admitted, Connections};
+use super::metrics::Metrics;
 use super::surface::Surfaces;
+use super::tls::{Certificates, Stream, HANDSHAKE_RECORD};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue};
 use axum::response::Response;
+use futures::FutureExt;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How many bytes of an unanswered request head are kept to tell its surface.
 const SNIFFED: usize = 1024;
@@ -41,13 +56,60 @@ const SNIFFED: usize = 1024;
 /// answered by [`answer_too_long_line`] before hyper sees it.
 pub const MAX_REQUEST_LINE: usize = 64 * 1024;
 
+/// How often a full listener looks again for idle connections to close while a new client
+/// waits for a slot.
+const RECLAIM_AGAIN: Duration = Duration::from_millis(50);
+
+/// The listening socket's backlog: connections the kernel completes before the server
+/// accepts them (clamped by `net.core.somaxconn`, 4,096 on current kernels). The 128 of the
+/// standard library overflows under a burst of connections from one address, and the kernel
+/// then drops every client's SYN alike: a new client waits a second for its retransmission.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with a backlog of [`LISTEN_BACKLOG`].
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As the standard library does: a restart binds while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Limits of the listener.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_connections: usize,
+    /// Connections one client address may hold; `None` when not applied (behind a proxy).
+    pub max_connections_per_address: Option<usize>,
     pub header_read_timeout: Duration,
     /// How long a shutdown waits for connections to finish their requests.
     pub grace: Duration,
+}
+
+impl Limits {
+    /// Free slots under which idle connections are closed to make room: a thirty-second of
+    /// the slots between 1 and 32 (nginx closes 32 idle kept-alive connections at a time
+    /// when it runs out).
+    fn reserve(&self) -> usize {
+        (self.max_connections / 32).clamp(1, 32)
+    }
+}
+
+/// What the listener serves with, besides the application.
+#[derive(Clone, Debug)]
+pub struct Listening {
+    pub limits: Limits,
+    /// The answers given outside the application (408, 414, 400 for plain HTTP on HTTPS)
+    /// come in the shape of the surface the request names.
+    pub surfaces: Surfaces,
+    /// HTTPS with these certificates; `None`: plain HTTP.
+    pub tls: Option<Arc<Certificates>>,
+    /// Counts refused and reclaimed connections.
+    pub metrics: Metrics,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and lets
@@ -56,8 +118,7 @@ pub struct Limits {
 pub async fn serve<S>(
     listener: TcpListener,
     app: S,
-    limits: Limits,
-    surfaces: Surfaces,
+    listening: Listening,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     S: tower::Service<axum::extract::Request, Response = Response, Error = Infallible>
@@ -66,28 +127,23 @@ pub async fn serve<S>(
         + 'static,
     S::Future: Send + 'static,
 {
+    let Listening {
+        limits,
+        surfaces,
+        tls,
+        metrics,
+    } = listening;
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    let connections = Connections::new(limits.max_connections_per_address);
+    let stopping = CancellationToken::new();
+    let tracker = TaskTracker::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
-    let mut warned_at: Option<tokio::time::Instant> = None;
+    let mut warned_full: Option<Instant> = None;
+    let mut warned_address: Option<Instant> = None;
     loop {
-        // At most once a minute, however long the limit is hit.
-        if permits.available_permits() == 0
-            && warned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
-        {
-            tracing::warn!(
-                max_connections = limits.max_connections,
-                "connection limit reached; new clients wait"
-            );
-            warned_at = Some(tokio::time::Instant::now());
-        }
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            _ = &mut shutdown => break,
-        };
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -100,37 +156,260 @@ pub async fn serve<S>(
             },
             _ = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let watched = Watched::new(stream);
-        let shared = watched.shared.clone();
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let mut request = request.map(Body::new);
-            request.extensions_mut().insert(ConnectInfo(remote));
-            tower::ServiceExt::oneshot(app.clone(), request)
-        });
-        let connection = http.serve_connection(TokioIo::new(watched), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                if shared.lock().line_too_long {
-                    answer_too_long_line(&shared, surfaces).await;
-                } else if error.is_timeout() {
-                    answer_unfinished_head(&shared, surfaces).await;
-                } else {
-                    tracing::debug!(%error, "connection ended with an error");
+        let Some(admitted) = connections.admit(remote.ip()) else {
+            // Closed unread: no request was received, and reading one would spend on this
+            // address what the cap keeps for others. At most one warning a minute.
+            metrics.count_refused_connection();
+            if warned_address.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                tracing::warn!(
+                    address = %remote.ip(),
+                    max_connections_per_address = limits.max_connections_per_address,
+                    "an address holds its allowance of connections; closing its new ones"
+                );
+                warned_address = Some(Instant::now());
+            }
+            drop(stream);
+            continue;
+        };
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if warned_full.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        "connection limit reached; closing idle connections, new clients wait"
+                    );
+                    warned_full = Some(Instant::now());
+                }
+                // Idle connections are asked to close; when none is idle, the client waits
+                // for a request to end (and others wait in the listen backlog).
+                let waited = async {
+                    loop {
+                        connections.close_idle(limits.reserve());
+                        if let Ok(permit) =
+                            tokio::time::timeout(RECLAIM_AGAIN, permits.clone().acquire_owned())
+                                .await
+                        {
+                            break permit.expect("the semaphore is never closed");
+                        }
+                    }
+                };
+                tokio::select! {
+                    permit = waited => permit,
+                    _ = &mut shutdown => break,
                 }
             }
+        };
+        let free = permits.available_permits();
+        if free < limits.reserve() {
+            connections.close_idle(limits.reserve() - free);
+        }
+        let connection = Connection {
+            remote,
+            admitted,
+            surfaces,
+            metrics: metrics.clone(),
+            header_read_timeout: limits.header_read_timeout,
+            stopping: stopping.clone(),
+        };
+        let tls = tls.clone();
+        let http = http.clone();
+        let app = app.clone();
+        tracker.spawn(async move {
+            connection.serve(stream, tls, http, app).await;
             drop(permit);
         });
     }
     drop(listener);
+    stopping.cancel();
+    tracker.close();
     tokio::select! {
-        _ = graceful.shutdown() => {}
+        _ = tracker.wait() => {}
         _ = tokio::time::sleep(limits.grace) => {
             tracing::warn!("requests still running after the grace period; stopping anyway");
         }
     }
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection {
+    remote: SocketAddr,
+    /// Its place in its address's allowance, held until it ends.
+    admitted: Admitted,
+    surfaces: Surfaces,
+    metrics: Metrics,
+    header_read_timeout: Duration,
+    /// Cancelled when the server shuts down: requests in flight finish, then it closes.
+    stopping: CancellationToken,
+}
+
+impl Connection {
+    async fn serve<S>(
+        self,
+        stream: TcpStream,
+        tls: Option<Arc<Certificates>>,
+        http: hyper::server::conn::http1::Builder,
+        app: S,
+    ) where
+        S: tower::Service<axum::extract::Request, Response = Response, Error = Infallible>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let _ = stream.set_nodelay(true);
+        let stream = match tls {
+            None => Stream::Plain(stream),
+            Some(certificates) => match self.handshake(stream, &certificates).await {
+                Some(stream) => stream,
+                None => return,
+            },
+        };
+        let watched = Watched::new(stream, self.admitted.activity.clone());
+        let shared = watched.shared.clone();
+        let (remote, activity) = (self.remote, self.admitted.activity.clone());
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(remote));
+            let activity = activity.clone();
+            tower::ServiceExt::oneshot(app.clone(), request).map(move |answered| {
+                answered.map(|response| {
+                    let body = response.body();
+                    if hyper::body::Body::is_end_stream(body)
+                        || hyper::body::Body::size_hint(body).exact().is_some()
+                    {
+                        return response;
+                    }
+                    // A body that streams on (an event stream): the connection is in a
+                    // request until it ends, not idle between requests.
+                    let streaming = activity.streaming();
+                    response.map(|body| {
+                        Body::new(body.map_frame(move |frame| {
+                            let _ = &streaming;
+                            frame
+                        }))
+                    })
+                })
+            })
+        });
+        let connection = http.serve_connection(TokioIo::new(watched), service);
+        tokio::pin!(connection);
+        let mut closing = false;
+        let ended = loop {
+            tokio::select! {
+                ended = connection.as_mut() => break ended,
+                _ = self.stopping.cancelled(), if !closing => {
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                _ = self.admitted.close.notified(), if !closing => {
+                    // Asked to make room: only if still between requests (hyper reads on
+                    // this task, so nothing arrives between this check and the shutdown,
+                    // which closes a connection with nothing read at once).
+                    if self.admitted.activity.is_idle() {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                        self.metrics.count_reclaimed_connections(1);
+                    }
+                }
+            }
+        };
+        if let Err(error) = ended {
+            if shared.lock().line_too_long {
+                answer_too_long_line(&shared, self.surfaces).await;
+            } else if error.is_timeout() {
+                answer_unfinished_head(&shared, self.surfaces).await;
+            } else {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        }
+    }
+
+    /// The TLS handshake, within the header read timeout; a client speaking plain HTTP is
+    /// answered 400. `None` when the connection is done.
+    async fn handshake(&self, stream: TcpStream, certificates: &Certificates) -> Option<Stream> {
+        let deadline = Instant::now() + self.header_read_timeout;
+        let mut first = [0u8; 1];
+        tokio::select! {
+            peeked = tokio::time::timeout_at(deadline, stream.peek(&mut first)) => {
+                if !matches!(peeked, Ok(Ok(1))) {
+                    return None;
+                }
+            }
+            // Chosen to make room: silent since it opened for a second.
+            _ = self.admitted.close.notified() => {
+                self.metrics.count_reclaimed_connections(1);
+                return None;
+            }
+        }
+        self.admitted.activity.heard();
+        if first[0] != HANDSHAKE_RECORD {
+            answer_plain_http(stream, self.surfaces, deadline).await;
+            return None;
+        }
+        let accepted =
+            tokio::time::timeout_at(deadline, certificates.acceptor().accept(stream)).await;
+        match accepted {
+            Ok(Ok(stream)) => {
+                // Nothing being received until the first request arrives.
+                self.admitted.activity.quiet();
+                Some(Stream::Tls(Box::new(stream)))
+            }
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake not finished in time; closing");
+                None
+            }
+        }
+    }
+}
+
+/// Answers `400` on the HTTPS port to a client that sent plain HTTP (its request line read
+/// until `deadline`), in the shape of the surface its path names, and closes.
+async fn answer_plain_http(mut stream: TcpStream, surfaces: Surfaces, deadline: Instant) {
+    let mut head = Vec::with_capacity(SNIFFED);
+    let read = async {
+        let mut buf = [0u8; SNIFFED];
+        while head.len() < SNIFFED && !head.contains(&b'\n') {
+            match stream.read(&mut buf[..SNIFFED - head.len()]).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    let _ = tokio::time::timeout_at(deadline, read).await;
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split(' ').nth(1).unwrap_or("/");
+    tracing::debug!("plain HTTP on the HTTPS port; answering 400");
+    let message = "This port speaks HTTPS only; send the request to an https:// URL.";
+    let mut response = (surfaces.of(path).render_bad_request)(message.to_owned());
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    let bytes = raw_response(response).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(&bytes).await?;
+        stream.shutdown().await?;
+        drain(&mut stream).await
+    })
+    .await;
+}
+
+/// Reads (at most 1 MiB) what the client still sends after an answer before a close, so that
+/// closing does not reset the connection before the client has read the answer.
+async fn drain<IO: AsyncRead + Unpin>(stream: &mut IO) -> io::Result<()> {
+    let mut rest = [0u8; 16 * 1024];
+    let mut drained = 0usize;
+    while drained < 1024 * 1024 {
+        match stream.read(&mut rest).await? {
+            0 => break,
+            n => drained += n,
+        }
+    }
+    Ok(())
 }
 
 /// Sends 408 on a connection whose request head did not arrive in time, if the client had
@@ -179,15 +458,7 @@ async fn answer_too_long_line(shared: &Shared, surfaces: Surfaces) {
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         stream.write_all(&bytes).await?;
         stream.shutdown().await?;
-        let mut rest = [0u8; 16 * 1024];
-        let mut drained = 0usize;
-        while drained < 1024 * 1024 {
-            match tokio::io::AsyncReadExt::read(&mut stream, &mut rest).await? {
-                0 => break,
-                n => drained += n,
-            }
-        }
-        io::Result::Ok(())
+        drain(&mut stream).await
     })
     .await;
 }
@@ -220,7 +491,9 @@ async fn raw_response(response: Response) -> Vec<u8> {
 /// What the connection task and the stream wrapper share.
 struct State {
     /// `None` once taken back to answer a slow client.
-    stream: Option<TcpStream>,
+    stream: Option<Stream>,
+    /// The same facts for the registry of connections (idle or in a request).
+    activity: Arc<Activity>,
     /// Bytes arrived since the last bytes were written: a request is being received.
     heard_since_answer: bool,
     /// The first bytes of that request.
@@ -237,6 +510,7 @@ impl State {
     /// Notes bytes heard since the last answer; false when the request line is too long.
     fn heard(&mut self, new: &[u8]) -> bool {
         self.heard_since_answer = true;
+        self.activity.heard();
         let room = SNIFFED.saturating_sub(self.head.len()).min(new.len());
         self.head.extend_from_slice(&new[..room]);
         for &byte in new {
@@ -262,6 +536,7 @@ impl State {
     /// next is a new request; after an interim one (`100 Continue`), the same request's body.
     fn answering(&mut self, written: &[u8]) {
         self.heard_since_answer = false;
+        self.activity.answered();
         self.head.clear();
         if !written.starts_with(b"HTTP/1.1 1") && !written.starts_with(b"HTTP/1.0 1") {
             self.line = 0;
@@ -300,10 +575,11 @@ struct Watched {
 }
 
 impl Watched {
-    fn new(stream: TcpStream) -> Self {
+    fn new(stream: Stream, activity: Arc<Activity>) -> Self {
         Self {
             shared: Arc::new(Mutex::new(State {
                 stream: Some(stream),
+                activity,
                 heard_since_answer: false,
                 head: Vec::new(),
                 line: 0,
@@ -400,6 +676,7 @@ mod tests {
     fn fresh() -> State {
         State {
             stream: None,
+            activity: Arc::new(Activity::default()),
             heard_since_answer: false,
             head: Vec::new(),
             line: 0,

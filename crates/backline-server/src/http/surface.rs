@@ -39,6 +39,9 @@ pub struct Surface {
     /// The body of a 408 for a request not received in time, given the message (the
     /// plumbing adds `Connection: close`).
     pub render_too_slow: fn(String) -> Response,
+    /// The body of a 400 given before anything could be read as HTTP (plain HTTP sent to
+    /// the HTTPS port), given the message (the plumbing adds `Connection: close`).
+    pub render_bad_request: fn(String) -> Response,
     /// Which family of secrets `method path` takes guesses at, if any (paths as the router
     /// sees them, before percent-decoding). The family tells which statuses are a failed
     /// guess.
@@ -155,6 +158,10 @@ pub(crate) mod tests {
         StatusCode::REQUEST_TIMEOUT.into_response()
     }
 
+    fn bad_request(_: String) -> Response {
+        StatusCode::BAD_REQUEST.into_response()
+    }
+
     fn no_guesses(_: &Method, _: &str) -> Option<SecretFamily> {
         None
     }
@@ -172,6 +179,7 @@ pub(crate) mod tests {
             render_status: plain,
             render_too_many: too_many,
             render_too_slow: too_slow,
+            render_bad_request: bad_request,
             guessed_at: no_guesses,
             before_routing: None,
         }

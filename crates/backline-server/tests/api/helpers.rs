@@ -7,7 +7,6 @@ use backline_store::testing::TestDatabase;
 use backline_store::{Backend, SqlStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub const MATCH_ID: &str = "0b8e6a1c-1111-4222-8333-944445555666";
@@ -56,7 +55,7 @@ impl TestApp {
         config.nakama.server_key = Some(Secret::new(SERVER_KEY));
         config.nakama.http_key = Some(Secret::new(HTTP_KEY));
         adjust(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = backline_server::http::serve::bind(([127, 0, 0, 1], 0).into()).unwrap();
         let clock = Clock::adjustable();
         let prepared = server::prepare_with_clock(config.clone(), listener, clock.clone())
             .await

@@ -68,3 +68,4 @@ mod spectra_playercam;
 mod spectra_replay;
 mod spectra_stats;
 mod surface_rejections;
+mod tls;

@@ -33,6 +33,7 @@ pub static OPERATOR: Surface = Surface {
         JsonError::new(StatusCode::TOO_MANY_REQUESTS, message).into_response()
     },
     render_too_slow: |message| JsonError::new(StatusCode::REQUEST_TIMEOUT, message).into_response(),
+    render_bad_request: |message| JsonError::new(StatusCode::BAD_REQUEST, message).into_response(),
     guessed_at,
     before_routing: None,
 };

@@ -30,14 +30,16 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Whether cookies must be `Secure`: the public URL is https.
+/// Whether cookies must be `Secure`: the listener speaks HTTPS, or the public URL is https
+/// (behind a proxy that terminates TLS).
 pub fn secure(state: &AppState) -> bool {
-    state
-        .config
-        .ember
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"))
+    state.config.tls.enabled()
+        || state
+            .config
+            .ember
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
 }
 
 /// A `Set-Cookie` value: HttpOnly, `SameSite=Strict`, on `path`, `Secure` behind https;

@@ -20,6 +20,7 @@ pub static CONSOLE: Surface = Surface {
     render_status: html::render_status,
     render_too_many: |message, _| page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message),
     render_too_slow: |message| page(StatusCode::REQUEST_TIMEOUT, "Too slow", &message),
+    render_bad_request: |message| page(StatusCode::BAD_REQUEST, "Bad request", &message),
     guessed_at,
     before_routing: None,
 };

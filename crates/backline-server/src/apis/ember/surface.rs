@@ -25,6 +25,7 @@ pub static EMBER: Surface = Surface {
     render_too_slow: |message| {
         EmberError::new(StatusCode::REQUEST_TIMEOUT, message).into_response()
     },
+    render_bad_request: |message| EmberError::new(StatusCode::BAD_REQUEST, message).into_response(),
     guessed_at: |_, _| None,
     before_routing: Some(decode_then_route),
 };

@@ -20,6 +20,9 @@ pub static NAKAMA: Surface = Surface {
     render_status: super::error::render_status,
     render_too_many: |message, _| NakamaError::too_many(message).into_response(),
     render_too_slow: |message| NakamaError::too_slow(message).into_response(),
+    render_bad_request: |message| {
+        NakamaError::new(super::error::Code::InvalidArgument, message).into_response()
+    },
     guessed_at,
     before_routing: None,
 };

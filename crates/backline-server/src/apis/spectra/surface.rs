@@ -23,6 +23,9 @@ pub static SPECTRA: Surface = Surface {
     render_too_slow: |message| {
         SpectraError::new(StatusCode::REQUEST_TIMEOUT, message).into_response()
     },
+    render_bad_request: |message| {
+        SpectraError::new(StatusCode::BAD_REQUEST, message).into_response()
+    },
     guessed_at,
     before_routing: None,
 };

@@ -52,7 +52,7 @@ fn p99(times: &mut [Duration]) -> Duration {
 /// One flood at a time: the SQLite and PostgreSQL stories would otherwise run side by side,
 /// two flooders on one machine, and each would measure the other's load too (the stories of
 /// over-large reports, which parse megabytes of ids, take their turn as well).
-static ONE_FLOOD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(super) static ONE_FLOOD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn a_flood_of_maximal_polls_does_not_hold_up_other_clients(app: &TestApp) {
     let _alone = ONE_FLOOD.lock().await;
