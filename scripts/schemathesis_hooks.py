@@ -24,14 +24,27 @@ from schemathesis import GenerationMode
 with open(os.environ["SEEDS_FOR_SCHEMATHESIS"], encoding="utf-8") as seeds_file:
     SEEDS = json.load(seeds_file)
 
-# One counter per operation: cases 0, 2, 4, ... get the seeds.
+# One counter per operation and phase: its valid cases 0, 2, 4, ... get the seeds.
 _COUNTERS: dict[str, itertools.count] = {}
 _UNIQUE = itertools.count(1)
 
 
+# The phase of the case being seeded: each phase draws on its own share of every pool, so
+# that the first phase cannot use up what the later ones need.
+_PHASE = ["coverage"]
+_SHARES = {"coverage": 0, "fuzzing": 1}
+
+
+_POOLS = {
+    (name, share): SEEDS[name][share::3]
+    for name in ("unregister_sids", "delete_sids", "idle_matches", "end_matches", "link_tokens", "refresh_tokens")
+    for share in range(3)
+}
+
+
 def _take(pool: str) -> str | None:
     """An entity the operation consumes: each is handed out once; None when they ran out."""
-    items = SEEDS[pool]
+    items = _POOLS[(pool, _SHARES.get(_PHASE[0], 2))]
     return items.pop() if items else None
 
 
@@ -175,8 +188,6 @@ def _seeded(case) -> None:
             case.body = {**case.body, "name": SEEDS["role_ingame"]}
 
 
-# At most this many seeded cases per operation and phase, so that the pools last every phase.
-SEEDED_PER_PHASE = 5
 _SEEDED_IDS: set[str] = set()
 
 
@@ -185,9 +196,9 @@ def map_case(context, case):
     meta = case.meta
     if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
         return case
-    key = f"{case.operation.label} {meta.phase.name}"
-    n = next(_COUNTERS.setdefault(key, itertools.count()))
-    if n % 2 == 0 and n // 2 < SEEDED_PER_PHASE:
+    _PHASE[0] = meta.phase.name.value
+    n = next(_COUNTERS.setdefault(f"{case.operation.label} {_PHASE[0]}", itertools.count()))
+    if n % 2 == 0:
         _seeded(case)
         _SEEDED_IDS.add(case.id)
     return case

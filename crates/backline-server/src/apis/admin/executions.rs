@@ -49,6 +49,7 @@ impl From<PlayerBody> for PlayerRef {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"all": true, "type": "command", "text": "say The server restarts in 5 minutes"}))]
 pub struct QueueActionRequest {
     /// Exactly one of `server`, `group` and `all: true`.
     server: Option<String>,
