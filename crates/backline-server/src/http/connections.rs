@@ -111,6 +111,13 @@ impl Activity {
     }
 }
 
+impl Activity {
+    /// [`Activity::may_be_closed`] now.
+    pub fn may_be_closed_now(&self) -> bool {
+        self.may_be_closed(self.epoch.elapsed().as_millis() as u64)
+    }
+}
+
 /// An answer's body still streaming (see [`Activity::streaming`]).
 #[derive(Debug)]
 pub struct Streaming(Arc<Activity>);
@@ -155,6 +162,16 @@ pub struct Admitted {
     pub activity: Arc<Activity>,
     /// Notified by [`Connections::close_idle`]; the connection closes if it is still idle.
     pub close: Arc<Notify>,
+}
+
+impl Admitted {
+    /// Called when a task starts serving the connection. Until then it waited for a slot
+    /// unread, with its first request possibly in its socket: its silence counts from now,
+    /// and a request to close it made while it waited (it looked silent) is dropped.
+    pub fn start_serving(&self) {
+        self.activity.quiet();
+        let _ = futures::FutureExt::now_or_never(self.close.notified());
+    }
 }
 
 impl Drop for Admitted {
@@ -375,6 +392,39 @@ mod tests {
         assert!(told(&fresh));
         // A TLS handshake is not an answer: silent again from its end.
         fresh.activity.quiet();
+        assert_eq!(connections.close_idle(10), 0);
+    }
+
+    /// Found by CI under load: a connection admitted while it waited for a slot looked
+    /// silent for a second, was asked to close, and was closed as soon as it was served,
+    /// with its request unread (the client saw the connection end without an answer).
+    #[test]
+    fn a_connection_that_waited_for_a_slot_is_not_closed_when_its_service_begins() {
+        let connections = Arc::new(Connections {
+            per_address: None,
+            started: Instant::now() - std::time::Duration::from_secs(10),
+            inner: Mutex::new(Inner::default()),
+        });
+        let waiting = connections.admit(ip("10.0.0.1")).unwrap();
+        let silent = connections.millis() - SILENT_BEFORE_FIRST_REQUEST_MILLIS;
+        waiting
+            .activity
+            .quiet_since
+            .store(silent, Ordering::Relaxed);
+        assert_eq!(
+            connections.close_idle(10),
+            1,
+            "it looked silent while waiting"
+        );
+        waiting.start_serving();
+        assert!(
+            !told(&waiting),
+            "the request made while it waited is dropped"
+        );
+        assert!(
+            !waiting.activity.may_be_closed_now(),
+            "silent only from now on"
+        );
         assert_eq!(connections.close_idle(10), 0);
     }
 

@@ -258,6 +258,7 @@ impl Connection {
         S::Future: Send + 'static,
     {
         let _ = stream.set_nodelay(true);
+        self.admitted.start_serving();
         let stream = match tls {
             None => Stream::Plain(stream),
             Some(certificates) => match self.handshake(stream, &certificates).await {
@@ -303,10 +304,11 @@ impl Connection {
                     closing = true;
                 }
                 _ = self.admitted.close.notified(), if !closing => {
-                    // Asked to make room: only if still between requests (hyper reads on
-                    // this task, so nothing arrives between this check and the shutdown,
-                    // which closes a connection with nothing read at once).
-                    if self.admitted.activity.is_idle() {
+                    // Asked to make room: only if it still may be closed (between
+                    // requests, and silent long enough if it has answered nothing yet;
+                    // hyper reads on this task, so nothing arrives between this check and
+                    // the shutdown, which closes a connection with nothing read at once).
+                    if self.admitted.activity.may_be_closed_now() {
                         connection.as_mut().graceful_shutdown();
                         closing = true;
                         self.metrics.count_reclaimed_connections(1);
@@ -336,7 +338,7 @@ impl Connection {
                     return None;
                 }
             }
-            // Chosen to make room: silent since it opened for a second.
+            // Chosen to make room: silent for a second since its service began.
             _ = self.admitted.close.notified() => {
                 self.metrics.count_reclaimed_connections(1);
                 return None;
