@@ -20,6 +20,7 @@ mod matches;
 mod orgs;
 mod playercams;
 mod players;
+mod retention;
 pub mod schema;
 mod settings;
 mod snapshot_queue;

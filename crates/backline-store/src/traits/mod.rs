@@ -48,6 +48,7 @@ mod ember;
 mod events;
 mod evr;
 mod operators;
+mod retention;
 mod spectra;
 
 pub use accounts::*;
@@ -55,6 +56,7 @@ pub use ember::*;
 pub use events::*;
 pub use evr::*;
 pub use operators::*;
+pub use retention::*;
 pub use spectra::*;
 
 use backline_domain::Timestamp;
@@ -125,6 +127,7 @@ pub trait Store:
     + EventStore
     + PollingStateStore
     + GaugeStore
+    + RetentionStore
     + Clone
     + Send
     + Sync
@@ -157,6 +160,7 @@ impl<T> Store for T where
         + EventStore
         + PollingStateStore
         + GaugeStore
+        + RetentionStore
         + Clone
         + Send
         + Sync

@@ -14,6 +14,7 @@ mod match_groups;
 mod matches;
 mod playercams_and_settings;
 mod players_and_stats;
+mod retention;
 mod unavailable;
 mod users_and_link_tokens;
 
