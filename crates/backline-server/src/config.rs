@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod backup;
+pub mod retention;
 pub use backup::BackupConfig;
+pub use retention::RetentionConfig;
 
 /// A configuration value that must not be printed.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Scheduled backups of a SQLite database (off unless `backup.every` is set).
     pub backup: BackupConfig,
+    /// How long rows that grow with use are kept (`core/retention.rs`).
+    pub retention: RetentionConfig,
 }
 
 /// The in-memory cache of credentials and other hot rows (`backline_store::cached`).
@@ -348,6 +352,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             cache: CacheConfig::default(),
             backup: BackupConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -386,6 +391,7 @@ impl fmt::Debug for Config {
             .field("events", &self.events)
             .field("cache", &self.cache)
             .field("backup", &self.backup)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -630,6 +636,7 @@ impl Config {
             }
         }
         self.backup.schedule()?;
+        self.retention.settings()?;
         if let Some(token) = &self.admin_token {
             if token.expose().len() < 16 {
                 return Err(ConfigError::Invalid {

@@ -202,6 +202,7 @@ impl Prepared {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.config.shutdown_grace_seconds);
+        let retention = self.state.config.retention.settings()?;
         let store = self.state.core.store.clone();
         // Background work: each task stops when `stop` is cancelled, and `background` waits
         // for all of them before the store closes.
@@ -219,12 +220,13 @@ impl Prepared {
             event_settings(&self.state.config),
             stop.clone().cancelled_owned(),
         ));
-        background.spawn(
-            self.state
-                .core
-                .clone()
-                .idempotency_sweep(stop.clone().cancelled_owned()),
-        );
+        let pruned_metrics = self.state.metrics.clone();
+        background.spawn(self.state.core.clone().retention(
+            retention,
+            uuid::Uuid::new_v4().to_string(),
+            move |kind, rows| pruned_metrics.record_pruned(kind, rows),
+            stop.clone().cancelled_owned(),
+        ));
         let request_metrics = self.state.metrics.clone();
         background.spawn(crate::core::periodic::every(
             crate::http::metrics::Metrics::UPKEEP_INTERVAL,

@@ -1,4 +1,4 @@
-//! `backline audit list`.
+//! `backline audit list` (and `export`, in `audit_export.rs`).
 //!
 //! Every CLI write is recorded by the use case it calls, with the actor `cli` and the source
 //! `cli`, its action named after the command (`org create`, the words each command gives its
@@ -14,7 +14,21 @@ use backline_domain::Timestamp;
 use backline_store::AuditFilter;
 
 pub async fn audit(core: &Core, command: AuditCommand, json: bool) -> anyhow::Result<()> {
-    let AuditCommand::List {
+    match command {
+        AuditCommand::List(list) => list_entries(core, list, json).await,
+        AuditCommand::Export { format, before, to } => {
+            let written =
+                super::audit_export::export(core, format, before.as_deref(), to.as_deref()).await?;
+            if let Some(to) = to {
+                eprintln!("{written} audit entries written to {}", to.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn list_entries(core: &Core, list: AuditListArgs, json: bool) -> anyhow::Result<()> {
+    let AuditListArgs {
         actor,
         entity_type,
         entity_id,
@@ -23,7 +37,7 @@ pub async fn audit(core: &Core, command: AuditCommand, json: bool) -> anyhow::Re
         until,
         cursor,
         limit,
-    } = command;
+    } = list;
     let time = |t: Option<String>| -> anyhow::Result<Option<Timestamp>> {
         Ok(t.as_deref().map(Timestamp::parse_rfc3339).transpose()?)
     };

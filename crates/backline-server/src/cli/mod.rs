@@ -4,6 +4,7 @@
 mod admin;
 mod admin_tokens;
 mod audit;
+pub mod audit_export;
 mod backup;
 mod ember;
 mod evr;
@@ -513,28 +514,43 @@ pub enum AdminRoleArg {
     Viewer,
 }
 
+#[derive(Args, Debug)]
+pub struct AuditListArgs {
+    #[arg(long)]
+    pub actor: Option<String>,
+    #[arg(long)]
+    pub entity_type: Option<String>,
+    #[arg(long)]
+    pub entity_id: Option<String>,
+    #[arg(long)]
+    pub action: Option<String>,
+    /// RFC 3339.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// RFC 3339 (exclusive).
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long)]
+    pub cursor: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// List the audit log, newest first; `--cursor` takes a page's `next_cursor`.
-    List {
+    List(AuditListArgs),
+    /// Write the audit log out, newest first, as JSON lines or CSV (e.g. before retention
+    /// prunes it), page by page.
+    Export {
+        #[arg(long, value_enum)]
+        format: audit_export::ExportFormat,
+        /// Only entries written before this date (midnight UTC) or RFC 3339 time.
         #[arg(long)]
-        actor: Option<String>,
+        before: Option<String>,
+        /// The file to write (replaced); standard output when absent.
         #[arg(long)]
-        entity_type: Option<String>,
-        #[arg(long)]
-        entity_id: Option<String>,
-        #[arg(long)]
-        action: Option<String>,
-        /// RFC 3339.
-        #[arg(long)]
-        since: Option<String>,
-        /// RFC 3339 (exclusive).
-        #[arg(long)]
-        until: Option<String>,
-        #[arg(long)]
-        cursor: Option<String>,
-        #[arg(long, default_value_t = 100)]
-        limit: i64,
+        to: Option<PathBuf>,
     },
 }
 

@@ -12,7 +12,7 @@
 //! by a hash of credential and key, the request is kept as a hash keyed by them, and the
 //! answer (a create's answer can hold a secret shown once) is sealed with ChaCha20-Poly1305
 //! under a key only the caller's credential gives. A database reader learns that keys were
-//! used, and when.
+//! used, and when. Expired keys are deleted by the retention pass (`core/retention.rs`).
 
 use super::{Core, CoreError, CoreResult};
 use backline_store::{IdempotencyClaim, Store, StoredAnswer};
@@ -21,15 +21,12 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 /// How long a key is remembered after its first use.
 pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 /// A key claimed this long ago whose request never answered is free again: its process is
 /// gone (no request runs this long; the body read and response deadlines are far shorter).
 pub const ABANDONED_AFTER_SECONDS: i64 = 10 * 60;
-/// How often expired keys are swept away.
-pub const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// The longest key taken (Stripe's limit).
 pub const MAX_KEY_LEN: usize = 255;
 /// The nonce's length in a sealed answer.
@@ -197,19 +194,6 @@ impl<S: Store> Core<S> {
     /// refused, the database unavailable), so the same request may run again.
     pub async fn release_idempotency_key(&self, ticket: Ticket) -> CoreResult<()> {
         Ok(self.store.release_idempotency_key(&ticket.id).await?)
-    }
-
-    /// Forgets expired keys every [`SWEEP_INTERVAL`] until `stop` resolves; a failed pass is
-    /// logged and the next one tries again.
-    pub async fn idempotency_sweep(self, stop: impl std::future::Future<Output = ()>) {
-        crate::core::periodic::every(SWEEP_INTERVAL, stop, || async {
-            match self.store.delete_expired_idempotency_keys(self.now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(keys = n, "expired idempotency keys forgotten"),
-                Err(e) => tracing::warn!(error = %e, "idempotency key sweep failed; retrying"),
-            }
-        })
-        .await;
     }
 }
 

@@ -25,6 +25,7 @@ pub mod passwords;
 pub mod periodic;
 pub mod playercams;
 pub mod players;
+pub mod retention;
 pub mod sessions;
 pub mod stats;
 pub mod tokens;

@@ -10,7 +10,7 @@
 use crate::http::surface::Surfaces;
 use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
-use backline_store::{Gauges, PoolUsage};
+use backline_store::{Gauges, PoolUsage, PruneKind, StorageGauges};
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -40,6 +40,12 @@ pub const EXECUTIONS: &str = "backline_executions";
 pub const DB_POOL_CONNECTIONS: &str = "backline_db_pool_connections";
 /// Database connections open and idle in the pool.
 pub const DB_POOL_IDLE_CONNECTIONS: &str = "backline_db_pool_idle_connections";
+/// Rows of the tables that grow with use, by table.
+pub const TABLE_ROWS: &str = "backline_table_rows";
+/// The database's size on disk.
+pub const DATABASE_SIZE: &str = "backline_database_size_bytes";
+/// Rows the retention pass deleted, by kind.
+pub const PRUNED_ROWS: &str = "backline_retention_pruned_rows_total";
 
 /// Connections closed as soon as accepted: their address held its allowance.
 pub const CONNECTIONS_REFUSED: &str = "backline_connections_refused_total";
@@ -117,6 +123,21 @@ pub const FAMILIES: &[(&str, Kind, &str)] = &[
         Kind::Counter,
         "Attempts to take a changed TLS certificate and key, by outcome (loaded, refused: the old pair stays).",
     ),
+    (
+        TABLE_ROWS,
+        Kind::Gauge,
+        "Rows of the tables that grow with use, by table (PostgreSQL: the planner's estimate).",
+    ),
+    (
+        DATABASE_SIZE,
+        Kind::Gauge,
+        "The database's size on disk, in bytes.",
+    ),
+    (
+        PRUNED_ROWS,
+        Kind::Counter,
+        "Rows the retention pass deleted, by kind.",
+    ),
 ];
 
 /// Latency histogram buckets, in seconds.
@@ -165,6 +186,9 @@ impl Default for Metrics {
             metrics::counter!(CONNECTIONS_RECLAIMED).increment(0);
             for outcome in ["loaded", "refused"] {
                 metrics::counter!(TLS_RELOADS, "outcome" => outcome).increment(0);
+            }
+            for kind in PruneKind::ALL {
+                metrics::counter!(PRUNED_ROWS, "kind" => kind.name()).increment(0);
             }
         });
         let handle = recorder.handle();
@@ -261,9 +285,18 @@ impl Metrics {
         self.with(|| metrics::counter!(TLS_RELOADS, "outcome" => outcome).increment(1));
     }
 
+    /// Counts rows the retention pass deleted (`backline_retention_pruned_rows_total`).
+    pub fn record_pruned(&self, kind: PruneKind, rows: u64) {
+        self.with(|| metrics::counter!(PRUNED_ROWS, "kind" => kind.name()).increment(rows));
+    }
+
     /// The Prometheus text exposition, after setting the gauges read at scrape time.
-    pub fn render(&self, gauges: &Gauges, pool: &PoolUsage) -> String {
+    pub fn render(&self, gauges: &Gauges, pool: &PoolUsage, storage: &StorageGauges) -> String {
         self.with(|| {
+            for &(table, rows) in &storage.rows {
+                metrics::gauge!(TABLE_ROWS, "table" => table).set(rows as f64);
+            }
+            metrics::gauge!(DATABASE_SIZE).set(storage.database_bytes as f64);
             let live = LIVE_MATCHES;
             metrics::gauge!(live, "surface" => "spectra").set(gauges.spectra_live_matches as f64);
             metrics::gauge!(live, "surface" => "nakama").set(gauges.evr_live_matches as f64);

@@ -60,6 +60,7 @@ mod newer_schema;
 mod no_waiting;
 mod openapi;
 mod readiness;
+mod retention;
 mod secrets_in_logs;
 mod spectra_keys;
 mod spectra_match_groups;

@@ -26,6 +26,7 @@ pub async fn scrape(
 /// The same without a token, for the dedicated metrics listener.
 pub async fn scrape_open(State(state): State<AppState>) -> Result<impl IntoResponse, AdminError> {
     let (gauges, pool) = state.core.gauges().await?;
+    let storage = state.core.storage_gauges().await?;
     state
         .metrics
         .set_event_subscribers(state.core.events.subscribers());
@@ -34,6 +35,6 @@ pub async fn scrape_open(State(state): State<AppState>) -> Result<impl IntoRespo
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&gauges, &pool),
+        state.metrics.render(&gauges, &pool, &storage),
     ))
 }
