@@ -221,3 +221,31 @@ fn scheduled_backups_are_off_by_default_and_checked_when_set() {
         );
     }
 }
+
+#[test]
+fn retention_is_read_from_the_file_and_the_environment_and_checked() {
+    use backline_store::PruneKind;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "[retention]\naudit = \"30d\"\nbatch = 1000").unwrap();
+    let vars = env(&[
+        ("BACKLINE_RETENTION__EXECUTIONS", "forever"),
+        ("BACKLINE_RETENTION__EVR_MATCHES", "0"),
+        ("BACKLINE_RETENTION__LINK_TOKENS", "3600"),
+    ]);
+    let config = Config::load(Some(file.path()), vars, &Overrides::default()).unwrap();
+    let settings = config.retention.settings().unwrap();
+    let keep = |kind| settings.keep.iter().find(|(k, _)| *k == kind).unwrap().1;
+    assert_eq!(keep(PruneKind::Audit), Some(30 * 86_400));
+    assert_eq!(keep(PruneKind::Executions), None);
+    assert_eq!(keep(PruneKind::EvrMatches), None);
+    assert_eq!(keep(PruneKind::LinkTokens), Some(3600));
+    assert_eq!(settings.batch, 1000);
+    let err = Config::load(
+        None,
+        env(&[("BACKLINE_RETENTION__AUDIT", "a year")]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("retention.audit"), "{err}");
+    assert!(err.to_string().contains("forever"), "{err}");
+}

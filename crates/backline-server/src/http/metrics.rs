@@ -437,3 +437,41 @@ pub fn record_unrouted(
         metrics.record_request(surface, UNROUTED, response.status().as_u16(), seconds);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruned_rows_are_counted_by_kind_from_zero() {
+        let metrics = Metrics::default();
+        let render = || {
+            metrics.render(
+                &Gauges::default(),
+                &PoolUsage::default(),
+                &StorageGauges::default(),
+            )
+        };
+        let text = render();
+        assert!(
+            text.contains("backline_retention_pruned_rows_total{kind=\"audit\"} 0"),
+            "{text}"
+        );
+        metrics.record_pruned(PruneKind::Audit, 500);
+        metrics.record_pruned(PruneKind::Audit, 20);
+        metrics.record_pruned(PruneKind::LinkTokens, 2);
+        let text = render();
+        assert!(
+            text.contains("backline_retention_pruned_rows_total{kind=\"audit\"} 520"),
+            "{text}"
+        );
+        assert!(
+            text.contains("backline_retention_pruned_rows_total{kind=\"link_tokens\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("backline_retention_pruned_rows_total{kind=\"executions\"} 0"),
+            "{text}"
+        );
+    }
+}
