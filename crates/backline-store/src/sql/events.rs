@@ -19,6 +19,9 @@ pub const EVENTS_CHANNEL: &str = "backline_events";
 
 const COLUMNS: &str = "id, kind, at, org_id, payload";
 
+/// Events one pruning transaction deletes at most.
+pub const PRUNE_BATCH: i64 = 1000;
+
 /// Events per INSERT statement (four parameters each, well under both databases' limits).
 const ROWS_PER_INSERT: usize = 200;
 
@@ -96,20 +99,38 @@ impl EventStore for SqlStore {
         if through == 0 {
             return Ok(0);
         }
-        let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM events WHERE id <= $1")
+        // In batches, each its own short transaction (a long outage, or a shortened window,
+        // leaves many rows to go at once).
+        let mut deleted = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let upto: i64 = sqlx::query(
+                "SELECT COALESCE(MAX(id), 0) AS upto FROM \
+                 (SELECT id FROM events WHERE id <= $1 ORDER BY id LIMIT $2) AS batch",
+            )
             .bind(through)
-            .execute(&mut *tx)
+            .bind(PRUNE_BATCH)
+            .fetch_one(&mut *tx)
             .await?
-            .rows_affected();
-        sqlx::query(
-            "UPDATE events_pruned SET through_id = $1 WHERE singleton = 1 AND through_id < $1",
-        )
-        .bind(through)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(deleted)
+            .try_get("upto")?;
+            // Nothing left (another node pruned them): still record how far the log is pruned.
+            let upto = if upto == 0 { through } else { upto };
+            deleted += sqlx::query("DELETE FROM events WHERE id <= $1")
+                .bind(upto)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query(
+                "UPDATE events_pruned SET through_id = $1 WHERE singleton = 1 AND through_id < $1",
+            )
+            .bind(upto)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            if upto >= through {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn events_pruned_through(&self) -> StoreResult<EventId> {

@@ -12,6 +12,7 @@ backline_store::stories!(crate::with_database =>
     one_holder_at_a_time_has_the_lease,
     two_nodes_pruning_at_once_delete_each_row_once,
     storage_gauges_count_the_growing_tables,
+    the_event_log_is_pruned_in_batches_and_remembers_how_far,
 );
 
 const DAY: i64 = 86_400_000;
@@ -404,5 +405,45 @@ async fn storage_gauges_count_the_growing_tables(url: String, store: SqlStore) {
     assert_eq!(rows("ember_executions"), 5);
     assert_eq!(rows("users"), 1);
     assert!(gauges.database_bytes > 0);
+    db.close().await;
+}
+
+async fn the_event_log_is_pruned_in_batches_and_remembers_how_far(url: String, store: SqlStore) {
+    let db = pool(&url).await;
+    // More old events than a batch (1000) twice over, then three recent ones.
+    for (n, at) in [(2500, 1_000), (3, 9_000)] {
+        exec(
+            &db,
+            &format!(
+                "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n}) \
+                 INSERT INTO events (kind, at, org_id, payload) \
+                 SELECT 'ban.created', {at}, NULL, '{{}}' FROM k"
+            ),
+        )
+        .await;
+    }
+    let newest_old: i64 = sqlx::query("SELECT MAX(id) AS id FROM events WHERE at = 1000")
+        .fetch_one(&db)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let deleted = store
+        .prune_events(Timestamp::from_millis(5_000))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2500);
+    assert_eq!(
+        store.events_pruned_through().await.unwrap(),
+        backline_domain::events::EventId(newest_old)
+    );
+    assert_eq!(count(&db, "events", "1 = 1").await, 3);
+    assert_eq!(
+        store
+            .prune_events(Timestamp::from_millis(5_000))
+            .await
+            .unwrap(),
+        0
+    );
     db.close().await;
 }
