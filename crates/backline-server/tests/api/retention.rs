@@ -17,6 +17,7 @@ backline_store::stories!(crate::helpers::with_app =>
     a_year_on_old_audit_entries_go_and_bans_and_queued_executions_stay,
     metrics_show_table_rows_database_size_and_pruned_rows,
     audit_export_writes_json_lines_and_csv_page_by_page,
+    of_two_nodes_running_the_retention_loop_only_the_lease_holder_prunes,
 );
 
 backline_store::stories!(crate::helpers::with_configured_app,
@@ -287,4 +288,59 @@ async fn audit_export_writes_json_lines_and_csv_page_by_page(app: &TestApp) {
     )
     .await;
     assert!(!ok && err.contains("give a date"), "{err}");
+}
+
+async fn of_two_nodes_running_the_retention_loop_only_the_lease_holder_prunes(app: &TestApp) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    for i in 0..30 {
+        app.create_org(&format!("Org {i}"), None).await;
+    }
+    // The server's own pass ran at start-up and holds the lease; a year on it has lapsed.
+    app.advance(YEAR_AND_A_MONTH);
+    let mut settings = app.config.retention.settings().unwrap();
+    settings.interval = Duration::from_millis(20);
+    settings.batch = 7;
+    let mut nodes = Vec::new();
+    let mut stops = Vec::new();
+    for name in ["node-a", "node-b"] {
+        let counted = Arc::new(AtomicU64::new(0));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let seen = counted.clone();
+        let task = tokio::spawn(app.core().await.retention(
+            settings.clone(),
+            name.to_owned(),
+            move |kind, rows| {
+                assert_eq!(kind, backline_store::PruneKind::Audit);
+                seen.fetch_add(rows, Ordering::SeqCst);
+            },
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        nodes.push((counted, task));
+        stops.push(stop);
+    }
+    // Poll for the pruning (short sleeps with a deadline; no time needs to pass).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !audit_actions(app).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "nothing was pruned");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A few more passes of both loops: still one holder.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    for stop in stops {
+        stop.send(()).unwrap();
+    }
+    let mut counts = Vec::new();
+    for (counted, task) in nodes {
+        task.await.unwrap();
+        counts.push(counted.load(Ordering::SeqCst));
+    }
+    counts.sort();
+    assert_eq!(
+        counts,
+        [0, 30],
+        "one node pruned every entry, the other none"
+    );
 }
