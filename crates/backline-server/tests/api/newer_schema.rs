@@ -86,7 +86,7 @@ async fn a_database_newer_than_the_binary_is_refused_and_never_altered(db: &Test
         let (ok, _, stderr) = cli(&db.url, &command).await;
         assert!(!ok, "{command:?} was not refused");
         assert!(
-            stderr.contains("is at migration 9999, newer than this Backline knows (up to 16)")
+            stderr.contains("is at migration 9999, newer than this Backline knows (up to 17)")
                 && stderr.contains("Nothing was changed"),
             "{command:?}: {stderr}"
         );
