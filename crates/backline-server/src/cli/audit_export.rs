@@ -52,10 +52,9 @@ pub fn parse_before(text: &str) -> anyhow::Result<Timestamp> {
 }
 
 /// Writes entries in one format, a page at a time.
-struct Sink<W: Write> {
-    format: ExportFormat,
-    csv: Option<csv::Writer<W>>,
-    plain: Option<W>,
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Jsonl(W),
 }
 
 impl<W: Write> Sink<W> {
@@ -64,24 +63,16 @@ impl<W: Write> Sink<W> {
             ExportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record(CSV_HEADER)?;
-                Self {
-                    format,
-                    csv: Some(csv),
-                    plain: None,
-                }
+                Self::Csv(Box::new(csv))
             }
-            ExportFormat::Jsonl => Self {
-                format,
-                csv: None,
-                plain: Some(out),
-            },
+            ExportFormat::Jsonl => Self::Jsonl(out),
         })
     }
 
     fn write(&mut self, entries: &[AuditEntry]) -> anyhow::Result<()> {
         for e in entries {
-            match (self.format, &mut self.csv, &mut self.plain) {
-                (ExportFormat::Csv, Some(csv), _) => csv.write_record([
+            match self {
+                Self::Csv(csv) => csv.write_record([
                     e.seq.to_string().as_str(),
                     &e.at.to_rfc3339(),
                     &e.actor,
@@ -91,22 +82,19 @@ impl<W: Write> Sink<W> {
                     e.entity_id.as_deref().unwrap_or(""),
                     &e.source,
                 ])?,
-                (ExportFormat::Jsonl, _, Some(out)) => {
+                Self::Jsonl(out) => {
                     serde_json::to_writer(&mut *out, e)?;
                     out.write_all(b"\n")?;
                 }
-                _ => unreachable!("a sink has the writer of its format"),
             }
         }
         Ok(())
     }
 
     fn finish(self) -> anyhow::Result<()> {
-        if let Some(mut csv) = self.csv {
-            csv.flush()?;
-        }
-        if let Some(mut out) = self.plain {
-            out.flush()?;
+        match self {
+            Self::Csv(mut csv) => csv.flush()?,
+            Self::Jsonl(mut out) => out.flush()?,
         }
         Ok(())
     }
